@@ -1,0 +1,1 @@
+"""The case engine: events → cases, routed, clocked and projected into Redis."""

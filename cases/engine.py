@@ -1,0 +1,142 @@
+"""The case engine: a consumer-group worker on `events` that keeps the case projections."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from pydantic import ValidationError
+
+from cases.model import Case, Place, apply, case_id
+from cases.projections import Change, commit
+from ingest.event import Event
+from towncc.keys import ENGINE_GROUP, Keys
+
+log = logging.getLogger(__name__)
+
+Locator = Callable[[Sequence[float | None], Sequence[float | None]], list[Place | None]]
+Entry = tuple[str, dict[str, Any]]
+
+# An entry that another consumer has held this long without acking is taken over.
+CLAIM_IDLE_MS = 30_000
+
+
+@dataclass
+class Engine:
+    r: redis.Redis
+    keys: Keys
+    locate: Locator
+    consumer: str = "engine-1"
+    batch: int = 500
+    maxlen: int = 1_000_000
+
+    def ensure_group(self) -> None:
+        try:
+            self.r.xgroup_create(self.keys.events, ENGINE_GROUP, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def recover(self) -> int:
+        """Re-apply what this consumer had read but not acked, then what dead peers left."""
+        done = 0
+        while entries := self._read("0", block=None):
+            done += self.process(entries)
+        cursor = "0-0"
+        while True:
+            cursor, claimed, *_ = self.r.xautoclaim(
+                self.keys.events,
+                ENGINE_GROUP,
+                self.consumer,
+                CLAIM_IDLE_MS,
+                cursor,
+                count=self.batch,
+            )
+            if claimed:
+                done += self.process([(i, f) for i, f in claimed if f])
+            if _text(cursor) == "0-0":
+                return done
+
+    def step(self, block_ms: int = 1000) -> int:
+        """Read and apply one batch of new entries; the number of entries handled."""
+        entries = self._read(">", block=block_ms)
+        return self.process(entries) if entries else 0
+
+    def _read(self, start: str, block: int | None) -> list[Entry]:
+        reply: Any = self.r.xreadgroup(
+            ENGINE_GROUP, self.consumer, {self.keys.events: start}, count=self.batch, block=block
+        )
+        if not reply:
+            return []
+        return [(_text(i), _decode(f)) for i, f in reply[0][1]]
+
+    def process(self, entries: list[Entry]) -> int:
+        """Apply a batch: decode, locate in one query, fold per case, commit with the acks."""
+        events: list[tuple[str, Event]] = []
+        for entry, fields in entries:
+            if not fields:  # trimmed from the stream before it was applied: only ack it
+                continue
+            event = self._decode_event(entry, fields)
+            if event is not None:
+                events.append((entry, event))
+        places = self.locate([e.lon for _, e in events], [e.lat for _, e in events])
+        ids = list(dict.fromkeys(case_id(e) for _, e in events))
+        first = self._load(ids)
+        current: dict[str, Case | None] = dict(first)
+        changes: list[Change] = []
+        for (entry, event), place in zip(events, places, strict=True):
+            cid = case_id(event)
+            result = apply(current[cid], event, place, entry)
+            if result is not None:
+                after, kind = result
+                changes.append(Change(current[cid], after, kind, event.id, entry))
+                current[cid] = after
+        commit(self.r, self.keys, changes, first, [e for e, _ in entries], self.maxlen)
+        return len(entries)
+
+    def _decode_event(self, entry: str, fields: dict[str, str]) -> Event | None:
+        try:
+            return Event.from_json(fields["e"])
+        except (KeyError, ValidationError) as exc:
+            # Only a writer bug puts such an entry in the stream: keep it, never loop on it.
+            log.error("entry %s of %s is not an Event: %s", entry, self.keys.events, exc)
+            self.r.xadd(
+                self.keys.deadletter,
+                {"feed": fields.get("feed", ""), "reason": f"engine: not an Event: {exc}",
+                 "raw": str(fields), "entry": entry},
+            )  # fmt: skip
+            return None
+
+    def _load(self, ids: list[str]) -> dict[str, Case | None]:
+        if not ids:
+            return {}
+        raw = self.r.mget([self.keys.case(i) for i in ids])
+        return {i: Case.from_json(v) if v else None for i, v in zip(ids, raw, strict=True)}
+
+    def run(self, stop: threading.Event) -> None:
+        self.ensure_group()
+        recovered = self.recover()
+        log.info("engine %s started; %d pending entries re-applied", self.consumer, recovered)
+        while not stop.is_set():
+            self.step()
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT, so the loop ends after its current batch."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _decode(fields: dict[Any, Any] | None) -> dict[str, str]:
+    return {_text(k): _text(v) for k, v in (fields or {}).items()}

@@ -1,0 +1,100 @@
+"""Write side of the projections: one batch of case changes → one MULTI/EXEC with the XACKs.
+
+Applying the changes and acknowledging their stream entries in the same transaction makes
+a crash either lose the whole batch (re-delivered, re-applied) or keep all of it (acked):
+never half. ``apply`` itself also skips an event it has seen, so re-delivery changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import orjson
+import redis
+from redis.typing import EncodableT, FieldT
+
+from cases.model import Case, ChangeType
+from towncc.keys import ENGINE_GROUP, Keys
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    before: Case | None
+    after: Case
+    type: ChangeType
+    event_id: str
+    entry: str
+
+
+def _open_in(case: Case | None, attr: str) -> str | None:
+    if case is None or case.status != "open":
+        return None
+    value: str | None = getattr(case, attr)
+    return value
+
+
+def count_deltas(first: dict[str, Case | None], last: dict[str, Case]) -> dict[str, Counter[str]]:
+    """How the open counts per grid and per village move from before a batch to after it."""
+    deltas: dict[str, Counter[str]] = {"grid": Counter(), "village": Counter()}
+    for case_id, after in last.items():
+        before = first.get(case_id)
+        for attr, counter in deltas.items():
+            old, new = _open_in(before, attr), _open_in(after, attr)
+            if old != new:
+                if old:
+                    counter[old] -= 1
+                if new:
+                    counter[new] += 1
+    return deltas
+
+
+def commit(
+    r: redis.Redis,
+    keys: Keys,
+    changes: list[Change],
+    first: dict[str, Case | None],
+    acks: list[str],
+    maxlen: int,
+) -> None:
+    """Write every change and acknowledge every entry of the batch, atomically."""
+    last = {c.after.id: c.after for c in changes}
+    pipe = r.pipeline(transaction=True)
+    for case in last.values():
+        score = int(case.reported_at.timestamp() * 1000)
+        pipe.set(keys.case(case.id), case.to_json())
+        pipe.zadd(keys.all_cases, {case.id: score})
+        if case.status == "open":
+            pipe.zadd(keys.open_cases, {case.id: score})
+        else:
+            pipe.zrem(keys.open_cases, case.id)
+    deltas = count_deltas(first, last)
+    for attr, key in (("grid", keys.grid_open), ("village", keys.village_open)):
+        for code, delta in deltas[attr].items():
+            if delta:
+                pipe.hincrby(key, code, delta)
+    now = datetime.now(UTC).isoformat()
+    for change in changes:
+        _record(pipe, keys, change, now, maxlen)
+    if acks:
+        pipe.xack(keys.events, ENGINE_GROUP, *acks)
+    pipe.execute()
+
+
+def _record(pipe: redis.client.Pipeline, keys: Keys, change: Change, now: str, maxlen: int) -> None:
+    """The audit entry of one change, in the case's history and in `case-events`."""
+    after = change.after
+    entry: dict[FieldT, EncodableT] = {
+        "case_id": after.id,
+        "type": change.type,
+        "at": now,
+        "actor": f"feed:{after.feed}",
+        "event_id": change.event_id,
+        "entry": change.entry,
+        "status": after.status,
+        "stage": after.stage,
+        "source_status": after.source_status,
+    }
+    pipe.rpush(keys.history(after.id), orjson.dumps(entry))
+    pipe.xadd(keys.case_events, entry, maxlen=maxlen, approximate=True)

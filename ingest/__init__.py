@@ -1,0 +1,1 @@
+"""Intake: native upstream payloads → normalised Events (or dead letters) → Redis stream."""

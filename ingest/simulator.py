@@ -1,0 +1,164 @@
+"""A plausible 数字城管 feed: new cases spread over the town, then their status updates."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from ingest.coords import CRS, from_wgs84
+from ingest.times import beijing
+
+log = logging.getLogger(__name__)
+TICK_S = 0.2
+MAX_BACKLOG = 10_000
+
+# (ajlx, xlbm, dlmc, xlmc, weight, description template): frequencies like a real town's
+# bulletin — parking, vending and garbage dominate; manhole covers are rare.
+CATALOGUE: tuple[tuple[str, str, str, str, float, str], ...] = (
+    ("事件", "0501", "街面秩序", "机动车乱停放", 26.0, "{road}机动车占用人行道停放"),
+    ("事件", "0502", "街面秩序", "非机动车乱停放", 6.0, "{road}非机动车无序停放堵塞盲道"),
+    ("事件", "0503", "街面秩序", "占道经营", 12.0, "{road}商户店外占道经营"),
+    ("事件", "0504", "街面秩序", "无照经营游商", 6.0, "{road}流动摊贩占道兜售"),
+    ("事件", "0101", "市容环境", "暴露垃圾", 16.0, "{road}路边暴露垃圾未清运"),
+    ("事件", "0102", "市容环境", "积存垃圾渣土", 5.0, "{road}积存建筑渣土"),
+    ("事件", "0103", "市容环境", "道路不洁", 5.0, "{road}路面油污不洁"),
+    ("事件", "0106", "市容环境", "乱堆物堆料", 6.0, "{road}人行道乱堆杂物"),
+    ("事件", "0201", "宣传广告", "违规户外广告", 4.0, "{road}违规张贴小广告"),
+    ("事件", "0301", "施工管理", "施工扰民", 2.5, "{road}工地夜间施工噪声扰民"),
+    ("事件", "0302", "施工管理", "施工废弃料", 2.5, "{road}施工废弃料未及时清理"),
+    ("事件", "0402", "突发事件", "道路积水", 1.5, "{road}路面积水影响通行"),
+    ("事件", "0401", "突发事件", "路面塌陷", 0.4, "{road}路面局部塌陷"),
+    ("部件", "0201", "公用设施", "路灯", 3.0, "{road}路灯不亮"),
+    ("部件", "0301", "道路交通", "道路护栏", 2.0, "{road}道路护栏损坏"),
+    ("部件", "0401", "园林绿化", "行道树", 1.5, "{road}行道树倾斜"),
+    ("部件", "0102", "公用设施", "污水井盖", 0.5, "{road}污水井盖缺失"),
+)
+ROADS = (
+    "璜塘路",
+    "人民路",
+    "霞客大道",
+    "马镇路",
+    "南街",
+    "环镇北路",
+    "峭岐路",
+    "金凤路",
+    "东湖路",
+    "镇中路",
+)
+SIDES = ("东侧", "西侧", "南侧", "北侧", "路口", "")
+# Channel, its share, and the datums its devices send: PDAs WGS84/CGCS2000, apps GCJ-02/BD-09.
+CHANNELS: tuple[tuple[str, float, tuple[CRS, ...]], ...] = (
+    ("监督员上报", 0.55, (CRS.WGS84, CRS.CGCS2000)),
+    ("12345热线", 0.15, (CRS.GCJ02,)),
+    ("公众上报", 0.20, (CRS.GCJ02, CRS.GCJ02, CRS.BD09)),
+    ("视频智能识别", 0.10, (CRS.WGS84,)),
+)
+
+
+@dataclass
+class UrbanSimulator:
+    """Generates native urban records; ``tick(now)`` gives what the source would send now."""
+
+    boundary: BaseGeometry
+    centre: tuple[float, float]
+    seed: int = 0
+    first_number: int = 1
+    central_share: float = 0.6
+    rng: np.random.Generator = field(init=False)
+    _numbers: itertools.count[int] = field(init=False)
+    _order: itertools.count[int] = field(init=False, default_factory=itertools.count)
+    _pending: list[tuple[datetime, int, dict[str, Any]]] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.rng = np.random.default_rng(self.seed)
+        self._numbers = itertools.count(self.first_number)
+        weights = np.array([c[4] for c in CATALOGUE])
+        self._weights = weights / weights.sum()
+        shapely.prepare(self.boundary)
+
+    def point(self) -> tuple[float, float]:
+        """A WGS84 point in the town: most near the centre, the rest anywhere."""
+        minx, miny, maxx, maxy = self.boundary.bounds
+        while True:
+            if self.rng.random() < self.central_share:
+                lon = self.rng.normal(self.centre[0], 0.012)
+                lat = self.rng.normal(self.centre[1], 0.010)
+            else:
+                lon, lat = self.rng.uniform(minx, maxx), self.rng.uniform(miny, maxy)
+            if shapely.contains_xy(self.boundary, lon, lat):
+                return float(lon), float(lat)
+
+    def new_record(self, now: datetime) -> dict[str, Any]:
+        ajlx, xlbm, dlmc, xlmc, _, template = CATALOGUE[
+            self.rng.choice(len(CATALOGUE), p=self._weights)
+        ]
+        channel, crs = self._channel()
+        lon, lat = from_wgs84(*self.point(), crs)
+        road = f"{self.rng.choice(ROADS)}{int(self.rng.integers(1, 300))}号{self.rng.choice(SIDES)}"
+        local = beijing(now)
+        record = {
+            "ajbh": f"DCM-{local:%Y%m%d}-{next(self._numbers):06d}",
+            "wtly": channel, "ajlx": ajlx, "dlmc": dlmc, "xlmc": xlmc, "xlbm": xlbm,
+            "wtms": template.format(road=road), "dz": road,
+            "zbx": round(lon, 6), "zby": round(lat, 6), "zbxt": crs.value,
+            "sbsj": f"{local:%Y-%m-%d %H:%M:%S}", "zt": "待受理", "tp": [],
+        }  # fmt: skip
+        self._schedule(record, now)
+        return record
+
+    def _channel(self) -> tuple[str, CRS]:
+        shares = np.array([c[1] for c in CHANNELS])
+        name, _, datums = CHANNELS[self.rng.choice(len(CHANNELS), p=shares / shares.sum())]
+        return name, datums[int(self.rng.integers(len(datums)))]
+
+    def _schedule(self, record: dict[str, Any], now: datetime) -> None:
+        """Acknowledge in 2–25 minutes (some miss the 15-minute rule), close later."""
+        ack = now + timedelta(minutes=float(self.rng.uniform(2, 25)))
+        close = ack + timedelta(minutes=float(self.rng.uniform(10, 120)))
+        for when, status in ((ack, "已受理"), (close, "已结案")):
+            heapq.heappush(self._pending, (when, next(self._order), {**record, "zt": status}))
+
+    def due_updates(self, now: datetime) -> list[dict[str, Any]]:
+        """Status updates whose time has come."""
+        due = []
+        while self._pending and self._pending[0][0] <= now:
+            due.append(heapq.heappop(self._pending)[2])
+        return due
+
+
+def run(sim: UrbanSimulator, url: str, rate: float, stop: threading.Event) -> int:
+    """POST what the simulated source produces to ``url`` until stopped; records sent.
+
+    New records arrive as a Poisson process of ``rate`` per second. A failed POST keeps its
+    records for the next tick (up to MAX_BACKLOG), as an upstream system would retry.
+    """
+    sent = 0
+    backlog: list[dict[str, Any]] = []
+    with httpx.Client(timeout=10) as client:
+        while not stop.wait(TICK_S):
+            now = datetime.now().astimezone()
+            count = int(sim.rng.poisson(rate * TICK_S))
+            backlog += [sim.new_record(now) for _ in range(count)] + sim.due_updates(now)
+            if not backlog:
+                continue
+            try:
+                client.post(url, json=backlog).raise_for_status()
+            except httpx.HTTPError as exc:
+                log.warning(
+                    "simulator: POST %s failed (%s); %d records kept", url, exc, len(backlog)
+                )
+                backlog = backlog[-MAX_BACKLOG:]
+                continue
+            sent += len(backlog)
+            backlog = []
+    return sent

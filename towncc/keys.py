@@ -1,0 +1,52 @@
+"""Every Redis key name in one place, each under the configurable prefix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ENGINE_GROUP = "engine"
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """Key names; hash-tag the prefix (e.g. ``{towncc}:``) to keep them on one Cluster slot."""
+
+    prefix: str = "towncc:"
+
+    @property
+    def events(self) -> str:
+        return f"{self.prefix}events"
+
+    @property
+    def deadletter(self) -> str:
+        return f"{self.prefix}deadletter"
+
+    @property
+    def case_events(self) -> str:
+        return f"{self.prefix}case-events"
+
+    @property
+    def open_cases(self) -> str:
+        """Sorted set of open case ids scored by report time (ms)."""
+        return f"{self.prefix}cases:open"
+
+    @property
+    def all_cases(self) -> str:
+        """Sorted set of every case id scored by report time (ms)."""
+        return f"{self.prefix}cases:all"
+
+    @property
+    def grid_open(self) -> str:
+        """Hash: level-2 grid code → open case count."""
+        return f"{self.prefix}grid:open"
+
+    @property
+    def village_open(self) -> str:
+        """Hash: level-1 grid (village) code → open case count."""
+        return f"{self.prefix}village:open"
+
+    def case(self, case_id: str) -> str:
+        return f"{self.prefix}case:{case_id}"
+
+    def history(self, case_id: str) -> str:
+        return f"{self.prefix}history:{case_id}"

@@ -1,0 +1,39 @@
+"""The one settings object: read once at start-up and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LAYERS_DATA = Path(__file__).resolve().parent.parent / "layers" / "data"
+
+
+class Settings(BaseSettings):
+    """Every knob of towncc; environment variables are prefixed TOWNCC_ (REDIS_URL and PORT too)."""
+
+    model_config = SettingsConfigDict(env_prefix="TOWNCC_", extra="ignore")
+
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias="REDIS_URL",
+        description="Redis to use; when unset the CLI starts an embedded server.",
+    )
+    key_prefix: str = Field(default="towncc:", description="Prefix of every Redis key.")
+    data_dir: Path = Field(default=Path("var"), description="Embedded Redis data and spool.")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8050, validation_alias="PORT")
+    town_name: str = "徐霞客镇"
+    town_name_en: str = "Xuxiake Town"
+    grids_l1_path: Path = LAYERS_DATA / "grids_l1.geojson"
+    grids_l2_path: Path = LAYERS_DATA / "grids_l2.geojson"
+    roster_path: Path = LAYERS_DATA / "roster.json"
+    stream_maxlen: int = Field(default=1_000_000, description="Approximate cap of each stream.")
+    max_body_bytes: int = Field(default=5_000_000, description="Largest accepted ingest body.")
+    wall_max_rows: int = Field(default=500, description="Rows kept in the wall's queue.")
+    wall_max_points: int = Field(default=3000, description="Case points kept on the wall map.")
+    map_tile_url: str | None = Field(default=None, description="Optional raster tile URL template.")
+    simulate_rate: float = Field(default=0.5, description="Simulated urban records per second.")
+    engine_batch: int = 500
+    engine_consumer: str = "engine-1"
