@@ -61,18 +61,19 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> None:
 def _demo(args: argparse.Namespace, settings: Settings) -> None:
     from towncc.supervisor import run_demo
 
-    run_demo(settings)
+    run_demo(settings, simulate=not args.no_simulator)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="towncc", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log at debug level")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser(
+    demo = sub.add_parser(
         "demo",
         help="run everything: embedded Redis (unless REDIS_URL), engine, simulator, wall",
         description="Run the whole system on this machine; Ctrl-C stops every process.",
     )
+    demo.add_argument("--no-simulator", action="store_true", help="start no simulated feed")
     sub.add_parser("serve", help="serve the wall, the JSON API and the intake endpoints")
     engine = sub.add_parser("engine", help="run the case engine (a consumer on `events`)")
     engine.add_argument("--consumer", help="consumer name in the group (default: settings)")

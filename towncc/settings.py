@@ -22,18 +22,25 @@ class Settings(BaseSettings):
     )
     key_prefix: str = Field(default="towncc:", description="Prefix of every Redis key.")
     data_dir: Path = Field(default=Path("var"), description="Embedded Redis data and spool.")
-    host: str = "127.0.0.1"
-    port: int = Field(default=8050, validation_alias="PORT")
-    town_name: str = "徐霞客镇"
-    town_name_en: str = "Xuxiake Town"
-    grids_l1_path: Path = LAYERS_DATA / "grids_l1.geojson"
-    grids_l2_path: Path = LAYERS_DATA / "grids_l2.geojson"
-    roster_path: Path = LAYERS_DATA / "roster.json"
+    host: str = Field(default="127.0.0.1", description="Address the web server binds to.")
+    port: int = Field(default=8050, validation_alias="PORT", description="Web server port.")
+    town_name: str = Field(default="霞客镇", description="Town name on the wall (Chinese).")
+    town_name_en: str = Field(default="Xiake Town", description="Town name in English.")
+    grids_l1_path: Path = Field(
+        default=LAYERS_DATA / "grids_l1.geojson",
+        description="Level-1 grids (villages), any OGR format.",
+    )
+    grids_l2_path: Path = Field(
+        default=LAYERS_DATA / "grids_l2.geojson", description="Level-2 grids, any OGR format."
+    )
+    roster_path: Path = Field(
+        default=LAYERS_DATA / "roster.json", description="一长五员 roster of each level-2 grid."
+    )
     stream_maxlen: int = Field(default=1_000_000, description="Approximate cap of each stream.")
     max_body_bytes: int = Field(default=5_000_000, description="Largest accepted ingest body.")
     wall_max_rows: int = Field(default=500, description="Rows kept in the wall's queue.")
     wall_max_points: int = Field(default=3000, description="Case points kept on the wall map.")
     map_tile_url: str | None = Field(default=None, description="Optional raster tile URL template.")
     simulate_rate: float = Field(default=0.5, description="Simulated urban records per second.")
-    engine_batch: int = 500
-    engine_consumer: str = "engine-1"
+    engine_batch: int = Field(default=500, description="Stream entries the engine applies at once.")
+    engine_consumer: str = Field(default="engine-1", description="Engine consumer name.")

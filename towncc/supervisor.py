@@ -81,7 +81,7 @@ def _watch(children: list[Child], stop: threading.Event) -> None:
             child.start()
 
 
-def run_demo(settings: Settings) -> None:
+def run_demo(settings: Settings, *, simulate: bool = True) -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -99,8 +99,9 @@ def run_demo(settings: Settings) -> None:
             child.start()
         base = f"http://{settings.host}:{settings.port}"
         if _wait_healthy(f"{base}/healthz", stop):
-            simulator.start()
-            children.append(simulator)
+            if simulate:
+                simulator.start()
+                children.append(simulator)
             print(f"\ntowncc is running: {base}/wall  (Ctrl-C stops it)\n", flush=True)
         elif not stop.is_set():
             log.error("the wall did not become healthy within 60 s; stopping")

@@ -1,0 +1,77 @@
+"""POST /api/ingest/urban → the case's row visible on the wall in a real Chromium.
+
+Runs the whole system as `make demo` does (embedded Redis, engine, wall; no simulator),
+opens /wall at 3840×2160, then POSTs records one at a time and takes, for each, the time
+from just before the POST to the moment a MutationObserver in the page sees its row.
+Both clocks are this machine's wall clock (Python's time.time and the page's Date.now).
+
+Usage: python -m bench.e2e_latency [--records 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Page, sync_playwright
+
+from bench.machine import describe
+from tests.support.browser import launch
+from tests.support.system import running_demo
+from tests.support.urban import urban_record
+
+OBSERVER = """() => {
+  window.__seen = {};
+  new MutationObserver((mutations) => {
+    const now = Date.now();
+    for (const m of mutations) for (const node of m.addedNodes) {
+      if (!(node instanceof Element)) continue;
+      const rows = node.matches('[row-id]') ? [node] : node.querySelectorAll('[row-id]');
+      for (const row of rows) {
+        const id = row.getAttribute('row-id');
+        if (!(id in window.__seen)) window.__seen[id] = now;
+      }
+    }
+  }).observe(document.body, {childList: true, subtree: true});
+}"""
+
+
+def measure(page: Page, base: str, count: int, run: str) -> list[float]:
+    latencies = []
+    with httpx.Client(base_url=base, timeout=10) as client:
+        for n in range(count):
+            record = urban_record(n, ajbh=f"BENCH-{run}-{n:04d}")
+            started = time.time() * 1000
+            client.post("/api/ingest/urban", json=record).raise_for_status()
+            case_id = f"urban:{record['ajbh']}"
+            page.wait_for_function(f"() => {case_id!r} in window.__seen", polling="raf", timeout=15_000)
+            latencies.append(page.evaluate(f"() => window.__seen[{case_id!r}]") - started)
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, running_demo(Path(tmp), simulate=False) as base:
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            page = browser.new_page(viewport={"width": 3840, "height": 2160})
+            page.goto(f"{base}/wall")
+            page.wait_for_selector(".ag-root", timeout=30_000)
+            page.evaluate(OBSERVER)
+            measure(page, base, 5, "warmup")
+            latencies = measure(page, base, args.records, str(int(time.time())))
+            browser.close()
+    quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
+    print(describe())
+    print(f"POST → row visible, {len(latencies)} records, one at a time, wall at 3840×2160:")
+    print(f"  p50 {quantiles[49]:.0f} ms   p95 {quantiles[94]:.0f} ms   max {max(latencies):.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""POST /api/ingest/<feed>: every record is stored or dead-lettered with its reason; nothing lost."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import orjson
+import pytest
+import redis
+import redis.asyncio as aredis
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from ingest.http import ingest_router
+from tests.support.urban import urban_record
+from towncc.keys import Keys
+from towncc.settings import Settings
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    app = FastAPI()
+    app.include_router(ingest_router(settings, aredis.Redis.from_url(settings.redis_url or "")))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def dead_letters(r: redis.Redis, keys: Keys) -> list[dict[str, str]]:
+    return [fields for _, fields in r.xrange(keys.deadletter)]
+
+
+def test_one_record_and_an_array_are_accepted(
+    client: TestClient, r: redis.Redis, keys: Keys
+) -> None:
+    one = client.post("/api/ingest/urban", json=urban_record(1))
+    many = client.post("/api/ingest/urban", json=[urban_record(2), urban_record(3)])
+    assert (one.status_code, one.json()) == (202, {"accepted": 1, "deadlettered": 0, "errors": []})
+    assert many.json()["accepted"] == 2
+    assert r.xlen(keys.events) == 3
+
+
+def test_malformed_json_is_a_400_and_kept(client: TestClient, r: redis.Redis, keys: Keys) -> None:
+    reply = client.post(
+        "/api/ingest/urban", content=b'{"ajbh": "X", ', headers={"content-type": "application/json"}
+    )
+    assert reply.status_code == 400
+    assert "malformed JSON" in reply.json()["detail"]
+    [dead] = dead_letters(r, keys)
+    assert dead["raw"] == '{"ajbh": "X", '
+    assert "malformed JSON" in dead["reason"]
+
+
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        (
+            {k: v for k, v in urban_record(1).items() if k != "sbsj"},
+            "missing required field 'sbsj'",
+        ),
+        (urban_record(1, zbxt="Xian80"), "unknown coordinate system 'Xian80'"),
+    ],
+)
+def test_bad_records_are_answered_and_dead_lettered(
+    client: TestClient, r: redis.Redis, keys: Keys, record: dict[str, object], reason: str
+) -> None:
+    reply = client.post("/api/ingest/urban", json=[urban_record(9), record])
+    assert reply.status_code == 202
+    body = reply.json()
+    assert (body["accepted"], body["deadlettered"]) == (1, 1)
+    assert reason in body["errors"][0]["reason"]
+    assert body["errors"][0] == {
+        "index": 1,
+        "source_id": "T-000001",
+        "reason": body["errors"][0]["reason"],
+    }
+    [dead] = dead_letters(r, keys)
+    assert orjson.loads(dead["raw"]) == record
+    assert reason in dead["reason"]
+    assert dead["feed"] == "urban"
+    assert r.xlen(keys.events) == 1
+
+
+def test_accepted_plus_dead_lettered_is_what_was_sent(
+    client: TestClient, r: redis.Redis, keys: Keys
+) -> None:
+    batch = [urban_record(n) for n in range(5)] + [
+        {"ajbh": "bad"},
+        [],
+        "x",
+        urban_record(5, zby=99.0),
+    ]
+    body = client.post("/api/ingest/urban", json=batch).json()
+    assert body["accepted"] + body["deadlettered"] == len(batch)
+    assert r.xlen(keys.events) + r.xlen(keys.deadletter) == len(batch)
+
+
+def test_unknown_feed_and_oversized_body(client: TestClient, settings: Settings) -> None:
+    assert client.post("/api/ingest/nosuch", json={}).status_code == 404
+    big = b"[" + b" " * settings.max_body_bytes + b"]"
+    assert client.post("/api/ingest/urban", content=big).status_code == 413
+
+
+def test_redis_down_is_a_503_never_a_false_202(settings: Settings) -> None:
+    app = FastAPI()
+    app.include_router(ingest_router(settings, aredis.Redis(port=1, socket_connect_timeout=0.5)))
+    with TestClient(app) as test_client:
+        reply = test_client.post("/api/ingest/urban", json=urban_record(1))
+    assert reply.status_code == 503
+    assert "Redis unreachable" in reply.json()["detail"]

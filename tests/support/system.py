@@ -1,0 +1,55 @@
+"""The whole system as separate processes, started the way `make demo` starts it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from towncc.embedded import free_port
+
+
+@contextlib.contextmanager
+def running_demo(
+    data_dir: Path, *, redis_url: str | None = None, simulate: bool = True, prefix: str = "towncc:"
+) -> Iterator[str]:
+    """Run `towncc demo` on a free port; yield its base URL; stop it (SIGTERM) afterwards."""
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "TOWNCC_DATA_DIR": str(data_dir), "TOWNCC_KEY_PREFIX": prefix}
+    env.pop("REDIS_URL", None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    args = [sys.executable, "-m", "towncc", "demo", *([] if simulate else ["--no-simulator"])]
+    log = (data_dir / "demo.log").open("wb")
+    process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, process, data_dir / "demo.log")
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"towncc demo exited with {process.returncode}:\n{log.read_text()}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"towncc demo not healthy after {timeout} s:\n{log.read_text()}")
