@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
-from redis.typing import EncodableT, FieldT
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from redis.typing import EncodableT, FieldT
 
 Kind = Literal["report", "telemetry", "alert", "metric", "command"]
 Status = Literal["new", "acknowledged", "closed", "cancelled"]

@@ -136,8 +136,17 @@ class UrbanSimulator:
         return due
 
 
-def run(sim: UrbanSimulator, url: str, rate: float, stop: threading.Event) -> int:
+def run(
+    sim: UrbanSimulator,
+    url: str,
+    rate: float,
+    stop: threading.Event,
+    backfill: timedelta = timedelta(0),
+) -> int:
     """POST what the simulated source produces to ``url`` until stopped; records sent.
+
+    ``backfill`` first sends the cases the source would already hold from that long ago
+    (with the updates that have come due since), so a fresh wall starts with a real queue.
 
     New records arrive as a Poisson process of ``rate`` per second. A failed POST keeps its
     records for the next tick (up to MAX_BACKLOG), as an upstream system would retry.
@@ -145,6 +154,8 @@ def run(sim: UrbanSimulator, url: str, rate: float, stop: threading.Event) -> in
     sent = 0
     backlog: list[dict[str, Any]] = []
     with httpx.Client(timeout=10) as client:
+        if backfill:
+            sent += _send_backfill(sim, client, url, rate, backfill)
         while not stop.wait(TICK_S):
             now = datetime.now().astimezone()
             count = int(sim.rng.poisson(rate * TICK_S))
@@ -162,3 +173,16 @@ def run(sim: UrbanSimulator, url: str, rate: float, stop: threading.Event) -> in
             sent += len(backlog)
             backlog = []
     return sent
+
+
+def _send_backfill(
+    sim: UrbanSimulator, client: httpx.Client, url: str, rate: float, span: timedelta
+) -> int:
+    now = datetime.now().astimezone()
+    gaps = sim.rng.exponential(1 / rate, size=int(rate * span.total_seconds() * 2))
+    offsets = np.cumsum(gaps)
+    times = [now - span + timedelta(seconds=float(o)) for o in offsets if o < span.total_seconds()]
+    records = [sim.new_record(t) for t in times] + sim.due_updates(now)
+    for first in range(0, len(records), 500):
+        client.post(url, json=records[first : first + 500]).raise_for_status()
+    return len(records)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 from towncc.settings import Settings
 
@@ -55,7 +55,7 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> None:
     url = args.url or f"http://{settings.host}:{settings.port}/api/ingest/urban"
     rate = args.rate if args.rate is not None else settings.simulate_rate
     print(f"simulating urban records at {rate}/s → {url}", flush=True)
-    run(sim, url, rate, stop_on_signals())
+    run(sim, url, rate, stop_on_signals(), timedelta(minutes=args.backfill))
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> None:
@@ -82,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--rate", type=float, help="new records per second (default: settings)")
     sim.add_argument("--seed", type=int, default=0, help="random seed")
     sim.add_argument("--first", type=int, default=1, help="first case number of this run")
+    sim.add_argument(
+        "--backfill", type=float, default=0, help="first send the cases of the last N minutes"
+    )
     return parser
 
 
@@ -100,5 +103,5 @@ def main(argv: Sequence[str] | None = None) -> None:
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
         stream=sys.stderr,
     )
-    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     COMMANDS[args.command](args, Settings())

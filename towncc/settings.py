@@ -41,6 +41,6 @@ class Settings(BaseSettings):
     wall_max_rows: int = Field(default=500, description="Rows kept in the wall's queue.")
     wall_max_points: int = Field(default=3000, description="Case points kept on the wall map.")
     map_tile_url: str | None = Field(default=None, description="Optional raster tile URL template.")
-    simulate_rate: float = Field(default=0.5, description="Simulated urban records per second.")
+    simulate_rate: float = Field(default=0.2, description="Simulated urban records per second.")
     engine_batch: int = Field(default=500, description="Stream entries the engine applies at once.")
     engine_consumer: str = Field(default="engine-1", description="Engine consumer name.")

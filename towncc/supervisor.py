@@ -93,7 +93,8 @@ def run_demo(settings: Settings, *, simulate: bool = True) -> None:
         log.info("embedded Redis on %s (data in %s)", url, settings.data_dir / "redis")
     env = {**os.environ, "REDIS_URL": url, "PORT": str(settings.port)}
     children = [Child("engine", ["engine"], env), Child("wall", ["serve"], env)]
-    simulator = Child("simulator", ["simulate", "--first", str(_first_case_number())], env)
+    first = str(_first_case_number())
+    simulator = Child("simulator", ["simulate", "--first", first, "--backfill", "30"], env)
     try:
         for child in children:
             child.start()
