@@ -48,7 +48,9 @@ def measure(page: Page, base: str, count: int, run: str) -> list[float]:
             started = time.time() * 1000
             client.post("/api/ingest/urban", json=record).raise_for_status()
             case_id = f"urban:{record['ajbh']}"
-            page.wait_for_function(f"() => {case_id!r} in window.__seen", polling="raf", timeout=15_000)
+            page.wait_for_function(
+                f"() => {case_id!r} in window.__seen", polling="raf", timeout=15_000
+            )
             latencies.append(page.evaluate(f"() => window.__seen[{case_id!r}]") - started)
     return latencies
 
@@ -57,20 +59,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, running_demo(Path(tmp), simulate=False) as base:
-        with sync_playwright() as pw:
-            browser = launch(pw)
-            page = browser.new_page(viewport={"width": 3840, "height": 2160})
-            page.goto(f"{base}/wall")
-            page.wait_for_selector(".ag-root", timeout=30_000)
-            page.evaluate(OBSERVER)
-            measure(page, base, 5, "warmup")
-            latencies = measure(page, base, args.records, str(int(time.time())))
-            browser.close()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_demo(Path(tmp), simulate=False) as base,
+        sync_playwright() as pw,
+    ):
+        browser = launch(pw)
+        page = browser.new_page(viewport={"width": 3840, "height": 2160})
+        page.goto(f"{base}/wall")
+        page.wait_for_selector(".ag-root", timeout=30_000)
+        page.evaluate(OBSERVER)
+        measure(page, base, 5, "warmup")
+        latencies = measure(page, base, args.records, str(int(time.time())))
+        browser.close()
     quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
     print(describe())
     print(f"POST → row visible, {len(latencies)} records, one at a time, wall at 3840×2160:")
-    print(f"  p50 {quantiles[49]:.0f} ms   p95 {quantiles[94]:.0f} ms   max {max(latencies):.0f} ms")
+    print(
+        f"  p50 {quantiles[49]:.0f} ms   p95 {quantiles[94]:.0f} ms   max {max(latencies):.0f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""POST /api/ingest/<feed>: every record is stored or dead-lettered with its reason; nothing lost."""
+"""POST /api/ingest/<feed>: each record is stored or dead-lettered with its reason."""
 
 from __future__ import annotations
 

@@ -22,7 +22,12 @@ def running_demo(
 ) -> Iterator[str]:
     """Run `towncc demo` on a free port; yield its base URL; stop it (SIGTERM) afterwards."""
     port = free_port()
-    env = {**os.environ, "PORT": str(port), "TOWNCC_DATA_DIR": str(data_dir), "TOWNCC_KEY_PREFIX": prefix}
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "TOWNCC_DATA_DIR": str(data_dir),
+        "TOWNCC_KEY_PREFIX": prefix,
+    }
     env.pop("REDIS_URL", None)
     if redis_url:
         env["REDIS_URL"] = redis_url
@@ -43,7 +48,9 @@ def running_demo(
         log.close()
 
 
-def wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
+def wait_healthy(
+    base: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 90
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

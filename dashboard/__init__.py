@@ -1,0 +1,1 @@
+"""The Dash app of the command centre: pages, pure component builders, thin callbacks."""

@@ -1,0 +1,80 @@
+"""The Dash app on FastAPI: the wall page, the JSON API and the caller's extra routers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+
+import redis
+import redis.asyncio as aredis
+from dash import Dash
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse
+
+from dashboard.api import api_router
+from dashboard.components.wall_map import map_traces
+from dashboard.context import WallContext
+from dashboard.i18n import t
+from dashboard.live import BLOCK_MS
+from dashboard.pages.wall import PATH as WALL_PATH
+from dashboard.pages.wall import register_wall_callbacks, wall_layout
+from layers.town import Town
+from towncc.keys import Keys
+from towncc.settings import Settings
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+HEALTH_PATH = "/healthz"
+
+
+def _wall_context(settings: Settings, url: str) -> WallContext:
+    paths = (settings.grids_l1_path, settings.grids_l2_path, settings.roster_path)
+    town = Town.load(*paths, name=settings.town_name)
+    return WallContext(
+        settings=settings,
+        keys=Keys(settings.key_prefix),
+        town=town,
+        traces=map_traces(town),
+        r=redis.Redis.from_url(url, decode_responses=True, socket_timeout=5),
+        # Longer than one XREAD BLOCK: a Redis that hangs surfaces as an error, not silence.
+        ar=aredis.Redis.from_url(url, decode_responses=True, socket_timeout=BLOCK_MS / 1000 + 5),
+    )
+
+
+def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
+    """FastAPI with our routes first: Dash adds its own later, its catch-all at start-up."""
+    server = FastAPI(title=t("app.title", town=wall.settings.town_name))
+    server.include_router(api_router(wall.r, wall.keys))
+    for router in routers:
+        server.include_router(router)
+
+    def to_wall(request: Request) -> RedirectResponse:
+        query = request.url.query
+        return RedirectResponse(f"{WALL_PATH}?{query}" if query else WALL_PATH)
+
+    server.add_api_route("/", to_wall, include_in_schema=False)
+    return server
+
+
+def create_app(settings: Settings, *, routers: Sequence[APIRouter] = ()) -> Dash:
+    """The whole web app; `app.server` is the ASGI application."""
+    if not settings.redis_url:
+        raise ValueError("create_app needs settings.redis_url")
+    wall = _wall_context(settings, settings.redis_url)
+    app = Dash(
+        __name__,
+        server=_server(wall, routers),  # type: ignore[arg-type]  # Dash types know Flask only
+        assets_folder=str(ASSETS),
+        title=t("app.title", town=settings.town_name),
+        update_title="",  # no "Updating..." in the title bar
+        # The wall is never touched: never close its socket for "inactivity".
+        websocket_inactivity_timeout=0,
+    )
+    health_url: str = app.get_relative_path(HEALTH_PATH)  # type: ignore[no-untyped-call]
+    app.layout = partial(wall_layout, wall, health_url)
+    register_wall_callbacks(app, wall)
+    # Dash registers callbacks and walks the assets on its first HTTP request. A server that
+    # restarts gets its reconnecting sockets first and would refuse their callbacks, so do it
+    # now (private API; see the tech notes on restarts).
+    app._setup_server()  # type: ignore[no-untyped-call]
+    return app

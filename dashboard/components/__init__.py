@@ -1,0 +1,1 @@
+"""Pure builders: each returns a component tree (or a figure) and reads nothing."""

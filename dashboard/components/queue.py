@@ -1,0 +1,111 @@
+"""The live queue: dash-ag-grid, newest first, one row per open case, text only.
+
+Cells use the grid's default text rendering (never HTML or markdown): a description holding
+`<script>` shows as those characters. Age and the first-response countdown are computed in
+the browser (assets/wall.js, `dashAgGridFunctions`) and refreshed every second, so the
+server never sends a row just because time passed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_ag_grid as dag
+from dash import html
+
+from dashboard import ids
+from dashboard.i18n import Lang, t
+from dashboard.theme import GROUP_COLOURS
+
+ROW_HEIGHT = 66
+HEADER_HEIGHT = 60
+GROUP_BAR_PX = 10
+FONT_STACK = (
+    "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
+)
+THEME = (
+    "themeQuartz.withParams({"
+    "backgroundColor: '#0f2238', foregroundColor: '#e8f1fa', borderColor: '#22405f',"
+    "headerBackgroundColor: '#142d4a', headerTextColor: '#9fc3e6', oddRowBackgroundColor:"
+    f" '#12273f', fontSize: 30, headerFontSize: 26, fontFamily: \"{FONT_STACK}\","
+    " wrapperBorderRadius: 0, spacing: 10, headerFontWeight: 600})"
+)
+
+
+def _group_style() -> dict[str, Any]:
+    """A coloured bar per category group: the same colours as the map's points."""
+    conditions = [
+        {
+            "condition": f"params.data.group === '{group}'",
+            "style": {"borderLeft": f"{GROUP_BAR_PX}px solid {colour}"},
+        }
+        for group, colour in GROUP_COLOURS.items()
+    ]
+    return {"styleConditions": conditions}
+
+
+def column_defs(lang: Lang) -> list[dict[str, Any]]:
+    return [
+        {
+            "field": "reported_at",
+            "headerName": t("col.time", lang),
+            "valueFormatter": {"function": "beijingTime(params.value)"},
+            "sort": "desc",
+            "width": 130,
+        },
+        {
+            "field": "category",
+            "headerName": t("col.category", lang),
+            "cellStyle": _group_style(),
+            "width": 240,
+        },
+        {"field": "summary", "headerName": t("col.summary", lang), "flex": 1, "minWidth": 300},
+        {"field": "place", "headerName": t("col.place", lang), "width": 330},
+        {
+            "colId": "age",
+            "headerName": t("col.age", lang),
+            "valueGetter": {"function": "caseAge(params.data)"},
+            "width": 160,
+        },
+        {
+            "colId": "countdown",
+            "headerName": t("col.countdown", lang),
+            "valueGetter": {"function": "responseCountdown(params.data)"},
+            "width": 230,
+        },
+    ]
+
+
+def queue_grid(rows: list[dict[str, Any]], lang: Lang) -> dag.AgGrid:
+    return dag.AgGrid(
+        id=ids.WALL_QUEUE_GRID,
+        rowData=rows,
+        columnDefs=column_defs(lang),
+        getRowId="params.data.id",
+        defaultColDef={
+            "sortable": False,
+            "resizable": False,
+            "suppressMovable": True,
+            "cellClassRules": {"is-overdue": "isCaseOverdue(params.data)"},
+        },
+        dashGridOptions={
+            "theme": {"function": THEME},
+            "rowHeight": ROW_HEIGHT,
+            "headerHeight": HEADER_HEIGHT,
+            "suppressCellFocus": True,
+            "suppressHorizontalScroll": True,
+            "localeText": {"noRowsToShow": t("queue.empty", lang)},
+        },
+        className="wall-grid",
+        style={"height": "100%", "width": "100%"},
+    )
+
+
+def queue_panel(rows: list[dict[str, Any]], lang: Lang) -> html.Section:
+    return html.Section(
+        className="wall-panel wall-queue",
+        children=[
+            html.H2(t("queue.title", lang), className="wall-panel-title"),
+            queue_grid(rows, lang),
+        ],
+    )

@@ -1,0 +1,146 @@
+"""The wall's map: level-2 grids shaded by open cases, village outlines and names, case points.
+
+Everything offline: `layers.traces.map_layout` keeps the style "white-bg"; a dark fill layer
+below the traces turns it into a night map for the wall (a tile layer, if configured, draws
+above that fill). Circle markers only: other symbols load icons from a CDN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from cases.categories import GROUPS
+from dashboard import ids
+from dashboard.i18n import Lang, t
+from dashboard.push import MapTraces, zmax
+from dashboard.theme import GROUP_COLOURS, MAP_BACKGROUND, POINT_OUTLINE
+from dashboard.view import Point
+from layers.town import Town
+from layers.traces import grid_choropleth, map_layout, village_labels, village_outlines
+
+# Calm grids stay dark blue; load turns them amber, then red.
+OPEN_CASES_DARK: Final[list[list[float | str]]] = [
+    [0.0, "#173a5e"],
+    [0.2, "#b8901c"],
+    [0.5, "#e07b24"],
+    [0.8, "#ea4a2c"],
+    [1.0, "#ff2040"],
+]
+CHOROPLETH_OPACITY: Final = 0.7
+MAP_VIEWPORT: Final = (1780, 1830)  # the map panel at 3840×2160 (assets/wall.css)
+POINT_SIZE: Final = 22
+HALO_PX: Final = 8
+_WORLD: Final = [[[-180, -85], [180, -85], [180, 85], [-180, 85], [-180, -85]]]
+
+
+def _night_fill() -> dict[str, Any]:
+    world = {"type": "Polygon", "coordinates": _WORLD}
+    return {
+        "below": "traces",
+        "sourcetype": "geojson",
+        "source": {"type": "Feature", "properties": {}, "geometry": world},
+        "type": "fill",
+        "color": MAP_BACKGROUND,
+    }
+
+
+def halo_trace(points: Sequence[Point]) -> go.Scattermap:
+    """Dark discs under the points: a point reads on any fill colour, even its own."""
+    return go.Scattermap(
+        lon=[p.lon for p in points],
+        lat=[p.lat for p in points],
+        mode="markers",
+        marker={"size": POINT_SIZE + HALO_PX, "color": POINT_OUTLINE},
+        hoverinfo="skip",
+        showlegend=False,
+        name="halo",
+    )
+
+
+def points_trace(points: Sequence[Point], lang: Lang) -> go.Scattermap:
+    """Open cases as circles coloured by category group; the arrays the push patches."""
+    return go.Scattermap(
+        lon=[p.lon for p in points],
+        lat=[p.lat for p in points],
+        customdata=[p.id for p in points],
+        mode="markers",
+        marker={"size": POINT_SIZE, "color": [p.colour for p in points]},
+        hoverinfo="skip",
+        showlegend=False,
+        name=t("map.cases", lang),
+    )
+
+
+def wall_figure(
+    town: Town,
+    counts: Mapping[str, int],
+    points: Sequence[Point],
+    *,
+    lang: Lang,
+    tile_url: str | None,
+) -> go.Figure:
+    """The whole map; trace order is `map_traces(town)` (the push relies on it)."""
+    choropleth = grid_choropleth(
+        town, counts, name=t("map.open", lang), colorscale=OPEN_CASES_DARK, count_label=""
+    )
+    choropleth.update(zmax=zmax(list(choropleth.z or [])), hoverinfo="skip", hovertemplate=None)
+    choropleth.marker.update(opacity=CHOROPLETH_OPACITY, line={"color": "#5f7d99", "width": 1})
+    outlines = village_outlines(town).update(line={"color": "#cfe3f5", "width": 3})
+    labels = village_labels(town).update(textfont={"size": 30, "color": "#eaf2fb"})
+    layout_map = map_layout(town, tile_url=tile_url, viewport=MAP_VIEWPORT)
+    layout_map["layers"] = [_night_fill(), *layout_map.get("layers", [])]
+    live = [halo_trace(points), points_trace(points, lang)]
+    figure = go.Figure([choropleth, outlines, *live, labels])
+    figure.update_layout(
+        map=layout_map,
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        paper_bgcolor=MAP_BACKGROUND,
+        showlegend=False,
+        uirevision="wall",  # patches never reset the view
+    )
+    return figure
+
+
+def map_traces(town: Town) -> MapTraces:
+    """Where `wall_figure` puts the live traces, and the choropleth's grid order."""
+    codes = tuple(str(c) for c in town.l2.index)
+    return MapTraces(choropleth=0, halo=2, points=3, locations=codes)
+
+
+def legend(lang: Lang) -> html.Div:
+    """Category groups and their point colours (the queue's colour bars use the same)."""
+    items = [
+        html.Li(
+            className="wall-legend-item",
+            children=[
+                html.Span(className="wall-legend-dot", style={"backgroundColor": colour}),
+                html.Span(GROUPS[group][0 if lang == "zh" else 1]),
+            ],
+        )
+        for group, colour in GROUP_COLOURS.items()
+    ]
+    return html.Div(
+        id=ids.WALL_MAP_LEGEND,
+        className="wall-legend",
+        children=[html.H3(t("legend.title", lang)), html.Ul(items)],
+    )
+
+
+def map_panel(figure: go.Figure, lang: Lang) -> html.Section:
+    graph = dcc.Graph(
+        id=ids.WALL_MAP,
+        figure=figure,
+        config={"displayModeBar": False, "scrollZoom": False, "responsive": True},
+        className="wall-map-graph",
+    )
+    return html.Section(
+        className="wall-panel wall-map",
+        children=[
+            html.H2(t("map.title", lang), className="wall-panel-title"),
+            html.Div(className="wall-map-body", children=[graph, legend(lang)]),
+        ],
+    )

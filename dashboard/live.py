@@ -1,0 +1,148 @@
+"""The wall's one persistent WebSocket callback: XREAD BLOCK on `case-events`, push changes.
+
+Cadence: the loop blocks on XREAD up to `BLOCK_MS`; whatever arrived is read in one pipeline
+and sent as ONE tick (one ag-grid `rowTransaction`, one map `Patch`, the KPIs, the cursor),
+then the loop rests so that ticks are at least `TICK_SECONDS` apart: at most 5 map redraws a
+second, and never two transactions in one WebSocket batch (the grid would keep only the last).
+A heartbeat goes out at least every `BLOCK_MS`, so the page can tell a calm town from a dead
+link. The loop starts from the cursor the page carries; a page whose state the server cannot
+know (a reconnect, a server restart) gets a resync first: whole rows, whole point arrays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+from dash import ctx, set_props
+
+from dashboard import ids
+from dashboard.context import WallContext
+from dashboard.i18n import Lang, lang_of
+from dashboard.push import (
+    Mirror,
+    build_view,
+    mirror_from_store,
+    mirror_to_store,
+    plan_tick,
+    resync_patch,
+)
+from dashboard.snapshot import NO_ENTRY, aread_snapshot, read_changes
+
+TICK_SECONDS = 0.2
+MAP_DELAY_SECONDS = 0.02  # > the 5 ms WebSocket batch window
+BLOCK_MS = 2000
+READ_COUNT = 1000
+BEAT_SECONDS = 1.0
+RETRY_SECONDS = 1.0
+LIVENESS_SECONDS = 60.0
+LIVENESS_TIMEOUT = 15.0
+STALE_AFTER_MS = 4 * BLOCK_MS  # the page calls the link down after this long without a beat
+
+
+def _entries(reply: Any) -> list[tuple[str, dict[str, str]]]:
+    """The entries of a one-stream XREAD reply ([[stream, entries]], RESP2)."""
+    return list(reply[0][1]) if reply else []
+
+
+def kpi_props(open_total: int, today_total: int) -> None:
+    set_props(ids.wall_kpi("open"), {"children": str(open_total)})
+    set_props(ids.wall_kpi("today"), {"children": str(today_total)})
+
+
+class Pusher:
+    """One page's push state: the mirror of what its browser holds, and the stream cursor."""
+
+    def __init__(self, wall: WallContext, lang: Lang, mirror: Mirror | None, cursor: str):
+        self.wall, self.lang, self.mirror, self.cursor = wall, lang, mirror, cursor
+        self.last_beat = 0.0
+        self.last_check = time.monotonic()
+        self.ok: bool | None = None
+
+    def save_cursor(self) -> None:
+        data = mirror_to_store(Mirror(), self.cursor, self.lang, fresh=False)
+        set_props(ids.WALL_PUSH_CURSOR, {"data": data})
+
+    def beat(self, *, ok: bool) -> None:
+        now = time.monotonic()
+        if ok == self.ok and now - self.last_beat < BEAT_SECONDS:
+            return
+        self.last_beat, self.ok = now, ok
+        set_props(ids.WALL_PUSH_BEAT, {"data": {"at": int(time.time() * 1000), "ok": ok}})
+
+    async def resync(self) -> None:
+        wall = self.wall
+        snap = await aread_snapshot(wall.ar, wall.keys, wall.snapshot_size, datetime.now(UTC))
+        locations = wall.traces.locations
+        view = build_view(
+            snap.cases, snap.counts, lang=self.lang, limits=wall.limits, locations=locations
+        )
+        set_props(ids.WALL_QUEUE_GRID, {"rowData": view.rows})
+        set_props(ids.WALL_MAP, {"figure": resync_patch(view, wall.traces)})
+        kpi_props(snap.open_total, snap.today_total)
+        self.mirror, self.cursor = view.mirror, snap.cursor
+        self.save_cursor()
+
+    async def step(self) -> bool:
+        """One XREAD and, if anything arrived, one tick; True when a tick went out."""
+        if self.mirror is None:
+            await self.resync()
+            return True
+        wall = self.wall
+        reply = await wall.ar.xread({wall.keys.case_events: self.cursor}, READ_COUNT, BLOCK_MS)
+        entries = _entries(reply)
+        if not entries:
+            return False
+        self.cursor = entries[-1][0]
+        changed = list(dict.fromkeys(fields["case_id"] for _, fields in entries))
+        cases, counts, open_total, today_total = await read_changes(
+            wall.ar, wall.keys, changed, datetime.now(UTC)
+        )
+        tick = plan_tick(
+            self.mirror, cases, counts, lang=self.lang, limits=wall.limits, traces=wall.traces
+        )
+        if tick.transaction:
+            set_props(ids.WALL_QUEUE_GRID, {"rowTransaction": tick.transaction})
+        kpi_props(open_total, today_total)
+        self.save_cursor()
+        if tick.patch is not None:
+            # In its own WebSocket message: the rows show before the (slow) map redraw starts.
+            await asyncio.sleep(MAP_DELAY_SECONDS)
+            set_props(ids.WALL_MAP, {"figure": tick.patch})
+        return True
+
+    async def page_alive(self, ws: Any) -> bool:
+        """Tabs of one browser share one socket, so a closed tab never sets `is_shutdown`:
+        now and then ask the page for a prop; a page that does not answer is gone."""
+        now = time.monotonic()
+        if now - self.last_check < LIVENESS_SECONDS:
+            return True
+        self.last_check = now
+        try:
+            await ws.get_prop(ids.WALL_PUSH_CURSOR, "data", timeout=LIVENESS_TIMEOUT)
+        except TimeoutError:
+            return False
+        return True
+
+    async def run(self) -> None:
+        ws = ctx.websocket
+        while ws is not None and not ws.is_shutdown and await self.page_alive(ws):
+            try:
+                ticked = await self.step()
+            except redis.RedisError:
+                self.beat(ok=False)
+                await asyncio.sleep(RETRY_SECONDS)
+                continue
+            self.beat(ok=True)
+            if ticked:
+                await asyncio.sleep(TICK_SECONDS)
+
+
+async def run_push(wall: WallContext, store: dict[str, Any] | None) -> None:
+    """The body of the page's persistent callback; `store` is the cursor store's data."""
+    data = dict(store or {})
+    cursor = str(data.get("cursor") or NO_ENTRY)
+    await Pusher(wall, lang_of(data.get("lang")), mirror_from_store(data), cursor).run()

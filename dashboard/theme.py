@@ -1,0 +1,21 @@
+"""Colours of the wall, shared by the map, the legend and the stylesheet's intent."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# One colour per category group (cases.categories.GROUPS), readable on the dark map.
+GROUP_COLOURS: Final[dict[str, str]] = {
+    "order": "#ffb020",
+    "environment": "#3ddc84",
+    "facility": "#4fc3f7",
+    "construction": "#b388ff",
+    "emergency": "#ff4d4f",
+    "other": "#cfd8dc",
+}
+MAP_BACKGROUND: Final = "#0b1a2b"
+POINT_OUTLINE: Final = "#0b1a2b"
+
+
+def group_colour(group: str) -> str:
+    return GROUP_COLOURS.get(group, GROUP_COLOURS["other"])

@@ -1,0 +1,81 @@
+"""Pure views of a case: the queue row and the map point the wall shows for it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from cases.categories import category
+from dashboard.i18n import Lang, t
+from dashboard.theme import group_colour
+
+SUMMARY_MAX = 120  # characters of title + description sent per row: bounds a row's bytes
+
+
+class Point(NamedTuple):
+    id: str
+    lon: float
+    lat: float
+    colour: str
+
+
+def group_of(case: dict[str, Any]) -> str:
+    group = case.get("group")
+    return group if isinstance(group, str) and group else category(case.get("category", "")).group
+
+
+def category_label(case: dict[str, Any], lang: Lang) -> str:
+    cat = category(case.get("category", ""))
+    return cat.zh if lang == "zh" else cat.en
+
+
+def summary(case: dict[str, Any]) -> str:
+    """Title and description as one plain-text line (never HTML: the grid renders text)."""
+    title = str(case.get("title") or "").strip()
+    text = str(case.get("description") or "").strip()
+    joined = f"{title}：{text}" if title and text and text != title else title or text
+    return joined if len(joined) <= SUMMARY_MAX else joined[: SUMMARY_MAX - 1] + "…"
+
+
+def place(case: dict[str, Any], lang: Lang) -> str:
+    if case.get("outside_town"):
+        return t("place.outside", lang)
+    village, grid = str(case.get("village_name") or ""), str(case.get("grid_name") or "")
+    if village and grid.startswith(village) and grid != village:
+        grid = grid.removeprefix(village)  # 璜塘社区 · 第一网格, not the village twice
+    found = [n for n in (village, grid) if n]
+    return " · ".join(found) if found else str(case.get("address") or "")
+
+
+def is_open(case: dict[str, Any]) -> bool:
+    return case.get("status") == "open"
+
+
+def reported_ms(case: dict[str, Any]) -> int:
+    """Report time in epoch milliseconds (the score of the case sorted sets)."""
+    value = case.get("reported_at")
+    return int(datetime.fromisoformat(value).timestamp() * 1000) if value else 0
+
+
+def case_row(case: dict[str, Any], lang: Lang) -> dict[str, Any]:
+    """The queue row: only what the wall shows; times stay ISO UTC, the browser ticks them."""
+    return {
+        "id": case["id"],
+        "category": category_label(case, lang),
+        "group": group_of(case),
+        "summary": summary(case),
+        "place": place(case, lang),
+        "reported_at": case.get("reported_at"),
+        "response_due": case.get("response_due"),
+        "responded_at": case.get("responded_at"),
+        "overdue": bool(case.get("overdue")),
+        "severity": case.get("severity", 1),
+    }
+
+
+def case_point(case: dict[str, Any]) -> Point | None:
+    """The map point of an open case with coordinates; None when it has no place to show."""
+    lon, lat = case.get("lon"), case.get("lat")
+    if not is_open(case) or not isinstance(lon, int | float) or not isinstance(lat, int | float):
+        return None
+    return Point(case["id"], float(lon), float(lat), group_colour(group_of(case)))

@@ -1,0 +1,142 @@
+"""The real thing: a private Redis, the server as a subprocess, Debian's Chromium at 3840×2160."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from dashboard import ids
+from tests.support.browser import launch
+from towncc.embedded import EmbeddedRedis, free_port
+from towncc.keys import Keys
+
+ROOT = Path(__file__).resolve().parents[2]
+VIEWPORT = {"width": 3840, "height": 2160}
+_prefixes = itertools.count()
+
+
+@dataclass
+class WallPage:
+    page: Page
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def wall_keys() -> Keys:
+    return Keys(f"wall{next(_prefixes)}:")
+
+
+@pytest.fixture(scope="module")
+def wall_redis(redis_server: EmbeddedRedis) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    yield client
+    client.close()
+
+
+class WallServer:
+    """`uvicorn --factory towncc.server:asgi` as a subprocess on a fixed port; restartable."""
+
+    def __init__(self, redis_url: str, keys: Keys, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "REDIS_URL": redis_url, "TOWNCC_KEY_PREFIX": keys.prefix}
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> WallServer:
+        args = [sys.executable, "-m", "uvicorn", "--factory", "towncc.server:asgi"]
+        args += ["--host", "127.0.0.1", "--port", str(self.port)]
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                args, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
+            )
+        self._wait_healthy(self.process)
+        return self
+
+    def _wait_healthy(self, process: subprocess.Popen[bytes]) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited:\n{self.log.read_text(errors='replace')}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"the server is not healthy:\n{self.log.read_text(errors='replace')}")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture(scope="module")
+def wall_server(
+    redis_server: EmbeddedRedis, wall_keys: Keys, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WallServer]:
+    """The web process on the private Redis, under this module's key prefix."""
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    server = WallServer(redis_server.url, wall_keys, log).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def wall_url(wall_server: WallServer) -> str:
+    return wall_server.url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("screenshots")
+
+
+def open_wall(browser: Browser, url: str) -> Iterator[WallPage]:
+    context = browser.new_context(viewport=VIEWPORT)  # own profile: own shared socket
+    wall = WallPage(context.new_page())
+    wall.page.on("console", lambda m: wall.errors.append(m.text) if m.type == "error" else None)
+    wall.page.on("pageerror", lambda e: wall.errors.append(str(e)))
+    wall.page.on("dialog", lambda d: (wall.dialogs.append(d.message), d.dismiss()))
+    wall.page.goto(url)
+    wall.page.wait_for_selector(".maplibregl-canvas", timeout=30_000)
+    # Green means the push loop is running: anything written from now on must arrive.
+    wall.page.wait_for_selector(f"#{ids.WALL_HEADER_LINK}.is-ok", timeout=30_000)
+    yield wall
+    context.close()
+
+
+@pytest.fixture
+def wall_page(browser: Browser, wall_url: str) -> Iterator[WallPage]:
+    yield from open_wall(browser, f"{wall_url}/wall")
+
+
+@pytest.fixture
+def english_wall_page(browser: Browser, wall_url: str) -> Iterator[WallPage]:
+    yield from open_wall(browser, f"{wall_url}/wall?lang=en")

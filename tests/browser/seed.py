@@ -1,0 +1,93 @@
+"""Cases written into Redis the way the engine writes them (projections + `case-events`)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+import redis
+from shapely.geometry import Point
+
+from cases.categories import category
+from towncc.keys import Keys
+
+GRID = ("XXK-01-01", "璜塘社区第一网格", "XXK-01", "璜塘社区")
+LON, LAT = 120.3985, 31.7805  # inside XXK-01-01
+CATEGORIES = ("parking", "street_vending", "exposed_garbage", "manhole_cover", "road_collapse",
+              "construction_noise", "streetlight", "waterlogging", "greenery", "other")  # fmt: skip
+TITLES = ("机动车乱停放", "店外占道经营", "垃圾未清运", "井盖破损", "路面塌陷", "夜间施工扰民")
+
+
+def make_case(case_id: str, **fields: Any) -> dict[str, Any]:
+    """An open parking case reported now, with a 15-minute first-response clock."""
+    now = datetime.now(UTC)
+    grid, grid_name, village, village_name = GRID
+    case: dict[str, Any] = {
+        "id": case_id, "feed": "urban", "source_id": case_id.rsplit(":", 1)[-1],
+        "category": "parking", "group": "order", "title": "机动车乱停放",
+        "description": "璜塘路口有车辆占用消防通道", "address": "璜塘路88号",
+        "status": "open", "stage": "reported", "source_status": "待受理",
+        "grid": grid, "grid_name": grid_name, "village": village, "village_name": village_name,
+        "lon": LON, "lat": LAT, "outside_town": False,
+        "reported_at": now.isoformat(), "received_at": now.isoformat(),
+        "response_due": (now + timedelta(minutes=15)).isoformat(), "responded_at": None,
+        "severity": 1, "level": "grid", "updated_at": now.isoformat(), "version": 1,
+        "flags": [], "event_ids": [], "last_entry": "0-0",
+    }  # fmt: skip
+    case |= fields
+    return {**case, "group": fields.get("group") or category(case["category"]).group}
+
+
+def write_case(r: redis.Redis, keys: Keys, case: dict[str, Any], change: str = "created") -> None:
+    """SET the case, ZADD the sorted sets, HINCRBY the count, RPUSH history, XADD the entry."""
+    score = int(datetime.fromisoformat(case["reported_at"]).timestamp() * 1000)
+    pipe = r.pipeline(transaction=True)
+    pipe.set(keys.case(case["id"]), orjson.dumps(case))
+    pipe.zadd(keys.all_cases, {case["id"]: score})
+    if case["status"] == "open":
+        pipe.zadd(keys.open_cases, {case["id"]: score})
+        if change == "created" and case.get("grid"):
+            pipe.hincrby(keys.grid_open, case["grid"], 1)
+    else:
+        pipe.zrem(keys.open_cases, case["id"])
+        if case.get("grid"):
+            pipe.hincrby(keys.grid_open, case["grid"], -1)
+    entry = {"case_id": case["id"], "type": change, "at": datetime.now(UTC).isoformat()}
+    pipe.rpush(keys.history(case["id"]), orjson.dumps({**entry, "status": case["status"]}))
+    pipe.xadd(keys.case_events, entry)
+    pipe.execute()
+
+
+def _point_in(geometry: Any, rng: random.Random) -> Point:
+    west, south, east, north = geometry.bounds
+    for _ in range(1000):
+        point = Point(rng.uniform(west, east), rng.uniform(south, north))
+        if geometry.contains(point):
+            return point
+    return geometry.representative_point()
+
+
+def spread_cases(town: Any, count: int, *, seed: int = 1) -> list[dict[str, Any]]:
+    """`count` open cases of mixed categories and ages at points inside the town's grids."""
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    cases = []
+    for n in range(count):
+        code = rng.choice(list(town.l2.index))
+        grid = town.l2.loc[code]
+        point = _point_in(grid.geometry, rng)
+        reported = now - timedelta(minutes=rng.randint(1, 600))
+        due = (reported + timedelta(minutes=15)).isoformat() if rng.random() < 0.4 else None
+        cases.append(
+            make_case(
+                f"urban:SPREAD-{n:04d}",
+                category=rng.choice(CATEGORIES), title=rng.choice(TITLES),
+                description=f"{grid['village_name']}巡查发现，编号{n:04d}",
+                grid=code, grid_name=grid["name"], village=grid["village"],
+                village_name=grid["village_name"], lon=point.x, lat=point.y,
+                reported_at=reported.isoformat(), response_due=due,
+            )
+        )  # fmt: skip
+    return cases

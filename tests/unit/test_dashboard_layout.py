@@ -1,0 +1,138 @@
+"""The wall's component tree: ids from ids.py, text-only grid, offline map, no scrolling."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from dash import dcc
+from dash.development.base_component import Component
+
+from dashboard import ids
+from dashboard.components.queue import column_defs, queue_grid
+from dashboard.components.wall_map import map_traces
+from dashboard.context import WallContext
+from dashboard.pages.wall import build_wall, page_config
+from dashboard.push import build_view, mirror_from_store
+from dashboard.snapshot import Snapshot
+from layers.town import default_town
+from towncc.keys import Keys
+from towncc.settings import Settings
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+CASE = {
+    "id": "urban:A1", "category": "parking", "title": "乱停", "description": "<b>x</b>",
+    "status": "open", "grid": "XXK-01-01", "lon": 120.3985, "lat": 31.7805,
+    "reported_at": "2026-11-28T01:00:00+00:00", "response_due": None, "responded_at": None,
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def wall() -> WallContext:
+    town = default_town()
+    settings = Settings(REDIS_URL="redis://127.0.0.1:1/0")
+    none = cast(Any, None)  # the builders never touch Redis
+    return WallContext(settings, Keys(settings.key_prefix), town, map_traces(town), none, none)
+
+
+def render(wall: WallContext, lang: str = "zh", *, ok: bool = True) -> Component:
+    snap = Snapshot("5-0", [CASE], {"XXK-01-01": 1}, 1, 3, ok=ok) if ok else Snapshot(ok=False)
+    view = build_view(
+        snap.cases, snap.counts, lang=lang, limits=wall.limits, locations=wall.traces.locations
+    )
+    return build_wall(wall, snap, view, lang)  # type: ignore[arg-type]
+
+
+def walk(node: Any) -> list[Component]:
+    if isinstance(node, list | tuple):
+        return [c for child in node for c in walk(child)]
+    if not isinstance(node, Component):
+        return []
+    return [node, *walk(getattr(node, "children", None))]
+
+
+def declared_ids() -> set[str]:
+    return {v for k, v in vars(ids).items() if k.isupper() and isinstance(v, str)}
+
+
+def test_declared_ids_are_unique_kebab_case_page_area_role() -> None:
+    values = [v for k, v in vars(ids).items() if k.isupper() and isinstance(v, str)]
+    assert len(values) == len(set(values))
+    assert all(re.fullmatch(r"wall(-[a-z]+)+", v) for v in values if v != ids.KPI_TILE_TYPE)
+
+
+def test_every_id_in_the_tree_comes_from_ids_py_and_appears_once(wall: WallContext) -> None:
+    found = [c.id for c in walk(render(wall)) if getattr(c, "id", None) is not None]
+    strings = [i for i in found if isinstance(i, str)]
+    assert set(strings) <= declared_ids()
+    assert len(strings) == len(set(strings))
+    kpis = [i for i in found if isinstance(i, dict)]
+    assert kpis == [ids.wall_kpi(k) for k in ("open", "today", "overdue")]
+    assert {ids.WALL_MAP, ids.WALL_QUEUE_GRID, ids.WALL_PUSH_CURSOR} <= set(strings)
+
+
+def test_the_grid_renders_text_only_and_ticks_with_functions_from_the_assets() -> None:
+    grid = queue_grid([], "zh")
+    assert grid.getRowId == "params.data.id"
+    assert not getattr(grid, "dangerously_allow_code", False)
+    columns = column_defs("zh")
+    assert not any("cellRenderer" in c for c in columns)
+    script = (ASSETS / "wall.js").read_text(encoding="utf-8")
+    exported = re.search(r"Object\.assign\(dagfuncs, \{([^}]*)\}", script)
+    assert exported is not None
+    names = {n.strip() for n in exported.group(1).split(",")}
+    used = set(re.findall(r"(\w+)\(params", str(columns) + str(grid.defaultColDef)))
+    assert used and used <= names
+    assert "wallTick" in script
+
+
+def test_the_map_is_offline_with_circle_points_and_the_live_traces_where_the_push_expects(
+    wall: WallContext,
+) -> None:
+    graph = next(c for c in walk(render(wall)) if isinstance(c, dcc.Graph))
+    figure = graph.figure
+    assert figure.layout.map.style == "white-bg"
+    choropleth = figure.data[wall.traces.choropleth]
+    points = figure.data[wall.traces.points]
+    assert choropleth.type == "choroplethmap" and list(choropleth.locations) == list(
+        wall.traces.locations
+    )
+    assert sum(choropleth.z) == 1
+    assert points.type == "scattermap" and points.marker.symbol is None
+    assert list(points.customdata) == ["urban:A1"]
+
+
+def test_a_page_carries_its_cursor_and_mirror_and_a_failed_read_forces_a_resync(
+    wall: WallContext,
+) -> None:
+    stores = {
+        c.id: getattr(c, "data", None) for c in walk(render(wall)) if isinstance(c, dcc.Store)
+    }
+    mirror = mirror_from_store(stores[ids.WALL_PUSH_CURSOR])
+    assert stores[ids.WALL_PUSH_CURSOR]["cursor"] == "5-0"
+    assert mirror is not None and list(mirror.rows) == ["urban:A1"]
+    failed = {
+        c.id: getattr(c, "data", None)
+        for c in walk(render(wall, ok=False))
+        if isinstance(c, dcc.Store)
+    }
+    assert mirror_from_store(failed[ids.WALL_PUSH_CURSOR]) is None
+
+
+def test_english_page(wall: WallContext) -> None:
+    texts = [getattr(c, "children", None) for c in walk(render(wall, "en"))]
+    assert "Live case queue" in texts and "Xiake Town" in texts
+    assert page_config("en", "/healthz")["words"]["link"]["down"] == "Link down"
+
+
+def test_the_stylesheet_pins_the_wall_to_the_screen_without_scrolling() -> None:
+    css = (ASSETS / "wall.css").read_text(encoding="utf-8")
+    body = re.search(r"html,\s*body\s*{([^}]*)}", css)
+    wall = re.search(r"\n\.wall\s*{([^}]*)}", css)
+    assert body is not None and "overflow: hidden" in body.group(1)
+    assert wall is not None
+    for rule in ("width: 100vw", "height: 100vh", "overflow: hidden", "box-sizing: border-box"):
+        assert rule in wall.group(1)
+    assert '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC"' in css
