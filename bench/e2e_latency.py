@@ -14,12 +14,14 @@ import argparse
 import statistics
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 from playwright.sync_api import Page, sync_playwright
 
 from bench.machine import describe
+from ingest.times import beijing
 from tests.support.browser import launch
 from tests.support.system import running_demo
 from tests.support.urban import urban_record
@@ -44,7 +46,8 @@ def measure(page: Page, base: str, count: int, run: str) -> list[float]:
     latencies = []
     with httpx.Client(base_url=base, timeout=10) as client:
         for n in range(count):
-            record = urban_record(n, ajbh=f"BENCH-{run}-{n:04d}")
+            now = f"{beijing(datetime.now(UTC)):%Y-%m-%d %H:%M:%S}"
+            record = urban_record(n, ajbh=f"BENCH-{run}-{n:04d}", sbsj=now)
             started = time.time() * 1000
             client.post("/api/ingest/urban", json=record).raise_for_status()
             case_id = f"urban:{record['ajbh']}"

@@ -7,18 +7,15 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import numpy as np
 import pytest
 import redis
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, expect
 
 from dashboard import ids
-from dashboard.components.wall_map import CHOROPLETH_OPACITY, OPEN_CASES_DARK
-from dashboard.theme import MAP_BACKGROUND
 from layers.town import default_town
 from tests.browser.conftest import VIEWPORT, WallPage
-from tests.browser.png import decode
 from tests.browser.seed import make_case, spread_cases, write_case
+from tests.support.pixels import calm_share
 from towncc.keys import Keys
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
@@ -33,28 +30,8 @@ MAP_STORE_IDS = (
 )
 
 
-def rgb(colour: str) -> np.ndarray:
-    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
-
-
-def calm_grid_colour() -> np.ndarray:
-    """A grid with no open case: the scale's first colour over the night fill."""
-    zero = rgb(str(OPEN_CASES_DARK[0][1]))
-    return CHOROPLETH_OPACITY * zero + (1 - CHOROPLETH_OPACITY) * rgb(MAP_BACKGROUND)
-
-
 def row(wall: WallPage, text: str) -> Locator:
     return wall.page.locator(f"{GRID} .ag-row", has_text=text)
-
-
-def calm_share(page: Page) -> float:
-    """The share of the map's central 400×400 px showing a calm grid's colour."""
-    box = page.locator(".maplibregl-canvas").bounding_box()
-    assert box is not None and box["width"] > 1000 and box["height"] > 1000
-    middle = {"x": box["x"] + box["width"] / 2 - 200, "y": box["y"] + box["height"] / 2 - 200}
-    pixels = decode(page.screenshot(clip={**middle, "width": 400, "height": 400}))
-    distance = np.abs(pixels.reshape(-1, 3).astype(float) - calm_grid_colour()).max(axis=1)
-    return float((distance <= 10).mean())
 
 
 def test_the_wall_loads_clean_draws_the_grids_and_fits_the_screen(
