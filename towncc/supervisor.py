@@ -16,6 +16,7 @@ from datetime import datetime
 import httpx
 
 from ingest.times import beijing
+from towncc import processes
 from towncc.embedded import EmbeddedRedis
 from towncc.settings import Settings
 
@@ -38,14 +39,7 @@ class Child:
         log.info("started %s (pid %d)", self.name, self.process.pid)
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        processes.stop(self.process)
 
 
 def _wait_healthy(url: str, stop: threading.Event, timeout: float = 60.0) -> bool:

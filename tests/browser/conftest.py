@@ -6,18 +6,18 @@ import itertools
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 import redis
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from dashboard import ids
 from tests.support.browser import launch
+from tests.support.system import wait_healthy
+from towncc import processes
 from towncc.embedded import EmbeddedRedis, free_port
 from towncc.keys import Keys
 
@@ -62,31 +62,11 @@ class WallServer:
             self.process = subprocess.Popen(
                 args, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
             )
-        self._wait_healthy(self.process)
+        wait_healthy(self.url, self.process, self.log, timeout=60)
         return self
 
-    def _wait_healthy(self, process: subprocess.Popen[bytes]) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"the server exited:\n{self.log.read_text(errors='replace')}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"the server is not healthy:\n{self.log.read_text(errors='replace')}")
-
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        processes.stop(self.process, timeout=15)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ import redis
 from cases import store
 from tests.support.pipeline import push
 from tests.support.urban import urban_record
+from towncc import processes
 from towncc.keys import ENGINE_GROUP, Keys
 from towncc.settings import Settings
 
@@ -54,9 +55,7 @@ def start_engine(
 
     yield start
     for process in started:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=10)
+        processes.stop(process)
 
 
 def _records(start: int, stop: int) -> list[dict[str, object]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from towncc import processes
 from towncc.embedded import free_port
 
 
@@ -39,12 +39,7 @@ def running_demo(
         wait_healthy(base, process, data_dir / "demo.log")
         yield base
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        processes.stop(process, timeout=30)
         log.close()
 
 
@@ -54,9 +49,11 @@ def wait_healthy(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"towncc demo exited with {process.returncode}:\n{log.read_text()}")
+            raise RuntimeError(
+                f"{process.args} exited with {process.returncode}:\n{log.read_text()}"
+            )
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                 return
         time.sleep(0.2)
-    raise RuntimeError(f"towncc demo not healthy after {timeout} s:\n{log.read_text()}")
+    raise RuntimeError(f"{process.args} not healthy after {timeout} s:\n{log.read_text()}")

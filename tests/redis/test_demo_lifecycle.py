@@ -1,0 +1,60 @@
+"""`towncc demo` stops every process it started, the embedded Redis included."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.system import running_demo
+
+pytestmark = pytest.mark.redis
+
+
+def _parent(pid: int) -> int | None:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        # /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ')'.
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    return None
+
+
+def descendants(root: int) -> dict[int, bytes]:
+    """Every live process below ``root``, with its command line."""
+    parents = {int(p.name): _parent(int(p.name)) for p in Path("/proc").glob("[0-9]*")}
+    found: dict[int, bytes] = {}
+    frontier = [root]
+    while frontier:
+        pid = frontier.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in found:
+                with contextlib.suppress(OSError):
+                    found[child] = Path(f"/proc/{child}/cmdline").read_bytes()
+                    frontier.append(child)
+    return found
+
+
+def demo_pid(data_dir: Path) -> int:
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        with contextlib.suppress(OSError):
+            cmdline = (environ.parent / "cmdline").read_bytes()
+            if b"towncc\x00demo" in cmdline and str(data_dir).encode() in environ.read_bytes():
+                return int(environ.parent.name)
+    raise AssertionError("no towncc demo process")
+
+
+def test_sigterm_stops_the_engine_the_wall_the_simulator_and_redis(tmp_path: Path) -> None:
+    with running_demo(tmp_path) as base:
+        assert base.startswith("http://127.0.0.1:")
+        root = demo_pid(tmp_path)
+        deadline = time.monotonic() + 30
+        while len(children := descendants(root)) < 4 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        roles = sorted(
+            next((r for r in (b"redis-server", b"engine", b"serve", b"simulate") if r in c), c)
+            for c in children.values()
+        )
+        assert roles == [b"engine", b"redis-server", b"serve", b"simulate"]
+    alive = [pid for pid in children if Path(f"/proc/{pid}").exists()]
+    assert alive == [], f"left running: {[children[p] for p in alive]}"
