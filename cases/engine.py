@@ -24,6 +24,7 @@ Entry = tuple[str, dict[str, Any]]
 
 # An entry that another consumer has held this long without acking is taken over.
 CLAIM_IDLE_MS = 30_000
+RETRY_S = 1.0
 
 
 @dataclass
@@ -119,11 +120,20 @@ class Engine:
         return {i: Case.from_json(v) if v else None for i, v in zip(ids, raw, strict=True)}
 
     def run(self, stop: threading.Event) -> None:
-        self.ensure_group()
-        recovered = self.recover()
-        log.info("engine %s started; %d pending entries re-applied", self.consumer, recovered)
+        """Apply batches until ``stop``; ride out Redis outages, re-reading what was pending."""
         while not stop.is_set():
-            self.step()
+            try:
+                self.ensure_group()
+                recovered = self.recover()
+                log.info(
+                    "engine %s running; %d pending entries re-applied", self.consumer, recovered
+                )
+                while not stop.is_set():
+                    self.step()
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                # Nothing is lost: unacked entries stay pending and are re-read after reconnecting.
+                log.warning("engine %s: Redis unreachable (%s); retrying", self.consumer, exc)
+                stop.wait(RETRY_S)
 
 
 def stop_on_signals() -> threading.Event:

@@ -34,7 +34,11 @@ class Child:
     started: float = field(default=0.0)
 
     def start(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "towncc", *self.args], env=self.env)
+        # Own session: a terminal's Ctrl-C reaches only the supervisor, which stops the
+        # children in order (simulator, wall, engine, then Redis) instead of all at once.
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "towncc", *self.args], env=self.env, start_new_session=True
+        )
         self.started = time.monotonic()
         log.info("started %s (pid %d)", self.name, self.process.pid)
 
