@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 import redis
@@ -13,9 +12,9 @@ import redis.asyncio as aredis
 
 from cases.store import grid_open_counts, is_overdue, open_cases
 from dashboard.push import closed_stub
+from ingest.times import BEIJING
 from towncc.keys import Keys
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 NO_ENTRY = "0-0"  # XREAD from here reads a stream from its start
 
 
