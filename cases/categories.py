@@ -15,6 +15,12 @@ GROUPS: dict[str, tuple[str, str]] = {
     "facility": ("设施部件", "Facilities"),
     "construction": ("施工管理", "Construction"),
     "emergency": ("突发事件", "Emergencies"),
+    "governance": ("综治", "Governance"),
+    "ecology": ("生态环境", "Ecology"),
+    "water": ("水利", "Water"),
+    "safety": ("安全生产", "Work safety"),
+    "alert": ("预警", "Alerts"),
+    "module": ("专题", "Modules"),
     "other": ("其他", "Other"),
 }
 

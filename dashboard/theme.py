@@ -11,6 +11,12 @@ GROUP_COLOURS: Final[dict[str, str]] = {
     "facility": "#4fc3f7",
     "construction": "#b388ff",
     "emergency": "#ff4d4f",
+    "governance": "#f06292",
+    "ecology": "#9ccc65",
+    "water": "#29b6f6",
+    "safety": "#ff7043",
+    "alert": "#e040fb",
+    "module": "#90a4ae",
     "other": "#cfd8dc",
 }
 MAP_BACKGROUND: Final = "#0b1a2b"
