@@ -5,21 +5,28 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import redis
 from pydantic import ValidationError
 
-from cases.model import Case, Place, apply, case_id
+from cases import readings
+from cases.model import Case, Siting, apply, case_id
 from cases.projections import Change, commit
 from ingest.event import Event
 from towncc.keys import ENGINE_GROUP, Keys
 
 log = logging.getLogger(__name__)
 
-Locator = Callable[[Sequence[float | None], Sequence[float | None]], list[Place | None]]
+
+class Siter(Protocol):
+    """Where each event of a batch belongs (cases.places.Geography is the real one)."""
+
+    def site(self, events: Sequence[Event]) -> list[Siting]: ...
+
+
 Entry = tuple[str, dict[str, Any]]
 
 # An entry that another consumer has held this long without acking is taken over.
@@ -31,7 +38,7 @@ RETRY_S = 1.0
 class Engine:
     r: redis.Redis
     keys: Keys
-    locate: Locator
+    geography: Siter
     consumer: str = "engine-1"
     batch: int = 500
     maxlen: int = 1_000_000
@@ -85,20 +92,39 @@ class Engine:
             event = self._decode_event(entry, fields)
             if event is not None:
                 events.append((entry, event))
-        places = self.locate([e.lon for _, e in events], [e.lat for _, e in events])
-        ids = list(dict.fromkeys(case_id(e) for _, e in events))
-        first = self._load(ids)
+        reports = [(entry, e) for entry, e in events if e.kind == "report"]
+        first, changes = self._fold(reports)
+        latest = self._latest([e for _, e in events if e.kind != "report"])
+        acks = [e for e, _ in entries]
+        commit(self.r, self.keys, changes, first, acks, self.maxlen, latest)
+        return len(entries)
+
+    def _fold(
+        self, reports: list[tuple[str, Event]]
+    ) -> tuple[dict[str, Case | None], list[Change]]:
+        """The cases before the batch, and every change the batch's reports make to them."""
+        sitings = self.geography.site([e for _, e in reports])
+        first = self._load(list(dict.fromkeys(case_id(e) for _, e in reports)))
         current: dict[str, Case | None] = dict(first)
         changes: list[Change] = []
-        for (entry, event), place in zip(events, places, strict=True):
+        for (entry, event), siting in zip(reports, sitings, strict=True):
             cid = case_id(event)
-            result = apply(current[cid], event, place, entry)
+            result = apply(current[cid], event, siting, entry)
             if result is not None:
                 after, kind = result
                 changes.append(Change(current[cid], after, kind, event.id, entry))
                 current[cid] = after
-        commit(self.r, self.keys, changes, first, [e for e, _ in entries], self.maxlen)
-        return len(entries)
+        return first, changes
+
+    def _latest(self, events: list[Event]) -> dict[tuple[str, str], bytes]:
+        """Telemetry, alerts and metrics: the newest record per source."""
+        if not events:
+            return {}
+        slots = list(dict.fromkeys((e.kind, readings.field_of(e)) for e in events))
+        pipe = self.r.pipeline(transaction=False)
+        for kind, field in slots:
+            pipe.hget(self.keys.latest(kind), field)
+        return readings.newest(events, dict(zip(slots, pipe.execute(), strict=True)))
 
     def _decode_event(self, entry: str, fields: dict[str, str]) -> Event | None:
         try:

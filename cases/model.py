@@ -26,6 +26,16 @@ class Place:
 
 
 @dataclass(frozen=True, slots=True)
+class Siting:
+    """Where the engine puts an event: its grid (None outside), the point shown, and flags."""
+
+    place: Place | None
+    lon: float | None
+    lat: float | None
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Case:
     id: str
     feed: str
@@ -82,15 +92,9 @@ def entry_key(entry: str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
-def _flags(event: Event, place: Place | None) -> tuple[str, ...]:
-    flags = []
-    if place is None and event.lon is not None:
-        flags.append("outside_town")
-    if event.lon is None:
-        flags.append("no_location")
-    if event.attrs.get("unmapped_category"):
-        flags.append("unmapped_category")
-    return tuple(flags)
+def _flags(event: Event, siting: Siting) -> tuple[str, ...]:
+    unmapped = ("unmapped_category",) if event.attrs.get("unmapped_category") else ()
+    return (*siting.flags, *unmapped)
 
 
 def _status_fields(event: Event, previous: Case | None) -> dict[str, Any]:
@@ -110,7 +114,8 @@ def _status_fields(event: Event, previous: Case | None) -> dict[str, Any]:
     return {"status": "open", "stage": stage, "responded_at": responded}
 
 
-def _fields(event: Event, place: Place | None, entry: str) -> dict[str, Any]:
+def _fields(event: Event, siting: Siting, entry: str) -> dict[str, Any]:
+    place = siting.place
     cat = category(event.category)
     minutes = cat.response_minutes
     return {
@@ -124,27 +129,27 @@ def _fields(event: Event, place: Place | None, entry: str) -> dict[str, Any]:
         "grid_name": place.grid_name if place else None,
         "village": place.village if place else None,
         "village_name": place.village_name if place else None,
-        "lon": event.lon,
-        "lat": event.lat,
-        "outside_town": place is None and event.lon is not None,
+        "lon": siting.lon,
+        "lat": siting.lat,
+        "outside_town": "outside_town" in siting.flags,
         "reported_at": event.occurred_at,
         "response_due": event.occurred_at + timedelta(minutes=minutes) if minutes else None,
         "severity": event.severity,
         "updated_at": event.received_at,
-        "flags": _flags(event, place),
+        "flags": _flags(event, siting),
         "last_entry": entry,
     }
 
 
 def apply(
-    case: Case | None, event: Event, place: Place | None, entry: str
+    case: Case | None, event: Event, siting: Siting, entry: str
 ) -> tuple[Case, ChangeType] | None:
     """The case after this event, and what kind of change it was; None if already applied."""
     if case is not None and (
         event.id in case.event_ids or entry_key(entry) <= entry_key(case.last_entry)
     ):
         return None
-    fields = {**_fields(event, place, entry), **_status_fields(event, case)}
+    fields = {**_fields(event, siting, entry), **_status_fields(event, case)}
     if case is None:
         new = Case(
             id=case_id(event),

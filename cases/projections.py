@@ -57,6 +57,7 @@ def commit(
     first: dict[str, Case | None],
     acks: list[str],
     maxlen: int,
+    latest: dict[tuple[str, str], bytes] | None = None,
 ) -> None:
     """Write every change and acknowledge every entry of the batch, atomically."""
     last = {c.after.id: c.after for c in changes}
@@ -77,6 +78,8 @@ def commit(
     now = datetime.now(UTC).isoformat()
     for change in changes:
         _record(pipe, keys, change, now, maxlen)
+    for (kind, field), value in (latest or {}).items():
+        pipe.hset(keys.latest(kind), field, value)
     if acks:
         pipe.xack(keys.events, ENGINE_GROUP, *acks)
     pipe.execute()

@@ -27,7 +27,7 @@ def _engine(args: argparse.Namespace, settings: Settings) -> None:
     import redis
 
     from cases.engine import Engine, stop_on_signals
-    from cases.places import town_locator
+    from cases.places import Geography
     from layers.town import Town
     from towncc.keys import Keys
 
@@ -37,7 +37,7 @@ def _engine(args: argparse.Namespace, settings: Settings) -> None:
     engine = Engine(
         redis.Redis.from_url(settings.redis_url),
         Keys(settings.key_prefix),
-        town_locator(town),
+        Geography(town),
         consumer=args.consumer or settings.engine_consumer,
         batch=settings.engine_batch,
         maxlen=settings.stream_maxlen,

@@ -45,6 +45,10 @@ class Keys:
         """Hash: level-1 grid (village) code → open case count."""
         return f"{self.prefix}village:open"
 
+    def latest(self, kind: str) -> str:
+        """Hash: `<feed>:<source id>` → the newest telemetry, alert or metric record (JSON)."""
+        return f"{self.prefix}latest:{kind}"
+
     def case(self, case_id: str) -> str:
         return f"{self.prefix}case:{case_id}"
 

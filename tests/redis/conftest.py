@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 import redis
 
-from cases.engine import Engine, Locator
-from cases.places import town_locator
+from cases.engine import Engine
+from cases.places import Geography
 from layers.town import Town, default_town
 from towncc.keys import Keys
 
@@ -15,12 +15,12 @@ def town() -> Town:
 
 
 @pytest.fixture(scope="session")
-def locator(town: Town) -> Locator:
-    return town_locator(town)
+def geography(town: Town) -> Geography:
+    return Geography(town)
 
 
 @pytest.fixture
-def engine(r: redis.Redis, keys: Keys, locator: Locator) -> Engine:
-    engine = Engine(r, keys, locator, batch=200)
+def engine(r: redis.Redis, keys: Keys, geography: Geography) -> Engine:
+    engine = Engine(r, keys, geography, batch=200)
     engine.ensure_group()
     return engine

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import numpy as np
+import orjson
 import pytest
 import redis
 
 from cases import store
 from cases.engine import Engine
 from ingest.coords import CRS, from_wgs84
+from ingest.event import Event
+from ingest.sink import RedisSink
 from layers.index import GridIndex
 from layers.town import Town
 from tests.support.pipeline import drain, push
@@ -103,3 +106,29 @@ def test_a_corrupt_stream_entry_is_dead_lettered_not_looped_on(
     assert "not an Event" in dead["reason"]
     assert len(store.open_cases(r, keys)) == 1
     assert r.xpending(keys.events, "engine")["pending"] == 0
+
+
+def test_telemetry_updates_the_latest_reading_and_makes_no_case(
+    r: redis.Redis, keys: Keys, engine: Engine
+) -> None:
+    base = {
+        "feed": "water", "kind": "telemetry", "source_id": "63201234", "category": "river_gauge",
+        "title": "璜塘河闸", "description": "", "received_at": "2026-11-28T01:00:00+00:00",
+        "raw": "{}",
+    }  # fmt: skip
+    readings = [
+        Event.model_validate(
+            {
+                **base,
+                "id": f"water:63201234:{n}",
+                "attrs": {"z": z},
+                "occurred_at": f"2026-11-28T0{n}:00:00+00:00",
+            }
+        )
+        for n, z in ((2, 3.5), (1, 3.4))
+    ]
+    RedisSink(keys, 1000).write(r, readings)
+    drain(engine)
+    assert store.all_case_ids(r, keys) == []
+    latest = orjson.loads(r.hget(keys.latest("telemetry"), "water:63201234") or "{}")
+    assert latest["attrs"] == {"z": 3.5}

@@ -11,7 +11,8 @@ import pytest
 import redis
 
 from cases import store
-from cases.engine import Engine, Locator
+from cases.engine import Engine
+from cases.places import Geography
 from tests.support.pipeline import push
 from tests.support.urban import urban_record
 from towncc.embedded import EmbeddedRedis
@@ -27,11 +28,11 @@ def wait_for(condition: Callable[[], bool], timeout: float = 20) -> None:
         time.sleep(0.05)
 
 
-def test_engine_survives_a_redis_restart(tmp_path: Path, locator: Locator) -> None:
+def test_engine_survives_a_redis_restart(tmp_path: Path, geography: Geography) -> None:
     server = EmbeddedRedis(tmp_path, appendonly=True).start()
     keys = Keys("outage:")
     client = redis.Redis.from_url(server.url, decode_responses=True)
-    engine = Engine(redis.Redis.from_url(server.url, socket_timeout=5), keys, locator, batch=50)
+    engine = Engine(redis.Redis.from_url(server.url, socket_timeout=5), keys, geography, batch=50)
     stop = threading.Event()
     worker = threading.Thread(target=engine.run, args=(stop,), daemon=True)
     worker.start()

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from cases.model import Case, Place, apply
+from cases.model import Case, Place, Siting, apply
 from cases.projections import count_deltas
 from ingest.event import Event
 
 T0 = datetime(2026, 11, 28, 1, 12, tzinfo=UTC)
-PLACE_A = Place("XXK-01-01", "一网格", "XXK-01", "甲村")
-PLACE_B = Place("XXK-02-01", "二网格", "XXK-02", "乙村")
+PLACE_A = Siting(Place("XXK-01-01", "一网格", "XXK-01", "甲村"), 120.4, 31.78)
+PLACE_B = Siting(Place("XXK-02-01", "二网格", "XXK-02", "乙村"), 120.41, 31.79)
+OUTSIDE = Siting(None, 121.5, 31.2, ("outside_town",))
 
 
 def event(status: str = "new", category: str = "parking", n: int = 0, **kw: object) -> Event:
@@ -62,7 +63,7 @@ def test_acknowledgement_then_closing() -> None:
 
 
 def test_a_point_outside_the_town_still_makes_a_flagged_case() -> None:
-    result = apply(None, event(), None, "1-0")
+    result = apply(None, event(), OUTSIDE, "1-0")
     assert result is not None
     case = result[0]
     assert case.outside_town and "outside_town" in case.flags and case.grid is None

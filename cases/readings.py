@@ -1,0 +1,45 @@
+"""Telemetry, alerts and module metrics: the latest record per source, not cases.
+
+Kept in one hash per kind (`latest:<kind>`, field `<feed>:<source id>`), replaced only by a
+newer record, so a re-delivered or late old reading never hides the current one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from ingest.event import Event
+
+
+def field_of(event: Event) -> str:
+    return f"{event.feed}:{event.source_id}"
+
+
+def snapshot(event: Event) -> dict[str, Any]:
+    """What a screen needs of a reading: everything but the raw payload."""
+    return event.model_dump(mode="json", exclude={"raw"})
+
+
+def newest(
+    events: Sequence[Event], current: dict[tuple[str, str], bytes | str | None]
+) -> dict[tuple[str, str], bytes]:
+    """(kind, field) → the JSON to store, for each source whose newest record is new."""
+    best: dict[tuple[str, str], Event] = {}
+    for event in events:
+        slot: tuple[str, str] = (event.kind, field_of(event))
+        if slot not in best or event.occurred_at >= best[slot].occurred_at:
+            best[slot] = event
+    updates: dict[tuple[str, str], bytes] = {}
+    for slot, event in best.items():
+        stored = current.get(slot)
+        if stored is None or _occurred(stored) <= event.occurred_at:
+            updates[slot] = orjson.dumps(snapshot(event))
+    return updates
+
+
+def _occurred(stored: bytes | str) -> datetime:
+    return datetime.fromisoformat(orjson.loads(stored)["occurred_at"])
