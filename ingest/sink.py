@@ -1,21 +1,29 @@
 """The Redis writer: Events → stream `events`, DeadLetters → stream `deadletter`.
 
-The only module of ingest/ that talks to Redis; no adapter imports it.
+The only module of ingest/ that talks to Redis; no adapter imports it. When Redis is
+unreachable, the async path (HTTP intake) keeps entries in a local spool and drains them
+in order once Redis is back; while anything is spooled, new entries queue behind it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import redis
 import redis.asyncio as aredis
-from redis.typing import EncodableT, FieldT
 
 from ingest.adapter import Result
 from ingest.event import DeadLetter, Event
+from ingest.spool import Entry, Fields, Spool
 from towncc.keys import Keys
+
+log = logging.getLogger(__name__)
+DRAIN_CHUNK = 500
+REDIS_DOWN = (aredis.ConnectionError, aredis.TimeoutError)
 
 
 @dataclass(slots=True)
@@ -26,17 +34,16 @@ class Outcome:
     deadlettered: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     body_error: str | None = None
+    spooled: bool = False
 
     def as_json(self) -> dict[str, Any]:
-        return {"accepted": self.accepted, "deadlettered": self.deadlettered, "errors": self.errors}
+        out = {"accepted": self.accepted, "deadlettered": self.deadlettered, "errors": self.errors}
+        return {**out, "spooled": True} if self.spooled else out
 
 
-Fields = dict[FieldT, EncodableT]
-
-
-def plan(results: Iterable[Result], keys: Keys) -> tuple[list[tuple[str, Fields]], Outcome]:
+def plan(results: Iterable[Result], keys: Keys) -> tuple[list[Entry], Outcome]:
     """The stream entries to add for these results, and the outcome to report once stored."""
-    entries: list[tuple[str, Fields]] = []
+    entries: list[Entry] = []
     outcome = Outcome()
     for index, result in enumerate(results):
         if isinstance(result, Event):
@@ -59,11 +66,14 @@ def _error(index: int, dead: DeadLetter) -> dict[str, Any]:
 class RedisSink:
     """Writes planned entries in one pipelined round trip, each stream capped (MAXLEN ~)."""
 
-    def __init__(self, keys: Keys, maxlen: int) -> None:
+    def __init__(self, keys: Keys, maxlen: int, spool: Spool | None = None) -> None:
         self.keys = keys
         self.maxlen = maxlen
+        self.spool = spool
+        self._lock = asyncio.Lock()
 
     def write(self, client: redis.Redis, results: Iterable[Result]) -> Outcome:
+        """Synchronous write, no spool: an unreachable Redis raises (the caller keeps its input)."""
         entries, outcome = plan(results, self.keys)
         pipe = client.pipeline(transaction=False)
         for stream, fields in entries:
@@ -72,9 +82,44 @@ class RedisSink:
         return outcome
 
     async def write_async(self, client: aredis.Redis, results: Iterable[Result]) -> Outcome:
+        """Store in Redis, or durably in the spool; raises only when neither is possible."""
         entries, outcome = plan(results, self.keys)
+        async with self._lock:
+            if self.spool is not None and self.spool.lines:
+                self.spool.append(entries)  # keep order: queue behind what is spooled
+                outcome.spooled = True
+                return outcome
+            try:
+                await self._xadd(client, entries)
+            except REDIS_DOWN:
+                if self.spool is None:
+                    raise
+                log.warning("Redis unreachable: spooling %d entries", len(entries))
+                self.spool.append(entries)
+                outcome.spooled = True
+        return outcome
+
+    async def _xadd(self, client: aredis.Redis, entries: list[Entry]) -> None:
         async with client.pipeline(transaction=False) as pipe:
             for stream, fields in entries:
                 pipe.xadd(stream, fields, maxlen=self.maxlen, approximate=True)
             await pipe.execute()
-        return outcome
+
+    async def drain(self, client: aredis.Redis) -> int:
+        """Move spooled entries to Redis in order, chunk by chunk; the number moved."""
+        moved = 0
+        while self.spool is not None and self.spool.lines:
+            async with self._lock:
+                key = self.keys.spool(self.spool.generation)
+                drained = int(await client.get(key) or 0)
+                chunk = self.spool.chunk(drained, DRAIN_CHUNK)
+                async with client.pipeline(transaction=True) as pipe:
+                    for stream, fields in chunk:
+                        pipe.xadd(stream, fields, maxlen=self.maxlen, approximate=True)
+                    pipe.set(key, drained + len(chunk), ex=7 * 24 * 3600)
+                    await pipe.execute()
+                moved += len(chunk)
+                if drained + len(chunk) >= self.spool.lines:
+                    self.spool.clear()
+                    await client.delete(key)
+        return moved

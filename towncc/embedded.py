@@ -67,6 +67,11 @@ class EmbeddedRedis:
         self.stop()
         raise RuntimeError(f"embedded redis-server did not answer on port {self.port}")
 
+    def restart(self) -> None:
+        """Start the server again on the same port and data folder (after stop())."""
+        self.stop()
+        self.start()
+
     def stop(self) -> None:
         if self.process is None:
             return

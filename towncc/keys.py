@@ -49,6 +49,10 @@ class Keys:
         """Hash: `<feed>:<source id>` → the newest telemetry, alert or metric record (JSON)."""
         return f"{self.prefix}latest:{kind}"
 
+    def spool(self, generation: str) -> str:
+        """How many lines of a spool generation are already in the streams."""
+        return f"{self.prefix}spool:{generation}"
+
     def case(self, case_id: str) -> str:
         return f"{self.prefix}case:{case_id}"
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dash
 import redis.asyncio as aredis
 from fastapi import FastAPI
+from redis.asyncio.retry import Retry
+from redis.backoff import ConstantBackoff
 
 from dashboard.app import create_app
 from ingest.http import ingest_router
@@ -15,7 +17,13 @@ def build(settings: Settings) -> dash.Dash:
     """The whole web app for these settings."""
     if not settings.redis_url:
         raise SystemExit("REDIS_URL is not set: run `towncc demo`, or point REDIS_URL at a Redis")
-    client = aredis.Redis.from_url(settings.redis_url)
+    # Intake fails over to its spool quickly rather than holding a sender through retries.
+    client = aredis.Redis.from_url(
+        settings.redis_url,
+        socket_connect_timeout=2,
+        socket_timeout=10,
+        retry=Retry(ConstantBackoff(0.05), 1),
+    )
     app: dash.Dash = create_app(settings, routers=[ingest_router(settings, client)])
     return app
 

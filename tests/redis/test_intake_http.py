@@ -12,7 +12,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from ingest.http import ingest_router
+from ingest.spool import Spool
 from tests.support.urban import urban_record
+from towncc.embedded import free_port
 from towncc.keys import Keys
 from towncc.settings import Settings
 
@@ -102,10 +104,29 @@ def test_unknown_feed_and_oversized_body(client: TestClient, settings: Settings)
     assert client.post("/api/ingest/urban", content=big).status_code == 413
 
 
-def test_redis_down_is_a_503_never_a_false_202(settings: Settings) -> None:
+def down_client(settings: Settings) -> TestClient:
     app = FastAPI()
-    app.include_router(ingest_router(settings, aredis.Redis(port=1, socket_connect_timeout=0.5)))
-    with TestClient(app) as test_client:
-        reply = test_client.post("/api/ingest/urban", json=urban_record(1))
+    unreachable = aredis.Redis(port=free_port(), socket_connect_timeout=0.5, retry=None)
+    app.include_router(ingest_router(settings, unreachable))
+    return TestClient(app)
+
+
+def test_redis_down_spools_durably_and_says_so(settings: Settings) -> None:
+    with down_client(settings) as test_client:
+        reply = test_client.post("/api/ingest/urban", json=[urban_record(1), {"bad": 1}])
+    assert reply.status_code == 202
+    assert reply.json()["spooled"] is True
+    assert (reply.json()["accepted"], reply.json()["deadlettered"]) == (1, 1)
+    [spool_file] = (settings.data_dir / "spool").glob("entries-*.jsonl")
+    assert len(spool_file.read_text().splitlines()) == 2
+
+
+def test_redis_down_and_no_spool_is_a_503_never_a_false_202(settings: Settings) -> None:
+    owner = Spool(settings.data_dir / "spool")  # another process owns the spool folder
+    try:
+        with down_client(settings) as test_client:
+            reply = test_client.post("/api/ingest/urban", json=urban_record(1))
+    finally:
+        owner.close()
     assert reply.status_code == 503
     assert "Redis unreachable" in reply.json()["detail"]
