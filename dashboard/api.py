@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 
 from cases.store import all_case_ids, case_history, get_case, get_cases, open_cases
 from dashboard.snapshot import text
+from ingest import deadletters, freshness
+from ingest.feeds import FEEDS
 from towncc.keys import Keys
 
 Status = Literal["open", "closed", "all"]
@@ -55,6 +57,21 @@ def api_router(r: redis.Redis, keys: Keys) -> APIRouter:
         if case is None:
             raise HTTPException(status_code=404, detail=f"no case with id {case_id!r}")
         return {**case, "history": case_history(r, keys, case_id)}
+
+    @router.get("/api/feeds")
+    def feeds() -> list[dict[str, Any]]:
+        """Per feed: status (live, silent, never), last data time and age, rate, counts."""
+        return freshness.feeds_status(r, keys, FEEDS)
+
+    @router.get("/api/deadletters")
+    def dead_letters(
+        feed: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50
+    ) -> dict[str, Any]:
+        """The newest dead letters (raw payload and reason) and the counts per feed and reason."""
+        return {
+            "recent": deadletters.recent(r, keys, feed=feed, limit=limit),
+            "counts": deadletters.counts(r, keys),
+        }
 
     @router.get("/healthz")
     def healthz() -> JSONResponse:

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import redis
 import redis.asyncio as aredis
 
+from ingest import freshness
 from ingest.adapter import Result
 from ingest.event import DeadLetter, Event
 from ingest.spool import Entry, Fields, Spool
@@ -63,6 +66,33 @@ def _error(index: int, dead: DeadLetter) -> dict[str, Any]:
     return {"index": index, "source_id": dead.source_id, "reason": dead.reason}
 
 
+def reason_class(reason: str) -> str:
+    """The reason up to its first colon: what a person groups dead letters by."""
+    return reason.split(":", 1)[0].strip()[:120]
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def queue_stats(pipe: freshness.Pipeline, keys: Keys, entries: list[Entry]) -> None:
+    """Per-feed liveness for these entries, counted from the entries themselves."""
+    accepted: Counter[str] = Counter()
+    dead: Counter[str] = Counter()
+    reasons: dict[str, str] = {}
+    for stream, fields in entries:
+        feed = _text(fields.get("feed", ""))
+        if stream == keys.events:
+            accepted[feed] += 1
+        else:
+            dead[feed] += 1
+            reasons[feed] = _text(fields.get("reason", ""))
+            pipe.hincrby(keys.deadletter_counts, f"{feed}\t{reason_class(reasons[feed])}", 1)
+    now = datetime.now(UTC)
+    for feed in accepted.keys() | dead.keys():
+        freshness.record(pipe, keys, feed, accepted[feed], dead[feed], reasons.get(feed), now)
+
+
 class RedisSink:
     """Writes planned entries in one pipelined round trip, each stream capped (MAXLEN ~)."""
 
@@ -78,6 +108,7 @@ class RedisSink:
         pipe = client.pipeline(transaction=False)
         for stream, fields in entries:
             pipe.xadd(stream, fields, maxlen=self.maxlen, approximate=True)
+        queue_stats(pipe, self.keys, entries)
         pipe.execute()
         return outcome
 
@@ -103,6 +134,7 @@ class RedisSink:
         async with client.pipeline(transaction=False) as pipe:
             for stream, fields in entries:
                 pipe.xadd(stream, fields, maxlen=self.maxlen, approximate=True)
+            queue_stats(pipe, self.keys, entries)
             await pipe.execute()
 
     async def drain(self, client: aredis.Redis) -> int:
@@ -116,6 +148,7 @@ class RedisSink:
                 async with client.pipeline(transaction=True) as pipe:
                     for stream, fields in chunk:
                         pipe.xadd(stream, fields, maxlen=self.maxlen, approximate=True)
+                    queue_stats(pipe, self.keys, chunk)
                     pipe.set(key, drained + len(chunk), ex=7 * 24 * 3600)
                     await pipe.execute()
                 moved += len(chunk)

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
+from towncc.cli_ingest import add_commands
 from towncc.settings import Settings
 
 log = logging.getLogger("towncc")
@@ -85,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument(
         "--backfill", type=float, default=0, help="first send the cases of the last N minutes"
     )
+    add_commands(sub)
     return parser
 
 
@@ -104,4 +106,5 @@ def main(argv: Sequence[str] | None = None) -> None:
         stream=sys.stderr,
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    COMMANDS[args.command](args, Settings())
+    handler = getattr(args, "handler", None) or COMMANDS[args.command]
+    handler(args, Settings())

@@ -49,6 +49,19 @@ class Keys:
         """Hash: `<feed>:<source id>` → the newest telemetry, alert or metric record (JSON)."""
         return f"{self.prefix}latest:{kind}"
 
+    @property
+    def deadletter_counts(self) -> str:
+        """Hash: `<feed>\t<reason class>` → dead letters counted."""
+        return f"{self.prefix}deadletter:counts"
+
+    def feed_stats(self, feed: str) -> str:
+        """Hash: last_at, records, dead_letters, last_error of one feed."""
+        return f"{self.prefix}feed:{feed}"
+
+    def feed_minute(self, feed: str, minute: int) -> str:
+        """Records of one feed accepted in one minute (epoch minutes); expires after 2 h."""
+        return f"{self.prefix}feed-rate:{feed}:{minute}"
+
     def spool(self, generation: str) -> str:
         """How many lines of a spool generation are already in the streams."""
         return f"{self.prefix}spool:{generation}"

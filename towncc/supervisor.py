@@ -90,7 +90,11 @@ def run_demo(settings: Settings, *, simulate: bool = True) -> None:
         url = redis_server.url
         log.info("embedded Redis on %s (data in %s)", url, settings.data_dir / "redis")
     env = {**os.environ, "REDIS_URL": url, "PORT": str(settings.port)}
-    children = [Child("engine", ["engine"], env), Child("wall", ["serve"], env)]
+    children = [
+        Child("engine", ["engine"], env),
+        Child("wall", ["serve"], env),
+        Child("drop folders", ["ingest", "watch"], env),
+    ]
     first = str(_first_case_number())
     simulator = Child("simulator", ["simulate", "--first", first, "--backfill", "30"], env)
     try:

@@ -1,0 +1,91 @@
+"""Per-feed liveness: when data last arrived, how fast it comes, how much of it was bad.
+
+Written by the intake in the same round trip as the records; read by GET /api/feeds and the
+wall's link lights. A dead feed must never look like a calm one, so a feed that never sent
+anything reads "never" and one silent for longer than its window reads "silent".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+import redis.asyncio as aredis
+
+from towncc.keys import Keys
+
+RATE_WINDOW_MIN = 5
+MINUTE_TTL_S = 2 * 3600
+# How long each feed may stay quiet before it is shown as silent (telemetry reports hourly).
+SILENCE_S: dict[str, int] = {"environment": 3 * 3600, "water": 3 * 3600}
+DEFAULT_SILENCE_S = 30 * 60
+
+Pipeline = redis.client.Pipeline | aredis.client.Pipeline
+
+
+def record(
+    pipe: Pipeline,
+    keys: Keys,
+    feed: str,
+    accepted: int,
+    dead: int,
+    reason: str | None,
+    now: datetime,
+) -> None:
+    """Queue the stats update of one payload on a pipeline."""
+    stats = keys.feed_stats(feed)
+    minute = int(now.timestamp() // 60)
+    if accepted:
+        pipe.hset(stats, mapping={"last_at": now.isoformat()})
+        pipe.hincrby(stats, "records", accepted)
+        pipe.incrby(keys.feed_minute(feed, minute), accepted)
+        pipe.expire(keys.feed_minute(feed, minute), MINUTE_TTL_S)
+    if dead:
+        pipe.hincrby(stats, "dead_letters", dead)
+        pipe.hset(stats, mapping={"last_error": reason or "", "last_error_at": now.isoformat()})
+
+
+def status(last_at: datetime | None, feed: str, now: datetime) -> str:
+    if last_at is None:
+        return "never"
+    return (
+        "silent"
+        if (now - last_at).total_seconds() > SILENCE_S.get(feed, DEFAULT_SILENCE_S)
+        else "live"
+    )
+
+
+def feeds_status(
+    r: redis.Redis, keys: Keys, feeds: Iterable[str], now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """One row per feed: last_at, age_s, per-minute rate over the last minutes, counts, status."""
+    now = now or datetime.now(UTC)
+    names = list(feeds)
+    minute = int(now.timestamp() // 60)
+    pipe = r.pipeline(transaction=False)
+    for feed in names:
+        pipe.hgetall(keys.feed_stats(feed))
+        pipe.mget([keys.feed_minute(feed, minute - k) for k in range(RATE_WINDOW_MIN)])
+    replies = pipe.execute()
+    return [_row(feed, replies[2 * i], replies[2 * i + 1], now) for i, feed in enumerate(names)]
+
+
+def _row(feed: str, stats: dict[Any, Any], minutes: list[Any], now: datetime) -> dict[str, Any]:
+    text = {_s(k): _s(v) for k, v in stats.items()}
+    last_at = datetime.fromisoformat(text["last_at"]) if "last_at" in text else None
+    return {
+        "feed": feed,
+        "status": status(last_at, feed, now),
+        "last_at": text.get("last_at"),
+        "age_s": round((now - last_at).total_seconds(), 1) if last_at else None,
+        "rate_per_min": round(sum(int(m or 0) for m in minutes) / RATE_WINDOW_MIN, 2),
+        "records": int(text.get("records", 0)),
+        "dead_letters": int(text.get("dead_letters", 0)),
+        "last_error": text.get("last_error") or None,
+    }
+
+
+def _s(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
