@@ -44,17 +44,24 @@ def demo_pid(data_dir: Path) -> int:
     raise AssertionError("no towncc demo process")
 
 
-def test_sigterm_stops_the_engine_the_wall_the_simulator_and_redis(tmp_path: Path) -> None:
+def test_sigterm_stops_every_child_and_redis(tmp_path: Path) -> None:
     with running_demo(tmp_path) as base:
         assert base.startswith("http://127.0.0.1:")
         root = demo_pid(tmp_path)
         deadline = time.monotonic() + 30
-        while len(children := descendants(root)) < 4 and time.monotonic() < deadline:
+        while len(children := descendants(root)) < 5 and time.monotonic() < deadline:
             time.sleep(0.1)
         roles = sorted(
-            next((r for r in (b"redis-server", b"engine", b"serve", b"simulate") if r in c), c)
+            next(
+                (
+                    r
+                    for r in (b"redis-server", b"engine", b"serve", b"simulate", b"watch")
+                    if r in c
+                ),
+                c,
+            )
             for c in children.values()
         )
-        assert roles == [b"engine", b"redis-server", b"serve", b"simulate"]
+        assert roles == [b"engine", b"redis-server", b"serve", b"simulate", b"watch"]
     alive = [pid for pid in children if Path(f"/proc/{pid}").exists()]
     assert alive == [], f"left running: {[children[p] for p in alive]}"
