@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 
 import prcoords
 from pyproj import Transformer
@@ -38,6 +38,7 @@ class UnknownCRSError(ValueError):
     """The source named a coordinate system we cannot convert."""
 
 
+@lru_cache(maxsize=256)
 def parse_crs(name: str | None) -> CRS:
     """The CRS a source named, forgiving case, dashes, spaces and colons (``gcj-02``)."""
     key = "".join(ch for ch in (name or "") if ch.isalnum()).upper()

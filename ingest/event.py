@@ -46,7 +46,7 @@ class Event(BaseModel):
         return value.astimezone(UTC)
 
     def to_json(self) -> bytes:
-        return orjson.dumps(self.model_dump(mode="json"))
+        return self.model_dump_json().encode()
 
     @classmethod
     def from_json(cls, data: bytes | str) -> Event:

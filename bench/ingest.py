@@ -1,0 +1,88 @@
+"""Intake throughput per feed: parse + normalise + XADD, beside a raw pipelined XADD of the
+same already-normalised entries (the ceiling), in one run on a private Redis.
+
+Each feed's good fixtures are parsed over and over; entries are written in pipelines of
+BATCH, the way a large HTTP body or a replayed file is. Usage: python -m bench.ingest
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import redis
+
+from bench.machine import describe
+from ingest.feeds import FEEDS
+from ingest.sink import plan
+from ingest.spool import Entry
+from tests.support.fixtures import fixtures
+from towncc.embedded import EmbeddedRedis
+from towncc.keys import Keys
+
+BATCH = 1000
+JSON_FEEDS = {"urban", "environment", "water", "safety", "service_hall", "economy",
+              "enterprise", "labour", "tourism", "party"}  # fmt: skip
+
+
+def _xadd(client: redis.Redis, entries: list[Entry]) -> None:
+    for first in range(0, len(entries), BATCH):
+        pipe = client.pipeline(transaction=False)
+        for stream, fields in entries[first : first + BATCH]:
+            pipe.xadd(stream, fields)
+        pipe.execute()
+
+
+def normalise_and_write(
+    client: redis.Redis, keys: Keys, feed: str, bodies: list[bytes], n: int
+) -> tuple[int, float, list[Entry]]:
+    """Parse bodies round-robin until n records; write them; (records, seconds, entries)."""
+    adapter, entries, pending = FEEDS[feed], [], []
+    started = time.perf_counter()
+    i = 0
+    while len(entries) < n:
+        planned, _ = plan(adapter.parse(bodies[i % len(bodies)], datetime.now(UTC)), keys)
+        pending += planned
+        entries += planned
+        i += 1
+        if len(pending) >= BATCH:
+            _xadd(client, pending)
+            pending = []
+    _xadd(client, pending)
+    return len(entries), time.perf_counter() - started, entries
+
+
+def ceiling(client: redis.Redis, entries: list[Entry]) -> float:
+    started = time.perf_counter()
+    _xadd(client, entries)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=20_000, help="records per feed")
+    args = parser.parse_args()
+    print(describe())
+    print(f"{'feed':<14}{'records':>9}{'normalise+XADD/s':>19}{'raw XADD/s':>13}{'share':>8}")
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), appendonly=False) as server:
+        client = redis.Redis.from_url(server.url)
+        for feed in FEEDS:
+            bodies = [p.read_bytes() for f, p in fixtures("good") if f == feed]
+            if not bodies:
+                print(f"{feed:<14}  no good fixtures: skipped")
+                continue
+            keys = Keys(f"bench-{feed}:")
+            count, seconds, entries = normalise_and_write(client, keys, feed, bodies, args.records)
+            raw_seconds = ceiling(client, entries)
+            client.delete(keys.events, keys.deadletter)
+            share = raw_seconds / seconds
+            mark = " (JSON)" if feed in JSON_FEEDS else ""
+            rates = f"{count / seconds:>19,.0f}{count / raw_seconds:>13,.0f}"
+            print(f"{feed:<14}{count:>9}{rates}{share:>8.0%}{mark}")
+
+
+if __name__ == "__main__":
+    main()
