@@ -48,15 +48,17 @@ def _engine(args: argparse.Namespace, settings: Settings) -> None:
 
 def _simulate(args: argparse.Namespace, settings: Settings) -> None:
     from cases.engine import stop_on_signals
-    from ingest.simulator import UrbanSimulator, run
+    from ingest.sim.runner import run
+    from ingest.sim.urban import UrbanFeed, UrbanSimulator
     from layers.town import Town
 
     town = Town.load(settings.grids_l1_path, settings.grids_l2_path, settings.roster_path)
-    sim = UrbanSimulator(town.boundary, town.centre, seed=args.seed, first_number=args.first)
-    url = args.url or f"http://{settings.host}:{settings.port}/api/ingest/urban"
     rate = args.rate if args.rate is not None else settings.simulate_rate
-    print(f"simulating urban records at {rate}/s → {url}", flush=True)
-    run(sim, url, rate, stop_on_signals(), timedelta(minutes=args.backfill))
+    urban = UrbanSimulator(town.boundary, town.centre, seed=args.seed, first_number=args.first)
+    sims = [UrbanFeed(urban, rate, timedelta(minutes=args.backfill))]
+    base = args.url or f"http://{settings.host}:{settings.port}"
+    print(f"simulating {', '.join(s.feed for s in sims)} → {base}/api/ingest/<feed>", flush=True)
+    run(sims, base, stop_on_signals())
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> None:
@@ -79,8 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     engine = sub.add_parser("engine", help="run the case engine (a consumer on `events`)")
     engine.add_argument("--consumer", help="consumer name in the group (default: settings)")
     sim = sub.add_parser("simulate", help="send plausible 数字城管 records over HTTP")
-    sim.add_argument("--url", help="intake URL (default: this machine's serve address)")
-    sim.add_argument("--rate", type=float, help="new records per second (default: settings)")
+    sim.add_argument("--url", help="base URL of the intake (default: this machine's serve)")
+    sim.add_argument("--rate", type=float, help="new urban records per second (default: settings)")
     sim.add_argument("--seed", type=int, default=0, help="random seed")
     sim.add_argument("--first", type=int, default=1, help="first case number of this run")
     sim.add_argument(

@@ -9,7 +9,7 @@ import shapely
 
 from ingest.event import Event
 from ingest.feeds.urban import ADAPTER
-from ingest.simulator import UrbanSimulator
+from ingest.sim.urban import UrbanFeed, UrbanSimulator
 from layers.town import Town, default_town
 
 NOW = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
@@ -69,3 +69,13 @@ def test_case_numbers_are_unique(town: Town) -> None:
     numbers = [sim.new_record(NOW)["ajbh"] for _ in range(100)]
     assert len(set(numbers)) == 100
     assert numbers[0] == "DCM-20261128-000500"
+
+
+def test_the_feed_backfills_the_last_minutes_and_ticks_at_its_rate(town: Town) -> None:
+    feed = UrbanFeed(UrbanSimulator(town.boundary, town.centre, seed=4), 2.0, timedelta(minutes=10))
+    records = [r for body in feed.backfill(NOW) for r in orjson.loads(body)]
+    new = [r for r in records if r["zt"] == "待受理"]
+    assert 1000 < len(new) < 1400  # 2/s for 600 s
+    assert any(r["zt"] == "已受理" for r in records), "updates due since are sent too"
+    ticked = [r for _ in range(100) for body in feed.tick(NOW, 1.0) for r in orjson.loads(body)]
+    assert 150 < len([r for r in ticked if r["zt"] == "待受理"]) < 250

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import logging
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 import numpy as np
+import orjson
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ingest.coords import CRS, from_wgs84
 from ingest.times import beijing
-
-log = logging.getLogger(__name__)
-TICK_S = 0.2
-MAX_BACKLOG = 10_000
 
 # (ajlx, xlbm, dlmc, xlmc, weight, description template): frequencies like a real town's
 # bulletin — parking, vending and garbage dominate; manhole covers are rare.
@@ -136,53 +130,28 @@ class UrbanSimulator:
         return due
 
 
-def run(
-    sim: UrbanSimulator,
-    url: str,
-    rate: float,
-    stop: threading.Event,
-    backfill: timedelta = timedelta(0),
-) -> int:
-    """POST what the simulated source produces to ``url`` until stopped; records sent.
+@dataclass
+class UrbanFeed:
+    """The 数字城管 system: new cases at ``rate`` per second (Poisson), then their updates."""
 
-    ``backfill`` first sends the cases the source would already hold from that long ago
-    (with the updates that have come due since), so a fresh wall starts with a real queue.
+    sim: UrbanSimulator
+    rate: float
+    backfill_span: timedelta = timedelta(0)
+    feed: str = "urban"
 
-    New records arrive as a Poisson process of ``rate`` per second. A failed POST keeps its
-    records for the next tick (up to MAX_BACKLOG), as an upstream system would retry.
-    """
-    sent = 0
-    backlog: list[dict[str, Any]] = []
-    with httpx.Client(timeout=10) as client:
-        if backfill:
-            sent += _send_backfill(sim, client, url, rate, backfill)
-        while not stop.wait(TICK_S):
-            now = datetime.now().astimezone()
-            count = int(sim.rng.poisson(rate * TICK_S))
-            backlog += [sim.new_record(now) for _ in range(count)] + sim.due_updates(now)
-            if not backlog:
-                continue
-            try:
-                client.post(url, json=backlog).raise_for_status()
-            except httpx.HTTPError as exc:
-                log.warning(
-                    "simulator: POST %s failed (%s); %d records kept", url, exc, len(backlog)
-                )
-                backlog = backlog[-MAX_BACKLOG:]
-                continue
-            sent += len(backlog)
-            backlog = []
-    return sent
+    def backfill(self, now: datetime) -> list[bytes]:
+        """The cases of the last ``backfill_span`` (with the updates due since), in bodies."""
+        span = self.backfill_span.total_seconds()
+        if span <= 0 or self.rate <= 0:
+            return []
+        offsets = np.cumsum(self.sim.rng.exponential(1 / self.rate, size=int(self.rate * span * 2)))
+        times = [
+            now - self.backfill_span + timedelta(seconds=float(o)) for o in offsets if o < span
+        ]
+        records = [self.sim.new_record(t) for t in times] + self.sim.due_updates(now)
+        return [orjson.dumps(records[i : i + 500]) for i in range(0, len(records), 500)]
 
-
-def _send_backfill(
-    sim: UrbanSimulator, client: httpx.Client, url: str, rate: float, span: timedelta
-) -> int:
-    now = datetime.now().astimezone()
-    gaps = sim.rng.exponential(1 / rate, size=int(rate * span.total_seconds() * 2))
-    offsets = np.cumsum(gaps)
-    times = [now - span + timedelta(seconds=float(o)) for o in offsets if o < span.total_seconds()]
-    records = [sim.new_record(t) for t in times] + sim.due_updates(now)
-    for first in range(0, len(records), 500):
-        client.post(url, json=records[first : first + 500]).raise_for_status()
-    return len(records)
+    def tick(self, now: datetime, seconds: float) -> list[bytes]:
+        count = int(self.sim.rng.poisson(self.rate * seconds))
+        records = [self.sim.new_record(now) for _ in range(count)] + self.sim.due_updates(now)
+        return [orjson.dumps(records)] if records else []
