@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -38,6 +39,22 @@ async def _drain_forever(sink: RedisSink, client: aredis.Redis) -> None:
         await asyncio.sleep(DRAIN_EVERY_S)
 
 
+def _authorise(settings: Settings, feed: str, header: str | None) -> None:
+    """A feed with a configured token accepts only requests that carry it."""
+    token = settings.ingest_tokens.get(feed)
+    if token is None:
+        return
+    scheme, _, given = (header or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.encode(), token.get_secret_value().encode()
+    ):
+        raise HTTPException(
+            401,
+            f"feed {feed!r} needs its token: Authorization: Bearer <token>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
 def ingest_router(settings: Settings, client: aredis.Redis) -> APIRouter:
     """The intake endpoints, writing through one shared async Redis client."""
     sink = RedisSink(Keys(settings.key_prefix), settings.stream_maxlen, _spool(settings))
@@ -59,6 +76,7 @@ def ingest_router(settings: Settings, client: aredis.Redis) -> APIRouter:
                 "description": "Every record is stored (stream or local spool) or dead-lettered."
             },
             400: {"description": "The body could not be read; it is kept as a dead letter."},
+            401: {"description": "The feed has a token and the request did not carry it."},
             404: {"description": "No such feed."},
             413: {"description": "Body too large."},
             503: {"description": "Nothing was stored: Redis and the spool are unavailable."},
@@ -68,6 +86,7 @@ def ingest_router(settings: Settings, client: aredis.Redis) -> APIRouter:
         adapter = FEEDS.get(feed)
         if adapter is None:
             raise HTTPException(404, f"unknown feed {feed!r}; known feeds: {sorted(FEEDS)}")
+        _authorise(settings, feed, request.headers.get("authorization"))
         body = await request.body()
         if len(body) > settings.max_body_bytes:
             raise HTTPException(413, f"body of {len(body)} bytes over {settings.max_body_bytes}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LAYERS_DATA = Path(__file__).resolve().parent.parent / "layers" / "data"
@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         default=LAYERS_DATA / "roster.json", description="一长五员 roster of each level-2 grid."
     )
     stream_maxlen: int = Field(default=1_000_000, description="Approximate cap of each stream.")
+    ingest_tokens: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="Per-feed intake tokens (JSON object feed → token); a feed listed here "
+        "needs `Authorization: Bearer <token>`.",
+    )
     max_body_bytes: int = Field(default=5_000_000, description="Largest accepted ingest body.")
     wall_max_rows: int = Field(default=500, description="Rows kept in the wall's queue.")
     wall_max_points: int = Field(default=3000, description="Case points kept on the wall map.")

@@ -10,6 +10,7 @@ import redis
 import redis.asyncio as aredis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from ingest.http import ingest_router
 from ingest.spool import Spool
@@ -130,3 +131,21 @@ def test_redis_down_and_no_spool_is_a_503_never_a_false_202(settings: Settings) 
         owner.close()
     assert reply.status_code == 503
     assert "Redis unreachable" in reply.json()["detail"]
+
+
+def test_a_feed_with_a_token_needs_it(settings: Settings, r: redis.Redis, keys: Keys) -> None:
+    guarded = settings.model_copy(update={"ingest_tokens": {"urban": SecretStr("s3cret")}})
+    app = FastAPI()
+    app.include_router(ingest_router(guarded, aredis.Redis.from_url(settings.redis_url or "")))
+    with TestClient(app) as test_client:
+        missing = test_client.post("/api/ingest/urban", json=urban_record(1))
+        wrong = test_client.post(
+            "/api/ingest/urban", json=urban_record(1), headers={"Authorization": "Bearer nope"}
+        )
+        right = test_client.post(
+            "/api/ingest/urban", json=urban_record(1), headers={"Authorization": "Bearer s3cret"}
+        )
+    assert (missing.status_code, wrong.status_code, right.status_code) == (401, 401, 202)
+    assert "needs its token" in missing.json()["detail"]
+    assert "s3cret" not in missing.text
+    assert r.xlen(keys.events) == 1
