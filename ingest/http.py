@@ -64,6 +64,8 @@ def ingest_router(settings: Settings, client: aredis.Redis) -> APIRouter:
         task = asyncio.create_task(_drain_forever(sink, client))
         yield
         task.cancel()
+        if sink.spool is not None:
+            sink.spool.close()
 
     router = APIRouter(prefix="/api/ingest", tags=["ingest"], lifespan=drainer)
 

@@ -67,6 +67,7 @@ class Spool:
         existing = sorted(folder.glob(PATTERN), key=lambda p: p.stat().st_mtime)
         self.path = existing[0] if existing else self._new_path()
         self.lines = sum(1 for _ in self._read()) if self.path.exists() else 0
+        self._resume = (0, 0)  # (lines before, byte offset) where the last chunk ended
 
     def _new_path(self) -> Path:
         return self.folder / f"entries-{uuid.uuid4().hex}.jsonl"
@@ -91,13 +92,20 @@ class Spool:
         return self.lines > drained
 
     def chunk(self, drained: int, size: int) -> list[Entry]:
-        """Up to ``size`` entries after the first ``drained`` lines, in order."""
+        """Up to ``size`` entries after the first ``drained`` lines, in order.
+
+        Resumes from where the previous chunk ended (a remembered byte offset) so a long
+        drain reads the file once; any other start is found by counting lines.
+        """
         out: list[Entry] = []
-        for n, line in enumerate(self._read()):
-            if n >= drained + size:
-                break
-            if n >= drained:
-                out.append(_decode(line))
+        with self.path.open("rb") as src:
+            line_no, offset = self._resume if self._resume[0] == drained else (0, 0)
+            src.seek(offset)
+            while len(out) < size and (line := src.readline()):
+                if line.strip() and line_no >= drained:
+                    out.append(_decode(line))
+                line_no += bool(line.strip())
+            self._resume = (line_no, src.tell())
         return out
 
     def clear(self) -> None:
@@ -105,6 +113,7 @@ class Spool:
         self.path.unlink(missing_ok=True)
         self.path = self._new_path()
         self.lines = 0
+        self._resume = (0, 0)
 
     def close(self) -> None:
         self._lock.close()
