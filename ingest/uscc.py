@@ -9,10 +9,11 @@ is checked here and only the check character is left to the library.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from stdnum.cn.uscc import calc_check_digit, compact
 
-__all__ = ["compact", "uscc_problem"]
+__all__ = ["compact", "uscc_attrs", "uscc_problem"]
 
 # GB 32100's code set: digits and capitals without I, O, S, V, Z.
 _FORMAT = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")
@@ -30,3 +31,18 @@ def uscc_problem(code: str) -> str | None:
     if code[17] != expected:
         return f"wrong check character {code[17]!r} (expected {expected!r})"
     return None
+
+
+def uscc_attrs(code: str | None, *, required: bool) -> dict[str, Any]:
+    """The compacted code and its verdict as Event attrs: flagged, never a reason to drop.
+
+    A feed where the code is optional gives ``uscc_valid`` None when it is absent.
+    """
+    if not code and not required:
+        return {"uscc": None, "uscc_valid": None}
+    compacted = compact(code or "")
+    problem = uscc_problem(compacted)
+    verdict: dict[str, Any] = {"uscc": compacted, "uscc_valid": problem is None}
+    if problem is not None:
+        verdict["uscc_error"] = problem
+    return verdict

@@ -14,7 +14,7 @@ from ingest.event import Event, Status, content_id
 from ingest.mapping import mapping
 from ingest.payload import RawRecord
 from ingest.times import beijing, parse_source_time
-from ingest.uscc import compact, uscc_problem
+from ingest.uscc import uscc_attrs
 
 FEED = "safety"
 
@@ -46,16 +46,6 @@ def _deadline(zgqx: str | None) -> str | None:
         raise RecordError(f"zgqx: {exc}") from None
 
 
-def _uscc(tyshxydm: str | None) -> dict[str, Any]:
-    """The code and its verdict; a bad code is flagged, never a reason to lose the hazard."""
-    code = compact(tyshxydm or "")
-    problem = uscc_problem(code)
-    verdict: dict[str, Any] = {"uscc": code, "uscc_valid": problem is None}
-    if problem is not None:
-        verdict["uscc_error"] = problem
-    return verdict
-
-
 def _grade(yhdj: str) -> tuple[dict[str, Any], bool]:
     """Category and severity of the grade, and whether the table had to fall back."""
     table = mapping(FEED)
@@ -71,7 +61,7 @@ def to_event(record: RawRecord, received_at: datetime) -> Event:
     grade, unmapped = _grade(rec.yhdj)
     attrs: dict[str, Any] = {
         "enterprise": rec.qymc,
-        **_uscc(rec.tyshxydm),
+        **uscc_attrs(rec.tyshxydm, required=True),
         "grade": rec.yhdj,
         "deadline": _deadline(rec.zgqx),
     }

@@ -1,0 +1,137 @@
+"""便民服务中心 one-window service cases (办件), JSON: see docs/feeds/modules.md#service_hall."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+
+from pydantic import Field, model_validator
+
+from ingest.adapter import RecordError
+from ingest.event import Event, Status
+from ingest.feeds._module_common import (
+    Blank,
+    Code,
+    Count,
+    Draft,
+    Flags,
+    ModuleAdapter,
+    ModuleRecord,
+    Name,
+    SourceTime,
+    Text,
+    as_object,
+    beijing_day,
+    build,
+    iso,
+)
+from ingest.mapping import mapping
+from ingest.payload import RawRecord
+
+FEED = "service_hall"
+PromisedDays = Annotated[Count, Field(le=365)]
+
+
+class ServiceCase(ModuleRecord):
+    """One 办件 as the hall's system exports it; times are Beijing time."""
+
+    bjbh: Code = Field(description="办件编号 case number")
+    sxbm: str = Field(default="", description="事项编码 item code")
+    sxmc: Name = Field(description="事项名称 item name")
+    sxlx: str = Field(default="", description="事项类型 item type")
+    bm: str = Field(default="", description="承办部门 department")
+    ck: Code = Field(description="窗口 window")
+    blfs: Name = Field(description="办理方式 即办件 | 承诺件 | 不见面审批")
+    slsj: SourceTime = Field(description="受理时间 accepted")
+    bjsj: Annotated[SourceTime | None, Blank] = Field(default=None, description="办结时间")
+    cnsx: Annotated[PromisedDays | None, Blank] = Field(
+        default=None, description="承诺时限 promised working days"
+    )
+    zt: str = Field(default="", description="状态 status")
+    pj: str = Field(default="", description="好差评 rating")
+    bz: Text = Field(default="", description="备注 remark")
+
+    @model_validator(mode="after")
+    def _finished_after_accepted(self) -> ServiceCase:
+        if self.bjsj is not None and self.bjsj < self.slsj:
+            raise ValueError("bjsj (finished) is before slsj (accepted)")
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class Promise:
+    days: int | None
+    due: date | None
+    overdue: bool | None
+
+
+def promise(rec: ServiceCase, mode: str | None) -> Promise:
+    """The promised finishing day and whether it was kept.
+
+    cnsx counts working days, but the holiday calendar lives in cases/: until it is wired in,
+    the promise is counted in calendar days from the Beijing day of acceptance, which is
+    stricter (a case may be flagged overdue that met a working-day promise over a weekend).
+    """
+    days = rec.cnsx
+    if days is None and mode == "instant":
+        days = 0
+    if days is None:
+        if mode == "promised":
+            raise RecordError("cnsx (promised working days) is required for a 承诺件")
+        return Promise(None, None, None)
+    due = beijing_day(rec.slsj) + timedelta(days=days)
+    overdue = beijing_day(rec.bjsj) > due if rec.bjsj is not None else None
+    return Promise(days, due, overdue)
+
+
+def _status(rec: ServiceCase, flags: Flags) -> str | None:
+    if not rec.zt:
+        return "finished" if rec.bjsj is not None else "accepted"
+    status: str | None = flags.lookup("status", rec.zt, "unmapped_status")
+    flags.raise_if(status == "finished" and rec.bjsj is None, "finished_without_time")
+    return status
+
+
+def _attrs(rec: ServiceCase, flags: Flags) -> dict[str, Any]:
+    mode: str | None = flags.lookup("modes", rec.blfs, "unmapped_mode")
+    kept = promise(rec, mode)
+    minutes = (rec.bjsj - rec.slsj).total_seconds() // 60 if rec.bjsj else None
+    return {
+        "item": rec.sxmc,
+        "item_code": rec.sxbm,
+        "item_type": rec.sxlx,
+        "department": rec.bm,
+        "window": rec.ck,
+        "mode": mode,
+        "status": _status(rec, flags),
+        "accepted_at": iso(rec.slsj),
+        "finished_at": iso(rec.bjsj),
+        "promised_days": kept.days,
+        "promised_by": kept.due.isoformat() if kept.due else None,
+        "overdue_promise": kept.overdue,
+        "handling_minutes": int(minutes) if minutes is not None else None,
+        "rating": flags.lookup("ratings", rec.pj, "unmapped_rating"),
+    }
+
+
+def to_event(record: RawRecord, received_at: datetime) -> Event:
+    rec = ServiceCase.model_validate(as_object(record))
+    flags = Flags(FEED)
+    attrs = _attrs(rec, flags)
+    lifecycle: Status | None = mapping(FEED)["lifecycle"].get(attrs["status"])
+    draft = Draft(
+        kind="metric",
+        source_id=rec.bjbh,
+        category="service_case",
+        title=rec.sxmc,
+        description=rec.bz,
+        occurred_at=rec.bjsj or rec.slsj,
+        attrs=attrs,
+        status=lifecycle,
+        source_status=rec.zt,
+    )
+    return build(draft, record, received_at, flags)
+
+
+ADAPTER = ModuleAdapter(FEED, to_event, keys=("bjbh",))
