@@ -9,6 +9,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ConstantBackoff
 
 from dashboard.app import create_app
+from dashboard.open311_api import open311_router
 from ingest.http import ingest_router
 from towncc.settings import Settings
 
@@ -24,7 +25,8 @@ def build(settings: Settings) -> dash.Dash:
         socket_timeout=10,
         retry=Retry(ConstantBackoff(0.05), 1),
     )
-    app: dash.Dash = create_app(settings, routers=[ingest_router(settings, client)])
+    routers = [ingest_router(settings, client), open311_router(settings, client)]
+    app: dash.Dash = create_app(settings, routers=routers)
     return app
 
 

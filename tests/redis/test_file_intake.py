@@ -87,7 +87,7 @@ def test_bulk_replay_summarises(r: redis.Redis, keys: Keys, tmp_path: Path) -> N
 
 
 def test_dead_letters_replay_after_a_fix(
-    r: redis.Redis, keys: Keys, monkeypatch: pytest.MonkeyPatch
+    r: redis.Redis, keys: Keys, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
     body = orjson.dumps([urban_record(1, zbxt="Xian80"), urban_record(2)])
     sink(keys).write(r, FEEDS["urban"].parse(body, datetime.now(UTC)))
@@ -99,6 +99,8 @@ def test_dead_letters_replay_after_a_fix(
     assert (still.examined, still.replayed, still.still_failing) == (1, 0, 1)
     # The fix: the town learns that this source's "Xian80" label really means CGCS2000.
     monkeypatch.setitem(coords._ALIASES, "XIAN80", coords.CRS.CGCS2000)
+    coords.parse_crs.cache_clear()
+    request.addfinalizer(coords.parse_crs.cache_clear)  # forget the alias after the test
     fixed = deadletters.replay(r, keys, dict(FEEDS), feed="urban", maxlen=1000)
     assert (fixed.examined, fixed.replayed) == (1, 1)
     assert r.xlen(keys.deadletter) == 0

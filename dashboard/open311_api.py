@@ -1,0 +1,251 @@
+"""Open311 GeoReport v2 under /open311/v2 (JSON): services, new requests, their status.
+
+A new request goes through the open311 adapter and the Redis sink like any intake; its
+status is read back from the case the engine made of it (case id ``open311:<id>``).
+Errors are the spec's array of ``{"code", "description"}``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+import redis
+import redis.asyncio as aredis
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from cases.store import get_cases
+from ingest.event import DeadLetter
+from ingest.feeds.open311 import ADAPTER, FEED, UNKNOWN_SERVICE, code_of, services
+from ingest.sink import REDIS_DOWN, RedisSink
+from ingest.times import BEIJING, parse_source_time
+from towncc.keys import Keys
+from towncc.settings import Settings
+
+PREFIX = "/open311/v2"
+MAX_SPAN = timedelta(days=90)  # the spec's default window and longest range
+MAX_RESULTS = 1000  # the spec's default query limit
+PAGE = 1000
+STATUSES = ("open", "closed")
+
+
+class Answer(JSONResponse):
+    media_type = "application/json; charset=utf-8"  # the spec asks for the charset
+
+
+def error(status: int, description: str) -> Answer:
+    return Answer([{"code": status, "description": description}], status_code=status)
+
+
+class QueryError(ValueError):
+    """A GET Service Requests argument that cannot be honoured: a 400."""
+
+
+def authorised(settings: Settings, body: bytes, header: str | None) -> bool:
+    """The spec's api_key (form argument, or a Bearer header) when open311 has a token."""
+    token = settings.ingest_tokens.get(FEED)
+    if token is None:
+        return True
+    scheme, _, bearer = (header or "").partition(" ")
+    given = parse_qs(body.decode("utf-8", errors="replace")).get("api_key", [""])[-1]
+    if scheme.lower() == "bearer" and not given:
+        given = bearer
+    return hmac.compare_digest(given.encode(), token.get_secret_value().encode())
+
+
+def with_idempotency_key(body: bytes, header: str) -> bytes:
+    """The ``Idempotency-Key`` header as the form's ``idempotency_key``, unless it has one."""
+    form = parse_qs(body.decode("utf-8", errors="replace"))
+    if not header.strip() or form.get("idempotency_key"):
+        return body
+    return body + f"&idempotency_key={quote(header.strip())}".encode()
+
+
+def service_list() -> list[dict[str, Any]]:
+    """GET Service List: every service of the mapping table, none needing a definition."""
+    return [
+        {
+            "service_code": code,
+            "service_name": s["service_name"],
+            "description": s["description"],
+            "metadata": False,
+            "type": "realtime",
+            "keywords": s["keywords"],
+            "group": s["group"],
+        }
+        for code, s in services().items()
+    ]
+
+
+def w3(value: str | None) -> str | None:
+    """A stored UTC time as the spec's W3C date-time, on Beijing's clock with its offset."""
+    if not value:
+        return None
+    return datetime.fromisoformat(value).astimezone(BEIJING).isoformat(timespec="seconds")
+
+
+def as_request(case: dict[str, Any]) -> dict[str, Any]:
+    """One case as a GeoReport v2 service request."""
+    srid = str(case["source_id"])
+    service = services().get(code_of(srid), {})
+    cancelled = case.get("stage") == "cancelled"
+    return {
+        "service_request_id": srid,
+        "status": case["status"],
+        "status_notes": "cancelled" if cancelled else None,
+        "service_name": service.get("service_name", case.get("title")),
+        "service_code": code_of(srid),
+        "description": case.get("description") or None,
+        "agency_responsible": None,
+        "service_notice": service.get("notice"),
+        "requested_datetime": w3(case.get("reported_at")),
+        "updated_datetime": w3(case.get("updated_at")),
+        "expected_datetime": w3(case.get("response_due")),
+        "address": case.get("address") or None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": case.get("lat"),
+        "long": case.get("lon"),
+        "media_url": None,
+    }
+
+
+def listed(request: Request, name: str) -> list[str]:
+    """An argument that may be repeated and comma-delimited; empty means not given."""
+    raw = request.query_params.getlist(name)
+    return [v.strip() for value in raw for v in value.split(",") if v.strip()]
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """GET Service Requests arguments, checked."""
+
+    ids: list[str]
+    codes: set[str]
+    statuses: set[str]
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def of(cls, request: Request, now: datetime) -> Query:
+        statuses = set(listed(request, "status"))
+        if statuses - set(STATUSES):
+            raise QueryError(f"status must be open or closed, not {sorted(statuses)}")
+        start, end = (_date(request, "start_date"), _date(request, "end_date"))
+        if start is None and end is None:
+            start, end = now - MAX_SPAN, now
+        elif start is None or end is None:
+            start = start or (end or now) - MAX_SPAN
+            end = end or start + MAX_SPAN
+        if end < start or end - start > MAX_SPAN:
+            raise QueryError("start_date..end_date must be in order and span at most 90 days")
+        ids = listed(request, "service_request_id")
+        return cls(ids, set(listed(request, "service_code")), statuses, start, end)
+
+
+def _date(request: Request, name: str) -> datetime | None:
+    value = request.query_params.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return parse_source_time(value)
+    except ValueError as exc:
+        raise QueryError(f"{name} {value!r} is not a W3C date-time") from exc
+
+
+def find(r: redis.Redis, keys: Keys, query: Query) -> list[dict[str, Any]]:
+    """Matching requests, newest first: ids win over every other argument (the spec)."""
+    if query.ids:
+        return [as_request(c) for c in get_cases(r, keys, [f"{FEED}:{i}" for i in query.ids])]
+    low, high = int(query.start.timestamp() * 1000), int(query.end.timestamp() * 1000)
+    found: list[dict[str, Any]] = []
+    offset = 0
+    while len(found) < MAX_RESULTS:
+        ids = r.zrevrangebyscore(keys.all_cases, high, low, start=offset, num=PAGE)
+        if not ids:
+            break
+        offset += len(ids)
+        wanted = [str(i) for i in ids if _wanted(str(i), query.codes)]  # decoded replies
+        cases = get_cases(r, keys, wanted)
+        found += [as_request(c) for c in cases if c["status"] in (query.statuses or STATUSES)]
+    return found[:MAX_RESULTS]
+
+
+def _wanted(case_id: str, codes: set[str]) -> bool:
+    feed, _, srid = case_id.partition(":")
+    return feed == FEED and (not codes or code_of(srid) in codes)
+
+
+def open311_router(settings: Settings, client: aredis.Redis) -> APIRouter:
+    """GeoReport v2 endpoints; POST writes through ``client``, GETs read the case store."""
+    router = APIRouter(prefix=PREFIX, tags=["open311"])
+    if not settings.redis_url:
+        raise ValueError("open311_router needs settings.redis_url")
+    keys = Keys(settings.key_prefix)
+    sink = RedisSink(keys, settings.stream_maxlen)
+    # The case store is synchronous; FastAPI runs the plain-def readers in its threadpool.
+    reader = redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=5)
+
+    @router.get("/services.json", summary="GET Service List")
+    def list_services() -> Answer:
+        return Answer(service_list())
+
+    @router.get("/services/{service_code}.json", summary="GET Service Definition")
+    def definition(service_code: str) -> Answer:
+        if service_code not in services():
+            return error(404, f"{UNKNOWN_SERVICE} {service_code!r}")
+        return Answer({"service_code": service_code, "attributes": []})
+
+    @router.post("/requests.json", summary="POST Service Request (form-encoded)")
+    async def create(request: Request) -> Answer:
+        body = await request.body()
+        if len(body) > settings.max_body_bytes:
+            return error(413, f"body of {len(body)} bytes over {settings.max_body_bytes}")
+        if not authorised(settings, body, request.headers.get("authorization")):
+            return error(403, "invalid or missing api_key: cannot create the request")
+        kind = request.headers.get("content-type", "application/x-www-form-urlencoded")
+        if not kind.startswith("application/x-www-form-urlencoded"):
+            return error(400, f"send application/x-www-form-urlencoded, not {kind}")
+        body = with_idempotency_key(body, request.headers.get("idempotency-key", ""))
+        [result] = ADAPTER.parse(body, datetime.now(UTC))
+        try:
+            await sink.write_async(client, [result])
+        except REDIS_DOWN as exc:
+            return error(503, f"not stored, Redis unreachable: {exc}; send again")
+        if isinstance(result, DeadLetter):
+            status = 404 if result.reason.startswith(UNKNOWN_SERVICE) else 400
+            return error(status, result.reason)
+        code = result.attrs["service_code"]
+        account = result.attrs["reporter"].get("account_id")
+        notice = services()[code]["notice"]
+        srid = result.source_id
+        return Answer(
+            [{"service_request_id": srid, "service_notice": notice, "account_id": account}],
+            status_code=201,
+        )
+
+    @router.get("/requests.json", summary="GET Service Requests")
+    def list_requests(request: Request) -> Answer:
+        try:
+            query = Query.of(request, datetime.now(UTC))
+            return Answer(find(reader, keys, query))
+        except QueryError as exc:
+            return error(400, str(exc))
+        except redis.RedisError as exc:
+            return error(503, f"cases unavailable, Redis unreachable: {exc}")
+
+    @router.get("/requests/{service_request_id}.json", summary="GET Service Request")
+    def one_request(service_request_id: str) -> Answer:
+        try:
+            cases = get_cases(reader, keys, [f"{FEED}:{service_request_id}"])
+        except redis.RedisError as exc:
+            return error(503, f"cases unavailable, Redis unreachable: {exc}")
+        if not cases:
+            return error(404, f"no service request {service_request_id!r}")
+        return Answer([as_request(cases[0])])
+
+    return router
