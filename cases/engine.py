@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import orjson
 import redis
 from pydantic import ValidationError
 
-from cases import readings
+from cases import alerts, readings
 from cases.model import Case, Siting, apply, case_id
 from cases.projections import Change, commit
 from ingest.event import Event
@@ -117,14 +118,44 @@ class Engine:
         return first, changes
 
     def _latest(self, events: list[Event]) -> dict[tuple[str, str], bytes]:
-        """Telemetry, alerts and metrics: the newest record per source."""
+        """(hash key, field) → value: telemetry and metrics, newest per source; alerts."""
+        found = self._newest([e for e in events if e.kind != "alert"])
+        found.update(self._alerts([e for e in events if e.kind == "alert"]))
+        return found
+
+    def _newest(self, events: list[Event]) -> dict[tuple[str, str], bytes]:
         if not events:
             return {}
         slots = list(dict.fromkeys((e.kind, readings.field_of(e)) for e in events))
         pipe = self.r.pipeline(transaction=False)
         for kind, field in slots:
             pipe.hget(self.keys.latest(kind), field)
-        return readings.newest(events, dict(zip(slots, pipe.execute(), strict=True)))
+        newest = readings.newest(events, dict(zip(slots, pipe.execute(), strict=True)))
+        return {(self.keys.latest(kind), field): v for (kind, field), v in newest.items()}
+
+    def _alerts(self, events: list[Event]) -> dict[tuple[str, str], bytes]:
+        """Alerts stored, and those their Updates and Cancels retire."""
+        if not events:
+            return {}
+        wanted = alerts.referenced_keys(events)
+        index = {
+            k: orjson.loads(v)
+            for k, v in zip(wanted, self._hmget(self.keys.alert_index, wanted), strict=True)
+            if v
+        }
+        fields = [f for entry in index.values() for f in entry["fields"]]
+        stored = {
+            f: orjson.loads(v)
+            for f, v in zip(fields, self._hmget(self.keys.latest("alert"), fields), strict=True)
+            if v
+        }
+        changed_index, changed = alerts.fold(events, index, stored)
+        out = {(self.keys.alert_index, k): alerts.dumps(v) for k, v in changed_index.items()}
+        out.update({(self.keys.latest("alert"), f): alerts.dumps(v) for f, v in changed.items()})
+        return out
+
+    def _hmget(self, key: str, fields: list[str]) -> list[Any]:
+        return list(self.r.hmget(key, fields)) if fields else []
 
     def _decode_event(self, entry: str, fields: dict[str, str]) -> Event | None:
         try:

@@ -78,8 +78,8 @@ def commit(
     now = datetime.now(UTC).isoformat()
     for change in changes:
         _record(pipe, keys, change, now, maxlen)
-    for (kind, field), value in (latest or {}).items():
-        pipe.hset(keys.latest(kind), field, value)
+    for (key, field), value in (latest or {}).items():
+        pipe.hset(key, field, value)
     if acks:
         pipe.xack(keys.events, ENGINE_GROUP, *acks)
     pipe.execute()

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 import redis
 
+from cases import alerts
 from towncc.keys import Keys
 
 
@@ -64,6 +65,14 @@ def open_cases(r: redis.Redis, keys: Keys, limit: int | None = None) -> list[dic
 def grid_open_counts(r: redis.Redis, keys: Keys) -> dict[str, int]:
     """Open cases per level-2 grid code (grids with none are absent)."""
     return {_text(k): int(v) for k, v in r.hgetall(keys.grid_open).items() if int(v)}
+
+
+def live_alerts(r: redis.Redis, keys: Keys, now: datetime | None = None) -> list[dict[str, Any]]:
+    """CAP alerts in force now (not superseded, cancelled or expired), newest first."""
+    now = now or datetime.now(UTC)
+    found = [orjson.loads(v) for v in r.hvals(keys.latest("alert"))]
+    live = [a for a in found if alerts.is_live(a, now)]
+    return sorted(live, key=lambda a: a["occurred_at"], reverse=True)
 
 
 def _texts(values: Any) -> list[str]:

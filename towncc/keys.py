@@ -45,6 +45,11 @@ class Keys:
         """Hash: level-1 grid (village) code → open case count."""
         return f"{self.prefix}village:open"
 
+    @property
+    def alert_index(self) -> str:
+        """Hash: `<sender>\t<identifier>` → the CAP message's sent time, fields and retirement."""
+        return f"{self.prefix}alert-index"
+
     def latest(self, kind: str) -> str:
         """Hash: `<feed>:<source id>` → the newest telemetry, alert or metric record (JSON)."""
         return f"{self.prefix}latest:{kind}"
