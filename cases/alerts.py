@@ -53,12 +53,16 @@ def fold(
     for event in events:
         key = index_key(event.attrs.get("sender", ""), event.attrs.get("identifier", ""))
         entry = index.setdefault(key, {"sent": None, "fields": [], "retired": None})
-        entry["sent"] = event.attrs.get("sent")
         field = field_of(event)
-        if field not in entry["fields"]:
-            entry["fields"].append(field)
-        changed_index[key] = entry
-        changed[field] = _snapshot(event, entry["retired"])
+        if entry["sent"] != event.attrs.get("sent") or field not in entry["fields"]:
+            entry["sent"] = event.attrs.get("sent")
+            entry["fields"] = (
+                [*entry["fields"], field] if field not in entry["fields"] else entry["fields"]
+            )
+            changed_index[key] = entry
+        current = changed.get(field) or stored.get(field)
+        if current is None or current["id"] != event.id or current["retired"] != entry["retired"]:
+            changed[field] = _snapshot(event, entry["retired"])
         for ref in _references(event):
             retired = {"as": RETIRING[event.attrs["msgType"]], "by": event.attrs.get("identifier")}
             _retire(index, changed_index, stored, changed, ref, retired)
@@ -84,6 +88,8 @@ def _retire(
     if entry is not None and entry["sent"] not in (None, ref.get("sent")):
         return  # the same identifier from another message: retire nothing
     entry = entry or index.setdefault(key, {"sent": ref.get("sent"), "fields": [], "retired": None})
+    if entry["retired"] is not None:
+        return  # the first retirement stands: a later reference changes nothing
     entry["retired"] = retired
     changed_index[key] = entry
     for field in entry["fields"]:

@@ -36,10 +36,14 @@ def newest(
     updates: dict[tuple[str, str], bytes] = {}
     for slot, event in best.items():
         stored = current.get(slot)
-        if stored is None or _occurred(stored) <= event.occurred_at:
+        if stored is None or _replaces(orjson.loads(stored), event):
             updates[slot] = orjson.dumps(snapshot(event))
     return updates
 
 
-def _occurred(stored: bytes | str) -> datetime:
-    return datetime.fromisoformat(orjson.loads(stored)["occurred_at"])
+def _replaces(stored: dict[str, Any], event: Event) -> bool:
+    """Newer, or as new but different; the very record again (same id) changes nothing."""
+    return (
+        stored["id"] != event.id
+        and datetime.fromisoformat(stored["occurred_at"]) <= event.occurred_at
+    )

@@ -68,8 +68,14 @@ def test_a_claimed_grid_that_disagrees_with_the_point_is_flagged(geography: Geog
 
 def test_only_a_newer_reading_replaces_the_stored_one() -> None:
     slot = ("telemetry", "f:S1")
-    stored = orjson.dumps({"occurred_at": (T0 + timedelta(minutes=5)).isoformat()})
+    stored = orjson.dumps({"id": "f:S1:5", "occurred_at": (T0 + timedelta(minutes=5)).isoformat()})
     assert newest([event(3, "telemetry")], {slot: stored}) == {}
     updates = newest([event(9, "telemetry"), event(7, "telemetry")], {slot: stored})
     assert orjson.loads(updates[slot])["id"] == "f:S1:9"
     assert "raw" not in orjson.loads(updates[slot])
+
+
+def test_the_same_reading_again_changes_nothing() -> None:
+    again = event(5, "telemetry")
+    stored = orjson.dumps({"id": again.id, "occurred_at": again.occurred_at.isoformat()})
+    assert newest([again], {("telemetry", "f:S1"): stored}) == {}
