@@ -7,7 +7,7 @@ import orjson
 import pytest
 
 from ingest.event import DeadLetter, Event
-from ingest.feeds.environment import ADAPTER
+from tests.support import adapters
 
 NOW = datetime(2026, 11, 28, 1, 20, tzinfo=UTC)
 AIR: dict[str, Any] = {
@@ -26,14 +26,11 @@ COMPLAINT: dict[str, Any] = {
 
 
 def parse(payload: Any, at: datetime = NOW) -> list[Event | DeadLetter]:
-    body = payload if isinstance(payload, bytes) else orjson.dumps(payload)
-    return list(ADAPTER.parse(body, at))
+    return adapters.parse("environment", payload, at)
 
 
 def one_event(payload: Any) -> Event:
-    [event] = parse(payload)
-    assert isinstance(event, Event), getattr(event, "reason", event)
-    return event
+    return adapters.one_event("environment", payload)
 
 
 def one_dead(payload: Any) -> DeadLetter:

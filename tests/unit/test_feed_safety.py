@@ -8,8 +8,8 @@ import pytest
 from stdnum.cn.uscc import calc_check_digit
 
 from ingest.event import DeadLetter, Event
-from ingest.feeds.safety import ADAPTER
 from ingest.uscc import uscc_problem
+from tests.support import adapters
 
 NOW = datetime(2026, 11, 28, 1, 20, tzinfo=UTC)
 VALID = "91350100M000100Y43"  # a known-valid code (python-stdnum's and GB 32100's examples)
@@ -21,14 +21,11 @@ GOOD: dict[str, Any] = {
 
 
 def parse(payload: Any, at: datetime = NOW) -> list[Event | DeadLetter]:
-    body = payload if isinstance(payload, bytes) else orjson.dumps(payload)
-    return list(ADAPTER.parse(body, at))
+    return adapters.parse("safety", payload, at)
 
 
 def one_event(payload: Any) -> Event:
-    [event] = parse(payload)
-    assert isinstance(event, Event), getattr(event, "reason", event)
-    return event
+    return adapters.one_event("safety", payload)
 
 
 def test_the_contract_record() -> None:

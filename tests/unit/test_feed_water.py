@@ -7,7 +7,7 @@ import orjson
 import pytest
 
 from ingest.event import DeadLetter, Event
-from ingest.feeds.water import ADAPTER
+from tests.support import adapters
 
 NOW = datetime(2026, 11, 28, 1, 20, tzinfo=UTC)
 GOOD: dict[str, Any] = {
@@ -17,14 +17,11 @@ GOOD: dict[str, Any] = {
 
 
 def parse(payload: Any, at: datetime = NOW) -> list[Event | DeadLetter]:
-    body = payload if isinstance(payload, bytes) else orjson.dumps(payload)
-    return list(ADAPTER.parse(body, at))
+    return adapters.parse("water", payload, at)
 
 
 def one_event(payload: Any) -> Event:
-    [event] = parse(payload)
-    assert isinstance(event, Event), getattr(event, "reason", event)
-    return event
+    return adapters.one_event("water", payload)
 
 
 def without(*keys: str) -> dict[str, Any]:
