@@ -7,11 +7,22 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from towncc.cli_ingest import add_commands
 from towncc.settings import Settings
 
+if TYPE_CHECKING:
+    from layers.town import Town
+
 log = logging.getLogger("towncc")
+
+
+def _town(settings: Settings) -> Town:
+    from layers.town import Town
+
+    paths = (settings.grids_l1_path, settings.grids_l2_path, settings.roster_path)
+    return Town.load(*paths, name=settings.town_name)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
@@ -29,12 +40,11 @@ def _engine(args: argparse.Namespace, settings: Settings) -> None:
 
     from cases.engine import Engine, stop_on_signals
     from cases.places import Geography
-    from layers.town import Town
     from towncc.keys import Keys
 
     if not settings.redis_url:
         raise SystemExit("REDIS_URL is not set: run `towncc demo`, or point REDIS_URL at a Redis")
-    town = Town.load(settings.grids_l1_path, settings.grids_l2_path, settings.roster_path)
+    town = _town(settings)
     engine = Engine(
         redis.Redis.from_url(settings.redis_url),
         Keys(settings.key_prefix),
@@ -48,14 +58,24 @@ def _engine(args: argparse.Namespace, settings: Settings) -> None:
 
 def _simulate(args: argparse.Namespace, settings: Settings) -> None:
     from cases.engine import stop_on_signals
+    from ingest.sim.common import Episode
+    from ingest.sim.fleet import FEEDS, Options, build
     from ingest.sim.runner import run
-    from ingest.sim.urban import UrbanFeed, UrbanSimulator
-    from layers.town import Town
 
-    town = Town.load(settings.grids_l1_path, settings.grids_l2_path, settings.roster_path)
-    rate = args.rate if args.rate is not None else settings.simulate_rate
-    urban = UrbanSimulator(town.boundary, town.centre, seed=args.seed, first_number=args.first)
-    sims = [UrbanFeed(urban, rate, timedelta(minutes=args.backfill))]
+    town = _town(settings)
+    feeds = [f.strip() for f in args.feeds.split(",") if f.strip()] if args.feeds else FEEDS
+    try:
+        options = Options(
+            seed=args.seed,
+            first_number=args.first,
+            urban_rate=args.rate if args.rate is not None else settings.simulate_rate,
+            backfill=timedelta(minutes=args.backfill),
+            interval=timedelta(seconds=args.interval),
+            rain=Episode(timedelta(minutes=args.rain_at), timedelta(minutes=args.rain_for)),
+        )
+        sims = build(town, options, feeds)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
     base = args.url or f"http://{settings.host}:{settings.port}"
     print(f"simulating {', '.join(s.feed for s in sims)} → {base}/api/ingest/<feed>", flush=True)
     run(sims, base, stop_on_signals())
@@ -80,14 +100,22 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="serve the wall, the JSON API and the intake endpoints")
     engine = sub.add_parser("engine", help="run the case engine (a consumer on `events`)")
     engine.add_argument("--consumer", help="consumer name in the group (default: settings)")
-    sim = sub.add_parser("simulate", help="send plausible 数字城管 records over HTTP")
+    sim = sub.add_parser("simulate", help="send plausible records of every feed over HTTP")
     sim.add_argument("--url", help="base URL of the intake (default: this machine's serve)")
+    sim.add_argument("--feeds", help="comma-separated feeds to simulate (default: all)")
     sim.add_argument("--rate", type=float, help="new urban records per second (default: settings)")
+    sim.add_argument(
+        "--interval", type=float, default=60, help="seconds between telemetry readings"
+    )
     sim.add_argument("--seed", type=int, default=0, help="random seed")
     sim.add_argument("--first", type=int, default=1, help="first case number of this run")
     sim.add_argument(
-        "--backfill", type=float, default=0, help="first send the cases of the last N minutes"
+        "--backfill", type=float, default=0, help="first send each source's last N minutes"
     )
+    sim.add_argument(
+        "--rain-at", type=float, default=5, help="minutes from start to the rain episode"
+    )
+    sim.add_argument("--rain-for", type=float, default=30, help="minutes the rain episode lasts")
     add_commands(sub)
     return parser
 

@@ -30,9 +30,11 @@ def run(sims: Sequence[FeedSimulator], base_url: str, stop: threading.Event) -> 
                 sent += _flush(client, sim.feed, backlog[sim.feed])
             if stop.wait(TICK_S):
                 return sent
-            now = datetime.now().astimezone()
+            # Tick by the time that really passed: a stalled POST must not thin the feeds out.
+            previous, now = now, datetime.now().astimezone()
+            elapsed = (now - previous).total_seconds()
             for sim in sims:
-                backlog[sim.feed].extend(sim.tick(now, TICK_S))
+                backlog[sim.feed].extend(sim.tick(now, elapsed))
 
 
 def _flush(client: httpx.Client, feed: str, queue: deque[bytes]) -> int:

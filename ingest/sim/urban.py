@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,6 +13,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ingest.coords import CRS, from_wgs84
+from ingest.sim.common import ROADS, Pending, town_point
 from ingest.times import beijing
 
 # (ajlx, xlbm, dlmc, xlmc, weight, description template): frequencies like a real town's
@@ -37,18 +37,6 @@ CATALOGUE: tuple[tuple[str, str, str, str, float, str], ...] = (
     ("部件", "0401", "园林绿化", "行道树", 1.5, "{road}行道树倾斜"),
     ("部件", "0102", "公用设施", "污水井盖", 0.5, "{road}污水井盖缺失"),
 )
-ROADS = (
-    "璜塘路",
-    "人民路",
-    "霞客大道",
-    "马镇路",
-    "南街",
-    "环镇北路",
-    "峭岐路",
-    "金凤路",
-    "东湖路",
-    "镇中路",
-)
 SIDES = ("东侧", "西侧", "南侧", "北侧", "路口", "")
 # Channel, its share, and the datums its devices send: PDAs WGS84/CGCS2000, apps GCJ-02/BD-09.
 CHANNELS: tuple[tuple[str, float, tuple[CRS, ...]], ...] = (
@@ -70,8 +58,7 @@ class UrbanSimulator:
     central_share: float = 0.6
     rng: np.random.Generator = field(init=False)
     _numbers: itertools.count[int] = field(init=False)
-    _order: itertools.count[int] = field(init=False, default_factory=itertools.count)
-    _pending: list[tuple[datetime, int, dict[str, Any]]] = field(init=False, default_factory=list)
+    _pending: Pending[dict[str, Any]] = field(init=False, default_factory=Pending)
 
     def __post_init__(self) -> None:
         self.rng = np.random.default_rng(self.seed)
@@ -82,15 +69,7 @@ class UrbanSimulator:
 
     def point(self) -> tuple[float, float]:
         """A WGS84 point in the town: most near the centre, the rest anywhere."""
-        minx, miny, maxx, maxy = self.boundary.bounds
-        while True:
-            if self.rng.random() < self.central_share:
-                lon = self.rng.normal(self.centre[0], 0.012)
-                lat = self.rng.normal(self.centre[1], 0.010)
-            else:
-                lon, lat = self.rng.uniform(minx, maxx), self.rng.uniform(miny, maxy)
-            if shapely.contains_xy(self.boundary, lon, lat):
-                return float(lon), float(lat)
+        return town_point(self.rng, self.boundary, self.centre, self.central_share)
 
     def new_record(self, now: datetime) -> dict[str, Any]:
         ajlx, xlbm, dlmc, xlmc, _, template = CATALOGUE[
@@ -120,14 +99,11 @@ class UrbanSimulator:
         ack = now + timedelta(minutes=float(self.rng.uniform(2, 25)))
         close = ack + timedelta(minutes=float(self.rng.uniform(10, 120)))
         for when, status in ((ack, "已受理"), (close, "已结案")):
-            heapq.heappush(self._pending, (when, next(self._order), {**record, "zt": status}))
+            self._pending.push(when, {**record, "zt": status})
 
     def due_updates(self, now: datetime) -> list[dict[str, Any]]:
         """Status updates whose time has come."""
-        due = []
-        while self._pending and self._pending[0][0] <= now:
-            due.append(heapq.heappop(self._pending)[2])
-        return due
+        return self._pending.due(now)
 
 
 @dataclass
