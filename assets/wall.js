@@ -1,11 +1,13 @@
-/* The wall's browser side: the clock, the link light and its watchdog, and the queue's
-   ticking cells. Times are shown in Beijing time whatever the display machine's zone. */
+/* The wall's browser side: the clock, the link light and its watchdog, the per-feed lights'
+   ages, and the queue's ticking cells. Times are shown in Beijing time whatever the display
+   machine's zone. */
 (function () {
   "use strict";
 
   const ZONE = "Asia/Shanghai";
   const state = { offsetMs: 0, lastBeatAt: null, lastArrival: null, loadedAt: Date.now(),
-    nextCheck: 0, words: null };
+    nextCheck: 0, words: null, lights: {}, stripClass: null, gridReady: false };
+  const DEFAULT_SILENCE_S = 1800;
 
   // Server time: ages and countdowns follow the server's clock, not the wall PC's.
   function now() {
@@ -100,7 +102,7 @@
   // A dead link is said out loud; after a while, if the server answers, reload the page.
   function link(beat, config) {
     const since = Date.now() - (state.lastArrival || state.loadedAt);
-    if (since > config.staleAfterMs) {
+    if (linkIsDown(config)) {
       watchdog(since, config);
       return ["wall-link is-down", word("link", "down", "link down")];
     }
@@ -141,21 +143,90 @@
     return overdue;
   }
 
+  function linkIsDown(config) {
+    return Date.now() - (state.lastArrival || state.loadedAt) > config.staleAfterMs;
+  }
+
+  // "3分钟前" / "3 min ago"; the twin of dashboard.lights.age_text.
+  function ageText(seconds) {
+    if (seconds === null) {
+      return word("age", "never", "never");
+    }
+    const s = Math.max(0, Math.floor(seconds));
+    const units = [["days", 86400], ["hours", 3600], ["minutes", 60]];
+    for (const [unit, size] of units) {
+      if (s >= size) {
+        return word("age", unit, "{n}").replace("{n}", String(Math.floor(s / size)));
+      }
+    }
+    return word("age", "seconds", "{n}").replace("{n}", String(s));
+  }
+
+  // A light's state now: never without data; silent once quiet past its feed's window, even
+  // if no push came to say so (a dead feed must never look like a calm one).
+  function lightState(light, silenceS) {
+    if (!light || light.status === "unknown") {
+      return ["wall-feed is-unknown", word("age", "unknown", "—")];
+    }
+    const at = light.last_at ? Date.parse(light.last_at) : NaN;
+    if (Number.isNaN(at)) {
+      return ["wall-feed is-never", ageText(null)];
+    }
+    const age = (now() - at) / 1000;
+    const silent = light.status === "silent" || age > silenceS;
+    return ["wall-feed " + (silent ? "is-silent" : "is-live"), ageText(age)];
+  }
+
+  // Every light's class and age, each sent only when it changed (no_update otherwise).
+  function feedTick(_n, feeds, config) {
+    const dc = window.dash_clientside;
+    const outputs = dc.callback_context && dc.callback_context.outputs_list;
+    if (!config || !outputs) {
+      return [dc.no_update, dc.no_update, dc.no_update];
+    }
+    state.words = config.words;
+    const byFeed = {};
+    (feeds || []).forEach((light) => { byFeed[light.feed] = light; });
+    const windows = config.feedSilenceS || {};
+    const shown = {};
+    Object.keys(byFeed).concat(outputs[0].map((o) => o.id.feed)).forEach((feed) => {
+      shown[feed] = lightState(byFeed[feed], windows[feed] || DEFAULT_SILENCE_S);
+    });
+    const pick = (index) => (out) => {
+      const value = shown[out.id.feed][index];
+      const before = state.lights[out.id.feed];
+      return before && before[index] === value ? dc.no_update : value;
+    };
+    const classes = outputs[0].map(pick(0));
+    const ages = outputs[1].map(pick(1));
+    Object.assign(state.lights, shown);
+    const stripClass = "wall-feeds" + (linkIsDown(config) ? " is-stale" : "");
+    const strip = stripClass === state.stripClass ? dc.no_update : stripClass;
+    state.stripClass = stripClass;
+    return [classes, ages, strip];
+  }
+
   function wallTick(_n, beat, config) {
     const noUpdate = window.dash_clientside.no_update;
     if (!config) {
-      return [noUpdate, noUpdate, noUpdate, noUpdate];
+      return [noUpdate, noUpdate, noUpdate, noUpdate, noUpdate];
     }
     state.words = config.words;
     noteBeat(beat);
     const [linkClass, linkText] = link(beat, config);
     const overdue = refreshQueue(config.gridId);
-    return [clock(config.lang), linkClass, linkText, overdue === null ? noUpdate : String(overdue)];
+    // The push holds its row transactions until the grid is up (see dashboard/live.py).
+    const ready = overdue !== null && !state.gridReady;
+    state.gridReady = state.gridReady || ready;
+    return [clock(config.lang), linkClass, linkText, overdue === null ? noUpdate : String(overdue),
+      ready ? true : noUpdate];
   }
 
   const dagfuncs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
   Object.assign(dagfuncs, { isCaseOverdue, caseAge, responseCountdown, beijingTime });
 
   window.dash_clientside = window.dash_clientside || {};
-  window.dash_clientside.towncc = Object.assign(window.dash_clientside.towncc || {}, { wallTick });
+  window.dash_clientside.towncc = Object.assign(window.dash_clientside.towncc || {}, {
+    wallTick, feedTick,
+  });
 })();

@@ -1,4 +1,4 @@
-"""The Dash app on FastAPI: the wall page, the JSON API and the caller's extra routers."""
+"""The Dash app on FastAPI: the wall and admin pages, the JSON API, the caller's routers."""
 
 from __future__ import annotations
 
@@ -8,17 +8,20 @@ from pathlib import Path
 
 import redis
 import redis.asyncio as aredis
-from dash import Dash
+from dash import Dash, html
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse
 
 from dashboard.api import api_router
 from dashboard.components.wall_map import map_traces
 from dashboard.context import WallContext
-from dashboard.i18n import t
+from dashboard.i18n import request_lang, t
 from dashboard.live import BLOCK_MS
+from dashboard.pages.admin import PATH as ADMIN_PATH
+from dashboard.pages.admin import Links, build_admin, register_admin_callbacks
 from dashboard.pages.wall import PATH as WALL_PATH
 from dashboard.pages.wall import register_wall_callbacks, wall_layout
+from dashboard.routing import page_address, page_path
 from layers.town import Town
 from towncc.keys import Keys
 from towncc.settings import Settings
@@ -39,6 +42,13 @@ def _wall_context(settings: Settings, url: str) -> WallContext:
         # Longer than one XREAD BLOCK: a Redis that hangs surfaces as an error, not silence.
         ar=aredis.Redis.from_url(url, decode_responses=True, socket_timeout=BLOCK_MS / 1000 + 5),
     )
+
+
+def page_layout(wall: WallContext, health_url: str, links: Links) -> html.Div:
+    """The layout function: the page the browser asked for (the wall unless it is /admin)."""
+    if page_path(page_address()) == ADMIN_PATH.strip("/"):
+        return build_admin(wall, request_lang(), links)
+    return wall_layout(wall, health_url)
 
 
 def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
@@ -69,10 +79,18 @@ def create_app(settings: Settings, *, routers: Sequence[APIRouter] = ()) -> Dash
         update_title="",  # no "Updating..." in the title bar
         # The wall is never touched: never close its socket for "inactivity".
         websocket_inactivity_timeout=0,
+        # Two pages, one layout function: each page's callbacks name ids the other page lacks.
+        # Ids come from ids.py and the unit tests check every page's tree against them.
+        suppress_callback_exceptions=True,
     )
-    health_url: str = app.get_relative_path(HEALTH_PATH)  # type: ignore[no-untyped-call]
-    app.layout = partial(wall_layout, wall, health_url)
+    path = app.get_relative_path
+    health_url: str = path(HEALTH_PATH)  # type: ignore[no-untyped-call]
+    links = Links(wall=path(WALL_PATH), admin=path(ADMIN_PATH))  # type: ignore[no-untyped-call]
+    # One layout function for both pages: each page's whole tree exists from its first render,
+    # which the wall's persistent callback needs (it starts before any routed content would).
+    app.layout = partial(page_layout, wall, health_url, links)
     register_wall_callbacks(app, wall)
+    register_admin_callbacks(app, wall)
     # Dash registers callbacks and walks the assets on its first HTTP request. A server that
     # restarts gets its reconnecting sockets first and would refuse their callbacks, so do it
     # now (private API; see the tech notes on restarts).

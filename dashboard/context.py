@@ -1,13 +1,15 @@
-"""What the wall needs, built once per app: settings, keys, the town, the Redis clients."""
+"""What the pages need, built once per app: settings, keys, the town, Redis clients, feeds."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import redis
 import redis.asyncio as aredis
 
+from dashboard.lights import ordered_feeds
 from dashboard.push import Limits, MapTraces
+from ingest.feeds import FEEDS
 from layers.town import Town
 from towncc.keys import Keys
 from towncc.settings import Settings
@@ -21,6 +23,8 @@ class WallContext:
     traces: MapTraces
     r: redis.Redis  # sync: page loads and the JSON API (FastAPI runs them in its threadpool)
     ar: aredis.Redis  # async: the push loop (XREAD BLOCK must not hold a thread)
+    # The feeds the link lights show, in wall order: every adapter found at start-up.
+    feeds: tuple[str, ...] = field(default_factory=lambda: ordered_feeds(FEEDS))
 
     @property
     def limits(self) -> Limits:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from typing import Final, Literal
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
-from dash import get_app
-from dash.exceptions import AppNotFoundError
+from dashboard.routing import page_address
 
 Lang = Literal["zh", "en"]
 DEFAULT_LANG: Final[Lang] = "zh"
@@ -40,6 +39,56 @@ ZH: Final[dict[str, str]] = {
     "due.overdue": "超时",
     "due.none": "—",
     "due.responded": "已响应",
+    "feed.urban": "数字城管",
+    "feed.governance": "综治",
+    "feed.environment": "生态环境",
+    "feed.water": "水利",
+    "feed.safety": "安监",
+    "feed.cap": "预警",
+    "feed.open311": "市民诉求",
+    "feed.service_hall": "政务服务",
+    "feed.economy": "经济运行",
+    "feed.enterprise": "企业",
+    "feed.labour": "用工",
+    "feed.tourism": "文旅",
+    "feed.party": "党建",
+    "age.seconds": "{n}秒前",
+    "age.minutes": "{n}分钟前",
+    "age.hours": "{n}小时前",
+    "age.days": "{n}天前",
+    "age.never": "从未",
+    "age.unknown": "—",
+    "status.live": "正常",
+    "status.silent": "静默",
+    "status.never": "从未接收",
+    "admin.title": "{town}数据接入管理",
+    "admin.updated": "更新于 {time}",
+    "admin.redis_down": "Redis 无响应，显示的是 {time} 的数据",
+    "admin.to_wall": "返回大屏",
+    "admin.other_lang": "English",
+    "admin.feeds": "各数据源接入状态",
+    "admin.dead": "最近的死信",
+    "admin.counts": "死信统计（按数据源和原因）",
+    "admin.detail": "死信详情",
+    "admin.detail_hint": "点击一条死信查看完整原始报文",
+    "admin.detail_gone": "该死信已不存在（已重放或已清理）",
+    "admin.truncated": "（报文过长，只显示前 {n} 个字符）",
+    "admin.no_dead": "暂无死信",
+    "admin.no_feeds": "暂无数据源",
+    "col.feed": "数据源",
+    "col.status": "状态",
+    "col.last_at": "最后数据时间",
+    "col.last_age": "距今",
+    "col.rate": "每分钟条数",
+    "col.records": "累计条数",
+    "col.dead_letters": "死信数",
+    "col.last_error": "最近错误",
+    "col.received_at": "接收时间",
+    "col.reason": "原因",
+    "col.source_id": "来源编号",
+    "col.raw": "原始报文",
+    "col.count": "条数",
+    "col.entry": "条目",
 }
 
 EN: Final[dict[str, str]] = {
@@ -71,6 +120,56 @@ EN: Final[dict[str, str]] = {
     "due.overdue": "Overdue",
     "due.none": "—",
     "due.responded": "Responded",
+    "feed.urban": "Urban mgmt",
+    "feed.governance": "Governance",
+    "feed.environment": "Environment",
+    "feed.water": "Water",
+    "feed.safety": "Work safety",
+    "feed.cap": "Alerts",
+    "feed.open311": "311 requests",
+    "feed.service_hall": "Service hall",
+    "feed.economy": "Economy",
+    "feed.enterprise": "Enterprises",
+    "feed.labour": "Labour",
+    "feed.tourism": "Tourism",
+    "feed.party": "Party",
+    "age.seconds": "{n} s ago",
+    "age.minutes": "{n} min ago",
+    "age.hours": "{n} h ago",
+    "age.days": "{n} d ago",
+    "age.never": "never",
+    "age.unknown": "—",
+    "status.live": "Live",
+    "status.silent": "Silent",
+    "status.never": "Never",
+    "admin.title": "{town} Data Intake",
+    "admin.updated": "Updated {time}",
+    "admin.redis_down": "Redis does not answer: showing data as of {time}",
+    "admin.to_wall": "Video wall",
+    "admin.other_lang": "中文",
+    "admin.feeds": "Feeds",
+    "admin.dead": "Recent dead letters",
+    "admin.counts": "Dead letters by feed and reason",
+    "admin.detail": "Dead letter",
+    "admin.detail_hint": "Click a dead letter to see its whole raw payload",
+    "admin.detail_gone": "This dead letter is gone (replayed or trimmed)",
+    "admin.truncated": "(payload too long: the first {n} characters)",
+    "admin.no_dead": "No dead letters",
+    "admin.no_feeds": "No feeds",
+    "col.feed": "Feed",
+    "col.status": "Status",
+    "col.last_at": "Last data",
+    "col.last_age": "Age",
+    "col.rate": "Per minute",
+    "col.records": "Records",
+    "col.dead_letters": "Dead letters",
+    "col.last_error": "Last error",
+    "col.received_at": "Received",
+    "col.reason": "Reason",
+    "col.source_id": "Source id",
+    "col.raw": "Raw payload",
+    "col.count": "Count",
+    "col.entry": "Entry",
 }
 
 TEXTS: Final[dict[Lang, dict[str, str]]] = {"zh": ZH, "en": EN}
@@ -94,15 +193,10 @@ def words(prefix: str, lang: Lang) -> dict[str, str]:
 
 
 def request_lang() -> Lang:
-    """The language of the page being served, from its `?lang=`.
+    """The language of the page being served, from its `?lang=` (see dashboard.routing).
 
-    A Dash layout function runs inside the `/_dash-layout` request, which carries no query;
-    the page's own address (with its query) arrives as that request's Referer. Without one
-    (a proxy that strips it, no request at all) the page is in the default language.
+    Without a page address (a proxy that strips the Referer, no request at all) the page is
+    in the default language.
     """
-    try:
-        headers = get_app().backend.request_adapter().headers  # type: ignore[no-untyped-call]
-    except (AppNotFoundError, RuntimeError, AttributeError):
-        return DEFAULT_LANG
-    query = parse_qs(urlsplit(headers.get("referer") or "").query)
+    query = parse_qs(page_address().query)
     return lang_of(query.get("lang", [""])[0])

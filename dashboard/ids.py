@@ -6,12 +6,15 @@ No id string is typed anywhere else.
 
 from __future__ import annotations
 
+from typing import Any
+
 # The wall (/wall): header
 WALL_ROOT = "wall-root"
 WALL_HEADER_TITLE = "wall-header-title"
 WALL_HEADER_CLOCK = "wall-header-clock"
 WALL_HEADER_LINK = "wall-header-link"
 WALL_HEADER_LINK_TEXT = "wall-header-link-text"
+WALL_HEADER_FEEDS = "wall-header-feeds"
 
 # The wall: live queue (left), map (centre, with its legend)
 WALL_QUEUE_GRID = "wall-queue-grid"
@@ -21,12 +24,41 @@ WALL_MAP_LEGEND = "wall-map-legend"
 # The wall: push plumbing (stores and the browser-side 1 s tick)
 WALL_PUSH_CURSOR = "wall-push-cursor"
 WALL_PUSH_BEAT = "wall-push-beat"
+WALL_PUSH_FEEDS = "wall-push-feeds"
+WALL_PUSH_READY = "wall-push-ready"
 WALL_PAGE_CONFIG = "wall-page-config"
 WALL_CLOCK_TICK = "wall-clock-tick"
 
+# The admin desk page (/admin): ingest health and dead letters
+ADMIN_ROOT = "admin-root"
+ADMIN_HEADER_UPDATED = "admin-header-updated"
+ADMIN_FEEDS_GRID = "admin-feeds-grid"
+ADMIN_DEAD_GRID = "admin-dead-grid"
+ADMIN_DEAD_DETAIL = "admin-dead-detail"
+ADMIN_COUNTS_GRID = "admin-counts-grid"
+ADMIN_PAGE_CONFIG = "admin-page-config"
+ADMIN_REFRESH_TICK = "admin-refresh-tick"
+ADMIN_REFRESH_DIGEST = "admin-refresh-digest"
+
+# Types of the dict ids of repeated widgets
 KPI_TILE_TYPE = "wall-header-kpi"
+FEED_LIGHT_TYPE = "wall-header-feed"
+FEED_AGE_TYPE = "wall-header-feed-age"
 
 
 def wall_kpi(kind: str) -> dict[str, str]:
     """The value element of one KPI tile of the wall (kind: open, today, overdue)."""
     return {"type": KPI_TILE_TYPE, "kind": kind}
+
+
+def feed_light(feed: Any) -> dict[str, Any]:
+    """One feed's link light in the wall header (its class says live, silent or never).
+
+    `feed` is a feed name, or `dash.ALL` in a callback that updates every light.
+    """
+    return {"type": FEED_LIGHT_TYPE, "feed": feed}
+
+
+def feed_age(feed: Any) -> dict[str, Any]:
+    """The age text of one feed's link light ("3分钟前"), ticked by the browser."""
+    return {"type": FEED_AGE_TYPE, "feed": feed}

@@ -5,8 +5,10 @@ and sent as ONE tick (one ag-grid `rowTransaction`, one map `Patch`, the KPIs, t
 then the loop rests so that ticks are at least `TICK_SECONDS` apart: at most 5 map redraws a
 second, and never two transactions in one WebSocket batch (the grid would keep only the last).
 A heartbeat goes out at least every `BLOCK_MS`, so the page can tell a calm town from a dead
-link. The loop starts from the cursor the page carries; a page whose state the server cannot
-know (a reconnect, a server restart) gets a resync first: whole rows, whole point arrays.
+link. Every `FEEDS_SECONDS` (between XREADs) the loop also reads the per-feed freshness and
+sends the header's link lights, only when one of them changed; their ages tick in the browser.
+The loop starts from the cursor the page carries; a page whose state the server cannot know
+(a reconnect, a server restart) gets a resync first: whole rows, whole point arrays.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dash import ctx, set_props
 from dashboard import ids
 from dashboard.context import WallContext
 from dashboard.i18n import Lang, lang_of
+from dashboard.lights import Light, changed, lights
 from dashboard.push import (
     Mirror,
     build_view,
@@ -31,6 +34,7 @@ from dashboard.push import (
     resync_patch,
 )
 from dashboard.snapshot import NO_ENTRY, aread_snapshot, read_changes
+from ingest.freshness import afeeds_status
 
 TICK_SECONDS = 0.2
 MAP_DELAY_SECONDS = 0.02  # > the 5 ms WebSocket batch window
@@ -40,6 +44,9 @@ BEAT_SECONDS = 1.0
 RETRY_SECONDS = 1.0
 LIVENESS_SECONDS = 60.0
 LIVENESS_TIMEOUT = 15.0
+FEEDS_SECONDS = 5.0
+GRID_WAIT_SECONDS = 30.0
+GRID_POLL_SECONDS = 0.25
 STALE_AFTER_MS = 4 * BLOCK_MS  # the page calls the link down after this long without a beat
 
 
@@ -61,6 +68,8 @@ class Pusher:
         self.last_beat = 0.0
         self.last_check = time.monotonic()
         self.ok: bool | None = None
+        self.lights: list[Light] | None = None  # what the page's feed store holds (None: unknown)
+        self.next_lights = 0.0
 
     def save_cursor(self) -> None:
         data = mirror_to_store(Mirror(), self.cursor, self.lang, fresh=False)
@@ -114,6 +123,18 @@ class Pusher:
             set_props(ids.WALL_MAP, {"figure": tick.patch})
         return True
 
+    async def push_lights(self) -> None:
+        """At most every FEEDS_SECONDS: the per-feed lights, sent only when one changed."""
+        now = time.monotonic()
+        if now < self.next_lights:
+            return
+        self.next_lights = now + FEEDS_SECONDS
+        wall = self.wall
+        found = lights(await afeeds_status(wall.ar, wall.keys, wall.feeds), wall.feeds)
+        if changed(self.lights, found):
+            set_props(ids.WALL_PUSH_FEEDS, {"data": found})
+            self.lights = found
+
     async def page_alive(self, ws: Any) -> bool:
         """Tabs of one browser share one socket, so a closed tab never sets `is_shutdown`:
         now and then ask the page for a prop; a page that does not answer is gone."""
@@ -127,11 +148,31 @@ class Pusher:
             return False
         return True
 
+    async def grid_ready(self, ws: Any) -> None:
+        """Wait (beating) until the page's queue grid is up, at most GRID_WAIT_SECONDS.
+
+        ag-grid's code loads lazily: transactions that arrive before the grid is mounted
+        overwrite one another and only the last is applied, so the rows of the others would
+        be missing for good. Nothing is lost by waiting: the stream is read from the cursor.
+        """
+        deadline = time.monotonic() + GRID_WAIT_SECONDS
+        while not ws.is_shutdown and time.monotonic() < deadline:
+            try:
+                if await ws.get_prop(ids.WALL_PUSH_READY, "data", timeout=LIVENESS_TIMEOUT):
+                    return
+            except TimeoutError:
+                pass
+            self.beat(ok=True)
+            await asyncio.sleep(GRID_POLL_SECONDS)
+
     async def run(self) -> None:
         ws = ctx.websocket
+        if ws is not None:
+            await self.grid_ready(ws)
         while ws is not None and not ws.is_shutdown and await self.page_alive(ws):
             try:
                 ticked = await self.step()
+                await self.push_lights()
             except redis.RedisError:
                 self.beat(ok=False)
                 await asyncio.sleep(RETRY_SECONDS)
@@ -142,7 +183,13 @@ class Pusher:
 
 
 async def run_push(wall: WallContext, store: dict[str, Any] | None) -> None:
-    """The body of the page's persistent callback; `store` is the cursor store's data."""
-    data = dict(store or {})
+    """The body of the page's persistent callback; `store` is the cursor store's data.
+
+    Dash starts an input-less persistent callback on every page of the app: on a page without
+    the wall's cursor store (/admin) there is nothing to push, so it ends at once.
+    """
+    if store is None:
+        return
+    data = dict(store)
     cursor = str(data.get("cursor") or NO_ENTRY)
     await Pusher(wall, lang_of(data.get("lang")), mirror_from_store(data), cursor).run()

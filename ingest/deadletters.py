@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import redis
+import redis.asyncio as aredis
 
 from ingest.adapter import Adapter
 from ingest.event import DeadLetter, Event
@@ -32,10 +33,7 @@ def recent(
     found: list[dict[str, str]] = []
     last = "+"
     while len(found) < limit:
-        batch: Any = r.xrevrange(keys.deadletter, max=last, count=SCAN)
-        page = [(_s(i), {_s(k): _s(v) for k, v in f.items()}) for i, f in batch]
-        if last != "+":
-            page = page[1:]  # the range is inclusive: skip the entry we ended on
+        page = _page(r.xrevrange(keys.deadletter, max=last, count=SCAN), last)
         if not page:
             break
         found += [{"entry": i, **f} for i, f in page if feed in (None, f.get("feed"))]
@@ -43,10 +41,47 @@ def recent(
     return found[:limit]
 
 
+async def arecent(
+    ar: aredis.Redis, keys: Keys, *, feed: str | None = None, limit: int = 50
+) -> list[dict[str, str]]:
+    """`recent` for the event loop (the admin page's refresh runs there); reads no more
+    entries than it needs when not filtering (raw payloads can be large)."""
+    found: list[dict[str, str]] = []
+    last = "+"
+    count = SCAN if feed else max(2, min(SCAN, limit + 1))
+    while len(found) < limit:
+        page = _page(await ar.xrevrange(keys.deadletter, max=last, count=count), last)
+        if not page:
+            break
+        found += [{"entry": i, **f} for i, f in page if feed in (None, f.get("feed"))]
+        last = page[-1][0]
+    return found[:limit]
+
+
+async def aget(ar: aredis.Redis, keys: Keys, entry: str) -> dict[str, str] | None:
+    """One dead letter by its entry id, or None when it is gone (replayed, trimmed)."""
+    page = _page(await ar.xrange(keys.deadletter, min=entry, max=entry, count=1), "+")
+    return {"entry": page[0][0], **page[0][1]} if page else None
+
+
+def _page(batch: Any, last: str) -> list[tuple[str, dict[str, str]]]:
+    page = [(_s(i), {_s(k): _s(v) for k, v in f.items()}) for i, f in batch]
+    return page[1:] if last != "+" else page  # the range is inclusive: skip where we ended
+
+
 def counts(r: redis.Redis, keys: Keys) -> list[dict[str, Any]]:
     """Dead letters ever counted per feed and reason class, largest first."""
+    return _count_rows(r.hgetall(keys.deadletter_counts))
+
+
+async def acounts(ar: aredis.Redis, keys: Keys) -> list[dict[str, Any]]:
+    """`counts` for the event loop."""
+    return _count_rows(await ar.hgetall(keys.deadletter_counts))
+
+
+def _count_rows(raw: Any) -> list[dict[str, Any]]:
     rows = []
-    for field, count in r.hgetall(keys.deadletter_counts).items():
+    for field, count in raw.items():
         feed, _, reason = _s(field).partition("\t")
         rows.append({"feed": feed, "reason": reason, "count": int(count)})
     return sorted(rows, key=lambda row: (-row["count"], row["feed"], row["reason"]))

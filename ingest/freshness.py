@@ -18,8 +18,24 @@ from towncc.keys import Keys
 
 RATE_WINDOW_MIN = 5
 MINUTE_TTL_S = 2 * 3600
-# How long each feed may stay quiet before it is shown as silent (telemetry reports hourly).
-SILENCE_S: dict[str, int] = {"environment": 3 * 3600, "water": 3 * 3600}
+# How long each feed may stay quiet before it is shown as silent: by how often the source
+# sends when all is well (telemetry hourly at worst, office-hours systems not at night,
+# registries daily or monthly, alerts and citizens' requests only when there is something).
+HOUR = 3600
+SILENCE_S: dict[str, int] = {
+    "environment": 3 * HOUR,
+    "water": 3 * HOUR,
+    "governance": 16 * HOUR,
+    "safety": 3 * 24 * HOUR,
+    "service_hall": 16 * HOUR,
+    "tourism": 16 * HOUR,
+    "labour": 2 * 24 * HOUR,
+    "enterprise": 2 * 24 * HOUR,
+    "party": 7 * 24 * HOUR,
+    "economy": 35 * 24 * HOUR,
+    "open311": 7 * 24 * HOUR,
+    "cap": 90 * 24 * HOUR,
+}
 DEFAULT_SILENCE_S = 30 * 60
 
 Pipeline = redis.client.Pipeline | aredis.client.Pipeline
@@ -63,12 +79,30 @@ def feeds_status(
     """One row per feed: last_at, age_s, per-minute rate over the last minutes, counts, status."""
     now = now or datetime.now(UTC)
     names = list(feeds)
-    minute = int(now.timestamp() // 60)
     pipe = r.pipeline(transaction=False)
+    _queue_reads(pipe, keys, names, now)
+    return _rows(names, pipe.execute(), now)
+
+
+async def afeeds_status(
+    ar: aredis.Redis, keys: Keys, feeds: Iterable[str], now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """`feeds_status` for the event loop (the wall's push must not block it on Redis)."""
+    now = now or datetime.now(UTC)
+    names = list(feeds)
+    pipe = ar.pipeline(transaction=False)
+    _queue_reads(pipe, keys, names, now)
+    return _rows(names, await pipe.execute(), now)
+
+
+def _queue_reads(pipe: Pipeline, keys: Keys, names: list[str], now: datetime) -> None:
+    minute = int(now.timestamp() // 60)
     for feed in names:
         pipe.hgetall(keys.feed_stats(feed))
         pipe.mget([keys.feed_minute(feed, minute - k) for k in range(RATE_WINDOW_MIN)])
-    replies = pipe.execute()
+
+
+def _rows(names: list[str], replies: list[Any], now: datetime) -> list[dict[str, Any]]:
     return [_row(feed, replies[2 * i], replies[2 * i + 1], now) for i, feed in enumerate(names)]
 
 

@@ -1,4 +1,5 @@
-"""The wall's header: town and title, today's KPIs, the Beijing-time clock, the link light."""
+"""The wall's header: town and title, today's KPIs, the Beijing-time clock, the link light;
+below them the strip of per-feed link lights."""
 
 from __future__ import annotations
 
@@ -34,9 +35,11 @@ def link_light(lang: Lang) -> html.Div:
     )
 
 
-def wall_header(town_name: str, kpis: dict[str, int | None], lang: Lang) -> html.Header:
-    return html.Header(
-        className="wall-header",
+def wall_header(
+    town_name: str, kpis: dict[str, int | None], lang: Lang, feeds: html.Div | None = None
+) -> html.Header:
+    main = html.Div(
+        className="wall-header-main",
         children=[
             html.Div(
                 className="wall-brand",
@@ -53,3 +56,4 @@ def wall_header(town_name: str, kpis: dict[str, int | None], lang: Lang) -> html
             link_light(lang),
         ],
     )
+    return html.Header(className="wall-header", children=[main] if feeds is None else [main, feeds])

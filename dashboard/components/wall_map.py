@@ -31,7 +31,7 @@ OPEN_CASES_DARK: Final[list[list[float | str]]] = [
     [1.0, "#ff2040"],
 ]
 CHOROPLETH_OPACITY: Final = 0.7
-MAP_VIEWPORT: Final = (1780, 1830)  # the map panel at 3840×2160 (assets/wall.css)
+MAP_VIEWPORT: Final = (1780, 1758)  # the map panel at 3840×2160 (assets/wall.css, header)
 POINT_SIZE: Final = 22
 HALO_PX: Final = 8
 _WORLD: Final = [[[-180, -85], [180, -85], [180, 85], [-180, 85], [-180, -85]]]

@@ -17,6 +17,7 @@ from dashboard.context import WallContext
 from dashboard.pages.wall import build_wall, page_config
 from dashboard.push import build_view, mirror_from_store
 from dashboard.snapshot import Snapshot
+from ingest.feeds import FEEDS
 from layers.town import default_town
 from towncc.keys import Keys
 from towncc.settings import Settings
@@ -60,7 +61,7 @@ def declared_ids() -> set[str]:
 def test_declared_ids_are_unique_kebab_case_page_area_role() -> None:
     values = [v for k, v in vars(ids).items() if k.isupper() and isinstance(v, str)]
     assert len(values) == len(set(values))
-    assert all(re.fullmatch(r"wall(-[a-z]+)+", v) for v in values if v != ids.KPI_TILE_TYPE)
+    assert all(re.fullmatch(r"(wall|admin)(-[a-z]+)+", v) for v in values)
 
 
 def test_every_id_in_the_tree_comes_from_ids_py_and_appears_once(wall: WallContext) -> None:
@@ -68,8 +69,10 @@ def test_every_id_in_the_tree_comes_from_ids_py_and_appears_once(wall: WallConte
     strings = [i for i in found if isinstance(i, str)]
     assert set(strings) <= declared_ids()
     assert len(strings) == len(set(strings))
-    kpis = [i for i in found if isinstance(i, dict)]
+    kpis = [i for i in found if isinstance(i, dict) and i["type"] == ids.KPI_TILE_TYPE]
     assert kpis == [ids.wall_kpi(k) for k in ("open", "today", "overdue")]
+    lights = [i for i in found if isinstance(i, dict) and i["type"] == ids.FEED_LIGHT_TYPE]
+    assert lights == [ids.feed_light(f) for f in wall.feeds] and len(lights) == len(FEEDS)
     assert {ids.WALL_MAP, ids.WALL_QUEUE_GRID, ids.WALL_PUSH_CURSOR} <= set(strings)
 
 

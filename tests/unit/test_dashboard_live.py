@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Coroutine
+from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
@@ -74,3 +75,61 @@ def test_a_page_that_stops_answering_ends_its_push(answers: bool) -> None:
     p.last_check -= live.LIVENESS_SECONDS
     assert run(p.page_alive(socket)) is answers
     assert socket.asked == 1
+
+
+def lights_pusher(monkeypatch: pytest.MonkeyPatch, rows: list[dict[str, Any]]) -> Pusher:
+    async def feeds_status(ar: Any, keys: Any, feeds: Any) -> list[dict[str, Any]]:
+        return rows
+
+    monkeypatch.setattr(live, "afeeds_status", feeds_status)
+    wall = SimpleNamespace(ar=None, keys=None, feeds=("urban", "party"))
+    return Pusher(cast(Any, wall), "zh", None, "7-0")
+
+
+def test_the_lights_go_out_first_then_only_when_they_change_and_at_most_every_5_s(
+    monkeypatch: pytest.MonkeyPatch, sent: list[tuple[Any, dict[str, Any]]]
+) -> None:
+    rows = [{"feed": "urban", "status": "live", "last_at": "2026-11-28T01:00:00+00:00"}]
+    p = lights_pusher(monkeypatch, rows)
+    run(p.push_lights())
+    assert sent == [
+        (
+            ids.WALL_PUSH_FEEDS,
+            {
+                "data": [
+                    {"feed": "urban", "status": "live", "last_at": rows[0]["last_at"]},
+                    {"feed": "party", "status": "never", "last_at": None},
+                ]
+            },
+        )
+    ]
+    rows[0] = {**rows[0], "last_at": "2026-11-28T01:00:05+00:00"}
+    run(p.push_lights())
+    assert len(sent) == 1  # too soon to read again
+    p.next_lights -= live.FEEDS_SECONDS
+    run(p.push_lights())
+    assert len(sent) == 2 and sent[-1][1]["data"][0]["last_at"] == rows[0]["last_at"]
+    p.next_lights -= live.FEEDS_SECONDS
+    run(p.push_lights())
+    assert len(sent) == 2  # nothing changed: nothing sent
+
+
+class ReadySocket:
+    is_shutdown = False
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def get_prop(self, component_id: str, prop: str, timeout: float) -> Any:
+        self.asked.append(component_id)
+        return True
+
+
+def test_the_push_waits_for_the_pages_grid_before_its_first_transaction() -> None:
+    socket = ReadySocket()
+    run(pusher().grid_ready(socket))
+    assert socket.asked == [ids.WALL_PUSH_READY]
+
+
+def test_on_a_page_without_the_walls_stores_the_push_ends_at_once() -> None:
+    assert run(live.run_push(cast(Any, None), None)) is None
