@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dc_field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import orjson
@@ -14,7 +16,7 @@ import redis
 from pydantic import ValidationError
 
 from cases import alerts, readings
-from cases.model import Case, Siting, apply, case_id
+from cases.model import Case, Siting, apply, awaiting_response, case_id, escalate_unanswered
 from cases.projections import Change, commit
 from ingest.event import Event
 from towncc.keys import ENGINE_GROUP, Keys
@@ -43,6 +45,7 @@ class Engine:
     consumer: str = "engine-1"
     batch: int = 500
     maxlen: int = 1_000_000
+    clock: Callable[[], datetime] = dc_field(default=lambda: datetime.now(UTC))
 
     def ensure_group(self) -> None:
         try:
@@ -157,6 +160,30 @@ class Engine:
     def _hmget(self, key: str, fields: list[str]) -> list[Any]:
         return list(self.r.hmget(key, fields)) if fields else []
 
+    def sweep(self) -> int:
+        """Escalate every case whose first-response deadline has passed unanswered.
+
+        Runs between batches, so deadlines fire on time even when no event arrives.
+        """
+        now = self.clock()
+        due: Any = self.r.zrangebyscore(
+            self.keys.response_due, "-inf", int(now.timestamp() * 1000), start=0, num=self.batch
+        )
+        ids = [_text(i) for i in due]
+        first = self._load(ids)
+        changes = []
+        for case in first.values():
+            after = escalate_unanswered(case, now) if case else None
+            if after is not None:
+                reason = "first response overdue: escalated from grid to village"
+                changes.append(Change(case, after, "escalated", "", "", "engine", reason))
+        stale = [cid for cid, case in first.items() if case is None or not awaiting_response(case)]
+        if stale:
+            self.r.zrem(self.keys.response_due, *stale)
+        if changes:
+            commit(self.r, self.keys, changes, dict(first), [], self.maxlen)
+        return len(changes)
+
     def _decode_event(self, entry: str, fields: dict[str, str]) -> Event | None:
         try:
             return Event.from_json(fields["e"])
@@ -187,6 +214,7 @@ class Engine:
                 )
                 while not stop.is_set():
                     self.step()
+                    self.sweep()
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 # Nothing is lost: unacked entries stay pending and are re-read after reconnecting.
                 log.warning("engine %s: Redis unreachable (%s); retrying", self.consumer, exc)

@@ -11,7 +11,7 @@ import orjson
 from cases.categories import category
 from ingest.event import Event
 
-ChangeType = Literal["created", "updated", "closed"]
+ChangeType = Literal["created", "updated", "closed", "escalated"]
 MAX_EVENT_IDS = 32
 
 
@@ -166,3 +166,24 @@ def apply(
     new = replace(case, **fields, version=case.version + 1, event_ids=event_ids)
     change: ChangeType = "closed" if new.status == "closed" and case.status == "open" else "updated"
     return new, change
+
+
+def awaiting_response(case: Case) -> bool:
+    """Open, on a first-response clock, not yet responded to and not yet escalated for it."""
+    return (
+        case.status == "open"
+        and case.responded_at is None
+        and case.response_due is not None
+        and case.level == "grid"
+    )
+
+
+def escalate_unanswered(case: Case, now: datetime) -> Case | None:
+    """The case moved up to its village when its first response is overdue; else None.
+
+    小事不出格、大事不出村: a grid that lets the first-response deadline pass hands the case
+    to the village.
+    """
+    if not awaiting_response(case) or case.response_due is None or case.response_due > now:
+        return None
+    return replace(case, level="village", updated_at=now, version=case.version + 1)

@@ -15,7 +15,7 @@ import orjson
 import redis
 from redis.typing import EncodableT, FieldT
 
-from cases.model import Case, ChangeType
+from cases.model import Case, ChangeType, awaiting_response
 from towncc.keys import ENGINE_GROUP, Keys
 
 
@@ -26,6 +26,8 @@ class Change:
     type: ChangeType
     event_id: str
     entry: str
+    actor: str | None = None  # None: the case's feed
+    reason: str = ""
 
 
 def _open_in(case: Case | None, attr: str) -> str | None:
@@ -70,6 +72,10 @@ def commit(
             pipe.zadd(keys.open_cases, {case.id: score})
         else:
             pipe.zrem(keys.open_cases, case.id)
+        if awaiting_response(case) and case.response_due is not None:
+            pipe.zadd(keys.response_due, {case.id: int(case.response_due.timestamp() * 1000)})
+        else:
+            pipe.zrem(keys.response_due, case.id)
     deltas = count_deltas(first, last)
     for attr, key in (("grid", keys.grid_open), ("village", keys.village_open)):
         for code, delta in deltas[attr].items():
@@ -92,7 +98,8 @@ def _record(pipe: redis.client.Pipeline, keys: Keys, change: Change, now: str, m
         "case_id": after.id,
         "type": change.type,
         "at": now,
-        "actor": f"feed:{after.feed}",
+        "actor": change.actor or f"feed:{after.feed}",
+        "reason": change.reason,
         "event_id": change.event_id,
         "entry": change.entry,
         "status": after.status,

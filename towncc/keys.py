@@ -36,6 +36,11 @@ class Keys:
         return f"{self.prefix}cases:all"
 
     @property
+    def response_due(self) -> str:
+        """Sorted set of cases awaiting their first response, scored by its deadline (ms)."""
+        return f"{self.prefix}cases:response-due"
+
+    @property
     def grid_open(self) -> str:
         """Hash: level-2 grid code → open case count."""
         return f"{self.prefix}grid:open"

@@ -62,7 +62,10 @@ def _records(start: int, stop: int) -> list[dict[str, object]]:
     # Points spread over the centre so many grids are touched; every 10th record is sent twice.
     out = []
     for n in range(start, stop):
-        record = urban_record(n, 120.37 + (n % 97) * 0.0006, 31.76 + (n % 89) * 0.0005)
+        # 暴露垃圾 has no first-response clock: the only changes are the records' own.
+        record = urban_record(
+            n, 120.37 + (n % 97) * 0.0006, 31.76 + (n % 89) * 0.0005, xlbm="0101", xlmc="暴露垃圾"
+        )
         out += [record, record] if n % 10 == 0 else [record]
     return out
 

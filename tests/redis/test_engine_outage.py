@@ -28,6 +28,11 @@ def wait_for(condition: Callable[[], bool], timeout: float = 20) -> None:
         time.sleep(0.05)
 
 
+def garbage(n: int) -> dict[str, object]:
+    """A record on no first-response clock: its only case events are its own."""
+    return urban_record(n, xlbm="0101", xlmc="暴露垃圾")
+
+
 def test_engine_survives_a_redis_restart(tmp_path: Path, geography: Geography) -> None:
     server = EmbeddedRedis(tmp_path, appendonly=True).start()
     keys = Keys("outage:")
@@ -37,11 +42,11 @@ def test_engine_survives_a_redis_restart(tmp_path: Path, geography: Geography) -
     worker = threading.Thread(target=engine.run, args=(stop,), daemon=True)
     worker.start()
     try:
-        push(client, keys, [urban_record(1)])
+        push(client, keys, [garbage(1)])
         wait_for(lambda: len(store.all_case_ids(client, keys)) == 1)
         server.stop()
         server = EmbeddedRedis(tmp_path, port=server.port, appendonly=True).start()
-        push(client, keys, [urban_record(2), urban_record(1)])
+        push(client, keys, [garbage(2), garbage(1)])
         wait_for(lambda: len(store.all_case_ids(client, keys)) == 2)
         assert worker.is_alive()
         assert client.xlen(keys.case_events) == 2
