@@ -1,0 +1,92 @@
+"""权责清单: who handles a case — automatic dispatch where the table is unambiguous,
+the duty officer's queue otherwise. (The grid's 一长五员 come from layers' roster.)
+
+The table is a data file (`cases/data/routing.json`) a town edits without a release. Rules
+match on category or category group and on a place (a village code, a village kind, or
+any); the most specific matches win, and if they still name more than one team the case
+is left to a person rather than guessed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from cases.categories import category
+
+ROUTING_FILE = Path(__file__).resolve().parent / "data" / "routing.json"
+DUTY_QUEUE = "duty-officer"
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    code: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    team: str
+    category: str | None
+    group: str | None
+    village: str | None
+    kind: str | None
+
+    def specificity(self) -> tuple[int, int]:
+        """Category before group; a named village before a kind before any place."""
+        place = 2 if self.village else (1 if self.kind not in (None, "*") else 0)
+        return (1 if self.category else 0, place)
+
+    def matches(self, code: str, group: str, village: str | None, kind: str | None) -> bool:
+        what = self.category == code if self.category else self.group == group
+        if self.village:
+            return what and self.village == village
+        return what and self.kind in (None, "*", kind)
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """The team a case goes to (DUTY_QUEUE when a person must decide) and why."""
+
+    team: str
+    automatic: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    teams: dict[str, Team]
+    rules: tuple[Rule, ...]
+
+    def route(self, code: str, village: str | None, kind: str | None) -> Routing:
+        group = category(code).group
+        found = [r for r in self.rules if r.matches(code, group, village, kind)]
+        if not found:
+            return Routing(DUTY_QUEUE, False, f"no rule for {code} in {village or 'no village'}")
+        best = max(r.specificity() for r in found)
+        teams = sorted({r.team for r in found if r.specificity() == best})
+        if len(teams) > 1:
+            return Routing(DUTY_QUEUE, False, f"ambiguous: {', '.join(teams)}")
+        return Routing(teams[0], True, "routing table")
+
+
+def _rule(row: dict[str, Any], teams: dict[str, Team], path: Path) -> Rule:
+    if row.get("team") not in teams:
+        raise ValueError(f"{path}: rule {row} names an unknown team")
+    if not (row.get("category") or row.get("group")):
+        raise ValueError(f"{path}: rule {row} needs a category or a group")
+    return Rule(
+        row["team"], row.get("category"), row.get("group"), row.get("village"), row.get("kind")
+    )
+
+
+@cache
+def table(path: Path = ROUTING_FILE) -> Table:
+    """The routing table; a rule naming an unknown team is a configuration error."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    teams = {code: Team(code, v["zh"], v["en"]) for code, v in data["teams"].items()}
+    return Table(teams, tuple(_rule(row, teams, path) for row in data["rules"]))

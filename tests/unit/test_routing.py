@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cases.categories import categories
+from cases.routing import DUTY_QUEUE, table
+from layers.town import default_town
+
+
+def test_parking_goes_to_the_enforcement_squad_of_its_area() -> None:
+    routes = table()
+    assert routes.route("parking", "XXK-01", "community").team == "enforce-central"
+    assert routes.route("parking", "XXK-06", "village").team == "enforce-north"
+    assert routes.route("street_vending", "XXK-14", "village").team == "enforce-south"
+
+
+def test_the_more_specific_rule_wins() -> None:
+    routes = table()
+    # 绿化损坏 is in the environment group (village committee in villages) but has its own rule.
+    assert routes.route("greenery", "XXK-06", "village").team == "facilities"
+    assert routes.route("exposed_garbage", "XXK-06", "village").team == "village"
+    assert routes.route("exposed_garbage", "XXK-01", "community").team == "sanitation"
+
+
+def test_an_ambiguous_or_missing_rule_goes_to_the_duty_officer() -> None:
+    routes = table()
+    ambiguous = routes.route("safety_risk", "XXK-03", "village")
+    assert (ambiguous.team, ambiguous.automatic) == (DUTY_QUEUE, False)
+    assert "ambiguous" in ambiguous.reason
+    nowhere = routes.route("parking", None, None)
+    assert (nowhere.team, nowhere.automatic) == (DUTY_QUEUE, False)
+
+
+def test_every_report_category_and_every_village_has_a_decision() -> None:
+    routes = table()
+    town = default_town()
+    metrics = {"service_case", "economy_indicator", "enterprise_record", "labour_snapshot",
+               "visitor_count", "party_activity", "air_quality", "water_quality", "river_gauge",
+               "weather_alert", "flood_alert", "geo_alert", "public_alert", "other"}  # fmt: skip
+    for code in set(categories()) - metrics:
+        for village, row in town.l1.iterrows():
+            routing = routes.route(code, str(village), str(row["kind"]))
+            assert routing.team in routes.teams or routing.team == DUTY_QUEUE
+            if code != "safety_risk":
+                assert routing.automatic, f"{code} in {village}: {routing.reason}"
+
+
+def test_a_rule_with_an_unknown_team_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "routing.json"
+    bad.write_text(json.dumps({"teams": {}, "rules": [{"group": "order", "team": "nobody"}]}))
+    with pytest.raises(ValueError, match="unknown team"):
+        table(bad)
