@@ -20,6 +20,7 @@ from cases.model import Case, Siting, apply, awaiting_response, case_id, escalat
 from cases.projections import Change, commit
 from ingest.event import Event
 from towncc.keys import ENGINE_GROUP, Keys
+from towncc.replies import text
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class Engine:
             )
             if claimed:
                 done += self.process([(i, f) for i, f in claimed if f])
-            if _text(cursor) == "0-0":
+            if text(cursor) == "0-0":
                 return done
 
     def step(self, block_ms: int = 1000) -> int:
@@ -85,7 +86,7 @@ class Engine:
         )
         if not reply:
             return []
-        return [(_text(i), _decode(f)) for i, f in reply[0][1]]
+        return [(text(i), _decode(f)) for i, f in reply[0][1]]
 
     def process(self, entries: list[Entry]) -> int:
         """Apply a batch: decode, locate in one query, fold per case, commit with the acks."""
@@ -169,7 +170,7 @@ class Engine:
         due: Any = self.r.zrangebyscore(
             self.keys.response_due, "-inf", int(now.timestamp() * 1000), start=0, num=self.batch
         )
-        ids = [_text(i) for i in due]
+        ids = [text(i) for i in due]
         first = self._load(ids)
         changes = []
         for case in first.values():
@@ -229,9 +230,5 @@ def stop_on_signals() -> threading.Event:
     return stop
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
 def _decode(fields: dict[Any, Any] | None) -> dict[str, str]:
-    return {_text(k): _text(v) for k, v in (fields or {}).items()}
+    return {text(k): text(v) for k, v in (fields or {}).items()}

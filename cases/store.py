@@ -10,6 +10,7 @@ import redis
 
 from cases import alerts
 from towncc.keys import Keys
+from towncc.replies import text
 
 
 def is_overdue(case: dict[str, Any], now: datetime) -> bool:
@@ -64,7 +65,7 @@ def open_cases(r: redis.Redis, keys: Keys, limit: int | None = None) -> list[dic
 
 def grid_open_counts(r: redis.Redis, keys: Keys) -> dict[str, int]:
     """Open cases per level-2 grid code (grids with none are absent)."""
-    return {_text(k): int(v) for k, v in r.hgetall(keys.grid_open).items() if int(v)}
+    return {text(k): int(v) for k, v in r.hgetall(keys.grid_open).items() if int(v)}
 
 
 def live_alerts(r: redis.Redis, keys: Keys, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -76,8 +77,4 @@ def live_alerts(r: redis.Redis, keys: Keys, now: datetime | None = None) -> list
 
 
 def _texts(values: Any) -> list[str]:
-    return [_text(v) for v in values]
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+    return [text(v) for v in values]

@@ -9,10 +9,10 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
 
 from cases.store import all_case_ids, case_history, get_case, get_cases, open_cases
-from dashboard.snapshot import text
 from ingest import deadletters, freshness
 from ingest.feeds import FEEDS
 from towncc.keys import Keys
+from towncc.replies import text
 
 Status = Literal["open", "closed", "all"]
 SCAN_PAGE = 500

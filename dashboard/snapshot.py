@@ -14,6 +14,7 @@ from cases.store import grid_open_counts, is_overdue, open_cases
 from dashboard.push import closed_stub
 from ingest.times import BEIJING
 from towncc.keys import Keys
+from towncc.replies import text
 
 NO_ENTRY = "0-0"  # XREAD from here reads a stream from its start
 
@@ -35,11 +36,6 @@ def today_start_ms(now: datetime) -> int:
     local = now.astimezone(BEIJING)
     midnight = datetime.combine(local.date(), time(0), tzinfo=BEIJING)
     return int(midnight.timestamp() * 1000)
-
-
-def text(value: Any) -> str:
-    """A Redis reply item as text, whether or not the client decodes responses."""
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def stream_cursor(r: redis.Redis, keys: Keys) -> str:

@@ -18,12 +18,9 @@ from ingest.adapter import Adapter
 from ingest.event import DeadLetter, Event
 from ingest.sink import plan, queue_stats
 from towncc.keys import Keys
+from towncc.replies import text
 
 SCAN = 1000
-
-
-def _s(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def recent(
@@ -65,7 +62,7 @@ async def aget(ar: aredis.Redis, keys: Keys, entry: str) -> dict[str, str] | Non
 
 
 def _page(batch: Any, last: str) -> list[tuple[str, dict[str, str]]]:
-    page = [(_s(i), {_s(k): _s(v) for k, v in f.items()}) for i, f in batch]
+    page = [(text(i), {text(k): text(v) for k, v in f.items()}) for i, f in batch]
     return page[1:] if last != "+" else page  # the range is inclusive: skip where we ended
 
 
@@ -82,7 +79,7 @@ async def acounts(ar: aredis.Redis, keys: Keys) -> list[dict[str, Any]]:
 def _count_rows(raw: Any) -> list[dict[str, Any]]:
     rows = []
     for field, count in raw.items():
-        feed, _, reason = _s(field).partition("\t")
+        feed, _, reason = text(field).partition("\t")
         rows.append({"feed": feed, "reason": reason, "count": int(count)})
     return sorted(rows, key=lambda row: (-row["count"], row["feed"], row["reason"]))
 

@@ -15,6 +15,7 @@ import redis
 import redis.asyncio as aredis
 
 from towncc.keys import Keys
+from towncc.replies import text
 
 RATE_WINDOW_MIN = 5
 MINUTE_TTL_S = 2 * 3600
@@ -107,19 +108,15 @@ def _rows(names: list[str], replies: list[Any], now: datetime) -> list[dict[str,
 
 
 def _row(feed: str, stats: dict[Any, Any], minutes: list[Any], now: datetime) -> dict[str, Any]:
-    text = {_s(k): _s(v) for k, v in stats.items()}
-    last_at = datetime.fromisoformat(text["last_at"]) if "last_at" in text else None
+    fields = {text(k): text(v) for k, v in stats.items()}
+    last_at = datetime.fromisoformat(fields["last_at"]) if "last_at" in fields else None
     return {
         "feed": feed,
         "status": status(last_at, feed, now),
-        "last_at": text.get("last_at"),
+        "last_at": fields.get("last_at"),
         "age_s": round((now - last_at).total_seconds(), 1) if last_at else None,
         "rate_per_min": round(sum(int(m or 0) for m in minutes) / RATE_WINDOW_MIN, 2),
-        "records": int(text.get("records", 0)),
-        "dead_letters": int(text.get("dead_letters", 0)),
-        "last_error": text.get("last_error") or None,
+        "records": int(fields.get("records", 0)),
+        "dead_letters": int(fields.get("dead_letters", 0)),
+        "last_error": fields.get("last_error") or None,
     }
-
-
-def _s(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

@@ -23,6 +23,7 @@ from ingest.adapter import Result
 from ingest.event import DeadLetter, Event
 from ingest.spool import Entry, Fields, Spool
 from towncc.keys import Keys
+from towncc.replies import text
 
 log = logging.getLogger(__name__)
 DRAIN_CHUNK = 500
@@ -71,22 +72,18 @@ def reason_class(reason: str) -> str:
     return reason.split(":", 1)[0].strip()[:120]
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 def queue_stats(pipe: freshness.Pipeline, keys: Keys, entries: list[Entry]) -> None:
     """Per-feed liveness for these entries, counted from the entries themselves."""
     accepted: Counter[str] = Counter()
     dead: Counter[str] = Counter()
     reasons: dict[str, str] = {}
     for stream, fields in entries:
-        feed = _text(fields.get("feed", ""))
+        feed = text(fields.get("feed", ""))
         if stream == keys.events:
             accepted[feed] += 1
         else:
             dead[feed] += 1
-            reasons[feed] = _text(fields.get("reason", ""))
+            reasons[feed] = text(fields.get("reason", ""))
             pipe.hincrby(keys.deadletter_counts, f"{feed}\t{reason_class(reasons[feed])}", 1)
     now = datetime.now(UTC)
     for feed in accepted.keys() | dead.keys():
