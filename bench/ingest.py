@@ -1,8 +1,10 @@
 """Intake throughput per feed: parse + normalise + XADD, beside a raw pipelined XADD of the
 same already-normalised entries (the ceiling), in one run on a private Redis.
 
-Each feed's good fixtures are parsed over and over; entries are written in pipelines of
-BATCH, the way a large HTTP body or a replayed file is. Usage: python -m bench.ingest
+Each feed's good fixtures are parsed over and over. The records of a JSON feed's fixtures
+are sent as bodies of BATCH records (a JSON array), the way a bulk POST, a dropped file or a
+replay brings them; the CSV and XML feeds send their fixture files as they are. Entries are
+written in pipelines of BATCH. Usage: python -m bench.ingest
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 import redis
 
 from bench.machine import describe
 from ingest.feeds import FEEDS
+from ingest.payload import json_records
 from ingest.sink import plan
 from ingest.spool import Entry
 from tests.support.fixtures import fixtures
@@ -55,6 +59,15 @@ def normalise_and_write(
     return len(entries), time.perf_counter() - started, entries
 
 
+def bodies_of(feed: str) -> list[bytes]:
+    """The bodies to send: the fixture files, or for a JSON feed arrays of BATCH records."""
+    files = [p.read_bytes() for f, p in fixtures("good") if f == feed]
+    if feed not in JSON_FEEDS or not files:
+        return files
+    records = [r.value for body in files for r in json_records(body)]
+    return [orjson.dumps([records[i % len(records)] for i in range(BATCH)])]
+
+
 def ceiling(client: redis.Redis, entries: list[Entry]) -> float:
     started = time.perf_counter()
     _xadd(client, entries)
@@ -64,20 +77,24 @@ def ceiling(client: redis.Redis, entries: list[Entry]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=20_000, help="records per feed")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per feed; the best counts")
     args = parser.parse_args()
     print(describe())
     print(f"{'feed':<14}{'records':>9}{'normalise+XADD/s':>19}{'raw XADD/s':>13}{'share':>8}")
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), appendonly=False) as server:
         client = redis.Redis.from_url(server.url)
         for feed in FEEDS:
-            bodies = [p.read_bytes() for f, p in fixtures("good") if f == feed]
+            bodies = bodies_of(feed)
             if not bodies:
                 print(f"{feed:<14}  no good fixtures: skipped")
                 continue
             keys = Keys(f"bench-{feed}:")
-            count, seconds, entries = normalise_and_write(client, keys, feed, bodies, args.records)
-            raw_seconds = ceiling(client, entries)
-            client.delete(keys.events, keys.deadletter)
+            seconds = raw_seconds = float("inf")
+            for _ in range(args.repeat):  # the best of each, so a busy moment counts for neither
+                count, took, entries = normalise_and_write(client, keys, feed, bodies, args.records)
+                seconds = min(seconds, took)
+                raw_seconds = min(raw_seconds, ceiling(client, entries))
+                client.delete(keys.events, keys.deadletter)
             share = raw_seconds / seconds
             mark = " (JSON)" if feed in JSON_FEEDS else ""
             rates = f"{count / seconds:>19,.0f}{count / raw_seconds:>13,.0f}"

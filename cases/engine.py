@@ -13,7 +13,6 @@ from typing import Any, Protocol
 
 import orjson
 import redis
-from pydantic import ValidationError
 
 from cases import alerts, readings
 from cases.model import Case, Siting, apply, awaiting_response, case_id, escalate_unanswered
@@ -188,7 +187,7 @@ class Engine:
     def _decode_event(self, entry: str, fields: dict[str, str]) -> Event | None:
         try:
             return Event.from_json(fields["e"])
-        except (KeyError, ValidationError) as exc:
+        except (KeyError, ValueError) as exc:  # msgspec's errors are ValueErrors
             # Only a writer bug puts such an entry in the stream: keep it, never loop on it.
             log.error("entry %s of %s is not an Event: %s", entry, self.keys.events, exc)
             self.r.xadd(

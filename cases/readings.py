@@ -21,7 +21,7 @@ def field_of(event: Event) -> str:
 
 def snapshot(event: Event) -> dict[str, Any]:
     """What a screen needs of a reading: everything but the raw payload."""
-    return event.model_dump(mode="json", exclude={"raw"})
+    return event.to_dict(exclude=frozenset({"raw"}))
 
 
 def newest(

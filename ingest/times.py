@@ -2,40 +2,43 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
-_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y-%m-%d",
-    "%Y/%m/%d",
-)
+# What ISO 8601 leaves out and the sources send: slashes and unpadded fields, e.g.
+# 2026/11/28 9:05 or 2026-11-28 9:05:07 (seconds optional, the time of day optional).
+_LOOSE = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?")
 
 
 def parse_source_time(text: str) -> datetime:
     """A source's time in UTC; a time without a zone is read as Beijing time."""
     value = text.strip()
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        parsed = _strptime_any(value)
+    if "/" in value:
+        parsed = _loose(value)
+    else:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = _loose(value)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=BEIJING)
     return parsed.astimezone(UTC)
 
 
-def _strptime_any(value: str) -> datetime:
-    for fmt in _FORMATS:
-        try:
-            return datetime.strptime(value, fmt)  # noqa: DTZ007 - the zone is added by the caller
-        except ValueError:
-            continue
-    raise ValueError(f"unreadable time {value!r} (expected e.g. 2026-11-28 09:12:33)")
+def _loose(value: str) -> datetime:
+    match = _LOOSE.fullmatch(value)
+    if match is None:
+        raise ValueError(f"unreadable time {value!r} (expected e.g. 2026-11-28 09:12:33)")
+    year, _, month, day, hour, minute, second = match.groups()
+    try:
+        return datetime(  # noqa: DTZ001 - the zone is added by the caller
+            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
+        )
+    except ValueError as exc:
+        raise ValueError(f"unreadable time {value!r}: {exc}") from exc
 
 
 def beijing(value: datetime) -> datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Any
 
 from pydantic import Field
@@ -58,21 +59,26 @@ def split_industry_code(hydm: str | None) -> tuple[str, str]:
     return (hydm[0].upper(), hydm[1:]) if hydm[0].isalpha() else ("", hydm)
 
 
+@cache
+def _sections() -> tuple[dict[str, dict[str, Any]], dict[str, str], dict[int, str]]:
+    """The sections table, its Chinese names → codes, and each division number → section."""
+    sections: dict[str, dict[str, Any]] = mapping(FEED)["sections"]
+    by_name = {entry["zh"]: code for code, entry in sections.items()}
+    by_division = {
+        division: code
+        for code, entry in sections.items()
+        for division in range(entry["divisions"][0], entry["divisions"][1] + 1)
+    }
+    return sections, by_name, by_division
+
+
 def _section(rec: EnterpriseRecord, flags: Flags) -> str | None:
     """The GB/T 4754 section: as sent (letter or name), else derived from the industry code."""
-    sections: dict[str, dict[str, Any]] = mapping(FEED)["sections"]
+    sections, by_name, by_division = _sections()
     prefix, digits = split_industry_code(rec.hydm)
     division = int(digits[:2]) if digits else None
-    derived = next(
-        (
-            code
-            for code, entry in sections.items()
-            if division is not None and entry["divisions"][0] <= division <= entry["divisions"][1]
-        ),
-        None,
-    )
+    derived = by_division.get(division) if division is not None else None
     flags.raise_if(division is not None and derived is None, "unmapped_industry_code")
-    by_name = {entry["zh"]: code for code, entry in sections.items()}
     given = by_name.get(rec.hyml, rec.hyml.upper() or prefix)
     flags.raise_if(bool(given) and given not in sections, "unmapped_section")
     flags.raise_if(given in sections and derived not in (None, given), "industry_mismatch")

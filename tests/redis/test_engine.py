@@ -117,13 +117,15 @@ def test_telemetry_updates_the_latest_reading_and_makes_no_case(
         "raw": "{}",
     }  # fmt: skip
     readings = [
-        Event.model_validate(
-            {
-                **base,
-                "id": f"water:63201234:{n}",
-                "attrs": {"z": z},
-                "occurred_at": f"2026-11-28T0{n}:00:00+00:00",
-            }
+        Event.from_json(
+            orjson.dumps(
+                {
+                    **base,
+                    "id": f"water:63201234:{n}",
+                    "attrs": {"z": z},
+                    "occurred_at": f"2026-11-28T0{n}:00:00+00:00",
+                }
+            )
         )
         for n, z in ((2, 3.5), (1, 3.4))
     ]

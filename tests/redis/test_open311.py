@@ -169,8 +169,8 @@ def close(r: redis.Redis, keys: Keys, srid: str, engine: Engine) -> None:
         Event.from_json(fields["e"]) for _, fields in r.xrange(keys.events) if srid in fields["id"]
     )
     later = datetime.now(UTC) + timedelta(seconds=1)
-    closed = event.model_copy(update={"id": f"{event.id}:closed", "status": "closed"})
-    RedisSink(keys, 1000).write(r, [closed.model_copy(update={"received_at": later})])
+    closed = event.replace(id=f"{event.id}:closed", status="closed")
+    RedisSink(keys, 1000).write(r, [closed.replace(received_at=later)])
     drain(engine)
 
 

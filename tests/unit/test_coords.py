@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import math
 
+import prcoords
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from ingest.coords import CRS, UnknownCRSError, from_wgs84, parse_crs, to_wgs84
+from ingest.coords import CRS, UnknownCRSError, from_wgs84, gcj02_offset, parse_crs, to_wgs84
 
 TOWN = (120.40, 31.78)
 
@@ -50,3 +53,31 @@ def test_unknown_crs_is_refused(name: str | None) -> None:
 def test_impossible_coordinates_are_refused() -> None:
     with pytest.raises(ValueError, match="out of range"):
         to_wgs84(31.78, 190.0, CRS.WGS84)
+
+
+china_lon = st.floats(min_value=73.0, max_value=135.0)
+china_lat = st.floats(min_value=1.0, max_value=55.0)
+
+
+@given(china_lon, china_lat)
+def test_the_gcj02_offset_is_prcoords_own_formula(lon: float, lat: float) -> None:
+    reference = prcoords.wgs_gcj(prcoords.Coords(lat, lon), check_china=False)
+    dlon, dlat = gcj02_offset(lon, lat)
+    assert lon + dlon == pytest.approx(reference.lon, abs=1e-12)
+    assert lat + dlat == pytest.approx(reference.lat, abs=1e-12)
+
+
+@given(china_lon, china_lat)
+def test_the_gcj02_inverse_is_sub_millimetre_and_agrees_with_prcoords(
+    lon: float, lat: float
+) -> None:
+    wlon, wlat = to_wgs84(lon, lat, CRS.GCJ02)
+    dlon, dlat = gcj02_offset(wlon, wlat)
+    assert _metres((wlon + dlon, wlat + dlat), (lon, lat)) < 0.001
+    reference = prcoords.gcj_wgs_bored(prcoords.Coords(lat, lon), check_china=False)
+    assert _metres((wlon, wlat), (reference.lon, reference.lat)) < 0.01
+
+
+@given(china_lon, china_lat)
+def test_bd09_comes_back_to_within_a_centimetre(lon: float, lat: float) -> None:
+    assert _metres(to_wgs84(*from_wgs84(lon, lat, CRS.BD09), CRS.BD09), (lon, lat)) < 0.01
