@@ -8,7 +8,7 @@ Council's yearly notice: a 调休 Saturday or Sunday is a working day, a holiday
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -22,6 +22,7 @@ CLOCKS_FILE = Path(__file__).resolve().parent / "data" / "clocks.json"
 BEIJING = ZoneInfo("Asia/Shanghai")
 ClockKind = Literal["calendar", "working_days", "working_hours"]
 ONE_DAY = timedelta(days=1)
+Workday = Callable[[date], bool]
 # The years the installed package has the State Council's arrangement for.
 SUPPORTED_YEARS: tuple[int, int] = (
     min(chinese_calendar.holidays).year,
@@ -68,6 +69,18 @@ def is_working_day(day: date) -> bool:
         ) from exc
 
 
+def workday_or_weekday(day: date) -> bool:
+    """The calendar where it has data, plain Monday to Friday beyond it.
+
+    Only for a fallback that the caller flags: it misses the holidays and 调休 of years the
+    installed package does not know yet.
+    """
+    try:
+        return is_working_day(day)
+    except CalendarRangeError:
+        return day.weekday() < 5
+
+
 def _local(moment: datetime) -> datetime:
     """Beijing wall-clock time, naive (Asia/Shanghai has had no DST since 1991)."""
     if moment.tzinfo is None or moment.utcoffset() is None:
@@ -79,9 +92,11 @@ def _utc(local: datetime) -> datetime:
     return local.replace(tzinfo=BEIJING).astimezone(UTC)
 
 
-def _day_spans(day: date, hours: WorkingHours | None) -> Iterator[tuple[datetime, datetime]]:
+def _day_spans(
+    day: date, hours: WorkingHours | None, workday: Workday
+) -> Iterator[tuple[datetime, datetime]]:
     """The counted spans of one day: none on a rest day, the whole day or its office periods."""
-    if not is_working_day(day):
+    if not workday(day):
         return
     midnight = datetime.combine(day, time.min)
     if hours is None:
@@ -91,18 +106,24 @@ def _day_spans(day: date, hours: WorkingHours | None) -> Iterator[tuple[datetime
         yield datetime.combine(day, begin), datetime.combine(day, end)
 
 
-def _spans_from(start: datetime, hours: WorkingHours | None) -> Iterator[tuple[datetime, datetime]]:
-    """Counted spans from a local instant on, clipped at it; ends only by CalendarRangeError."""
+def _spans_from(
+    start: datetime, hours: WorkingHours | None, workday: Workday = is_working_day
+) -> Iterator[tuple[datetime, datetime]]:
+    """Counted spans from a local instant on, clipped at it; endless but for CalendarRangeError."""
     day = start.date()
     while True:
-        for begin, end in _day_spans(day, hours):
+        for begin, end in _day_spans(day, hours, workday):
             if end > start:
                 yield max(begin, start), end
         day += ONE_DAY
 
 
 def add_working_time(
-    start: datetime, duration: timedelta, *, hours: WorkingHours | None = OFFICE_HOURS
+    start: datetime,
+    duration: timedelta,
+    *,
+    hours: WorkingHours | None = OFFICE_HOURS,
+    workday: Workday = is_working_day,
 ) -> datetime:
     """The first instant by which ``duration`` of working time has passed since ``start``.
 
@@ -114,7 +135,7 @@ def add_working_time(
     if not duration:
         return start.astimezone(UTC)
     remaining = duration
-    for begin, end in _spans_from(_local(start), hours):
+    for begin, end in _spans_from(_local(start), hours, workday):
         if remaining <= end - begin:
             return _utc(begin + remaining)
         remaining -= end - begin
@@ -148,11 +169,13 @@ class Clock:
     def hours(self) -> WorkingHours | None:
         return OFFICE_HOURS if self.kind == "working_hours" else None
 
-    def add(self, start: datetime, duration: timedelta) -> datetime:
+    def add(
+        self, start: datetime, duration: timedelta, *, workday: Workday = is_working_day
+    ) -> datetime:
         """start + duration on this clock."""
         if self.kind == "calendar":
             return (start + duration).astimezone(UTC)
-        return add_working_time(start, duration, hours=self.hours)
+        return add_working_time(start, duration, hours=self.hours, workday=workday)
 
     def between(self, a: datetime, b: datetime) -> timedelta:
         """Time from a to b as this clock counts it."""
@@ -210,6 +233,22 @@ def handling_due(category: str, reported_at: datetime) -> datetime | None:
     """The handling deadline (处置时限) of a case; None when the category has none."""
     spec = clock(category)
     return None if spec.handling is None else spec.add(reported_at, spec.handling)
+
+
+def handling_deadline(category: str, start: datetime) -> tuple[datetime | None, bool]:
+    """The handling deadline, and whether it had to assume plain weekends past the calendar.
+
+    For the engine, which must never stop on a date the installed calendar does not know yet:
+    it counts the known days by the calendar and later ones Monday to Friday, and the caller
+    flags the case so that a person checks the deadline (upgrading chinese-calendar fixes it).
+    """
+    try:
+        return handling_due(category, start), False
+    except CalendarRangeError:
+        spec = clock(category)
+        if spec.handling is None:  # pragma: no cover - a clock without handling never raises
+            return None, False
+        return spec.add(start, spec.handling, workday=workday_or_weekday), True
 
 
 def first_response_due(category: str, reported_at: datetime) -> datetime | None:

@@ -1,12 +1,13 @@
-"""The case engine: a consumer-group worker on `events` that keeps the case projections."""
+"""The case engine: a consumer-group worker on `events` and `commands`, the single writer of
+the case projections."""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -15,8 +16,21 @@ import orjson
 import redis
 
 from cases import alerts, readings
-from cases.model import Case, Siting, apply, awaiting_response, case_id, escalate_unanswered
+from cases.commands import admit, apply_commands
+from cases.model import (
+    Case,
+    Siting,
+    apply,
+    awaiting_response,
+    case_id,
+    escalate_overdue,
+    escalate_severe,
+    escalate_unanswered,
+    escalation_reason,
+    handling_armed,
+)
 from cases.projections import Change, commit
+from cases.routing import village_kinds
 from ingest.event import Event
 from towncc.keys import ENGINE_GROUP, Keys
 from towncc.replies import text
@@ -46,46 +60,81 @@ class Engine:
     batch: int = 500
     maxlen: int = 1_000_000
     clock: Callable[[], datetime] = dc_field(default=lambda: datetime.now(UTC))
+    # Level-1 grid code → community or village, for the routing table; None: the shipped town's.
+    kinds: Mapping[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.kinds is None:
+            from layers.town import default_town
+
+            self.kinds = village_kinds(default_town())
+
+    @property
+    def _streams(self) -> tuple[str, str]:
+        return self.keys.events, self.keys.commands
 
     def ensure_group(self) -> None:
-        try:
-            self.r.xgroup_create(self.keys.events, ENGINE_GROUP, id="0", mkstream=True)
-        except redis.ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        for stream in self._streams:
+            try:
+                self.r.xgroup_create(stream, ENGINE_GROUP, id="0", mkstream=True)
+            except redis.ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
 
     def recover(self) -> int:
         """Re-apply what this consumer had read but not acked, then what dead peers left."""
         done = 0
-        while entries := self._read("0", block=None):
-            done += self.process(entries)
-        cursor = "0-0"
-        while True:
-            cursor, claimed, *_ = self.r.xautoclaim(
-                self.keys.events,
-                ENGINE_GROUP,
-                self.consumer,
-                CLAIM_IDLE_MS,
-                cursor,
-                count=self.batch,
-            )
-            if claimed:
-                done += self.process([(i, f) for i, f in claimed if f])
-            if text(cursor) == "0-0":
-                return done
+        while read := self._read("0", block=None):
+            done += self._apply(read)
+        for stream in self._streams:
+            cursor = "0-0"
+            while True:
+                cursor, claimed, *_ = self.r.xautoclaim(
+                    stream, ENGINE_GROUP, self.consumer, CLAIM_IDLE_MS, cursor, count=self.batch
+                )
+                entries = [(text(i), _decode(f)) for i, f in claimed if f]
+                if entries:
+                    done += self._apply({stream: entries})
+                if text(cursor) == "0-0":
+                    break
+        return done
 
     def step(self, block_ms: int = 1000) -> int:
         """Read and apply one batch of new entries; the number of entries handled."""
-        entries = self._read(">", block=block_ms)
-        return self.process(entries) if entries else 0
+        read = self._read(">", block=block_ms)
+        return self._apply(read) if read else 0
 
-    def _read(self, start: str, block: int | None) -> list[Entry]:
+    def _apply(self, read: dict[str, list[Entry]]) -> int:
+        """Events first, then commands, each batch in its own transaction with its acks."""
+        done = 0
+        if entries := read.get(self.keys.events):
+            done += self.process(entries)
+        if entries := read.get(self.keys.commands):
+            done += self.process_commands(entries)
+        return done
+
+    def _read(self, start: str, block: int | None) -> dict[str, list[Entry]]:
         reply: Any = self.r.xreadgroup(
-            ENGINE_GROUP, self.consumer, {self.keys.events: start}, count=self.batch, block=block
+            ENGINE_GROUP,
+            self.consumer,
+            {stream: start for stream in self._streams},
+            count=self.batch,
+            block=block,
         )
-        if not reply:
-            return []
-        return [(text(i), _decode(f)) for i, f in reply[0][1]]
+        return {
+            text(s): [(text(i), _decode(f)) for i, f in rows] for s, rows in reply or [] if rows
+        }
+
+    def process_commands(self, entries: list[Entry]) -> int:
+        """Apply a batch of operator commands, re-checking every guard; refusals are recorded."""
+        wanted = {f.get("case_id", "") for _, f in entries} | _parents(entries)
+        first = self._load(sorted(w for w in wanted if w))
+        changes, replies = apply_commands(entries, first)
+        acks = [e for e, _ in entries]
+        commit(
+            self.r, self.keys, changes, first, [], self.maxlen, command_acks=acks, replies=replies
+        )
+        return len(entries)
 
     def process(self, entries: list[Entry]) -> int:
         """Apply a batch: decode, locate in one query, fold per case, commit with the acks."""
@@ -114,11 +163,29 @@ class Engine:
         for (entry, event), siting in zip(reports, sitings, strict=True):
             cid = case_id(event)
             result = apply(current[cid], event, siting, entry)
-            if result is not None:
-                after, kind = result
-                changes.append(Change(current[cid], after, kind, event.id, entry))
-                current[cid] = after
+            if result is None:
+                continue
+            change = Change(current[cid], *result, event.id, entry)
+            if change.type == "created":
+                change = self._admit(change)
+            changes.append(change)
+            after = change.after
+            current[cid] = after
+            if (severe := escalate_severe(after, self.clock())) is not None:
+                changes.append(self._escalation(after, severe))
+                current[cid] = severe
         return first, changes
+
+    def _admit(self, change: Change) -> Change:
+        """A new case: its handling deadline, and its team or the duty officer's queue."""
+        after, reason, lifecycle = admit(change.after, self.kinds or {})
+        if "calendar_fallback" in after.flags:
+            log.warning("case %s: handling deadline runs past the holiday calendar", after.id)
+        return replace(change, after=after, reason=reason, lifecycle=tuple(lifecycle))
+
+    def _escalation(self, before: Case, after: Case) -> Change:
+        reason = escalation_reason(before, after)
+        return Change(before, after, "escalated", "", "", "engine", reason, after.updated_at)
 
     def _latest(self, events: list[Event]) -> dict[tuple[str, str], bytes]:
         """(hash key, field) → value: telemetry and metrics, newest per source; alerts."""
@@ -161,28 +228,40 @@ class Engine:
         return list(self.r.hmget(key, fields)) if fields else []
 
     def sweep(self) -> int:
-        """Escalate every case whose first-response deadline has passed unanswered.
+        """Escalate every case whose first-response or handling deadline has passed.
 
         Runs between batches, so deadlines fire on time even when no event arrives.
         """
         now = self.clock()
-        due: Any = self.r.zrangebyscore(
-            self.keys.response_due, "-inf", int(now.timestamp() * 1000), start=0, num=self.batch
-        )
-        ids = [text(i) for i in due]
-        first = self._load(ids)
+        due = int(now.timestamp() * 1000)
+        ids: list[str] = []
+        for key in (self.keys.response_due, self.keys.handling_due):
+            found: Any = self.r.zrangebyscore(key, "-inf", due, start=0, num=self.batch)
+            ids += [text(i) for i in found]
+        first = self._load(list(dict.fromkeys(ids)))
+        current = dict(first)
         changes = []
-        for case in first.values():
-            after = escalate_unanswered(case, now) if case else None
-            if after is not None:
-                reason = "first response overdue: escalated from grid to village"
-                changes.append(Change(case, after, "escalated", "", "", "engine", reason))
-        stale = [cid for cid, case in first.items() if case is None or not awaiting_response(case)]
-        if stale:
-            self.r.zrem(self.keys.response_due, *stale)
+        for cid in first:
+            for rule in (escalate_unanswered, escalate_overdue):
+                case = current[cid]
+                after = rule(case, now) if case else None
+                if case and after:
+                    changes.append(self._escalation(case, after))
+                    current[cid] = after
+        self._forget(current)
         if changes:
             commit(self.r, self.keys, changes, dict(first), [], self.maxlen)
         return len(changes)
+
+    def _forget(self, cases: dict[str, Case | None]) -> None:
+        """Take cases whose clock no longer runs off the deadline sets (commit re-adds any)."""
+        for key, running in (
+            (self.keys.response_due, awaiting_response),
+            (self.keys.handling_due, handling_armed),
+        ):
+            stale = [cid for cid, case in cases.items() if case is None or not running(case)]
+            if stale:
+                self.r.zrem(key, *stale)
 
     def _decode_event(self, entry: str, fields: dict[str, str]) -> Event | None:
         try:
@@ -227,6 +306,19 @@ def stop_on_signals() -> threading.Event:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     return stop
+
+
+def _parents(entries: list[Entry]) -> set[str]:
+    """The cases that merge commands name, loaded with the batch to check them."""
+    found = set()
+    for _, fields in entries:
+        try:
+            command = orjson.loads(fields.get("c", "{}"))
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(command, dict) and isinstance(command.get("parent_id"), str):
+            found.add(command["parent_id"])
+    return found
 
 
 def _decode(fields: dict[Any, Any] | None) -> dict[str, str]:

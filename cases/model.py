@@ -11,8 +11,25 @@ import orjson
 from cases.categories import category
 from ingest.event import Event
 
-ChangeType = Literal["created", "updated", "closed", "escalated"]
+ChangeType = Literal[
+    "created", "updated", "closed", "escalated", "refused", "registered", "dispatched",
+    "accepted", "handled", "verified", "rework", "returned", "extended", "parked", "resumed",
+    "cancelled", "merged",
+]  # fmt: skip
+Level = Literal["grid", "village", "town"]
 MAX_EVENT_IDS = 32
+# 小事不出格、大事不出村、难事不出镇: each escalation moves a case one rung up.
+LEVELS: tuple[Level, ...] = ("grid", "village", "town")
+# 重大 and 特别重大 (CAP Severe, Extreme) are not left to a grid.
+HIGH_SEVERITY = 3
+# The stages in which the handling deadline runs: the work is not yet reported done.
+HANDLING_STAGES = frozenset({"reported", "registered", "dispatched", "accepted"})
+# Flags the engine sets on a case, kept across the source's updates (the rest are re-derived).
+ENGINE_FLAGS = frozenset({"calendar_fallback"})
+_TIMES = (
+    "reported_at", "received_at", "updated_at", "response_due", "responded_at", "handling_due",
+    "closed_at",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +77,25 @@ class Case:
     response_due: datetime | None
     responded_at: datetime | None
     severity: int
-    level: Literal["grid", "village", "town"]
+    level: Level
     updated_at: datetime
     version: int
     flags: tuple[str, ...]
     event_ids: tuple[str, ...]
     last_entry: str
+    # The closed loop (defaults: projections written before it read as they were).
+    department: str | None = None  # a team code of cases/data/routing.json
+    team: str | None = None
+    queue: str | None = None  # "duty-officer" while a person must register or dispatch it
+    handling_due: datetime | None = None
+    rework_count: int = 0
+    extension_count: int = 0
+    returns: int = 0
+    parent: str | None = None  # the case this one was merged into
+    escalations: tuple[str, ...] = ()  # what moved it up: first-response, severity, handling@…
+    closed_at: datetime | None = None
+    closed_by: str | None = None  # the actor, or feed:<feed> when the source closed it
+    last_command: str = ""  # the last entry of `commands` applied (idempotency)
 
     def to_json(self) -> bytes:
         return orjson.dumps(asdict(self))
@@ -73,11 +103,11 @@ class Case:
     @classmethod
     def from_json(cls, data: bytes | str) -> Case:
         value: dict[str, Any] = orjson.loads(data)
-        for name in ("reported_at", "received_at", "updated_at", "response_due", "responded_at"):
+        for name in _TIMES:
             if value.get(name):
                 value[name] = datetime.fromisoformat(value[name])
-        value["flags"] = tuple(value["flags"])
-        value["event_ids"] = tuple(value["event_ids"])
+        for name in ("flags", "event_ids", "escalations"):
+            value[name] = tuple(value.get(name, ()))
         return cls(**value)
 
 
@@ -97,21 +127,40 @@ def _flags(event: Event, siting: Siting) -> tuple[str, ...]:
     return (*siting.flags, *unmapped)
 
 
+def _closed_by_command(case: Case | None) -> bool:
+    """Closed, merged or cancelled by an operator: the source's later words never reopen it."""
+    return (
+        case is not None
+        and case.status == "closed"
+        and not (case.closed_by or "feed:").startswith("feed:")
+    )
+
+
 def _status_fields(event: Event, previous: Case | None) -> dict[str, Any]:
-    """Status, stage and first response from what the source's status means."""
+    """Status, stage and first response from what the source's status means.
+
+    The source may close or reopen its own record, but never moves the lifecycle back: an
+    acknowledgement registers a reported case and leaves a dispatched one where it is.
+    """
     responded = previous.responded_at if previous else None
-    if event.status == "closed":
-        return {"status": "closed", "stage": "closed", "responded_at": responded}
-    if event.status == "cancelled":
-        return {"status": "closed", "stage": "cancelled", "responded_at": responded}
-    if event.status == "acknowledged":
+    if previous is not None and _closed_by_command(previous):
+        return {}
+    if event.status in ("closed", "cancelled"):
+        stage = "closed" if event.status == "closed" else "cancelled"
+        was_closed = previous is not None and previous.status == "closed"
         return {
-            "status": "open",
-            "stage": "registered",
-            "responded_at": responded or event.received_at,
+            "status": "closed",
+            "stage": stage,
+            "responded_at": responded,
+            "closed_at": previous.closed_at if was_closed and previous else event.received_at,
+            "closed_by": f"feed:{event.feed}",
         }
-    stage = previous.stage if previous and previous.status == "open" else "reported"
-    return {"status": "open", "stage": stage, "responded_at": responded}
+    reopened = {"status": "open", "closed_at": None, "closed_by": None}
+    still = previous.stage if previous and previous.status == "open" else "reported"
+    if event.status == "acknowledged":
+        stage = "registered" if still == "reported" else still
+        return {**reopened, "stage": stage, "responded_at": responded or event.received_at}
+    return {**reopened, "stage": still, "responded_at": responded}
 
 
 def _fields(event: Event, siting: Siting, entry: str) -> dict[str, Any]:
@@ -150,6 +199,9 @@ def apply(
     ):
         return None
     fields = {**_fields(event, siting, entry), **_status_fields(event, case)}
+    if case is not None:
+        kept = tuple(f for f in case.flags if f in ENGINE_FLAGS and f not in fields["flags"])
+        fields["flags"] = (*fields["flags"], *kept)
     if case is None:
         new = Case(
             id=case_id(event),
@@ -178,12 +230,67 @@ def awaiting_response(case: Case) -> bool:
     )
 
 
+def _up(case: Case, now: datetime, why: str) -> Case:
+    """One rung up the ladder, remembering why (so the same cause never fires twice)."""
+    level = LEVELS[min(LEVELS.index(case.level) + 1, len(LEVELS) - 1)]
+    escalations = (*case.escalations, why)
+    return replace(
+        case, level=level, escalations=escalations, updated_at=now, version=case.version + 1
+    )
+
+
 def escalate_unanswered(case: Case, now: datetime) -> Case | None:
-    """The case moved up to its village when its first response is overdue; else None.
+    """The case moved up to its village once its first response is overdue; else None.
 
     小事不出格、大事不出村: a grid that lets the first-response deadline pass hands the case
     to the village.
     """
-    if not awaiting_response(case) or case.response_due is None or case.response_due > now:
+    if not awaiting_response(case) or case.response_due is None or case.response_due >= now:
         return None
-    return replace(case, level="village", updated_at=now, version=case.version + 1)
+    return _up(case, now, "first-response")
+
+
+def handling_key(case: Case) -> str:
+    """What a breach of the current handling deadline is remembered as: an extension re-arms."""
+    return f"handling@{case.handling_due.isoformat() if case.handling_due else ''}"
+
+
+def handling_armed(case: Case) -> bool:
+    """Open, not yet handled, below the town, and not yet escalated for this deadline."""
+    return (
+        case.status == "open"
+        and case.stage in HANDLING_STAGES
+        and case.handling_due is not None
+        and case.level != "town"
+        and handling_key(case) not in case.escalations
+    )
+
+
+def escalate_overdue(case: Case, now: datetime) -> Case | None:
+    """One level up when the handling deadline 处置时限 has passed with the work not done."""
+    if not handling_armed(case) or case.handling_due is None or case.handling_due >= now:
+        return None
+    return _up(case, now, handling_key(case))
+
+
+def escalate_severe(case: Case, now: datetime) -> Case | None:
+    """One level up, once, for a 重大 or 特别重大 case: a big matter is not left to its grid."""
+    if (
+        case.status != "open"
+        or case.severity < HIGH_SEVERITY
+        or case.level == "town"
+        or "severity" in case.escalations
+    ):
+        return None
+    return _up(case, now, "severity")
+
+
+def escalation_reason(before: Case, after: Case) -> str:
+    """Why ``after`` is a level above ``before``, for the audit log."""
+    why = after.escalations[-1] if after.escalations else ""
+    moved = f"escalated from {before.level} to {after.level}"
+    if why == "first-response":
+        return f"first response overdue: {moved}"
+    if why == "severity":
+        return f"severity {after.severity} (重大 or above): {moved}"
+    return f"handling deadline {why.partition('@')[2]} passed: {moved}"

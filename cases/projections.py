@@ -8,6 +8,7 @@ never half. ``apply`` itself also skips an event it has seen, so re-delivery cha
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -15,12 +16,15 @@ import orjson
 import redis
 from redis.typing import EncodableT, FieldT
 
-from cases.model import Case, ChangeType, awaiting_response
-from towncc.keys import ENGINE_GROUP, Keys
+from cases.lifecycle_events import LifecycleEvent, event_to_dict
+from cases.model import Case, ChangeType, awaiting_response, handling_armed
+from towncc.keys import COMMAND_OUTCOME_TTL_S, COMMAND_REPLY_TTL_S, ENGINE_GROUP, Keys
 
 
 @dataclass(frozen=True, slots=True)
 class Change:
+    """One entry of the audit log; a ``refused`` one leaves the case as it was."""
+
     before: Case | None
     after: Case
     type: ChangeType
@@ -28,6 +32,17 @@ class Change:
     entry: str
     actor: str | None = None  # None: the case's feed
     reason: str = ""
+    at: datetime | None = None  # None: when it is written
+    command_id: str = ""  # the entry of `commands` it answers
+    lifecycle: tuple[LifecycleEvent, ...] = ()  # the lifecycle events it applied
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The outcome of one command, written with its change and its XACK, never before."""
+
+    command_id: str
+    body: bytes
 
 
 def _open_in(case: Case | None, attr: str) -> str | None:
@@ -60,9 +75,16 @@ def commit(
     acks: list[str],
     maxlen: int,
     latest: dict[tuple[str, str], bytes] | None = None,
+    *,
+    command_acks: Sequence[str] = (),
+    replies: Sequence[Reply] = (),
 ) -> None:
-    """Write every change and acknowledge every entry of the batch, atomically."""
-    last = {c.after.id: c.after for c in changes}
+    """Write every change and acknowledge every entry of the batch, atomically.
+
+    ``acks`` are entries of `events`, ``command_acks`` of `commands`; ``replies`` are the
+    commands' outcomes, so the API never reports an outcome that is not in the projections.
+    """
+    last = {c.after.id: c.after for c in changes if c.type != "refused"}
     pipe = r.pipeline(transaction=True)
     for case in last.values():
         score = int(case.reported_at.timestamp() * 1000)
@@ -76,6 +98,10 @@ def commit(
             pipe.zadd(keys.response_due, {case.id: int(case.response_due.timestamp() * 1000)})
         else:
             pipe.zrem(keys.response_due, case.id)
+        if handling_armed(case) and case.handling_due is not None:
+            pipe.zadd(keys.handling_due, {case.id: int(case.handling_due.timestamp() * 1000)})
+        else:
+            pipe.zrem(keys.handling_due, case.id)
     deltas = count_deltas(first, last)
     for attr, key in (("grid", keys.grid_open), ("village", keys.village_open)):
         for code, delta in deltas[attr].items():
@@ -86,8 +112,14 @@ def commit(
         _record(pipe, keys, change, now, maxlen)
     for (key, field), value in (latest or {}).items():
         pipe.hset(key, field, value)
+    for reply in replies:
+        pipe.set(keys.command(reply.command_id), reply.body, ex=COMMAND_OUTCOME_TTL_S)
+        pipe.rpush(keys.command_reply(reply.command_id), reply.body)
+        pipe.expire(keys.command_reply(reply.command_id), COMMAND_REPLY_TTL_S)
     if acks:
         pipe.xack(keys.events, ENGINE_GROUP, *acks)
+    if command_acks:
+        pipe.xack(keys.commands, ENGINE_GROUP, *command_acks)
     pipe.execute()
 
 
@@ -97,7 +129,7 @@ def _record(pipe: redis.client.Pipeline, keys: Keys, change: Change, now: str, m
     entry: dict[FieldT, EncodableT] = {
         "case_id": after.id,
         "type": change.type,
-        "at": now,
+        "at": change.at.astimezone(UTC).isoformat() if change.at else now,
         "actor": change.actor or f"feed:{after.feed}",
         "reason": change.reason,
         "event_id": change.event_id,
@@ -105,6 +137,13 @@ def _record(pipe: redis.client.Pipeline, keys: Keys, change: Change, now: str, m
         "status": after.status,
         "stage": after.stage,
         "source_status": after.source_status,
+        "level": after.level,
+        "department": after.department or "",
+        "queue": after.queue or "",
     }
+    if change.command_id:
+        entry["command_id"] = change.command_id
+    if change.lifecycle:
+        entry["lifecycle"] = orjson.dumps([event_to_dict(e) for e in change.lifecycle]).decode()
     pipe.rpush(keys.history(after.id), orjson.dumps(entry))
     pipe.xadd(keys.case_events, entry, maxlen=maxlen, approximate=True)

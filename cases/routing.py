@@ -13,9 +13,12 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cases.categories import category
+
+if TYPE_CHECKING:
+    from layers.town import Town
 
 ROUTING_FILE = Path(__file__).resolve().parent / "data" / "routing.json"
 DUTY_QUEUE = "duty-officer"
@@ -90,3 +93,8 @@ def table(path: Path = ROUTING_FILE) -> Table:
     data = json.loads(path.read_text(encoding="utf-8"))
     teams = {code: Team(code, v["zh"], v["en"]) for code, v in data["teams"].items()}
     return Table(teams, tuple(_rule(row, teams, path) for row in data["rules"]))
+
+
+def village_kinds(town: Town) -> dict[str, str]:
+    """Level-1 grid code → its kind (community or village), which the rules match on."""
+    return {str(code): str(kind) for code, kind in town.l1["kind"].items()}

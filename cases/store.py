@@ -9,7 +9,8 @@ import orjson
 import redis
 
 from cases import alerts
-from towncc.keys import Keys
+from cases.model import HANDLING_STAGES, Case, entry_key
+from towncc.keys import ENGINE_GROUP, Keys
 from towncc.replies import text
 
 
@@ -21,8 +22,20 @@ def is_overdue(case: dict[str, Any], now: datetime) -> bool:
     return datetime.fromisoformat(due) < now
 
 
+def is_handling_overdue(case: dict[str, Any], now: datetime) -> bool:
+    """Open, the work not yet reported done, and past its handling deadline (处置超时)."""
+    due = case.get("handling_due")
+    if case.get("status") != "open" or case.get("stage") not in HANDLING_STAGES or not due:
+        return False
+    return datetime.fromisoformat(due) < now
+
+
 def _decorate(case: dict[str, Any], now: datetime) -> dict[str, Any]:
-    return {**case, "overdue": is_overdue(case, now)}
+    return {
+        **case,
+        "overdue": is_overdue(case, now),
+        "handling_overdue": is_handling_overdue(case, now),
+    }
 
 
 def get_cases(
@@ -39,6 +52,12 @@ def get_cases(
 def get_case(r: redis.Redis, keys: Keys, case_id: str) -> dict[str, Any] | None:
     found = get_cases(r, keys, [case_id])
     return found[0] if found else None
+
+
+def load_case(r: redis.Redis, keys: Keys, case_id: str) -> Case | None:
+    """The case as the engine holds it (a frozen value), or None."""
+    raw: Any = r.get(keys.case(case_id))
+    return Case.from_json(raw) if raw else None
 
 
 def case_history(r: redis.Redis, keys: Keys, case_id: str) -> list[dict[str, Any]]:
@@ -78,3 +97,45 @@ def live_alerts(r: redis.Redis, keys: Keys, now: datetime | None = None) -> list
 
 def _texts(values: Any) -> list[str]:
     return [text(v) for v in values]
+
+
+def wait_outcome(
+    r: redis.Redis, keys: Keys, command_id: str, timeout_s: float
+) -> dict[str, Any] | None:
+    """The command's outcome once the engine has committed it, or None after ``timeout_s``.
+
+    The engine pushes the outcome in the transaction that applies the command, so an outcome
+    read here is in the projections already; a reply pushed before the wait began is kept.
+    """
+    if timeout_s <= 0:  # BLPOP's 0 would wait forever
+        return command_outcome(r, keys, command_id)
+    reply: Any = r.blpop([keys.command_reply(command_id)], timeout=timeout_s)
+    if reply is None:
+        return None
+    found: dict[str, Any] = orjson.loads(reply[1])
+    return found
+
+
+def command_outcome(r: redis.Redis, keys: Keys, command_id: str) -> dict[str, Any] | None:
+    """applied or refused (with the reason), pending, or expired; None for an unknown id."""
+    raw: Any = r.get(keys.command(command_id))
+    if raw:
+        found: dict[str, Any] = orjson.loads(raw)
+        return found
+    try:
+        if not r.xrange(keys.commands, command_id, command_id):
+            return None
+    except redis.ResponseError:  # not a stream entry id
+        return None
+    state = "pending" if _not_yet_applied(r, keys, command_id) else "expired"
+    return {"command_id": command_id, "outcome": state}
+
+
+def _not_yet_applied(r: redis.Redis, keys: Keys, command_id: str) -> bool:
+    """Not yet delivered to the engine, or delivered and not acknowledged."""
+    groups: Any = r.xinfo_groups(keys.commands)
+    group = next((g for g in groups if text(g["name"]) == ENGINE_GROUP), None)
+    if group is None or entry_key(command_id) > entry_key(text(group["last-delivered-id"])):
+        return True
+    pending: Any = r.xpending_range(keys.commands, ENGINE_GROUP, command_id, command_id, 1)
+    return bool(pending)

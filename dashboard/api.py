@@ -1,14 +1,37 @@
-"""The JSON API: cases (list, one with its history) and the health check. Read-only."""
+"""The JSON API: cases (list, one with its history), operator actions, the health check.
+
+Actions never write a projection: a legal one is appended to the `commands` stream and the
+engine applies it (checking its guards again); the answer waits for the engine's outcome.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from dataclasses import fields as dataclass_fields
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, Self
 
+import orjson
 import redis
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from redis.typing import EncodableT, FieldT
 
-from cases.store import all_case_ids, case_history, get_case, get_cases, open_cases
+from cases.commands import check, refused_body
+from cases.lifecycle import IllegalCommand
+from cases.lifecycle_events import COMMANDS, Command, Handle, Merge, command_to_dict
+from cases.routing import table
+from cases.store import (
+    all_case_ids,
+    case_history,
+    command_outcome,
+    get_case,
+    get_cases,
+    load_case,
+    open_cases,
+    wait_outcome,
+)
 from ingest import deadletters, freshness
 from ingest.feeds import FEEDS
 from towncc.keys import Keys
@@ -16,6 +39,153 @@ from towncc.replies import text
 
 Status = Literal["open", "closed", "all"]
 SCAN_PAGE = 500
+# How long an action waits for the engine before answering 202 (below the socket timeout).
+WAIT_S = 3.0
+COMMANDS_MAXLEN = 100_000
+ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Applied by the engine: the outcome and the case as it now is"},
+    202: {"description": "Queued, not applied within the wait: poll `status_url`"},
+    404: {"description": "No such case"},
+    409: {"description": "Refused, with the reason (by the check or by the engine)"},
+    422: {"description": "Not a well-formed action body"},
+    503: {"description": "Redis did not answer"},
+}
+
+
+# ---- the request bodies of POST /api/cases/<id>/actions ------------------------------------
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    actor: str = Field(min_length=1, description="Who acts: an operator's name or account.")
+    reason: str = Field(default="", description="Why; kept in the audit log with the change.")
+
+
+class _Reasoned(_Body):
+    reason: str = Field(min_length=1, description="Why; required for this action.")
+
+
+class RegisterBody(_Body):
+    """立案: accept a reported case as a case to handle."""
+
+    action: Literal["register"]
+
+
+class DispatchBody(_Body):
+    """派遣: to a department (a team code of the routing table), with an optional deadline."""
+
+    action: Literal["dispatch"]
+    department: str = Field(min_length=1)
+    team: str | None = None
+    due: AwareDatetime | None = None
+
+    @field_validator("department")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in table().teams:
+            raise ValueError(f"unknown department {value!r}; one of {sorted(table().teams)}")
+        return value
+
+
+class AcceptBody(_Body):
+    """签收: the department takes the case on (its first response)."""
+
+    action: Literal["accept"]
+
+
+class HandleBody(_Body):
+    """处置反馈: the work is done; ``feedback`` defaults to the reason."""
+
+    action: Literal["handle"]
+    feedback: str = ""
+
+    @model_validator(mode="after")
+    def _said(self) -> Self:
+        if not (self.feedback or self.reason):
+            raise ValueError("handle needs feedback (or a reason): what was done")
+        return self
+
+
+class VerifyBody(_Body):
+    """核查: passed closes the loop's check; failed (with a reason) is rework 返工."""
+
+    action: Literal["verify"]
+    passed: bool
+
+    @model_validator(mode="after")
+    def _why(self) -> Self:
+        if not self.passed and not self.reason:
+            raise ValueError("a failed verification needs a reason: it sends the case back")
+        return self
+
+
+class ReturnBody(_Reasoned):
+    """回退: wrong department; the case goes back to the duty officer for re-dispatch."""
+
+    action: Literal["return"]
+
+
+class ExtendBody(_Body):
+    """延期: an approved new handling deadline, later than the current one."""
+
+    action: Literal["extend"]
+    new_deadline: AwareDatetime
+    approver: str = Field(min_length=1)
+
+
+class ParkBody(_Reasoned):
+    """挂账: a long-term case, set aside with a reason."""
+
+    action: Literal["park"]
+
+
+class ResumeBody(_Body):
+    """Back from 挂账 to its department, with an optional later deadline."""
+
+    action: Literal["resume"]
+    due: AwareDatetime | None = None
+
+
+class CloseBody(_Body):
+    """结案: after a passed verification."""
+
+    action: Literal["close"]
+
+
+class CancelBody(_Reasoned):
+    """作废: not a valid report."""
+
+    action: Literal["cancel"]
+
+
+class MergeBody(_Body):
+    """合并: a duplicate of ``parent``, which carries on."""
+
+    action: Literal["merge"]
+    parent: str = Field(min_length=1)
+
+
+ActionBody = Annotated[
+    RegisterBody | DispatchBody | AcceptBody | HandleBody | VerifyBody | ReturnBody
+    | ExtendBody | ParkBody | ResumeBody | CloseBody | CancelBody | MergeBody,
+    Field(discriminator="action"),
+]  # fmt: skip
+
+
+def to_command(body: _Body, at: datetime) -> Command:
+    """The lifecycle command a request body asks for, stamped with the server's time."""
+    data = body.model_dump(exclude_none=True)
+    cls = COMMANDS[data.pop("action")]
+    if "parent" in data:
+        data["parent_id"] = data.pop("parent")
+    if cls is Handle:
+        data["feedback"] = data.get("feedback") or data["reason"]
+    names = {f.name for f in dataclass_fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names}, at=at)
+
+
+# ---- the routes ----------------------------------------------------------------------------
 
 
 def closed_cases(r: redis.Redis, keys: Keys, limit: int) -> list[dict[str, Any]]:
@@ -39,7 +209,68 @@ def list_cases(r: redis.Redis, keys: Keys, status: Status, limit: int) -> list[d
     return get_cases(r, keys, all_case_ids(r, keys, limit))
 
 
-def api_router(r: redis.Redis, keys: Keys) -> APIRouter:
+def submit(
+    r: redis.Redis, keys: Keys, case_id: str, body: Any, at: datetime, wait_s: float
+) -> JSONResponse:
+    """Check an action against the case, queue it, and answer with the engine's outcome."""
+    command = to_command(body, at)
+    try:
+        case = load_case(r, keys, case_id)
+        parent = load_case(r, keys, command.parent_id) if isinstance(command, Merge) else None
+    except redis.RedisError as exc:
+        raise HTTPException(status_code=503, detail="Redis did not answer: nothing queued") from exc
+    if case is None:
+        raise HTTPException(status_code=404, detail=f"no case with id {case_id!r}")
+    try:
+        check(case, command, parent)
+    except IllegalCommand as why:  # nothing queued, nothing changed
+        return JSONResponse(refused_body(None, body.action, case_id, case, why), status_code=409)
+    command_id = _queue(r, keys, case_id, command, body.reason)
+    try:
+        outcome = wait_outcome(r, keys, command_id, wait_s)
+    except redis.RedisError:
+        outcome = None  # queued: the engine will apply it, we just cannot see it now
+    return answer(r, keys, command_id, outcome)
+
+
+def _queue(r: redis.Redis, keys: Keys, case_id: str, command: Command, reason: str) -> str:
+    """Append the command to `commands`; its entry id is the command's id."""
+    fields: dict[FieldT, EncodableT] = {
+        "case_id": case_id,
+        "c": orjson.dumps(command_to_dict(command)),
+        "reason": reason,
+    }
+    try:
+        return text(r.xadd(keys.commands, fields, maxlen=COMMANDS_MAXLEN, approximate=True))
+    except redis.RedisError as exc:  # the XADD may have happened before the link broke
+        detail = "Redis did not answer: the action may not have been queued; read the case first"
+        raise HTTPException(status_code=503, detail=detail) from exc
+
+
+def answer(
+    r: redis.Redis, keys: Keys, command_id: str, outcome: dict[str, Any] | None
+) -> JSONResponse:
+    """200 applied (with the case now), 409 refused by the engine, 202 not yet known."""
+    if outcome is None or outcome["outcome"] == "pending":
+        url = f"/api/commands/{command_id}"
+        body = {"command_id": command_id, "outcome": "pending", "status_url": url}
+        return JSONResponse(body, status_code=202, headers={"Location": url})
+    if outcome["outcome"] == "refused":
+        return JSONResponse(outcome, status_code=409)
+    try:
+        case = get_case(r, keys, outcome["case_id"])
+    except redis.RedisError:
+        case = None  # applied all the same: say so, without the case
+    return JSONResponse({**outcome, "case": case})
+
+
+def api_router(
+    r: redis.Redis,
+    keys: Keys,
+    *,
+    wait_s: float = WAIT_S,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> APIRouter:
     """Plain `def` handlers: FastAPI runs them in its threadpool, the sync client is fine."""
     router = APIRouter()
 
@@ -57,6 +288,20 @@ def api_router(r: redis.Redis, keys: Keys) -> APIRouter:
         if case is None:
             raise HTTPException(status_code=404, detail=f"no case with id {case_id!r}")
         return {**case, "history": case_history(r, keys, case_id)}
+
+    @router.post("/api/cases/{case_id:path}/actions", responses=ACTION_RESPONSES)
+    def act(case_id: str, body: Annotated[ActionBody, Body()]) -> JSONResponse:
+        """Act on a case (dispatch, accept, handle, verify, return, extend, park, resume,
+        close, cancel, merge, register); the engine applies it and the answer says how."""
+        return submit(r, keys, case_id, body, clock(), wait_s)
+
+    @router.get("/api/commands/{command_id}")
+    def command(command_id: str) -> dict[str, Any]:
+        """A command's outcome: applied, refused (with the reason), pending or expired."""
+        found = command_outcome(r, keys, command_id)
+        if found is None:
+            raise HTTPException(status_code=404, detail=f"no command with id {command_id!r}")
+        return found
 
     @router.get("/api/feeds")
     def feeds() -> list[dict[str, Any]]:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ENGINE_GROUP = "engine"
+# How long a command's outcome stays readable (GET /api/commands/<id>), and its one-shot reply.
+COMMAND_OUTCOME_TTL_S = 30 * 24 * 3600
+COMMAND_REPLY_TTL_S = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +29,19 @@ class Keys:
         return f"{self.prefix}case-events"
 
     @property
+    def commands(self) -> str:
+        """Stream of operator commands (`case_id`, `c`: the command as JSON) the engine applies."""
+        return f"{self.prefix}commands"
+
+    def command(self, command_id: str) -> str:
+        """String: the outcome of one command (JSON), kept for ``COMMAND_OUTCOME_TTL_S``."""
+        return f"{self.prefix}command:{command_id}"
+
+    def command_reply(self, command_id: str) -> str:
+        """List: the outcome pushed once, for the API call that waits on it (BLPOP)."""
+        return f"{self.prefix}command-reply:{command_id}"
+
+    @property
     def open_cases(self) -> str:
         """Sorted set of open case ids scored by report time (ms)."""
         return f"{self.prefix}cases:open"
@@ -39,6 +55,11 @@ class Keys:
     def response_due(self) -> str:
         """Sorted set of cases awaiting their first response, scored by its deadline (ms)."""
         return f"{self.prefix}cases:response-due"
+
+    @property
+    def handling_due(self) -> str:
+        """Sorted set of cases their handling deadline may still escalate, scored by it (ms)."""
+        return f"{self.prefix}cases:handling-due"
 
     @property
     def grid_open(self) -> str:

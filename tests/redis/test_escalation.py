@@ -11,7 +11,11 @@ import redis
 
 from cases import store
 from cases.engine import Engine
+from cases.lifecycle_events import Accept, Command, Extend, Handle, command_to_dict
 from cases.places import Geography
+from dashboard.api import list_cases
+from ingest.event import Event
+from ingest.sink import RedisSink
 from tests.support.pipeline import drain, push
 from tests.support.urban import urban_record
 from towncc.keys import Keys
@@ -81,3 +85,120 @@ def test_an_escalated_case_keeps_its_level_through_later_updates(
     assert case is not None
     assert (case["level"], case["overdue"]) == ("village", False)
     assert orjson.loads(r.get(keys.case("urban:T-000001")) or "{}")["responded_at"]
+
+
+# ---- the handling deadline and severity: grid → village → town -----------------------------
+
+FRIDAY_9 = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)  # Friday 27 Nov 2026, 09:00 Beijing
+
+
+def command(r: redis.Redis, keys: Keys, case: str, c: Command, reason: str = "") -> str:
+    """A command as the API queues it (the API's own tests go through HTTP)."""
+    fields = {"case_id": case, "c": orjson.dumps(command_to_dict(c)), "reason": reason}
+    return str(r.xadd(keys.commands, fields))
+
+
+def history_types(r: redis.Redis, keys: Keys, case: str) -> list[str]:
+    return [h["type"] for h in store.case_history(r, keys, case)]
+
+
+def test_a_breached_handling_deadline_takes_a_village_case_to_the_town(
+    r: redis.Redis, keys: Keys, timed_engine: Engine, clock: Clock
+) -> None:
+    push(r, keys, [urban_record(1, sbsj="2026-11-27 09:00:00")])
+    drain(timed_engine)
+    clock.now = FRIDAY_9 + timedelta(minutes=16)
+    assert timed_engine.sweep() == 1
+    case = store.get_case(r, keys, "urban:T-000001")
+    assert case is not None and case["level"] == "village"
+    assert case["handling_due"] == (FRIDAY_9 + timedelta(hours=2)).isoformat()
+    clock.now = FRIDAY_9 + timedelta(hours=2)
+    assert timed_engine.sweep() == 0, "due at 11:00, not yet past"
+    clock.now += timedelta(seconds=1)
+    assert timed_engine.sweep() == 1
+    [listed] = list_cases(r, keys, "open", 10)
+    assert (listed["level"], listed["handling_overdue"]) == ("town", True)
+    assert listed["escalations"] == ["first-response", f"handling@{listed['handling_due']}"]
+    escalated = [
+        h for h in store.case_history(r, keys, "urban:T-000001") if h["type"] == "escalated"
+    ]
+    assert [(h["level"], h["actor"]) for h in escalated] == [
+        ("village", "engine"),
+        ("town", "engine"),
+    ]
+    assert "handling deadline" in escalated[1]["reason"] and "to town" in escalated[1]["reason"]
+    assert escalated[1]["at"] == clock.now.isoformat()
+    clock.now += timedelta(days=3)
+    assert timed_engine.sweep() == 0, "the town is the top"
+    assert r.zcard(keys.handling_due) == r.zcard(keys.response_due) == 0
+
+
+def test_an_extension_re_arms_the_handling_clock(
+    r: redis.Redis, keys: Keys, timed_engine: Engine, clock: Clock
+) -> None:
+    # 暴露垃圾: 4 working hours, no first-response clock; 09:00 → 12:00 and 13:30 → 14:30.
+    push(r, keys, [urban_record(1, sbsj="2026-11-27 09:00:00", xlbm="0101", xlmc="暴露垃圾")])
+    drain(timed_engine)
+    due = FRIDAY_9 + timedelta(hours=5, minutes=30)
+    clock.now = due + timedelta(seconds=1)
+    assert timed_engine.sweep() == 1
+    new_deadline = due + timedelta(days=1)
+    extend = Extend(actor="值班长", at=clock.now, new_deadline=new_deadline, approver="副镇长")
+    command(r, keys, "urban:T-000001", extend, "需协调环卫车辆")
+    drain(timed_engine)
+    case = store.get_case(r, keys, "urban:T-000001")
+    assert case is not None
+    assert (case["level"], case["extension_count"]) == ("village", 1)
+    assert case["handling_due"] == new_deadline.isoformat()
+    assert timed_engine.sweep() == 0
+    clock.now = new_deadline + timedelta(seconds=1)
+    assert timed_engine.sweep() == 1
+    case = store.get_case(r, keys, "urban:T-000001")
+    assert case is not None and case["level"] == "town"
+    assert history_types(r, keys, "urban:T-000001") == [
+        "created",
+        "escalated",
+        "extended",
+        "escalated",
+    ]
+
+
+def test_handled_work_is_not_escalated_for_its_deadline(
+    r: redis.Redis, keys: Keys, timed_engine: Engine, clock: Clock
+) -> None:
+    push(r, keys, [urban_record(1, sbsj="2026-11-27 09:00:00", xlbm="0101", xlmc="暴露垃圾")])
+    drain(timed_engine)
+    for c in (
+        Accept(actor="环卫所", at=FRIDAY_9 + timedelta(minutes=5)),
+        Handle(actor="环卫所", at=FRIDAY_9 + timedelta(hours=1), feedback="已清运"),
+    ):
+        command(r, keys, "urban:T-000001", c)
+    drain(timed_engine)
+    clock.now = FRIDAY_9 + timedelta(days=2)
+    assert timed_engine.sweep() == 0
+    case = store.get_case(r, keys, "urban:T-000001")
+    assert case is not None and (case["stage"], case["level"]) == ("handled", "grid")
+    assert r.zcard(keys.handling_due) == 0
+
+
+def hazard(n: int, severity: int, rev: int = 1) -> Event:
+    return Event(
+        id=f"safety:S-{n}:{rev}", feed="safety", kind="report", source_id=f"S-{n}",
+        category="major_hazard", title=f"隐患{rev}", description="", occurred_at=FRIDAY_9,
+        received_at=FRIDAY_9, lon=120.397, lat=31.7835, severity=severity, raw="{}",
+    )  # fmt: skip
+
+
+def test_a_high_severity_case_starts_one_level_up(
+    r: redis.Redis, keys: Keys, timed_engine: Engine
+) -> None:
+    reports = [hazard(n, severity) for n, severity in ((1, 1), (2, 3), (3, 4))]
+    RedisSink(keys, 1000).write(r, reports)
+    drain(timed_engine)
+    levels = {c["source_id"]: c["level"] for c in store.open_cases(r, keys)}
+    assert levels == {"S-1": "grid", "S-2": "village", "S-3": "village"}
+    [escalated] = [h for h in store.case_history(r, keys, "safety:S-2") if h["type"] == "escalated"]
+    assert "severity 3" in escalated["reason"] and escalated["actor"] == "engine"
+    RedisSink(keys, 1000).write(r, [hazard(2, 3, rev=2)])
+    drain(timed_engine)
+    assert history_types(r, keys, "safety:S-2") == ["created", "escalated", "updated"], "once"

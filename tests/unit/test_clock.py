@@ -19,9 +19,11 @@ from cases.clock import (
     clock,
     clocks,
     first_response_due,
+    handling_deadline,
     handling_due,
     is_overdue,
     is_working_day,
+    workday_or_weekday,
     working_time_between,
 )
 
@@ -239,3 +241,21 @@ def test_adding_a_then_b_is_adding_a_plus_b_in_working_hours(
 ) -> None:
     stepwise = add_working_time(add_working_time(start, a), b)
     assert stepwise == add_working_time(start, a + b)
+
+
+def test_the_engine_s_deadline_falls_back_to_weekdays_past_the_calendar_and_says_so() -> None:
+    last = SUPPORTED_YEARS[1]
+    known = bj(2025, 9, 27, 16, 0)
+    assert handling_deadline("parking", known) == (bj(2025, 9, 28, 10, 30), False)
+    # The last evening the calendar knows, then a year it does not: counted Monday to Friday.
+    start = bj(last, 12, 31, 17, 0)
+    due, fallback = handling_deadline("construction_noise", start)
+    expected = add_working_time(start, timedelta(days=1), hours=None, workday=workday_or_weekday)
+    assert (due, fallback) == (expected, True)
+    assert due is not None and due.astimezone(BJ).weekday() < 5
+    assert workday_or_weekday(date(2025, 9, 28)), "the calendar still rules where it knows"
+    saturday = next(
+        date(last + 1, 1, d) for d in range(1, 8) if date(last + 1, 1, d).weekday() == 5
+    )
+    assert not workday_or_weekday(saturday)
+    assert handling_deadline("economy_indicator", start) == (None, False)

@@ -10,8 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from pydantic import TypeAdapter
 
 from cases import lifecycle
+from cases.commands import admit, check, lifecycle_of
+from cases.commands import run as run_on_case
 from cases.lifecycle import (
     ALLOWED,
     TERMINAL,
@@ -49,6 +52,10 @@ from cases.lifecycle_events import (
     event_from_dict,
     event_to_dict,
 )
+from cases.model import Case, Place, Siting, apply
+from cases.routing import DUTY_QUEUE
+from dashboard.api import ActionBody, to_command
+from ingest.event import Event
 
 CASE = "urban:A1"
 T0 = datetime(2026, 11, 28, 1, 12, tzinfo=UTC)
@@ -393,3 +400,82 @@ def test_an_api_body_becomes_a_command() -> None:
         command_from_dict({**body, "action": "escalate"})
     with pytest.raises(ValueError, match="reason"):
         command_from_dict({k: v for k, v in body.items() if k != "reason"})
+
+
+# ---- the lifecycle on a Case (cases.commands) ------------------------------------------------
+
+
+def new_case() -> Case:
+    event = Event(
+        id="urban:A1:1", feed="urban", kind="report", source_id="A1", category="parking",
+        title="机动车乱停放", description="", occurred_at=T0, received_at=T0, raw="{}",
+    )  # fmt: skip
+    place = Siting(Place("XXK-01-01", "一网格", "XXK-01", "甲村"), 120.4, 31.78)
+    result = apply(None, event, place, "1-0")
+    assert result is not None
+    return result[0]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(any_command, any_command.filter(lambda c: c.action not in ENDS))))
+def test_a_case_follows_its_lifecycle_and_a_refusal_changes_nothing(
+    commands: list[Command],
+) -> None:
+    case = new_case()
+    for command in commands:
+        try:
+            events = check(case, command, parent=case if isinstance(command, Merge) else None)
+        except IllegalCommand:
+            assert not legal(lifecycle_of(case), command) or isinstance(command, Merge)
+            continue
+        after = run_on_case(case, events, command.actor, command.at)
+        assert lifecycle_of(after) == fold(lifecycle_of(case), events)
+        assert after.version == case.version + 1
+        assert (after.status == "closed") == (after.stage in TERMINAL)
+        if after.status == "closed" and case.status == "open":
+            assert (after.closed_at, after.closed_by) == (command.at, command.actor)
+        if isinstance(command, Accept):
+            assert after.responded_at is not None
+        if after.department is not None:
+            assert after.queue is None
+        case = after
+
+
+def test_a_new_case_is_dispatched_where_the_table_is_unambiguous() -> None:
+    dispatched, reason, events = admit(new_case(), {"XXK-01": "community"})
+    assert (dispatched.stage, dispatched.department, dispatched.queue) == (
+        "dispatched",
+        "enforce-central",
+        None,
+    )
+    # Reported on Saturday 28 Nov 2026: two working hours from Monday 08:30.
+    assert dispatched.handling_due == datetime(2026, 11, 30, 2, 30, tzinfo=UTC)
+    assert "enforce-central" in reason and [type(e).__name__ for e in events] == [
+        "Registered",
+        "Dispatched",
+    ]
+    queued, reason, events = admit(new_case(), {})  # the village's kind unknown
+    assert (queued.stage, queued.queue, events) == ("reported", DUTY_QUEUE, [])
+    assert "duty officer" in reason
+
+
+def test_every_action_has_a_request_body() -> None:
+    bodies = TypeAdapter(ActionBody)
+    extra = {
+        "dispatch": {"department": "water"}, "handle": {"feedback": "已处理"},
+        "verify": {"passed": True}, "return": {"reason": "非本部门"},
+        "extend": {"new_deadline": "2026-12-01T09:00:00+08:00", "approver": "副镇长"},
+        "park": {"reason": "长期"}, "cancel": {"reason": "无效"}, "merge": {"parent": "urban:B2"},
+    }  # fmt: skip
+    for action in Action:
+        body = bodies.validate_python(
+            {"action": action.value, "actor": "坐席", **extra.get(action, {})}
+        )
+        command = to_command(body, T0)
+        assert (command.action, command.actor, command.at) == (action, "坐席", T0)
+    merge = to_command(
+        bodies.validate_python({"action": "merge", "actor": "坐席", "parent": "B"}), T0
+    )
+    assert isinstance(merge, Merge) and merge.parent_id == "B"
+    handle = bodies.validate_python({"action": "handle", "actor": "坐席", "reason": "已劝离"})
+    assert to_command(handle, T0) == Handle(actor="坐席", at=T0, feedback="已劝离")

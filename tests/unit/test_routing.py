@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from cases.categories import categories
-from cases.routing import DUTY_QUEUE, table
+from cases.routing import DUTY_QUEUE, table, village_kinds
 from layers.town import default_town
 
 
@@ -53,3 +53,9 @@ def test_a_rule_with_an_unknown_team_is_refused(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"teams": {}, "rules": [{"group": "order", "team": "nobody"}]}))
     with pytest.raises(ValueError, match="unknown team"):
         table(bad)
+
+
+def test_the_kinds_of_the_town_s_villages_feed_the_rules() -> None:
+    kinds = village_kinds(default_town())
+    assert kinds["XXK-01"] == "community" and kinds["XXK-06"] == "village"
+    assert table().route("parking", "XXK-01", kinds["XXK-01"]).team == "enforce-central"
