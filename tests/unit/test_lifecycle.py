@@ -54,7 +54,7 @@ from cases.lifecycle_events import (
 )
 from cases.model import Case, Place, Siting, apply
 from cases.routing import DUTY_QUEUE
-from dashboard.api import ActionBody, to_command
+from dashboard.actions import ActionBody, to_command
 from ingest.event import Event
 
 CASE = "urban:A1"
