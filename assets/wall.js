@@ -24,6 +24,9 @@
   }
 
   function isCaseOverdue(data) {
+    if (data && data.handling_overdue) {
+      return true;
+    }
     if (!data || data.responded_at) {
       return false;
     }

@@ -70,7 +70,19 @@ def case_row(case: dict[str, Any], lang: Lang) -> dict[str, Any]:
         "responded_at": case.get("responded_at"),
         "overdue": bool(case.get("overdue")),
         "severity": case.get("severity", 1),
+        "level": level_of(case),
+        "level_label": t(f"level.{level_of(case)}", lang),
+        "handling_overdue": bool(case.get("handling_overdue")),
     }
+
+
+LEVELS = ("grid", "village", "town")
+
+
+def level_of(case: dict[str, Any]) -> str:
+    """Where the case is handled now: grid, village or town (小事不出格、大事不出村、难事不出镇)."""
+    level = case.get("level")
+    return level if level in LEVELS else "grid"
 
 
 def case_point(case: dict[str, Any]) -> Point | None:

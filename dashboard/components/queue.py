@@ -62,6 +62,15 @@ def column_defs(lang: Lang) -> list[dict[str, Any]]:
         {"field": "summary", "headerName": t("col.summary", lang), "flex": 1, "minWidth": 300},
         {"field": "place", "headerName": t("col.place", lang), "width": 330},
         {
+            "field": "level_label",
+            "headerName": t("col.level", lang),
+            "width": 130,
+            "cellClassRules": {
+                "is-level-village": "params.data.level === 'village'",
+                "is-level-town": "params.data.level === 'town'",
+            },
+        },
+        {
             "colId": "age",
             "headerName": t("col.age", lang),
             "valueGetter": {"function": "caseAge(params.data)"},

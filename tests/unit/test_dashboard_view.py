@@ -63,3 +63,11 @@ def test_points_are_open_cases_with_coordinates_coloured_by_group() -> None:
 def test_an_unknown_category_reads_as_other() -> None:
     row = case_row(case(category="no-such-code"), "zh")
     assert (row["category"], row["group"]) == ("其他", "other")
+
+
+def test_a_row_shows_the_escalation_level_in_the_page_language() -> None:
+    assert case_row(case(), "zh")["level_label"] == "网格"
+    row = case_row(case(level="town"), "zh")
+    assert (row["level"], row["level_label"]) == ("town", "镇级")
+    assert case_row(case(level="village"), "en")["level_label"] == "Village"
+    assert case_row(case(level="<b>"), "zh")["level"] == "grid"
