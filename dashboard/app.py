@@ -16,6 +16,7 @@ from dashboard.api import api_router
 from dashboard.components.wall_map import map_traces
 from dashboard.context import WallContext
 from dashboard.i18n import request_lang, t
+from dashboard.kpi_api import kpi_router
 from dashboard.live import BLOCK_MS
 from dashboard.pages.admin import PATH as ADMIN_PATH
 from dashboard.pages.admin import Links, build_admin, register_admin_callbacks
@@ -55,6 +56,7 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     """FastAPI with our routes first: Dash adds its own later, its catch-all at start-up."""
     server = FastAPI(title=t("app.title", town=wall.settings.town_name))
     server.include_router(api_router(wall.r, wall.keys))
+    server.include_router(kpi_router(wall.r, wall.keys, wall.town))
     for router in routers:
         server.include_router(router)
 

@@ -1,0 +1,153 @@
+"""GET /api/kpi: the bulletins' figures per grid, village or department for a Beijing period.
+
+Computed on each request from the case projections (cases.kpi_store reads them all, in
+pipelined chunks); nothing is stored. Every figure carries its numerator and denominator, so a
+screen can print "911/972" beside "93.72%".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+import redis
+from fastapi import APIRouter, HTTPException, Query
+
+from cases.kpi import (
+    BEIJING,
+    PERIOD_FORMS,
+    CaseFacts,
+    GroupBy,
+    KpiRow,
+    Period,
+    choose_period,
+    group,
+    kpi_row,
+)
+from cases.kpi_store import read_facts
+from cases.routing import table
+from layers.town import Town
+from towncc.keys import Keys
+
+KPI_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"description": "Unknown `by`, or a period that is malformed or has not begun"},
+    503: {"description": "Redis did not answer"},
+}
+
+
+def unit_names(town: Town, by: GroupBy) -> dict[str, str]:
+    """Every unit of the town for this grouping, code → name: listed even when quiet."""
+    if by == "grid":
+        return {str(k): str(v) for k, v in town.l2["name"].items()}
+    if by == "village":
+        return {str(k): str(v) for k, v in town.l1["name"].items()}
+    return {code: team.zh for code, team in table().teams.items()}
+
+
+def _rate(numerator: int, denominator: int, value: Decimal | None) -> dict[str, Any]:
+    return {
+        "numerator": numerator,
+        "denominator": denominator,
+        "percent": None if value is None else float(value),
+        "text": None if value is None else f"{value}%",
+    }
+
+
+def _time(numerator: Decimal | int, denominator: int, value: Decimal | None) -> dict[str, Any]:
+    return {
+        "numerator": float(numerator) if isinstance(numerator, Decimal) else numerator,
+        "denominator": denominator,
+        "minutes": None if value is None else float(value),
+        "text": None if value is None else str(value),
+    }
+
+
+def figures(row: KpiRow) -> dict[str, Any]:
+    """One row as JSON: each figure with its numerator, denominator, value and printed text."""
+    due = row.due_to_close
+    return {
+        "due_to_close": due,
+        "closure_rate": _rate(row.closed, due, row.closure_rate),
+        "on_time_rate": _rate(row.closed_on_time, due, row.on_time_rate),
+        "rework_rate": _rate(row.reworked, due, row.rework_rate),
+        "extension_rate": _rate(row.extended, due, row.extension_rate),
+        "open_overdue": _rate(row.open_overdue, row.open_cases, row.open_overdue_rate),
+        "first_response_mean": _time(
+            row.response_total_minutes, row.responses, row.response_mean_minutes
+        ),
+        "first_response_p90": _time(
+            row.responses_within_p90, row.responses, row.response_p90_minutes
+        ),
+    }
+
+
+def _period(chosen: Period, so_far: Period) -> dict[str, Any]:
+    return {
+        "label": chosen.label,
+        "timezone": str(BEIJING),
+        "start": chosen.start.isoformat(),
+        "end": chosen.end.isoformat(),
+        "as_of": so_far.end.isoformat(),
+        "complete": so_far.end == chosen.end,
+    }
+
+
+def report(
+    facts: Sequence[CaseFacts],
+    chosen: Period,
+    now: datetime,
+    by: GroupBy,
+    names: Mapping[str, str],
+) -> dict[str, Any]:
+    """The whole answer: the period, the town's figures, and one entry per unit."""
+    so_far = chosen.until(now)
+    groups = [
+        {
+            "key": key,
+            "name": names.get(key) if key is not None else None,
+            **figures(kpi_row(key, c, so_far)),
+        }
+        for key, c in group(facts, by, names).items()
+    ]
+    return {
+        "period": _period(chosen, so_far),
+        "by": by,
+        "town": figures(kpi_row(None, facts, so_far)),
+        "groups": groups,
+    }
+
+
+def kpi_router(
+    r: redis.Redis,
+    keys: Keys,
+    town: Town,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> APIRouter:
+    """A plain `def` handler: FastAPI runs it in its threadpool, the sync client is fine."""
+    router = APIRouter()
+
+    @router.get("/api/kpi", responses=KPI_RESPONSES)
+    def kpi(
+        by: Annotated[GroupBy, Query(description="grid, village or department")] = "grid",
+        period: Annotated[str | None, Query(description=PERIOD_FORMS)] = None,
+        first: Annotated[str | None, Query(alias="from", description="YYYY-MM-DD")] = None,
+        last: Annotated[str | None, Query(alias="to", description="YYYY-MM-DD, included")] = None,
+    ) -> dict[str, Any]:
+        """结案率, 按期结案率, 返工率, 延期率, first-response mean and p90, open overdue:
+        per unit and for the town, for a Beijing calendar period (default: this month)."""
+        now = clock()
+        try:
+            chosen = choose_period(period, first, last, now)
+            so_far = chosen.until(now)
+        except ValueError as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from exc
+        try:
+            facts = read_facts(r, keys, so_far)
+        except redis.RedisError as exc:
+            raise HTTPException(status_code=503, detail="Redis did not answer") from exc
+        return report(facts, chosen, now, by, unit_names(town, by))
+
+    return router
