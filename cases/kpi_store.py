@@ -11,7 +11,8 @@ from typing import Annotated
 import msgspec
 import redis
 
-from cases.kpi import NOT_ASSESSED, CaseFacts, Period, Status, bears_on
+from cases.kpi import NOT_ASSESSED, CaseFacts, Status, bears_on
+from cases.periods import Period
 from towncc.keys import Keys
 from towncc.replies import text
 

@@ -15,18 +15,9 @@ from typing import Annotated, Any
 import redis
 from fastapi import APIRouter, HTTPException, Query
 
-from cases.kpi import (
-    BEIJING,
-    PERIOD_FORMS,
-    CaseFacts,
-    GroupBy,
-    KpiRow,
-    Period,
-    choose_period,
-    group,
-    kpi_row,
-)
+from cases.kpi import CaseFacts, GroupBy, KpiRow, group, kpi_row
 from cases.kpi_store import read_facts
+from cases.periods import BEIJING, PERIOD_FORMS, Period, choose_period
 from cases.routing import table
 from layers.town import Town
 from towncc.keys import Keys

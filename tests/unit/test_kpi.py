@@ -14,20 +14,16 @@ from hypothesis import strategies as st
 from cases.kpi import (
     CaseFacts,
     KpiRow,
-    Period,
     bears_on,
-    between,
-    choose_period,
     group,
     is_due_to_close,
     kpi_row,
     kpis,
-    month_of,
     p90,
-    parse_period,
     percent,
 )
 from cases.kpi_store import facts_of
+from cases.periods import Period, between, choose_period, month_of, parse_period
 from dashboard.kpi_api import figures, report
 
 NOV = Period(datetime(2025, 11, 1, tzinfo=UTC), datetime(2025, 12, 1, tzinfo=UTC))
