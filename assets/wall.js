@@ -1,13 +1,20 @@
-/* The wall's browser side: the clock, the link light and its watchdog, the per-feed lights'
-   ages, and the queue's ticking cells. Times are shown in Beijing time whatever the display
-   machine's zone. */
+/* The wall's browser side: the clock, the link light, the link-lost banner and the
+   reconnect nudge, the quiet reload, the per-feed lights' ages, the ticker's pace, and the
+   queue's ticking cells and order. Times are shown in Beijing time whatever the display
+   machine's zone. Nothing here pops up: no toasts, no spinners, no dialogs. */
 (function () {
   "use strict";
 
   const ZONE = "Asia/Shanghai";
   const state = { offsetMs: 0, lastBeatAt: null, lastArrival: null, loadedAt: Date.now(),
-    nextCheck: 0, words: null, lights: {}, stripClass: null, gridReady: false };
+    words: null, lights: {}, stripClass: null, gridReady: false, overdueKey: null,
+    okSince: null, sourceDownSince: null, shown: {}, tickerText: null,
+    lastHealth: 0, checking: false, healthySince: null, lastNudge: -Infinity, nudges: 0,
+    reloading: false };
   const DEFAULT_SILENCE_S = 1800;
+  const FLASH_MS = 4000; // a row the push added is "new" this long (the CSS flash is shorter)
+  const TICKER_REM_PER_S = 4; // the ticker's speed, in root ems (screen heights / 72) a second
+  const QUIET_RELOAD_AFTER_MS = 120000; // a page loaded this recently never reloads again
 
   // Server time: ages and countdowns follow the server's clock, not the wall PC's.
   function now() {
@@ -32,6 +39,10 @@
     }
     const due = data.response_due ? Date.parse(data.response_due) : NaN;
     return Boolean(data.overdue) || (!Number.isNaN(due) && due < now());
+  }
+
+  function isNewRow(data) {
+    return Boolean(data && data.pushed_at) && now() - data.pushed_at < FLASH_MS;
   }
 
   function caseAge(data) {
@@ -102,11 +113,15 @@
     }
   }
 
-  // A dead link is said out loud; after a while, if the server answers, reload the page.
+  // "09:12" in Beijing for epoch milliseconds.
+  function hhmm(ms) {
+    return new Intl.DateTimeFormat("zh-CN", {
+      timeZone: ZONE, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    }).format(new Date(ms));
+  }
+
   function link(beat, config) {
-    const since = Date.now() - (state.lastArrival || state.loadedAt);
     if (linkIsDown(config)) {
-      watchdog(since, config);
       return ["wall-link is-down", word("link", "down", "link down")];
     }
     if (state.lastArrival === null) {
@@ -117,17 +132,8 @@
       : ["wall-link is-ok", word("link", "ok", "live")];
   }
 
-  function watchdog(since, config) {
-    if (since < config.reloadAfterMs || Date.now() < state.nextCheck) {
-      return;
-    }
-    state.nextCheck = Date.now() + config.reloadAfterMs;
-    fetch(config.healthUrl, { cache: "no-store" })
-      .then((r) => (r.ok ? window.location.reload() : null))
-      .catch(() => null);
-  }
-
-  // Re-evaluates the age and countdown cells and the overdue colouring; counts overdue rows.
+  // Re-evaluates the age and countdown cells and the overdue colouring; re-sorts when the
+  // set of overdue rows changed (they sit on top); counts overdue rows.
   function refreshQueue(gridId) {
     let api = null;
     try {
@@ -139,11 +145,30 @@
       return null;
     }
     api.refreshCells({ force: true });
-    let overdue = 0;
+    const late = [];
     api.forEachNode((node) => {
-      overdue += isCaseOverdue(node.data) ? 1 : 0;
+      if (isCaseOverdue(node.data)) {
+        late.push(node.id);
+      }
     });
-    return overdue;
+    const key = late.sort().join("\n");
+    if (state.overdueKey !== null && key !== state.overdueKey) {
+      api.onSortChanged();
+    }
+    state.overdueKey = key;
+    return late.length;
+  }
+
+  // The ticker scrolls at one speed whatever its length and the screen's width.
+  function paceTicker(tickerId) {
+    const track = document.getElementById(tickerId);
+    if (!track || track.textContent === state.tickerText) {
+      return;
+    }
+    state.tickerText = track.textContent;
+    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 30;
+    const seconds = Math.max(10, track.scrollWidth / (TICKER_REM_PER_S * rem));
+    track.style.setProperty("--ticker-s", seconds.toFixed(1) + "s");
   }
 
   function linkIsDown(config) {
@@ -221,15 +246,110 @@
     // The push holds its row transactions until the grid is up (see dashboard/live.py).
     const ready = overdue !== null && !state.gridReady;
     state.gridReady = state.gridReady || ready;
+    paceTicker(config.tickerId);
     return [clock(config.lang), linkClass, linkText, overdue === null ? noUpdate : String(overdue),
       ready ? true : noUpdate];
   }
 
+  // The banner over stale data: the push link lost (since the last beat), or the server
+  // alive but its data source (Redis) down (since the first beat that said so).
+  function banner(beat, config) {
+    if (linkIsDown(config)) {
+      const since = (state.lastArrival || state.loadedAt) + state.offsetMs; // server clock
+      const text = word("banner", "link", "link lost since {time}").replace("{time}", hhmm(since));
+      return ["wall is-stale", text, "wall-banner is-shown is-link"];
+    }
+    if (state.lastArrival !== null && beat && beat.ok === false) {
+      state.sourceDownSince = state.sourceDownSince || beat.at;
+      const text = word("banner", "source", "source down since {time}")
+        .replace("{time}", hhmm(state.sourceDownSince));
+      return ["wall is-stale", text, "wall-banner is-shown is-source"];
+    }
+    state.sourceDownSince = null;
+    return ["wall", "", "wall-banner"];
+  }
+
+  // While the link is down: is the server answering? Checked every healthEveryMs.
+  function checkHealth(config) {
+    const t = Date.now();
+    if (state.checking || t - state.lastHealth < config.healthEveryMs) {
+      return;
+    }
+    state.checking = true;
+    state.lastHealth = t;
+    fetch(config.healthUrl, { cache: "no-store" })
+      .then((r) => { state.healthySince = r.ok ? state.healthySince || Date.now() : null; })
+      .catch(() => { state.healthySince = null; })
+      .finally(() => { state.checking = false; });
+  }
+
+  // The server answers but no beat comes: Dash's socket worker has stopped retrying. A
+  // callback sent through it opens a new socket; a reload only as the very last resort.
+  function recover(config) {
+    checkHealth(config);
+    const t = Date.now();
+    const healthyFor = state.healthySince === null ? -1 : t - state.healthySince;
+    if (healthyFor >= config.lastResortMs && state.nudges > 0 && !state.reloading) {
+      state.reloading = true;
+      window.location.reload();
+      return null;
+    }
+    if (healthyFor >= config.nudgeAfterMs && t - state.lastNudge >= config.nudgeEveryMs) {
+      state.lastNudge = t;
+      state.nudges += 1;
+      return t;
+    }
+    return null;
+  }
+
+  // The quiet reload: once, in the configured minute (Beijing), if the page is not new.
+  function reloadDue(beijingHhmm, loadedForMs, reloadAt) {
+    return Boolean(reloadAt) && beijingHhmm === reloadAt && loadedForMs > QUIET_RELOAD_AFTER_MS;
+  }
+
+  function quietReload(config) {
+    if (state.reloading || !reloadDue(hhmm(now()), Date.now() - state.loadedAt, config.reloadAt)) {
+      return;
+    }
+    state.reloading = true; // only into a page that will load: the server must answer
+    fetch(config.healthUrl, { cache: "no-store" })
+      .then((r) => (r.ok ? window.location.reload() : Promise.reject(r.status)))
+      .catch(() => { state.reloading = false; });
+  }
+
+  function changedOnly(name, value) {
+    const noUpdate = window.dash_clientside.no_update;
+    if (state.shown[name] === value) {
+      return noUpdate;
+    }
+    state.shown[name] = value;
+    return value;
+  }
+
+  function linkTick(_n, beat, config) {
+    const noUpdate = window.dash_clientside.no_update;
+    if (!config) {
+      return [noUpdate, noUpdate, noUpdate, noUpdate];
+    }
+    state.words = config.words;
+    noteBeat(beat);
+    const down = linkIsDown(config);
+    const nudge = down ? recover(config) : null;
+    if (!down) {
+      state.healthySince = null;
+      state.nudges = 0;
+    }
+    quietReload(config);
+    const [rootClass, text, bannerClass] = banner(beat, config);
+    return [changedOnly("root", rootClass), changedOnly("banner", text),
+      changedOnly("bannerClass", bannerClass), nudge === null ? noUpdate : nudge];
+  }
+
   const dagfuncs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
-  Object.assign(dagfuncs, { isCaseOverdue, caseAge, responseCountdown, beijingTime });
+  Object.assign(dagfuncs, { isCaseOverdue, isNewRow, caseAge, responseCountdown, beijingTime });
 
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.towncc = Object.assign(window.dash_clientside.towncc || {}, {
-    wallTick, feedTick,
+    wallTick, linkTick, feedTick, reloadDue,
   });
 })();

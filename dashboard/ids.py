@@ -15,11 +15,21 @@ WALL_HEADER_CLOCK = "wall-header-clock"
 WALL_HEADER_LINK = "wall-header-link"
 WALL_HEADER_LINK_TEXT = "wall-header-link-text"
 WALL_HEADER_FEEDS = "wall-header-feeds"
+WALL_HEADER_TICKER = "wall-header-ticker"  # the scrolling track of live CAP alert headlines
+WALL_HEADER_LANG = "wall-header-lang"  # the other language, same filters
 
-# The wall: live queue (left), map (centre, with its legend)
+# The wall: live queue (left), map (centre, with its legend), module panels (right column),
+# trend charts (bottom band); the last two are containers that other builders fill.
 WALL_QUEUE_GRID = "wall-queue-grid"
+WALL_QUEUE_FILTER = "wall-queue-filter"
 WALL_MAP = "wall-map"
 WALL_MAP_LEGEND = "wall-map-legend"
+WALL_MODULES = "wall-modules-body"
+WALL_TRENDS = "wall-trends-body"
+
+# The wall: the push link lost (or its data source down): a banner over the stale data
+WALL_LINK_BANNER = "wall-link-banner"
+WALL_LINK_NUDGE = "wall-link-nudge"  # written by the browser: asks the socket to reconnect
 
 # The wall: push plumbing (stores and the browser-side 1 s tick)
 WALL_PUSH_CURSOR = "wall-push-cursor"
@@ -44,6 +54,7 @@ ADMIN_REFRESH_DIGEST = "admin-refresh-digest"
 KPI_TILE_TYPE = "wall-header-kpi"
 FEED_LIGHT_TYPE = "wall-header-feed"
 FEED_AGE_TYPE = "wall-header-feed-age"
+TICKER_ITEM_TYPE = "wall-header-ticker-item"
 
 
 def wall_kpi(kind: str) -> dict[str, str]:
@@ -62,3 +73,12 @@ def feed_light(feed: Any) -> dict[str, Any]:
 def feed_age(feed: Any) -> dict[str, Any]:
     """The age text of one feed's link light ("3分钟前"), ticked by the browser."""
     return {"type": FEED_AGE_TYPE, "feed": feed}
+
+
+def ticker_item(key: str) -> dict[str, str]:
+    """One headline of the alert ticker; `key` changes with its content.
+
+    The push replaces the ticker's children: Dash 4 re-renders a child pushed a second time
+    at the same place only when its React key (its id) is new, so the id names the content.
+    """
+    return {"type": TICKER_ITEM_TYPE, "key": key}

@@ -6,9 +6,12 @@ then the loop rests so that ticks are at least `TICK_SECONDS` apart: at most 5 m
 second, and never two transactions in one WebSocket batch (the grid would keep only the last).
 A heartbeat goes out at least every `BLOCK_MS`, so the page can tell a calm town from a dead
 link. Every `FEEDS_SECONDS` (between XREADs) the loop also reads the per-feed freshness and
-sends the header's link lights, only when one of them changed; their ages tick in the browser.
+sends the header's link lights, and every `ALERTS_SECONDS` the CAP alerts in force for the
+ticker, each only when it changed; the lights' ages tick in the browser.
 The loop starts from the cursor the page carries; a page whose state the server cannot know
-(a reconnect, a server restart) gets a resync first: whole rows, whole point arrays.
+(a reconnect, a server restart) gets a resync first: whole rows, whole point arrays. The
+page's queue filter (from its address, carried in the cursor store) applies to both: a case
+it hides is sent as if closed, so a case re-categorised out of the view leaves it.
 """
 
 from __future__ import annotations
@@ -22,18 +25,21 @@ import redis
 from dash import ctx, set_props
 
 from dashboard import ids
+from dashboard.components.ticker import Item, ticker_children, ticker_class, ticker_items
 from dashboard.context import WallContext
+from dashboard.filters import CaseFilter, filter_of
 from dashboard.i18n import Lang, lang_of
 from dashboard.lights import Light, changed, lights
 from dashboard.push import (
     Mirror,
     build_view,
+    closed_stub,
     mirror_from_store,
     mirror_to_store,
     plan_tick,
     resync_patch,
 )
-from dashboard.snapshot import NO_ENTRY, aread_snapshot, read_changes
+from dashboard.snapshot import NO_ENTRY, aread_alerts, aread_snapshot, read_changes
 from ingest.freshness import afeeds_status
 
 TICK_SECONDS = 0.2
@@ -45,6 +51,7 @@ RETRY_SECONDS = 1.0
 LIVENESS_SECONDS = 60.0
 LIVENESS_TIMEOUT = 15.0
 FEEDS_SECONDS = 5.0
+ALERTS_SECONDS = 10.0
 GRID_WAIT_SECONDS = 30.0
 GRID_POLL_SECONDS = 0.25
 STALE_AFTER_MS = 4 * BLOCK_MS  # the page calls the link down after this long without a beat
@@ -60,19 +67,42 @@ def kpi_props(open_total: int, today_total: int) -> None:
     set_props(ids.wall_kpi("today"), {"children": str(today_total)})
 
 
+def shown(cases: list[dict[str, Any]], case_filter: CaseFilter) -> list[dict[str, Any]]:
+    """The cases as this page sees them: one its filter hides reads as closed."""
+    if not case_filter.active:
+        return cases
+    return [c if case_filter.matches(c) else closed_stub(c["id"]) for c in cases]
+
+
+def epoch_ms() -> int:
+    return int(time.time() * 1000)
+
+
 class Pusher:
     """One page's push state: the mirror of what its browser holds, and the stream cursor."""
 
-    def __init__(self, wall: WallContext, lang: Lang, mirror: Mirror | None, cursor: str):
+    def __init__(
+        self,
+        wall: WallContext,
+        lang: Lang,
+        mirror: Mirror | None,
+        cursor: str,
+        case_filter: CaseFilter | None = None,
+    ):
         self.wall, self.lang, self.mirror, self.cursor = wall, lang, mirror, cursor
+        self.case_filter = case_filter or CaseFilter()
         self.last_beat = 0.0
         self.last_check = time.monotonic()
         self.ok: bool | None = None
         self.lights: list[Light] | None = None  # what the page's feed store holds (None: unknown)
         self.next_lights = 0.0
+        # The ticker as the page rendered it is unknown here (the page may be old): send once.
+        self.alerts: list[Item] | None = None
+        self.next_alerts = 0.0
 
     def save_cursor(self) -> None:
-        data = mirror_to_store(Mirror(), self.cursor, self.lang, fresh=False)
+        query = self.case_filter.query()
+        data = mirror_to_store(Mirror(), self.cursor, self.lang, fresh=False, query=query)
         set_props(ids.WALL_PUSH_CURSOR, {"data": data})
 
     def beat(self, *, ok: bool) -> None:
@@ -80,14 +110,15 @@ class Pusher:
         if ok == self.ok and now - self.last_beat < BEAT_SECONDS:
             return
         self.last_beat, self.ok = now, ok
-        set_props(ids.WALL_PUSH_BEAT, {"data": {"at": int(time.time() * 1000), "ok": ok}})
+        set_props(ids.WALL_PUSH_BEAT, {"data": {"at": epoch_ms(), "ok": ok}})
 
     async def resync(self) -> None:
         wall = self.wall
         snap = await aread_snapshot(wall.ar, wall.keys, wall.snapshot_size, datetime.now(UTC))
         locations = wall.traces.locations
+        cases = [c for c in snap.cases if self.case_filter.matches(c)]
         view = build_view(
-            snap.cases, snap.counts, lang=self.lang, limits=wall.limits, locations=locations
+            cases, snap.counts, lang=self.lang, limits=wall.limits, locations=locations
         )
         set_props(ids.WALL_QUEUE_GRID, {"rowData": view.rows})
         set_props(ids.WALL_MAP, {"figure": resync_patch(view, wall.traces)})
@@ -111,7 +142,13 @@ class Pusher:
             wall.ar, wall.keys, changed, datetime.now(UTC)
         )
         tick = plan_tick(
-            self.mirror, cases, counts, lang=self.lang, limits=wall.limits, traces=wall.traces
+            self.mirror,
+            shown(cases, self.case_filter),
+            counts,
+            lang=self.lang,
+            limits=wall.limits,
+            traces=wall.traces,
+            stamp=epoch_ms(),
         )
         if tick.transaction:
             set_props(ids.WALL_QUEUE_GRID, {"rowTransaction": tick.transaction})
@@ -134,6 +171,21 @@ class Pusher:
         if changed(self.lights, found):
             set_props(ids.WALL_PUSH_FEEDS, {"data": found})
             self.lights = found
+
+    async def push_alerts(self) -> None:
+        """At most every ALERTS_SECONDS: the ticker's headlines, sent only when they changed."""
+        now = time.monotonic()
+        if now < self.next_alerts:
+            return
+        self.next_alerts = now + ALERTS_SECONDS
+        wall = self.wall
+        items = ticker_items(await aread_alerts(wall.ar, wall.keys, datetime.now(UTC)), self.lang)
+        if items != self.alerts:
+            children = ticker_children(items, self.lang)
+            set_props(
+                ids.WALL_HEADER_TICKER, {"children": children, "className": ticker_class(items)}
+            )
+            self.alerts = items
 
     async def page_alive(self, ws: Any) -> bool:
         """Tabs of one browser share one socket, so a closed tab never sets `is_shutdown`:
@@ -173,6 +225,7 @@ class Pusher:
             try:
                 ticked = await self.step()
                 await self.push_lights()
+                await self.push_alerts()
             except redis.RedisError:
                 self.beat(ok=False)
                 await asyncio.sleep(RETRY_SECONDS)
@@ -192,4 +245,6 @@ async def run_push(wall: WallContext, store: dict[str, Any] | None) -> None:
         return
     data = dict(store)
     cursor = str(data.get("cursor") or NO_ENTRY)
-    await Pusher(wall, lang_of(data.get("lang")), mirror_from_store(data), cursor).run()
+    case_filter = filter_of(data.get("filter"))
+    mirror = mirror_from_store(data)
+    await Pusher(wall, lang_of(data.get("lang")), mirror, cursor, case_filter).run()

@@ -43,6 +43,7 @@ class Mirror:
     rows: dict[str, int] = field(default_factory=dict)  # row id → report time (ms)
     points: list[str] = field(default_factory=list)  # point ids, trace order (oldest first)
     z: list[int] | None = None  # None: unknown, the next tick sends it
+    overdue: set[str] = field(default_factory=set)  # rows overdue when last sent: kept first
 
 
 class Tick(NamedTuple):
@@ -79,6 +80,11 @@ def closed_stub(case_id: str) -> dict[str, Any]:
     return {"id": case_id, "status": "closed"}
 
 
+def is_late(case: Mapping[str, Any]) -> bool:
+    """Overdue as the case was read (first response or handling): such a row is kept first."""
+    return bool(case.get("overdue") or case.get("handling_overdue"))
+
+
 def build_view(
     cases: Iterable[dict[str, Any]],
     counts: Mapping[str, int],
@@ -87,28 +93,41 @@ def build_view(
     limits: Limits,
     locations: Sequence[str],
 ) -> View:
-    """The wall for these open cases (newest first): capped rows, capped points, z."""
+    """The wall for these open cases: capped rows (overdue kept first, then the newest),
+    capped points (the newest), z."""
     open_cases = [c for c in cases if is_open(c)]
     open_cases.sort(key=reported_ms, reverse=True)
-    rows = [case_row(c, lang) for c in open_cases[: limits.max_rows]]
+    kept = sorted(open_cases, key=is_late, reverse=True)[: limits.max_rows]  # stable: newest
+    rows = [case_row(c, lang) for c in kept]
     found = (case_point(c) for c in open_cases)
     points = [p for p in found if p is not None][: limits.max_points][::-1]
     z = z_values(counts, locations)
-    known = {c["id"]: reported_ms(c) for c in open_cases[: limits.max_rows]}
-    return View(rows, points, z, Mirror(known, [p.id for p in points], z))
+    known = {c["id"]: reported_ms(c) for c in kept}
+    late = {c["id"] for c in kept if is_late(c)}
+    return View(rows, points, z, Mirror(known, [p.id for p in points], z, late))
 
 
 def plan_rows(
-    mirror: Mirror, cases: Sequence[dict[str, Any]], *, lang: Lang, max_rows: int
+    mirror: Mirror,
+    cases: Sequence[dict[str, Any]],
+    *,
+    lang: Lang,
+    max_rows: int,
+    stamp: int | None = None,
 ) -> dict[str, Any] | None:
-    """One ag-grid transaction for these changed cases; updates `mirror.rows`."""
+    """One ag-grid transaction for these changed cases; updates `mirror.rows`.
+
+    Beyond `max_rows` the oldest rows go, overdue ones last. Added rows carry `stamp` (the
+    server's epoch ms) as `pushed_at`: the browser flashes a row that is new to it.
+    """
     add: dict[str, dict[str, Any]] = {}
     update: dict[str, dict[str, Any]] = {}
     remove: set[str] = set()
-    known = mirror.rows
+    known, late = mirror.rows, mirror.overdue
 
     def drop(case_id: str) -> None:
         del known[case_id]
+        late.discard(case_id)
         if add.pop(case_id, None) is None:
             update.pop(case_id, None)
             remove.add(case_id)
@@ -116,12 +135,17 @@ def plan_rows(
     for case in cases:
         case_id = case["id"]
         if is_open(case):
-            target = add if case_id in add or case_id not in known else update
-            target[case_id] = case_row(case, lang)
+            new = case_id in add or case_id not in known
+            row = case_row(case, lang)
+            (add if new else update)[case_id] = row
+            if new and stamp is not None:
+                row["pushed_at"] = stamp
             known[case_id] = reported_ms(case)
+            (late.add if is_late(case) else late.discard)(case_id)
         elif case_id in known:
             drop(case_id)
-    for case_id in sorted(known, key=known.__getitem__)[: max(0, len(known) - max_rows)]:
+    excess = max(0, len(known) - max_rows)
+    for case_id in sorted(known, key=lambda i: (i in late, known[i]))[:excess]:
         drop(case_id)
     parts = {
         "add": list(add.values()),
@@ -207,9 +231,10 @@ def plan_tick(
     lang: Lang,
     limits: Limits,
     traces: MapTraces,
+    stamp: int | None = None,
 ) -> Tick:
     """Everything one tick sends for these changed cases; `mirror` follows the browser."""
-    transaction = plan_rows(mirror, cases, lang=lang, max_rows=limits.max_rows)
+    transaction = plan_rows(mirror, cases, lang=lang, max_rows=limits.max_rows, stamp=stamp)
     ops = plan_points(mirror, cases, max_points=limits.max_points)
     z = None if counts is None else z_values(counts, traces.locations)
     changed_z = z is not None and z != mirror.z
@@ -235,11 +260,20 @@ def resync_patch(view: View, traces: MapTraces) -> Patch:
     return patch
 
 
-def mirror_to_store(mirror: Mirror, cursor: str, lang: Lang, *, fresh: bool) -> dict[str, Any]:
-    """The cursor store's data; only a fresh page carries the mirror (once, at load)."""
-    data: dict[str, Any] = {"cursor": cursor, "lang": lang}
+def mirror_to_store(
+    mirror: Mirror,
+    cursor: str,
+    lang: Lang,
+    *,
+    fresh: bool,
+    query: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The cursor store's data: position, language, the queue filter (its address
+    parameters, `CaseFilter.query()`); only a fresh page carries the mirror (once, at load)."""
+    data: dict[str, Any] = {"cursor": cursor, "lang": lang, "filter": dict(query or {})}
     if fresh:
-        data |= {"fresh": True, "rows": mirror.rows, "points": mirror.points}
+        overdue = sorted(mirror.overdue)
+        data |= {"fresh": True, "rows": mirror.rows, "points": mirror.points, "overdue": overdue}
     return data
 
 
@@ -248,4 +282,5 @@ def mirror_from_store(data: Mapping[str, Any] | None) -> Mirror | None:
     if not data or not data.get("fresh"):
         return None
     rows = {str(k): int(v) for k, v in dict(data.get("rows") or {}).items()}
-    return Mirror(rows, [str(i) for i in data.get("points") or []], None)
+    late = {str(i) for i in data.get("overdue") or []} & rows.keys()
+    return Mirror(rows, [str(i) for i in data.get("points") or []], None, late)

@@ -10,7 +10,8 @@ import orjson
 import redis
 import redis.asyncio as aredis
 
-from cases.store import grid_open_counts, is_overdue, open_cases
+from cases.alerts import is_live
+from cases.store import grid_open_counts, is_overdue, live_alerts, open_cases
 from dashboard.push import closed_stub
 from ingest.times import BEIJING
 from towncc.keys import Keys
@@ -94,3 +95,18 @@ async def aread_snapshot(ar: aredis.Redis, keys: Keys, limit: int, now: datetime
     cases, counts, open_total, today_total = await read_changes(ar, keys, ids, now)
     open_now = [c for c in cases if c.get("status") == "open"]
     return Snapshot(cursor, open_now, counts, open_total, today_total)
+
+
+def read_alerts(r: redis.Redis, keys: Keys, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The CAP alerts in force at page load, newest first; none when Redis does not answer."""
+    try:
+        return live_alerts(r, keys, now)
+    except redis.RedisError:
+        return []
+
+
+async def aread_alerts(ar: aredis.Redis, keys: Keys, now: datetime) -> list[dict[str, Any]]:
+    """`cases.store.live_alerts` for the push loop (the same rule: `cases.alerts.is_live`)."""
+    found = [orjson.loads(v) for v in await ar.hvals(keys.latest("alert"))]
+    live = [a for a in found if is_live(a, now)]
+    return sorted(live, key=lambda a: a["occurred_at"], reverse=True)

@@ -20,6 +20,13 @@ GROUP_COLOURS: Final[dict[str, str]] = {
     "other": "#cfd8dc",
 }
 MAP_BACKGROUND: Final = "#0b1a2b"
+# The one CJK font stack: Debian/Linux (Noto Sans CJK, Source Han Sans), Windows (Microsoft
+# YaHei), macOS (PingFang SC). The stylesheets hold it as `--font` (a unit test keeps them
+# equal); ag-grid themes take the variable, so the queue reads the same stack.
+FONT_STACK: Final = (
+    '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+)
+FONT_VAR: Final = "var(--font)"
 POINT_OUTLINE: Final = "#0b1a2b"
 
 

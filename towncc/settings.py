@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=5_000_000, description="Largest accepted ingest body.")
     wall_max_rows: int = Field(default=500, description="Rows kept in the wall's queue.")
     wall_max_points: int = Field(default=3000, description="Case points kept on the wall map.")
+    wall_reload_at: str | None = Field(
+        default=None,
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="Beijing time (HH:MM) of the wall's daily quiet reload; unset: never.",
+    )
     map_tile_url: str | None = Field(default=None, description="Optional raster tile URL template.")
     simulate_rate: float = Field(default=0.2, description="Simulated urban records per second.")
     engine_batch: int = Field(default=500, description="Stream entries the engine applies at once.")

@@ -17,15 +17,13 @@ from dash import html
 
 from dashboard.i18n import Lang, t
 from dashboard.lights import age_text, feed_label
+from dashboard.theme import FONT_VAR
 from ingest.times import beijing
 
 PREVIEW_MAX: Final = 500  # characters of a raw payload sent per row (cell and tooltip)
 ROW_PX: Final = 32  # a desk page: dense rows
 DETAIL_MAX: Final = 100_000  # characters of a raw payload shown in the detail panel
-FONT_STACK: Final = (
-    "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
-)
-THEME: Final = f'themeQuartz.withParams({{fontFamily: "{FONT_STACK}", fontSize: 14}})'
+THEME: Final = f"themeQuartz.withParams({{fontFamily: '{FONT_VAR}', fontSize: 14}})"
 Row = dict[str, Any]
 
 

@@ -1,5 +1,5 @@
-"""The wall's header: town and title, today's KPIs, the Beijing-time clock, the link light;
-below them the strip of per-feed link lights."""
+"""The wall's header: town and title, today's KPIs, the Beijing-time clock, the link light and
+the other language; below them the alert ticker and the strip of per-feed link lights."""
 
 from __future__ import annotations
 
@@ -35,8 +35,18 @@ def link_light(lang: Lang) -> html.Div:
     )
 
 
+def lang_link(lang: Lang, href: str) -> html.A:
+    """The other language, same view (filters kept): for whoever sets the wall up."""
+    return html.A(t("lang.other", lang), id=ids.WALL_HEADER_LANG, className="wall-lang", href=href)
+
+
 def wall_header(
-    town_name: str, kpis: dict[str, int | None], lang: Lang, feeds: html.Div | None = None
+    town_name: str,
+    kpis: dict[str, int | None],
+    lang: Lang,
+    feeds: html.Div | None = None,
+    ticker: html.Div | None = None,
+    other_lang: str | None = None,
 ) -> html.Header:
     main = html.Div(
         className="wall-header-main",
@@ -54,6 +64,8 @@ def wall_header(
             ),
             html.Div(id=ids.WALL_HEADER_CLOCK, className="wall-clock"),
             link_light(lang),
+            *([] if other_lang is None else [lang_link(lang, other_lang)]),
         ],
     )
-    return html.Header(className="wall-header", children=[main] if feeds is None else [main, feeds])
+    rows = [main, ticker, feeds]
+    return html.Header(className="wall-header", children=[r for r in rows if r is not None])

@@ -1,9 +1,11 @@
-"""The live queue: dash-ag-grid, newest first, one row per open case, text only.
+"""The live queue: dash-ag-grid, one row per open case, text only: overdue rows on top, then
+newest first; new rows flash.
 
 Cells use the grid's default text rendering (never HTML or markdown): a description holding
-`<script>` shows as those characters. Age and the first-response countdown are computed in
-the browser (assets/wall.js, `dashAgGridFunctions`) and refreshed every second, so the
-server never sends a row just because time passed.
+`<script>` shows as those characters. Age, the first-response countdown and whether a row is
+overdue are computed in the browser (assets/wall.js, `dashAgGridFunctions`) every second, so
+the server never sends a row just because time passed; the browser re-sorts when a row turns
+overdue. A row the push adds carries `pushed_at`, and flashes once (`is-new`, wall.css).
 """
 
 from __future__ import annotations
@@ -12,22 +14,20 @@ from typing import Any
 
 import dash_ag_grid as dag
 from dash import html
+from dash.development.base_component import Component
 
 from dashboard import ids
 from dashboard.i18n import Lang, t
-from dashboard.theme import GROUP_COLOURS
+from dashboard.theme import FONT_VAR, GROUP_COLOURS
 
 ROW_HEIGHT = 66
 HEADER_HEIGHT = 60
 GROUP_BAR_PX = 10
-FONT_STACK = (
-    "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
-)
 THEME = (
     "themeQuartz.withParams({"
     "backgroundColor: '#0f2238', foregroundColor: '#e8f1fa', borderColor: '#22405f',"
     "headerBackgroundColor: '#142d4a', headerTextColor: '#9fc3e6', oddRowBackgroundColor:"
-    f" '#12273f', fontSize: 30, headerFontSize: 26, fontFamily: \"{FONT_STACK}\","
+    f" '#12273f', fontSize: 30, headerFontSize: 26, fontFamily: '{FONT_VAR}',"
     " wrapperBorderRadius: 0, spacing: 10, headerFontWeight: 600})"
 )
 
@@ -46,21 +46,29 @@ def _group_style() -> dict[str, Any]:
 
 def column_defs(lang: Lang) -> list[dict[str, Any]]:
     return [
+        {  # the first sort key: overdue rows on top (hidden; wall.js re-sorts as time passes)
+            "colId": "overdue",
+            "valueGetter": {"function": "isCaseOverdue(params.data) ? 1 : 0"},
+            "hide": True,
+            "sort": "desc",
+            "sortIndex": 0,
+        },
         {
             "field": "reported_at",
             "headerName": t("col.time", lang),
             "valueFormatter": {"function": "beijingTime(params.value)"},
             "sort": "desc",
+            "sortIndex": 1,
             "width": 130,
         },
         {
             "field": "category",
             "headerName": t("col.category", lang),
             "cellStyle": _group_style(),
-            "width": 240,
+            "width": 220,
         },
         {"field": "summary", "headerName": t("col.summary", lang), "flex": 1, "minWidth": 300},
-        {"field": "place", "headerName": t("col.place", lang), "width": 330},
+        {"field": "place", "headerName": t("col.place", lang), "width": 300},
         {
             "field": "level_label",
             "headerName": t("col.level", lang),
@@ -74,13 +82,13 @@ def column_defs(lang: Lang) -> list[dict[str, Any]]:
             "colId": "age",
             "headerName": t("col.age", lang),
             "valueGetter": {"function": "caseAge(params.data)"},
-            "width": 160,
+            "width": 150,
         },
         {
             "colId": "countdown",
             "headerName": t("col.countdown", lang),
             "valueGetter": {"function": "responseCountdown(params.data)"},
-            "width": 230,
+            "width": 260,
         },
     ]
 
@@ -97,6 +105,7 @@ def queue_grid(rows: list[dict[str, Any]], lang: Lang) -> dag.AgGrid:
             "suppressMovable": True,
             "cellClassRules": {"is-overdue": "isCaseOverdue(params.data)"},
         },
+        rowClassRules={"is-new": "isNewRow(params.data)"},
         dashGridOptions={
             "theme": {"function": THEME},
             "rowHeight": ROW_HEIGHT,
@@ -110,11 +119,13 @@ def queue_grid(rows: list[dict[str, Any]], lang: Lang) -> dag.AgGrid:
     )
 
 
-def queue_panel(rows: list[dict[str, Any]], lang: Lang) -> html.Section:
+def queue_panel(rows: list[dict[str, Any]], lang: Lang, filter_text: str = "") -> html.Section:
+    """The queue under its title; a filtered queue says what it leaves out."""
+    title: list[str | Component] = [
+        t("queue.title", lang),
+        html.Span(filter_text, id=ids.WALL_QUEUE_FILTER, className="wall-queue-filter"),
+    ]
     return html.Section(
         className="wall-panel wall-queue",
-        children=[
-            html.H2(t("queue.title", lang), className="wall-panel-title"),
-            queue_grid(rows, lang),
-        ],
+        children=[html.H2(title, className="wall-panel-title"), queue_grid(rows, lang)],
     )

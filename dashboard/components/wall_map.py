@@ -20,7 +20,13 @@ from dashboard.push import MapTraces, zmax
 from dashboard.theme import GROUP_COLOURS, MAP_BACKGROUND, POINT_OUTLINE
 from dashboard.view import Point
 from layers.town import Town
-from layers.traces import grid_choropleth, map_layout, village_labels, village_outlines
+from layers.traces import (
+    TILE_PX,
+    grid_choropleth,
+    map_layout,
+    village_labels,
+    village_outlines,
+)
 
 # Calm grids stay dark blue; load turns them amber, then red.
 OPEN_CASES_DARK: Final[list[list[float | str]]] = [
@@ -31,7 +37,8 @@ OPEN_CASES_DARK: Final[list[list[float | str]]] = [
     [1.0, "#ff2040"],
 ]
 CHOROPLETH_OPACITY: Final = 0.7
-MAP_VIEWPORT: Final = (1780, 1758)  # the map panel at 3840×2160 (assets/wall.css, header)
+MAP_VIEWPORT: Final = (1374, 1293)  # the map body at 3840×2160 (wall.css); 32:9 is as tall
+LEGEND_PX: Final = 300  # the legend's strip on the map's left: the town is fitted beside it
 POINT_SIZE: Final = 22
 HALO_PX: Final = 8
 _WORLD: Final = [[[-180, -85], [180, -85], [180, 85], [-180, 85], [-180, -85]]]
@@ -46,6 +53,19 @@ def _night_fill() -> dict[str, Any]:
         "type": "fill",
         "color": MAP_BACKGROUND,
     }
+
+
+def _free_viewport() -> tuple[int, int]:
+    width, height = MAP_VIEWPORT
+    return width - LEGEND_PX, height
+
+
+def beside_legend(layout_map: dict[str, Any]) -> dict[str, Any]:
+    """Move the view west by half the legend's strip, so the town sits right of the legend."""
+    degrees_per_px = 360 / (TILE_PX * 2 ** float(layout_map["zoom"]))
+    centre = dict(layout_map["center"])
+    centre["lon"] -= LEGEND_PX / 2 * degrees_per_px
+    return {**layout_map, "center": centre}
 
 
 def halo_trace(points: Sequence[Point]) -> go.Scattermap:
@@ -91,7 +111,7 @@ def wall_figure(
     choropleth.marker.update(opacity=CHOROPLETH_OPACITY, line={"color": "#5f7d99", "width": 1})
     outlines = village_outlines(town).update(line={"color": "#cfe3f5", "width": 3})
     labels = village_labels(town).update(textfont={"size": 30, "color": "#eaf2fb"})
-    layout_map = map_layout(town, tile_url=tile_url, viewport=MAP_VIEWPORT)
+    layout_map = beside_legend(map_layout(town, tile_url=tile_url, viewport=_free_viewport()))
     layout_map["layers"] = [_night_fill(), *layout_map.get("layers", [])]
     live = [halo_trace(points), points_trace(points, lang)]
     figure = go.Figure([choropleth, outlines, *live, labels])

@@ -1,4 +1,10 @@
-"""/wall: the video wall. The layout is a function (read at page load); one push callback."""
+"""/wall: the video wall. The layout is a function (read at page load); one push callback.
+
+Areas (assets/wall.css): the header across the top (town, KPIs, Beijing time, link light,
+alert ticker, per-feed lights), the live queue on the left, the map in the centre, module
+panels in the right-hand column, trend charts in the bottom band under map and column. All
+view state is in the address: `?lang=en`, the queue filter (dashboard.filters).
+"""
 
 from __future__ import annotations
 
@@ -7,23 +13,37 @@ from typing import Any
 
 import redis
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, dcc, html
+from dash.development.base_component import Component
 
 from dashboard import ids
 from dashboard.components.feed_lights import feed_strip
 from dashboard.components.header import wall_header
+from dashboard.components.panels import modules_column, trends_band
 from dashboard.components.queue import queue_panel
+from dashboard.components.ticker import Item, ticker, ticker_items
 from dashboard.components.wall_map import map_panel, wall_figure
 from dashboard.context import WallContext
+from dashboard.filters import CaseFilter, describe, page_query, request_filter
 from dashboard.i18n import Lang, request_lang, words
 from dashboard.lights import Light, lights, silence_s, unknown_lights
 from dashboard.live import STALE_AFTER_MS, run_push
 from dashboard.push import View, build_view, mirror_to_store
-from dashboard.snapshot import Snapshot, read_snapshot
+from dashboard.snapshot import Snapshot, read_alerts, read_snapshot
 from ingest.freshness import feeds_status
 
 PATH = "/wall"
 TICK_MS = 1000
-RELOAD_AFTER_MS = 60_000  # a link dead this long while the server answers: reload the page
+# The link is down but the server answers /healthz: Dash's socket worker retries ten times
+# (about three minutes) and then waits for the tab to turn visible, which a wall never does.
+# Once the server has answered this long with still no beat, the worker has given up: the
+# page sends a callback through it, which opens a new socket (no reload). Not more often
+# than NUDGE_EVERY_MS, so that a nudge never races a retry of the worker's own.
+HEALTH_EVERY_MS = 10_000
+NUDGE_AFTER_MS = 45_000
+NUDGE_EVERY_MS = 240_000
+# The last resort, for a worker that is gone: the server has answered this long, nudges
+# went out and still no beat. A reload then, quietly (the address keeps the view).
+LAST_RESORT_MS = 15 * 60_000
 
 
 def town_name(wall: WallContext, lang: Lang) -> str:
@@ -31,16 +51,23 @@ def town_name(wall: WallContext, lang: Lang) -> str:
     return settings.town_name if lang == "zh" else settings.town_name_en
 
 
-def page_config(lang: Lang, health_url: str, feeds: tuple[str, ...] = ()) -> dict[str, Any]:
+def page_config(
+    lang: Lang, health_url: str, feeds: tuple[str, ...] = (), reload_at: str | None = None
+) -> dict[str, Any]:
     """What the browser-side ticks (assets/wall.js) need: ids, timings, words, feed windows."""
     return {
         "lang": lang,
         "gridId": ids.WALL_QUEUE_GRID,
+        "tickerId": ids.WALL_HEADER_TICKER,
         "staleAfterMs": STALE_AFTER_MS,
-        "reloadAfterMs": RELOAD_AFTER_MS,
         "healthUrl": health_url,
+        "healthEveryMs": HEALTH_EVERY_MS,
+        "nudgeAfterMs": NUDGE_AFTER_MS,
+        "nudgeEveryMs": NUDGE_EVERY_MS,
+        "lastResortMs": LAST_RESORT_MS,
+        "reloadAt": reload_at,
         "feedSilenceS": {feed: silence_s(feed) for feed in feeds},
-        "words": {part: words(part, lang) for part in ("link", "unit", "due", "age")},
+        "words": {part: words(part, lang) for part in ("link", "unit", "due", "age", "banner")},
     }
 
 
@@ -51,6 +78,23 @@ def read_lights(wall: WallContext) -> list[Light]:
         return unknown_lights(wall.feeds)
 
 
+def link_banner() -> html.Div:
+    """Hidden while the link is up; the browser tick fills and shows it (wall.js)."""
+    return html.Div(id=ids.WALL_LINK_BANNER, className="wall-banner", role="alert")
+
+
+def stores(wall: WallContext, cursor: dict[str, Any], feeds: list[Light], config: Any) -> list[Any]:
+    return [
+        dcc.Store(id=ids.WALL_PUSH_CURSOR, data=cursor),
+        dcc.Store(id=ids.WALL_PUSH_BEAT),
+        dcc.Store(id=ids.WALL_PUSH_FEEDS, data=feeds),
+        dcc.Store(id=ids.WALL_PUSH_READY, data=False),
+        dcc.Store(id=ids.WALL_LINK_NUDGE),
+        dcc.Store(id=ids.WALL_PAGE_CONFIG, data=config),
+        dcc.Interval(id=ids.WALL_CLOCK_TICK, interval=TICK_MS),
+    ]
+
+
 def build_wall(
     wall: WallContext,
     snap: Snapshot,
@@ -59,9 +103,15 @@ def build_wall(
     health_url: str = "/healthz",
     feeds: list[Light] | None = None,
     now: datetime | None = None,
+    *,
+    alerts: list[Item] | None = None,
+    case_filter: CaseFilter | None = None,
+    modules: list[Component] | None = None,
+    trends: list[Component] | None = None,
 ) -> html.Div:
     """The whole wall for one snapshot (pure: the layout function does the reading)."""
     settings = wall.settings
+    case_filter = case_filter or CaseFilter()
     feeds = unknown_lights(wall.feeds) if feeds is None else feeds
     strip = feed_strip(feeds, lang, now or datetime.now(UTC))
     figure = wall_figure(
@@ -69,32 +119,53 @@ def build_wall(
     )
     kpis: dict[str, int | None] = {"open": snap.open_total, "today": snap.today_total}
     # A page whose snapshot failed carries no mirror: its push starts with a resync.
-    cursor = mirror_to_store(view.mirror, snap.cursor, lang, fresh=snap.ok)
+    cursor = mirror_to_store(
+        view.mirror, snap.cursor, lang, fresh=snap.ok, query=case_filter.query()
+    )
+    other: Lang = "zh" if lang == "en" else "en"
+    config = page_config(lang, health_url, wall.feeds, settings.wall_reload_at)
+    header = wall_header(
+        town_name(wall, lang),
+        kpis if snap.ok else {},
+        lang,
+        strip,
+        ticker(alerts or [], lang),
+        page_query(other, case_filter) or "?",  # relative: the same page, wherever mounted
+    )
     return html.Div(
         id=ids.WALL_ROOT,
         className="wall",
         lang="zh-CN" if lang == "zh" else "en",
         children=[
-            wall_header(town_name(wall, lang), kpis if snap.ok else {}, lang, strip),
-            queue_panel(view.rows, lang),
+            header,
+            queue_panel(view.rows, lang, describe(case_filter, lang)),
             map_panel(figure, lang),
-            dcc.Store(id=ids.WALL_PUSH_CURSOR, data=cursor),
-            dcc.Store(id=ids.WALL_PUSH_BEAT),
-            dcc.Store(id=ids.WALL_PUSH_FEEDS, data=feeds),
-            dcc.Store(id=ids.WALL_PUSH_READY, data=False),
-            dcc.Store(id=ids.WALL_PAGE_CONFIG, data=page_config(lang, health_url, wall.feeds)),
-            dcc.Interval(id=ids.WALL_CLOCK_TICK, interval=TICK_MS),
+            modules_column(lang, modules),
+            trends_band(lang, trends),
+            link_banner(),
+            *stores(wall, cursor, feeds, config),
         ],
     )
 
 
 def wall_layout(wall: WallContext, health_url: str) -> html.Div:
     """The layout function: the stream cursor and the open cases as of this page load."""
-    lang = request_lang()
+    lang, case_filter = request_lang(), request_filter()
     snap = read_snapshot(wall.r, wall.keys, wall.snapshot_size)
     locations = wall.traces.locations
-    view = build_view(snap.cases, snap.counts, lang=lang, limits=wall.limits, locations=locations)
-    return build_wall(wall, snap, view, lang, health_url, read_lights(wall))
+    cases = [c for c in snap.cases if case_filter.matches(c)]
+    view = build_view(cases, snap.counts, lang=lang, limits=wall.limits, locations=locations)
+    alerts = ticker_items(read_alerts(wall.r, wall.keys), lang)
+    return build_wall(
+        wall,
+        snap,
+        view,
+        lang,
+        health_url,
+        read_lights(wall),
+        alerts=alerts,
+        case_filter=case_filter,
+    )
 
 
 def register_wall_callbacks(app: Dash, wall: WallContext) -> None:
@@ -109,6 +180,12 @@ def register_wall_callbacks(app: Dash, wall: WallContext) -> None:
     async def wall_push(store: dict[str, Any] | None) -> None:
         await run_push(wall, store)
 
+    # Sent by the browser when the link has been down while the server answered: going
+    # through Dash's socket worker, the request makes it open a new socket (see TICK_MS).
+    @app.callback(Input(ids.WALL_LINK_NUDGE, "data"), websocket=True, prevent_initial_call=True)
+    async def wall_nudge(_nudge: Any) -> None:
+        return None
+
     app.clientside_callback(  # type: ignore[no-untyped-call]
         ClientsideFunction(namespace="towncc", function_name="wallTick"),
         Output(ids.WALL_HEADER_CLOCK, "children"),
@@ -116,6 +193,16 @@ def register_wall_callbacks(app: Dash, wall: WallContext) -> None:
         Output(ids.WALL_HEADER_LINK_TEXT, "children"),
         Output(ids.wall_kpi("overdue"), "children"),
         Output(ids.WALL_PUSH_READY, "data"),
+        Input(ids.WALL_CLOCK_TICK, "n_intervals"),
+        Input(ids.WALL_PUSH_BEAT, "data"),
+        State(ids.WALL_PAGE_CONFIG, "data"),
+    )
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        ClientsideFunction(namespace="towncc", function_name="linkTick"),
+        Output(ids.WALL_ROOT, "className"),
+        Output(ids.WALL_LINK_BANNER, "children"),
+        Output(ids.WALL_LINK_BANNER, "className"),
+        Output(ids.WALL_LINK_NUDGE, "data"),
         Input(ids.WALL_CLOCK_TICK, "n_intervals"),
         Input(ids.WALL_PUSH_BEAT, "data"),
         State(ids.WALL_PAGE_CONFIG, "data"),

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -93,13 +94,31 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+SCREENSHOTS_ENV = "TOWNCC_SCREENSHOTS"  # a folder to keep the screenshots in (else pytest's tmp)
+_screenshot_dirs: list[Path] = []
+
+
 @pytest.fixture(scope="session")
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("screenshots")
+    kept = os.environ.get(SCREENSHOTS_ENV)
+    folder = Path(kept) if kept else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    _screenshot_dirs.append(folder)
+    return folder
 
 
-def open_wall(browser: Browser, url: str) -> Iterator[WallPage]:
-    context = browser.new_context(viewport=VIEWPORT)  # own profile: own shared socket
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for folder in _screenshot_dirs:
+        terminalreporter.write_line(f"browser screenshots: {folder.resolve()}")
+
+
+def open_wall(
+    browser: Browser, url: str, viewport: dict[str, int] | None = None, **options: Any
+) -> Iterator[WallPage]:
+    """A page in its own browser context (own profile: own shared socket); `options` go to
+    the context (e.g. reduced_motion="reduce": software rendering pays for every frame of
+    the ticker's scroll, at 7680 px enough to slow a test threefold)."""
+    context = browser.new_context(viewport=viewport or VIEWPORT, **options)
     wall = WallPage(context.new_page())
     wall.page.on("console", lambda m: wall.errors.append(m.text) if m.type == "error" else None)
     wall.page.on("pageerror", lambda e: wall.errors.append(str(e)))

@@ -23,6 +23,12 @@ TIMEOUT_MS = 10_000
 OVERDUE = re.compile(r"\bis-overdue\b")
 GRID = f"#{ids.WALL_QUEUE_GRID}"
 ROW_COUNT = f"dash_ag_grid.getApi('{ids.WALL_QUEUE_GRID}').getDisplayedRowCount()"
+# The queue as displayed: [id, overdue now, reported at], top row first.
+ORDER = (
+    f"() => {{ const rows = []; dash_ag_grid.getApi('{ids.WALL_QUEUE_GRID}')"
+    ".forEachNodeAfterFilterAndSort(n => rows.push([n.id,"
+    " dashAgGridFunctions.isCaseOverdue(n.data), n.data.reported_at])); return rows; }"
+)
 # The case ids of the map's points, as Dash holds the figure (what the next redraw shows).
 MAP_STORE_IDS = (
     f"() => window.dash_component_api.getLayout('{ids.WALL_MAP}').props.figure.data"
@@ -59,12 +65,21 @@ def test_a_case_written_after_load_arrives_in_the_queue_and_on_the_map(
     case = make_case("urban:PUSH-1", description="推送测试：消防通道被占")
     write_case(wall_redis, wall_keys, case)
     expect(row(wall_page, "推送测试：消防通道被占")).to_have_count(1, timeout=TIMEOUT_MS)
+    # New to this page: the row flashes once (wall.css), then stays as any other.
+    expect(row(wall_page, "推送测试")).to_have_class(re.compile(r"\bis-new\b"))
+    flash = row(wall_page, "推送测试").evaluate("e => getComputedStyle(e).animationName")
+    assert flash == "wall-flash"
     expect(row(wall_page, "推送测试")).to_contain_text("乱停乱放")
     wall_page.page.wait_for_function(
         f"() => ({MAP_STORE_IDS})().includes('urban:PUSH-1')", timeout=TIMEOUT_MS
     )
     write_case(wall_redis, wall_keys, {**case, "status": "closed"}, "closed")
     expect(row(wall_page, "推送测试")).to_have_count(0, timeout=TIMEOUT_MS)
+    # Escalated to the town: its level says so, in the town's colour.
+    write_case(wall_redis, wall_keys, make_case("urban:UP-1", description="升级测试", level="town"))
+    level = row(wall_page, "升级测试").locator("[col-id=level_label]")
+    expect(level).to_have_text("镇级", timeout=TIMEOUT_MS)
+    expect(level).to_have_class(re.compile(r"\bis-level-town\b"))
     assert wall_page.errors == []
 
 
@@ -109,6 +124,15 @@ def test_an_overdue_case_is_red_and_a_due_one_turns_red_without_a_message(
     assert "is-overdue" not in (soon.get_attribute("class") or "")
     expect(soon).to_have_class(OVERDUE, timeout=TIMEOUT_MS)  # the browser's 1 s tick
     assert_red(soon)
+    # Overdue rows on top (the one that just turned overdue moved up), then the newest.
+    page = wall_page.page
+    page.wait_for_function(f"() => ({ORDER})()[0][0] === 'urban:SOON-1'", timeout=TIMEOUT_MS)
+    order = page.evaluate(ORDER)
+    late = [overdue for _, overdue, _ in order]
+    assert late == sorted(late, reverse=True) and late[0]
+    for group in (True, False):
+        times = [datetime.fromisoformat(at) for _, overdue, at in order if overdue is group]
+        assert times == sorted(times, reverse=True)
     assert wall_page.errors == []
 
 
@@ -123,4 +147,10 @@ def test_lang_en_gives_an_english_wall(english_wall_page: WallPage) -> None:
     expect(page.locator(".wall-queue .wall-panel-title")).to_have_text("Live case queue")
     expect(page.locator(f"#{ids.WALL_HEADER_LINK_TEXT}")).to_have_text("Live")
     expect(page.locator(".ag-header")).to_contain_text("Response due")
+    # The quiet reload (TOWNCC_WALL_RELOAD_AT): once in its minute, never on a fresh page.
+    due = "(args) => window.dash_clientside.towncc.reloadDue(...args)"
+    assert page.evaluate(due, ["04:00", 600_000, "04:00"]) is True
+    assert page.evaluate(due, ["04:00", 30_000, "04:00"]) is False  # just reloaded
+    assert page.evaluate(due, ["04:01", 600_000, "04:00"]) is False
+    assert page.evaluate(due, ["04:00", 600_000, None]) is False  # not configured
     assert english_wall_page.errors == []

@@ -9,6 +9,7 @@ from dash import Dash
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
+from dashboard import ids
 from dashboard.app import create_app
 from towncc.embedded import free_port
 from towncc.settings import Settings
@@ -66,9 +67,13 @@ def test_the_layout_follows_the_pages_language_and_survives_a_dead_redis(
 
 
 def test_one_input_less_persistent_websocket_callback_is_registered_at_creation(app: Dash) -> None:
-    pushes = [cb for cb in app._callback_list if cb["websocket"]]
+    pushes = [cb for cb in app._callback_list if cb["websocket"] and cb["persistent"]]
     assert len(pushes) == 1
-    assert pushes[0]["persistent"] and pushes[0]["no_output"] and not pushes[0]["inputs"]
+    assert pushes[0]["no_output"] and not pushes[0]["inputs"]
+    # The only other socket callback: the browser's nudge, never at load, never re-run alone.
+    [nudge] = [cb for cb in app._callback_list if cb["websocket"] and not cb["persistent"]]
+    assert nudge["inputs"] == [{"id": ids.WALL_LINK_NUDGE, "property": "data"}]
+    assert nudge["prevent_initial_call"] and nudge["no_output"]
     # Registered before any HTTP request: a socket reconnecting to a restarted server finds it.
     assert app.callback_map[pushes[0]["output"]]["websocket"]
     assert app._got_first_request["setup_server"]

@@ -7,16 +7,20 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from dash import dcc
+from dash import dcc, html
 from dash.development.base_component import Component
 
 from dashboard import ids
+from dashboard.components.admin_tables import THEME as ADMIN_THEME
+from dashboard.components.queue import THEME as QUEUE_THEME
 from dashboard.components.queue import column_defs, queue_grid
 from dashboard.components.wall_map import map_traces
 from dashboard.context import WallContext
+from dashboard.filters import filter_of
 from dashboard.pages.wall import build_wall, page_config
 from dashboard.push import build_view, mirror_from_store
 from dashboard.snapshot import Snapshot
+from dashboard.theme import FONT_STACK, FONT_VAR
 from ingest.feeds import FEEDS
 from layers.town import default_town
 from towncc.keys import Keys
@@ -124,10 +128,81 @@ def test_a_page_carries_its_cursor_and_mirror_and_a_failed_read_forces_a_resync(
     assert mirror_from_store(failed[ids.WALL_PUSH_CURSOR]) is None
 
 
+def texts_of(tree: Component) -> list[Any]:
+    """Every string child in the tree (a child list's strings included)."""
+    found: list[Any] = []
+    for component in walk(tree):
+        children = getattr(component, "children", None)
+        found += children if isinstance(children, list) else [children]
+    return [text for text in found if isinstance(text, str)]
+
+
 def test_english_page(wall: WallContext) -> None:
-    texts = [getattr(c, "children", None) for c in walk(render(wall, "en"))]
+    texts = texts_of(render(wall, "en"))
     assert "Live case queue" in texts and "Xiake Town" in texts
-    assert page_config("en", "/healthz")["words"]["link"]["down"] == "Link down"
+    assert {"Modules", "Trends", "No data yet", "No alerts in force"} <= set(texts)
+    config = page_config("en", "/healthz")
+    assert config["words"]["link"]["down"] == "Link down"
+    assert config["words"]["banner"]["link"] == "Link lost since {time} · reconnecting"
+
+
+def test_the_reserved_areas_say_they_have_no_data_until_builders_fill_them(
+    wall: WallContext,
+) -> None:
+    tree = render(wall)
+    by_id = {c.id: c for c in walk(tree) if isinstance(getattr(c, "id", None), str)}
+    for area in (ids.WALL_MODULES, ids.WALL_TRENDS):
+        assert texts_of(by_id[area]) == ["暂无数据"]
+    panel = html.Div("经济运行", className="module")
+    filled = build_wall(
+        wall, Snapshot(), build_view([], {}, lang="zh", limits=wall.limits, locations=()), "zh",
+        modules=[panel],
+    )  # fmt: skip
+    modules = next(c for c in walk(filled) if getattr(c, "id", None) == ids.WALL_MODULES)
+    assert modules.children == [panel]
+
+
+def test_the_banner_starts_hidden_and_nothing_on_the_wall_spins(wall: WallContext) -> None:
+    tree = render(wall)
+    banner = next(c for c in walk(tree) if getattr(c, "id", None) == ids.WALL_LINK_BANNER)
+    assert banner.className == "wall-banner" and not banner.children
+    assert not [c for c in walk(tree) if isinstance(c, dcc.Loading)]
+    assert tree.className == "wall"
+
+
+def test_a_filtered_page_carries_its_filter_says_so_and_links_keep_it(wall: WallContext) -> None:
+    view = filter_of({"category": "-parking"})
+    snap = Snapshot("5-0", [CASE], {}, 1, 1)
+    shown = build_view([], {}, lang="zh", limits=wall.limits, locations=())
+    tree = build_wall(wall, snap, shown, "zh", case_filter=view)
+    by_id = {c.id: c for c in walk(tree) if isinstance(getattr(c, "id", None), str)}
+    assert by_id[ids.WALL_PUSH_CURSOR].data["filter"] == {"category": "-parking"}
+    assert by_id[ids.WALL_QUEUE_FILTER].children == "不含乱停乱放"
+    assert by_id[ids.WALL_HEADER_LANG].href == "?lang=en&category=-parking"
+    english = build_wall(wall, snap, shown, "en")
+    link = next(c for c in walk(english) if getattr(c, "id", None) == ids.WALL_HEADER_LANG)
+    assert link.href == "?"  # back to Chinese: no parameter at all
+
+
+def test_the_quiet_reload_hour_reaches_the_page(wall: WallContext) -> None:
+    assert page_config("zh", "/healthz")["reloadAt"] is None
+    assert page_config("zh", "/healthz", reload_at="04:00")["reloadAt"] == "04:00"
+
+
+def test_the_queue_puts_overdue_rows_on_top_then_the_newest_and_flashes_new_rows() -> None:
+    columns = column_defs("zh")
+    sorted_by = sorted((c for c in columns if c.get("sort")), key=lambda c: c["sortIndex"])
+    assert [(c.get("colId") or c["field"], c["sort"]) for c in sorted_by] == [
+        ("overdue", "desc"),
+        ("reported_at", "desc"),
+    ]
+    assert sorted_by[0]["hide"] is True
+    assert any(c.get("field") == "level_label" for c in columns)  # the escalation level
+    grid = queue_grid([], "zh")
+    assert grid.rowClassRules == {"is-new": "isNewRow(params.data)"}
+    script = (ASSETS / "wall.js").read_text(encoding="utf-8")
+    assert "isNewRow" in re.search(r"Object\.assign\(dagfuncs, \{([^}]*)\}", script).group(1)
+    assert "onSortChanged" in script
 
 
 def test_the_stylesheet_pins_the_wall_to_the_screen_without_scrolling() -> None:
@@ -138,4 +213,26 @@ def test_the_stylesheet_pins_the_wall_to_the_screen_without_scrolling() -> None:
     assert wall is not None
     for rule in ("width: 100vw", "height: 100vh", "overflow: hidden", "box-sizing: border-box"):
         assert rule in wall.group(1)
-    assert '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC"' in css
+    areas = re.search(r"grid-template-areas:([^;]*);", wall.group(1))
+    assert areas is not None
+    assert areas.group(1).split() == [
+        '"header',
+        "header",
+        'header"',
+        '"queue',
+        "map",
+        'modules"',
+        '"queue',
+        "trends",
+        'trends"',
+    ]
+
+
+def test_one_font_stack_everywhere_as_a_css_variable() -> None:
+    css = (ASSETS / "wall.css").read_text(encoding="utf-8")
+    assert f"--font: {FONT_STACK};" in css
+    for sheet in ("wall.css", "admin.css"):
+        text = (ASSETS / sheet).read_text(encoding="utf-8")
+        stacks = re.findall(r"font-family:\s*([^;]+);", text)
+        assert all(s == "var(--font)" or "Mono" in s for s in stacks), (sheet, stacks)
+    assert f"fontFamily: '{FONT_VAR}'" in QUEUE_THEME and f"fontFamily: '{FONT_VAR}'" in ADMIN_THEME

@@ -9,6 +9,7 @@ from typing import Any, cast
 import pytest
 
 from dashboard import ids, live
+from dashboard.filters import filter_of
 from dashboard.live import Pusher
 
 
@@ -50,11 +51,15 @@ def test_the_heartbeat_goes_out_at_most_once_a_second_unless_its_state_changes(
     assert all(cid == ids.WALL_PUSH_BEAT for cid, _ in sent)
 
 
-def test_the_cursor_store_keeps_position_and_language_only(
+def test_the_cursor_store_keeps_position_language_and_filter_only(
     sent: list[tuple[Any, dict[str, Any]]],
 ) -> None:
     pusher().save_cursor()
-    assert sent == [(ids.WALL_PUSH_CURSOR, {"data": {"cursor": "7-0", "lang": "en"}})]
+    empty = {"cursor": "7-0", "lang": "en", "filter": {}}
+    view = filter_of({"feed": "urban", "category": ["-parking"]})
+    Pusher(cast(Any, None), "zh", None, "8-0", view).save_cursor()
+    only = {"cursor": "8-0", "lang": "zh", "filter": {"feed": "urban", "category": "-parking"}}
+    assert sent == [(ids.WALL_PUSH_CURSOR, {"data": empty}), (ids.WALL_PUSH_CURSOR, {"data": only})]
 
 
 class Socket:
@@ -133,3 +138,38 @@ def test_the_push_waits_for_the_pages_grid_before_its_first_transaction() -> Non
 
 def test_on_a_page_without_the_walls_stores_the_push_ends_at_once() -> None:
     assert run(live.run_push(cast(Any, None), None)) is None
+
+
+def test_the_ticker_goes_out_first_then_only_when_the_alerts_change(
+    monkeypatch: pytest.MonkeyPatch, sent: list[tuple[Any, dict[str, Any]]]
+) -> None:
+    found: list[dict[str, Any]] = []
+
+    async def alerts(ar: Any, keys: Any, now: Any) -> list[dict[str, Any]]:
+        return list(found)
+
+    monkeypatch.setattr(live, "aread_alerts", alerts)
+    p = Pusher(cast(Any, SimpleNamespace(ar=None, keys=None)), "zh", None, "7-0")
+    run(p.push_alerts())
+    assert [(cid, props["className"]) for cid, props in sent] == [
+        (ids.WALL_HEADER_TICKER, "wall-ticker-track is-empty")
+    ]
+    found.append({"id": "cap:1", "title": "暴雨橙色预警", "severity": 3, "attrs": {}})
+    run(p.push_alerts())
+    assert len(sent) == 1  # too soon to read again
+    p.next_alerts -= live.ALERTS_SECONDS
+    run(p.push_alerts())
+    assert sent[-1][1]["className"] == "wall-ticker-track" and len(sent) == 2
+    p.next_alerts -= live.ALERTS_SECONDS
+    run(p.push_alerts())
+    assert len(sent) == 2  # nothing changed: nothing sent
+
+
+def test_a_case_the_pages_filter_hides_reads_as_closed() -> None:
+    cases = [
+        {"id": "urban:1", "feed": "urban", "category": "parking", "status": "open"},
+        {"id": "urban:2", "feed": "urban", "category": "street_vending", "status": "open"},
+    ]
+    assert live.shown(cases, filter_of({})) is cases
+    hidden = live.shown(cases, filter_of({"category": "-parking"}))
+    assert hidden == [{"id": "urban:1", "status": "closed"}, cases[1]]

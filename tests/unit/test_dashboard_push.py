@@ -237,3 +237,43 @@ def test_only_a_fresh_page_carries_its_mirror(fresh: bool) -> None:
     else:
         assert back is None  # the browser's state is unknown: the push resyncs
     assert mirror_from_store(None) is None
+
+
+def test_rows_added_by_a_tick_carry_the_stamp_the_browser_flashes_them_by() -> None:
+    mirror, _ = start([case(1)])
+    result = plan_tick(
+        mirror, [case(2), {**case(1), "title": "x"}], None,
+        lang="zh", limits=LIMITS, traces=TRACES, stamp=1234,
+    )  # fmt: skip
+    assert [r.get("pushed_at") for r in result.transaction["add"]] == [1234]
+    assert "pushed_at" not in result.transaction["update"][0]
+    assert all("pushed_at" not in row for row in start([case(3)])[1].rows.values())
+
+
+def test_overdue_rows_are_kept_first_when_the_queue_is_capped() -> None:
+    late = [{**case(n), "overdue": True} for n in (1, 2)]
+    view = build_view(
+        [*late, *(case(n) for n in range(10, 16))],
+        {}, lang="zh", limits=LIMITS, locations=TRACES.locations,
+    )  # fmt: skip
+    assert [r["id"] for r in view.rows] == [
+        "urban:2", "urban:1", "urban:15", "urban:14", "urban:13",
+    ]  # fmt: skip
+    assert view.mirror.overdue == {"urban:1", "urban:2"}
+    browser = Browser(view.rows, figure_for(view))
+    result = tick(view.mirror, browser, [case(20), {**case(3), "handling_overdue": True}])
+    # Two rows in, two out: the oldest of those not overdue, never an overdue one.
+    assert result.transaction["remove"] == [{"id": "urban:13"}, {"id": "urban:14"}]
+    assert {"urban:1", "urban:2", "urban:3"} <= set(browser.rows)
+    tick(view.mirror, browser, [{**case(1), "overdue": False}, case(21)])
+    assert "urban:1" not in browser.rows  # answered: an old row like any other
+
+
+def test_a_fresh_store_round_trips_the_overdue_rows_and_every_store_keeps_the_filter() -> None:
+    mirror = Mirror({"urban:1": 5, "urban:2": 6}, [], None, {"urban:2", "urban:9"})
+    query = {"category": "-parking"}
+    data = mirror_to_store(mirror, "3-0", "zh", fresh=True, query=query)
+    back = mirror_from_store(data)
+    assert back is not None and back.overdue == {"urban:2"}  # only rows the page holds
+    assert data["filter"] == query
+    assert mirror_to_store(mirror, "3-0", "zh", fresh=False, query=query)["filter"] == query

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from towncc.settings import Settings
 
@@ -22,3 +23,15 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.delenv("REDIS_URL", raising=False)
     settings = Settings()
     assert (settings.key_prefix, settings.port, settings.redis_url) == ("{x}:", 9001, None)
+
+
+def test_the_walls_quiet_reload_is_off_unless_set_to_a_time_of_day(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings().wall_reload_at is None
+    monkeypatch.setenv("TOWNCC_WALL_RELOAD_AT", "04:00")
+    assert Settings().wall_reload_at == "04:00"
+    for wrong in ("4:00", "24:00", "04:60", "noon"):
+        monkeypatch.setenv("TOWNCC_WALL_RELOAD_AT", wrong)
+        with pytest.raises(ValidationError):
+            Settings()

@@ -1,0 +1,199 @@
+"""The wall's layout in Chromium at 16:9 and 32:9: it fits, draws, reads in a CJK font, shows
+the alerts in force, and its address filters the queue."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+import redis
+from playwright.sync_api import Browser, Page, expect
+
+from dashboard import ids
+from dashboard.theme import FONT_STACK
+from layers.town import default_town
+from tests.browser.conftest import VIEWPORT, WallPage, open_wall
+from tests.browser.seed import make_case, spread_cases, write_case
+from tests.support.pixels import calm_share
+from towncc.keys import Keys
+
+pytestmark = [pytest.mark.browser, pytest.mark.redis]
+SIZES = {"16x9": VIEWPORT, "32x9": {"width": 7680, "height": 2160}}
+AREAS = (".wall-header", ".wall-queue", ".wall-map", ".wall-modules", ".wall-trends")
+QUEUE_REM = 56  # --queue-width in wall.css: the queue keeps it at every width
+TIMEOUT_MS = 15_000
+ALERT_ZH = "江阴市气象台发布暴雨橙色预警"
+ALERT_EN = "Orange rainstorm warning for Xiake town"
+ROWS = f"dash_ag_grid.getApi('{ids.WALL_QUEUE_GRID}')"
+# Every row the grid holds (rendered or not): (id, category) pairs.
+ROW_DATA = (
+    f"() => {{ const rows = []; {ROWS}.forEachNode(n => rows.push([n.id, n.data.category]));"
+    " return rows; }"
+)
+# The width of one CJK glyph drawn with the page's own font stack, in ems (tofu is narrower).
+GLYPH_EMS = """() => {
+  const context = document.createElement("canvas").getContext("2d");
+  context.font = "100px " + getComputedStyle(document.body).fontFamily;
+  const text = "霞客镇综合指挥调度中心";
+  return context.measureText(text).width / text.length / 100;
+}"""
+# The same, measured on the page: the text of an element over its font size, per character.
+TEXT_EMS = """(selector) => {
+  const element = document.querySelector(selector);
+  const range = document.createRange();
+  range.selectNodeContents(element);
+  const style = getComputedStyle(element);
+  const n = element.textContent.length;
+  const spacing = parseFloat(style.letterSpacing) || 0;
+  return (range.getBoundingClientRect().width - n * spacing) / n / parseFloat(style.fontSize);
+}"""
+
+
+def alert(block: int, language: str, title: str) -> dict[str, Any]:
+    """One info block of a CAP Alert in force, as the engine keeps it in `latest:alert`."""
+    now = datetime.now(UTC)
+    identifier = "32028141600000_TEST_0"
+    attrs = {
+        "identifier": identifier, "sender": "江阴市气象台", "sent": now.isoformat(),
+        "status": "Actual", "msgType": "Alert", "language": language,
+        "expires": (now + timedelta(hours=6)).isoformat(), "headline": title,
+    }  # fmt: skip
+    return {
+        "id": f"cap:{identifier}#{block}-{language}:x", "feed": "cap", "kind": "alert",
+        "source_id": f"{identifier}#{block}-{language}", "title": title, "severity": 3,
+        "occurred_at": now.isoformat(), "attrs": attrs, "retired": None,
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def seeded(wall_redis: redis.Redis, wall_keys: Keys) -> None:
+    for case in spread_cases(default_town(), 40, seed=5):
+        write_case(wall_redis, wall_keys, case)
+    for block, (language, title) in enumerate([("zh-CN", ALERT_ZH), ("en-US", ALERT_EN)]):
+        value = orjson.dumps(alert(block, language, title))
+        wall_redis.hset(wall_keys.latest("alert"), f"cap:{block}", value)
+
+
+def platform_fonts(page: Page, selector: str) -> list[dict[str, Any]]:
+    """The fonts Chromium really used for the element's text (DevTools protocol)."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        fonts: list[dict[str, Any]] = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})[
+            "fonts"
+        ]
+        return fonts
+    finally:
+        cdp.detach()
+
+
+def assert_cjk(page: Page, selector: str) -> None:
+    """Drawn in a CJK font of the stack, each glyph about 1 em wide: no tofu, no fallback."""
+    stack = [name.strip().strip('"') for name in FONT_STACK.split(",")]
+    fonts = platform_fonts(page, selector)
+    assert fonts and fonts[0]["familyName"] in stack, fonts
+    assert 0.95 <= page.evaluate(TEXT_EMS, selector) <= 1.05
+
+
+def wait_drawn(page: Page) -> float:
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while (share := calm_share(page)) <= 0.05 and time.monotonic() < deadline:
+        page.wait_for_timeout(250)  # polling the canvas until MapLibre has drawn it
+    return share
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_wall_fills_the_screen_draws_the_map_and_the_queue_and_reads_in_cjk(
+    browser: Browser,
+    wall_url: str,
+    seeded: None,
+    wall_redis: redis.Redis,
+    wall_keys: Keys,
+    screenshots: Path,
+    size: str,
+) -> None:
+    viewport = SIZES[size]
+    for wall in open_wall(browser, f"{wall_url}/wall", viewport, reduced_motion="reduce"):
+        page = wall.page
+        open_now = int(wall_redis.zcard(wall_keys.open_cases))
+        page.wait_for_function(f"() => {ROWS}.getDisplayedRowCount() === {open_now}")
+        assert wait_drawn(page) > 0.05, "no level-2 grid drawn in the map's centre"
+        expect(page.locator(f"#{ids.WALL_HEADER_TICKER}")).to_contain_text(ALERT_ZH)
+        page.screenshot(path=screenshots / f"wall-{size}.png")
+
+        scroll = page.evaluate(
+            "() => { const e = document.documentElement;"
+            " return [e.scrollWidth, e.scrollHeight, e.clientWidth, e.clientHeight]; }"
+        )
+        assert scroll == [viewport["width"], viewport["height"]] * 2
+        boxes = {area: page.locator(area).bounding_box() for area in AREAS}
+        for area, box in boxes.items():
+            assert box is not None and box["width"] > 0 and box["height"] > 0, area
+            assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], area
+            assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], area
+        queue, chart, side = (boxes[a] or {} for a in (".wall-queue", ".wall-map", ".wall-modules"))
+        rem = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
+        assert rem == viewport["height"] / 72
+        # The extra width of 32:9 goes to the map and the module column, not to the queue.
+        assert abs(queue["width"] - QUEUE_REM * rem) < 2
+        wide = viewport["width"] > VIEWPORT["width"]
+        assert chart["width"] > (3500 if wide else 1300)
+        assert side["width"] > (1700 if wide else 650)
+        cell = page.locator(".wall-queue .ag-center-cols-container .ag-cell").first
+        assert cell.evaluate("e => getComputedStyle(e).fontSize") == "30px"
+
+        expect(page.locator(f"#{ids.WALL_MODULES}")).to_have_text("暂无数据")
+        expect(page.locator(f"#{ids.WALL_TRENDS}")).to_have_text("暂无数据")
+        assert 0.95 <= page.evaluate(GLYPH_EMS) <= 1.05
+        assert_cjk(page, f"#{ids.WALL_MODULES} .wall-empty")
+        assert_cjk(page, ".wall-legend h3")
+        assert "Noto Sans CJK SC" in cell.evaluate("e => getComputedStyle(e).fontFamily")
+        assert page.locator(".wall-banner.is-shown").count() == 0
+        assert wall.errors == []
+
+
+@pytest.fixture
+def filtered(browser: Browser, wall_url: str, seeded: None) -> Iterator[WallPage]:
+    url = f"{wall_url}/wall?lang=en&category=-parking"
+    yield from open_wall(browser, url, reduced_motion="reduce")
+
+
+def test_a_filtered_english_wall_hides_what_its_address_hides_live_too(
+    filtered: WallPage, wall_redis: redis.Redis, wall_keys: Keys
+) -> None:
+    page = filtered.page
+    shown = [category for _, category in page.evaluate(ROW_DATA)]
+    assert shown and "Illegal parking" not in shown
+    expect(page.locator(f"#{ids.WALL_QUEUE_FILTER}")).to_have_text("hiding Illegal parking")
+    expect(page.locator(f"#{ids.WALL_HEADER_LANG}")).to_have_attribute("href", "?category=-parking")
+    expect(page.locator(f"#{ids.WALL_HEADER_TICKER}")).to_contain_text(ALERT_EN)
+
+    parked = make_case("urban:FILTER-P", category="parking", description="filtered out")
+    sold = make_case("urban:FILTER-V", category="street_vending", description="kept in")
+    write_case(wall_redis, wall_keys, parked)
+    write_case(wall_redis, wall_keys, sold)
+    row = page.locator(f'#{ids.WALL_QUEUE_GRID} .ag-row[row-id="urban:FILTER-V"]')
+    expect(row).to_have_count(1, timeout=TIMEOUT_MS)
+    assert "urban:FILTER-P" not in dict(page.evaluate(ROW_DATA))
+    # Re-categorised as parking: the row leaves this wall.
+    write_case(wall_redis, wall_keys, {**sold, "category": "parking"}, "updated")
+    expect(row).to_have_count(0, timeout=TIMEOUT_MS)
+    # An alert that comes into force later reaches the ticker through the push (every 10 s);
+    # the one withdrawn meanwhile leaves it.
+    heat = {**alert(0, "en-US", "Heat warning"), "severity": 4}
+    heat["attrs"] = {**heat["attrs"], "identifier": "HEAT-1"}
+    wall_redis.hset(wall_keys.latest("alert"), "cap:heat", orjson.dumps(heat))
+    withdrawn = {**alert(1, "en-US", ALERT_EN), "retired": "cancelled"}
+    wall_redis.hset(wall_keys.latest("alert"), "cap:1", orjson.dumps(withdrawn))
+    ticker = page.locator(f"#{ids.WALL_HEADER_TICKER}")
+    expect(ticker).to_contain_text("ExtremeHeat warning", timeout=TIMEOUT_MS)
+    expect(ticker).not_to_contain_text(ALERT_EN)
+    assert filtered.errors == []
