@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -21,7 +22,7 @@ from cases.clock import handling_deadline
 from cases.lifecycle import ALLOWED, TERMINAL, IllegalCommand, Lifecycle, Stage, decide, fold
 from cases.model import Case, ChangeType, entry_key
 from cases.projections import Change, Reply
-from cases.routing import DUTY_QUEUE, table
+from cases.routing import DUTY_QUEUE, Routing, table
 
 ENGINE = "engine"
 
@@ -93,7 +94,8 @@ def run(case: Case, events: Sequence[ev.LifecycleEvent], actor: str, at: datetim
             queue = DUTY_QUEUE if isinstance(event, ev.Returned) else None
     accepted = any(isinstance(e, ev.Accepted) for e in events)
     return replace(
-        _with(case, state),
+        case,
+        **_fields_of(state),
         status="closed" if state.stage in TERMINAL else "open",
         queue=queue,
         responded_at=case.responded_at or (at if accepted else None),
@@ -104,21 +106,27 @@ def run(case: Case, events: Sequence[ev.LifecycleEvent], actor: str, at: datetim
     )
 
 
-def _with(case: Case, state: Lifecycle) -> Case:
-    return replace(
-        case,
-        stage=state.stage.value,
-        department=state.department,
-        team=state.team,
-        handling_due=state.handling_due,
-        rework_count=state.rework_count,
-        extension_count=state.extension_count,
-        returns=state.returns,
-        parent=state.parent,
-    )
+def _fields_of(state: Lifecycle) -> dict[str, Any]:
+    """The Case fields a lifecycle state sets (one ``replace`` per change: a Case is wide)."""
+    return {
+        "stage": state.stage.value,
+        "department": state.department,
+        "team": state.team,
+        "handling_due": state.handling_due,
+        "rework_count": state.rework_count,
+        "extension_count": state.extension_count,
+        "returns": state.returns,
+        "parent": state.parent,
+    }
 
 
 # ---- a new case ----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _route(code: str, village: str | None, kind: str | None) -> Routing:
+    """The routing table's answer, kept: a town has a few hundred category × village pairs."""
+    return table().route(code, village, kind)
 
 
 def admit(case: Case, kinds: Mapping[str, str]) -> tuple[Case, str, list[ev.LifecycleEvent]]:
@@ -131,12 +139,13 @@ def admit(case: Case, kinds: Mapping[str, str]) -> tuple[Case, str, list[ev.Life
         return case, "", []
     due, fallback = handling_deadline(case.category, case.reported_at)
     flags = (*case.flags, "calendar_fallback") if fallback else case.flags
-    case = replace(case, handling_due=due, flags=flags)
-    routing = table().route(case.category, case.village, kinds.get(case.village or ""))
+    routing = _route(case.category, case.village, kinds.get(case.village or ""))
+    queued: dict[str, Any] = {"handling_due": due, "flags": flags, "queue": DUTY_QUEUE}
     if not routing.automatic:
-        return replace(case, queue=DUTY_QUEUE), f"duty officer's queue: {routing.reason}", []
+        return replace(case, **queued), f"duty officer's queue: {routing.reason}", []
     at = case.updated_at
-    state, events = lifecycle_of(case), []
+    state = replace(lifecycle_of(case), handling_due=due)
+    events: list[ev.LifecycleEvent] = []
     try:
         if state.stage == Stage.REPORTED:
             events += decide(state, ev.Register(actor=ENGINE, at=at))
@@ -144,13 +153,9 @@ def admit(case: Case, kinds: Mapping[str, str]) -> tuple[Case, str, list[ev.Life
             fold(state, events), ev.Dispatch(actor=ENGINE, at=at, department=routing.team)
         )
     except IllegalCommand as exc:  # a stage the table cannot dispatch from: leave it to a person
-        return replace(case, queue=DUTY_QUEUE), f"duty officer's queue: {exc.reason}", []
-    dispatched = _with(case, fold(state, events))
-    return (
-        replace(dispatched, queue=None),
-        f"dispatched to {routing.team} by the routing table",
-        events,
-    )
+        return replace(case, **queued), f"duty officer's queue: {exc.reason}", []
+    dispatched = replace(case, **_fields_of(fold(state, events)), flags=flags, queue=None)
+    return dispatched, f"dispatched to {routing.team} by the routing table", events
 
 
 # ---- outcomes ------------------------------------------------------------------------------
@@ -184,6 +189,19 @@ def refused_body(
 
 
 # ---- the engine's side ---------------------------------------------------------------------
+
+
+def wanted_cases(entries: Sequence[tuple[str, Mapping[str, str]]]) -> list[str]:
+    """The cases a batch of `commands` entries reads: those they act on, and merge parents."""
+    wanted = {fields.get("case_id", "") for _, fields in entries}
+    for _, fields in entries:
+        try:
+            command = orjson.loads(fields.get("c", "{}"))
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(command, dict) and isinstance(command.get("parent_id"), str):
+            wanted.add(command["parent_id"])
+    return sorted(w for w in wanted if w)
 
 
 def apply_commands(

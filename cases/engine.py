@@ -6,30 +6,31 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-import orjson
 import redis
 
-from cases import alerts, readings
-from cases.commands import admit, apply_commands
+from cases import group
+from cases.commands import admit, apply_commands, wanted_cases
+from cases.journal import Op, step_fields
+from cases.latest import latest
+from cases.lifecycle_events import LifecycleEvent
 from cases.model import (
     Case,
     Siting,
     apply,
-    awaiting_response,
     case_id,
     escalate_overdue,
     escalate_severe,
     escalate_unanswered,
     escalation_reason,
-    handling_armed,
 )
-from cases.projections import Change, commit
+from cases.projections import Change, Fields, Writes, commit, off_clock
 from cases.routing import village_kinds
 from ingest.event import Event
 from towncc.keys import ENGINE_GROUP, Keys
@@ -49,6 +50,7 @@ Entry = tuple[str, dict[str, Any]]
 # An entry that another consumer has held this long without acking is taken over.
 CLAIM_IDLE_MS = 30_000
 RETRY_S = 1.0
+NO_LIFECYCLE: tuple[LifecycleEvent, ...] = ()
 
 
 @dataclass
@@ -58,10 +60,14 @@ class Engine:
     geography: Siter
     consumer: str = "engine-1"
     batch: int = 500
-    maxlen: int = 1_000_000
+    maxlen: int = 1_000_000  # of `case-events` and of the journal
     clock: Callable[[], datetime] = dc_field(default=lambda: datetime.now(UTC))
     # Level-1 grid code → community or village, for the routing table; None: the shipped town's.
     kinds: Mapping[str, str] | None = None
+    # A rebuild (cases/rebuild.py): write the projections only, never the streams or acks.
+    replay: bool = False
+    written: int = dc_field(default=0, init=False)  # audit entries of the last transaction
+    _beaten: float = dc_field(default=float("-inf"), init=False)
 
     def __post_init__(self) -> None:
         if self.kinds is None:
@@ -71,15 +77,10 @@ class Engine:
 
     @property
     def _streams(self) -> tuple[str, str]:
-        return self.keys.events, self.keys.commands
+        return group.streams(self.keys)
 
     def ensure_group(self) -> None:
-        for stream in self._streams:
-            try:
-                self.r.xgroup_create(stream, ENGINE_GROUP, id="0", mkstream=True)
-            except redis.ResponseError as exc:
-                if "BUSYGROUP" not in str(exc):
-                    raise
+        group.ensure(self.r, self.keys)
 
     def recover(self) -> int:
         """Re-apply what this consumer had read but not acked, then what dead peers left."""
@@ -99,13 +100,17 @@ class Engine:
                     break
         return done
 
-    def step(self, block_ms: int = 1000) -> int:
-        """Read and apply one batch of new entries; the number of entries handled."""
+    def step(self, block_ms: int | None = 1000) -> int:
+        """Read and apply one batch of new entries; the number of entries handled.
+
+        ``block_ms`` None: return at once when there is nothing to read.
+        """
         read = self._read(">", block=block_ms)
         return self._apply(read) if read else 0
 
     def _apply(self, read: dict[str, list[Entry]]) -> int:
         """Events first, then commands, each batch in its own transaction with its acks."""
+        self._beat()
         done = 0
         if entries := read.get(self.keys.events):
             done += self.process(entries)
@@ -125,35 +130,53 @@ class Engine:
             text(s): [(text(i), _decode(f)) for i, f in rows] for s, rows in reply or [] if rows
         }
 
-    def process_commands(self, entries: list[Entry]) -> int:
+    def _beat(self, now: bool = False) -> None:
+        """Say that this engine runs, once a second at most (a rebuild refuses meanwhile)."""
+        if not self.replay and (now or time.monotonic() - self._beaten >= group.BEAT_S):
+            group.beat(self.r, self.keys, self.consumer)
+            self._beaten = time.monotonic()
+
+    def _now(self, now: datetime | None) -> datetime:
+        """The batch's time: read once per transaction, journaled with it."""
+        return (now or self.clock()).astimezone(UTC)
+
+    def process_commands(self, entries: list[Entry], now: datetime | None = None) -> int:
         """Apply a batch of operator commands, re-checking every guard; refusals are recorded."""
-        wanted = {f.get("case_id", "") for _, f in entries} | _parents(entries)
-        first = self._load(sorted(w for w in wanted if w))
+        first = self._load(wanted_cases(entries))
         changes, replies = apply_commands(entries, first)
         acks = [e for e, _ in entries]
-        commit(
-            self.r, self.keys, changes, first, [], self.maxlen, command_acks=acks, replies=replies
-        )
+        writes = Writes(changes, first, self._now(now), replies=replies, command_acks=acks)
+        self._commit(writes, "commands", [e for e, f in entries if f])
         return len(entries)
 
-    def process(self, entries: list[Entry]) -> int:
+    def process(self, entries: list[Entry], now: datetime | None = None) -> int:
         """Apply a batch: decode, locate in one query, fold per case, commit with the acks."""
+        at = self._now(now)
         events: list[tuple[str, Event]] = []
+        dead: list[Fields] = []
         for entry, fields in entries:
             if not fields:  # trimmed from the stream before it was applied: only ack it
                 continue
-            event = self._decode_event(entry, fields)
+            event = self._decode_event(entry, fields, dead)
             if event is not None:
                 events.append((entry, event))
         reports = [(entry, e) for entry, e in events if e.kind == "report"]
-        first, changes = self._fold(reports)
-        latest = self._latest([e for _, e in events if e.kind != "report"])
+        first, changes = self._fold(reports, at)
+        others = latest(self.r, self.keys, [e for _, e in events if e.kind != "report"])
         acks = [e for e, _ in entries]
-        commit(self.r, self.keys, changes, first, acks, self.maxlen, latest)
+        writes = Writes(changes, first, at, latest=others, dead=dead, acks=acks)
+        self._commit(writes, "events", [e for e, f in entries if f])
         return len(entries)
 
+    def _commit(self, writes: Writes, op: Op, ids: Sequence[str]) -> None:
+        if ids and writes.projects() and not self.replay:
+            # A transaction that projects nothing needs no replay: a rebuild skips it too.
+            writes.journal = step_fields(op, ids, writes.now, len(writes.changes))
+        commit(self.r, self.keys, writes, self.maxlen, replay=self.replay)
+        self.written = len(writes.changes)
+
     def _fold(
-        self, reports: list[tuple[str, Event]]
+        self, reports: list[tuple[str, Event]], now: datetime
     ) -> tuple[dict[str, Case | None], list[Change]]:
         """The cases before the batch, and every change the batch's reports make to them."""
         sitings = self.geography.site([e for _, e in reports])
@@ -165,80 +188,46 @@ class Engine:
             result = apply(current[cid], event, siting, entry)
             if result is None:
                 continue
-            change = Change(current[cid], *result, event.id, entry)
-            if change.type == "created":
-                change = self._admit(change)
-            changes.append(change)
-            after = change.after
-            current[cid] = after
-            if (severe := escalate_severe(after, self.clock())) is not None:
+            after, kind = result
+            reason, lifecycle = "", NO_LIFECYCLE
+            if kind == "created":
+                after, reason, lifecycle = self._admit(after)
+            before, current[cid] = current[cid], after
+            changes.append(
+                Change(before, after, kind, event.id, entry, reason=reason, lifecycle=lifecycle)
+            )
+            if (severe := escalate_severe(after, now)) is not None:
                 changes.append(self._escalation(after, severe))
                 current[cid] = severe
         return first, changes
 
-    def _admit(self, change: Change) -> Change:
+    def _admit(self, case: Case) -> tuple[Case, str, tuple[LifecycleEvent, ...]]:
         """A new case: its handling deadline, and its team or the duty officer's queue."""
-        after, reason, lifecycle = admit(change.after, self.kinds or {})
-        if "calendar_fallback" in after.flags:
+        after, reason, lifecycle = admit(case, self.kinds or {})
+        if "calendar_fallback" in after.flags and not self.replay:
             log.warning("case %s: handling deadline runs past the holiday calendar", after.id)
-        return replace(change, after=after, reason=reason, lifecycle=tuple(lifecycle))
+        return after, reason, tuple(lifecycle)
 
     def _escalation(self, before: Case, after: Case) -> Change:
         reason = escalation_reason(before, after)
         return Change(before, after, "escalated", "", "", "engine", reason, after.updated_at)
 
-    def _latest(self, events: list[Event]) -> dict[tuple[str, str], bytes]:
-        """(hash key, field) → value: telemetry and metrics, newest per source; alerts."""
-        found = self._newest([e for e in events if e.kind != "alert"])
-        found.update(self._alerts([e for e in events if e.kind == "alert"]))
-        return found
-
-    def _newest(self, events: list[Event]) -> dict[tuple[str, str], bytes]:
-        if not events:
-            return {}
-        slots = list(dict.fromkeys((e.kind, readings.field_of(e)) for e in events))
-        pipe = self.r.pipeline(transaction=False)
-        for kind, field in slots:
-            pipe.hget(self.keys.latest(kind), field)
-        newest = readings.newest(events, dict(zip(slots, pipe.execute(), strict=True)))
-        return {(self.keys.latest(kind), field): v for (kind, field), v in newest.items()}
-
-    def _alerts(self, events: list[Event]) -> dict[tuple[str, str], bytes]:
-        """Alerts stored, and those their Updates and Cancels retire."""
-        if not events:
-            return {}
-        wanted = alerts.referenced_keys(events)
-        index = {
-            k: orjson.loads(v)
-            for k, v in zip(wanted, self._hmget(self.keys.alert_index, wanted), strict=True)
-            if v
-        }
-        fields = [f for entry in index.values() for f in entry["fields"]]
-        stored = {
-            f: orjson.loads(v)
-            for f, v in zip(fields, self._hmget(self.keys.latest("alert"), fields), strict=True)
-            if v
-        }
-        changed_index, changed = alerts.fold(events, index, stored)
-        out = {(self.keys.alert_index, k): alerts.dumps(v) for k, v in changed_index.items()}
-        out.update({(self.keys.latest("alert"), f): alerts.dumps(v) for f, v in changed.items()})
-        return out
-
-    def _hmget(self, key: str, fields: list[str]) -> list[Any]:
-        return list(self.r.hmget(key, fields)) if fields else []
-
-    def sweep(self) -> int:
+    def sweep(self, now: datetime | None = None) -> int:
         """Escalate every case whose first-response or handling deadline has passed.
 
         Runs between batches, so deadlines fire on time even when no event arrives.
         """
-        now = self.clock()
-        due = int(now.timestamp() * 1000)
+        at = self._now(now)
+        due = int(at.timestamp() * 1000)
         ids: list[str] = []
         for key in (self.keys.response_due, self.keys.handling_due):
             found: Any = self.r.zrangebyscore(key, "-inf", due, start=0, num=self.batch)
             ids += [text(i) for i in found]
-        first = self._load(list(dict.fromkeys(ids)))
+        return self.sweep_cases(list(dict.fromkeys(ids)), at)
+
+    def sweep_cases(self, ids: list[str], now: datetime) -> int:
+        """Escalate those of these cases whose deadline passed by ``now``; the escalations."""
+        first = self._load(ids)
         current = dict(first)
         changes = []
         for cid in first:
@@ -248,31 +237,23 @@ class Engine:
                 if case and after:
                     changes.append(self._escalation(case, after))
                     current[cid] = after
-        self._forget(current)
-        if changes:
-            commit(self.r, self.keys, changes, dict(first), [], self.maxlen)
+        changed = {c.after.id for c in changes}
+        unchanged = {cid: case for cid, case in current.items() if cid not in changed}
+        writes = Writes(changes, first, now, unindexed=off_clock(self.keys, unchanged))
+        if changes or writes.unindexed:
+            self._commit(writes, "sweep", ids)
         return len(changes)
 
-    def _forget(self, cases: dict[str, Case | None]) -> None:
-        """Take cases whose clock no longer runs off the deadline sets (commit re-adds any)."""
-        for key, running in (
-            (self.keys.response_due, awaiting_response),
-            (self.keys.handling_due, handling_armed),
-        ):
-            stale = [cid for cid, case in cases.items() if case is None or not running(case)]
-            if stale:
-                self.r.zrem(key, *stale)
-
-    def _decode_event(self, entry: str, fields: dict[str, str]) -> Event | None:
+    def _decode_event(self, entry: str, fields: dict[str, str], dead: list[Fields]) -> Event | None:
         try:
             return Event.from_json(fields["e"])
         except (KeyError, ValueError) as exc:  # msgspec's errors are ValueErrors
             # Only a writer bug puts such an entry in the stream: keep it, never loop on it.
-            log.error("entry %s of %s is not an Event: %s", entry, self.keys.events, exc)
-            self.r.xadd(
-                self.keys.deadletter,
+            if not self.replay:
+                log.error("entry %s of %s is not an Event: %s", entry, self.keys.events, exc)
+            dead.append(
                 {"feed": fields.get("feed", ""), "reason": f"engine: not an Event: {exc}",
-                 "raw": str(fields), "entry": entry},
+                 "raw": str(fields), "entry": entry}
             )  # fmt: skip
             return None
 
@@ -286,6 +267,10 @@ class Engine:
         """Apply batches until ``stop``; ride out Redis outages, re-reading what was pending."""
         while not stop.is_set():
             try:
+                # First the heartbeat, then the lock; a rebuild takes them the other way round:
+                # either it sees this engine, or this engine sees it and waits.
+                self._beat(now=True)
+                group.wait_for_rebuild(self.r, self.keys, stop, self.consumer)
                 self.ensure_group()
                 recovered = self.recover()
                 log.info(
@@ -294,10 +279,12 @@ class Engine:
                 while not stop.is_set():
                     self.step()
                     self.sweep()
+                    self._beat()
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 # Nothing is lost: unacked entries stay pending and are re-read after reconnecting.
                 log.warning("engine %s: Redis unreachable (%s); retrying", self.consumer, exc)
                 stop.wait(RETRY_S)
+        group.leave(self.r, self.keys, self.consumer)
 
 
 def stop_on_signals() -> threading.Event:
@@ -306,19 +293,6 @@ def stop_on_signals() -> threading.Event:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     return stop
-
-
-def _parents(entries: list[Entry]) -> set[str]:
-    """The cases that merge commands name, loaded with the batch to check them."""
-    found = set()
-    for _, fields in entries:
-        try:
-            command = orjson.loads(fields.get("c", "{}"))
-        except orjson.JSONDecodeError:
-            continue
-        if isinstance(command, dict) and isinstance(command.get("parent_id"), str):
-            found.add(command["parent_id"])
-    return found
 
 
 def _decode(fields: dict[Any, Any] | None) -> dict[str, str]:

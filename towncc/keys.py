@@ -8,6 +8,12 @@ ENGINE_GROUP = "engine"
 # How long a command's outcome stays readable (GET /api/commands/<id>), and its one-shot reply.
 COMMAND_OUTCOME_TTL_S = 30 * 24 * 3600
 COMMAND_REPLY_TTL_S = 300
+_GLOB = str.maketrans({c: f"\\{c}" for c in "*?[]\\"})
+
+
+def glob_escape(text: str) -> str:
+    """``text`` matched literally in a SCAN pattern (a prefix may hold ``[`` or ``*``)."""
+    return text.translate(_GLOB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +33,20 @@ class Keys:
     @property
     def case_events(self) -> str:
         return f"{self.prefix}case-events"
+
+    @property
+    def journal(self) -> str:
+        """Stream: what each of the engine's transactions applied, in order (cases/journal.py)."""
+        return f"{self.prefix}engine-journal"
+
+    def heartbeat(self, consumer: str) -> str:
+        """String with a TTL: an engine that is running refreshes it (a rebuild checks it)."""
+        return f"{self.prefix}engine-heartbeat:{consumer}"
+
+    @property
+    def rebuild_lock(self) -> str:
+        """String: held while `towncc engine --rebuild` runs; an engine waits for it to go."""
+        return f"{self.prefix}engine-rebuild"
 
     @property
     def commands(self) -> str:
@@ -102,3 +122,15 @@ class Keys:
 
     def history(self, case_id: str) -> str:
         return f"{self.prefix}history:{case_id}"
+
+    def projection_patterns(self) -> tuple[str, ...]:
+        """SCAN patterns of every key the engine writes and a rebuild recomputes.
+
+        Not the streams (`case-events` is the audit log, kept as written), nor the one-shot
+        `command-reply:<id>` lists, nor what the intake writes.
+        """
+        p = glob_escape(self.prefix)
+        return (
+            f"{p}case:*", f"{p}history:*", f"{p}cases:*", f"{p}grid:open", f"{p}village:open",
+            f"{p}latest:*", f"{p}alert-index", f"{p}command:*",
+        )  # fmt: skip

