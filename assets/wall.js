@@ -234,6 +234,41 @@
     return [classes, ages, strip];
   }
 
+  // The module panels (dashboard/modules): when the column cannot hold them all, show them a
+  // page at a time, each page config.rotateMs; the page follows the server's clock, so walls
+  // side by side agree. Panels are of one size (wall.css), so a page is how many fit at once;
+  // that is measured again only when the column's size or the number of panels changes.
+  function rotateModules(config) {
+    const body = document.getElementById(config.modulesId);
+    if (!body) {
+      return;
+    }
+    const panels = Array.from(body.children).filter((e) => e.classList.contains("wall-module"));
+    const size = [body.clientWidth, body.clientHeight, panels.length].join("x");
+    if (size !== state.modulesSize) {
+      state.modulesSize = size;
+      panels.forEach((panel) => { panel.hidden = false; });
+      const bottom = body.getBoundingClientRect().bottom + 1;
+      const fit = panels.filter((panel) => panel.getBoundingClientRect().bottom <= bottom).length;
+      state.modulesPerPage = Math.max(1, fit);
+    }
+    const per = state.modulesPerPage;
+    const pages = Math.max(1, Math.ceil(panels.length / per));
+    const now = Date.now() + (state.offsetMs || 0);
+    const page = pages > 1 ? Math.floor(now / Math.max(1000, config.rotateMs)) % pages : 0;
+    panels.forEach((panel, n) => {
+      const hidden = Math.floor(n / per) !== page;
+      if (panel.hidden !== hidden) {
+        panel.hidden = hidden;
+      }
+    });
+    const label = document.getElementById(config.modulesPageId);
+    const text = pages > 1 ? `${page + 1}/${pages}` : "";
+    if (label && label.textContent !== text) {
+      label.textContent = text;
+    }
+  }
+
   function wallTick(_n, beat, config) {
     const noUpdate = window.dash_clientside.no_update;
     if (!config) {
@@ -247,6 +282,7 @@
     const ready = overdue !== null && !state.gridReady;
     state.gridReady = state.gridReady || ready;
     paceTicker(config.tickerId);
+    rotateModules(config);
     return [clock(config.lang), linkClass, linkText, overdue === null ? noUpdate : String(overdue),
       ready ? true : noUpdate];
   }

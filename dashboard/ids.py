@@ -26,6 +26,7 @@ WALL_MAP = "wall-map"
 WALL_MAP_LEGEND = "wall-map-legend"
 WALL_MODULES = "wall-modules-body"
 WALL_TRENDS = "wall-trends-body"
+WALL_MODULES_PAGE = "wall-modules-page"  # "1/3": the page of panels shown (wall.js rotates)
 
 # The wall: the push link lost (or its data source down): a banner over the stale data
 WALL_LINK_BANNER = "wall-link-banner"
@@ -55,6 +56,9 @@ KPI_TILE_TYPE = "wall-header-kpi"
 FEED_LIGHT_TYPE = "wall-header-feed"
 FEED_AGE_TYPE = "wall-header-feed-age"
 TICKER_ITEM_TYPE = "wall-header-ticker-item"
+MODULE_PANEL_TYPE = "wall-modules-panel"
+MODULE_BODY_TYPE = "wall-modules-figures"
+MODULE_FIGURE_TYPE = "wall-modules-figure"
 
 
 def wall_kpi(kind: str) -> dict[str, str]:
@@ -82,3 +86,18 @@ def ticker_item(key: str) -> dict[str, str]:
     at the same place only when its React key (its id) is new, so the id names the content.
     """
     return {"type": TICKER_ITEM_TYPE, "key": key}
+
+
+def wall_module(module: str) -> dict[str, str]:
+    """One module's panel in the right-hand column (dashboard.modules)."""
+    return {"type": MODULE_PANEL_TYPE, "module": module}
+
+
+def wall_module_body(module: str) -> dict[str, str]:
+    """The figures container of one module's panel: the push replaces its children."""
+    return {"type": MODULE_BODY_TYPE, "module": module}
+
+
+def module_figure(key: str) -> dict[str, str]:
+    """One figure of a module panel; `key` changes with its content (see `ticker_item`)."""
+    return {"type": MODULE_FIGURE_TYPE, "key": key}

@@ -7,7 +7,8 @@ second, and never two transactions in one WebSocket batch (the grid would keep o
 A heartbeat goes out at least every `BLOCK_MS`, so the page can tell a calm town from a dead
 link. Every `FEEDS_SECONDS` (between XREADs) the loop also reads the per-feed freshness and
 sends the header's link lights, and every `ALERTS_SECONDS` the CAP alerts in force for the
-ticker, each only when it changed; the lights' ages tick in the browser.
+ticker, each only when it changed; every `MODULES_SECONDS` the module panels' figures, each
+panel only when its figures changed. The lights' ages tick in the browser.
 The loop starts from the cursor the page carries; a page whose state the server cannot know
 (a reconnect, a server restart) gets a resync first: whole rows, whole point arrays. The
 page's queue filter (from its address, carried in the cursor store) applies to both: a case
@@ -25,11 +26,13 @@ import redis
 from dash import ctx, set_props
 
 from dashboard import ids
+from dashboard.components.panels import module_figures
 from dashboard.components.ticker import Item, ticker_children, ticker_class, ticker_items
 from dashboard.context import WallContext
 from dashboard.filters import CaseFilter, filter_of
 from dashboard.i18n import Lang, lang_of
 from dashboard.lights import Light, changed, lights
+from dashboard.modules import Figure, compute
 from dashboard.push import (
     Mirror,
     build_view,
@@ -39,7 +42,13 @@ from dashboard.push import (
     plan_tick,
     resync_patch,
 )
-from dashboard.snapshot import NO_ENTRY, aread_alerts, aread_snapshot, read_changes
+from dashboard.snapshot import (
+    NO_ENTRY,
+    aread_alerts,
+    aread_module_data,
+    aread_snapshot,
+    read_changes,
+)
 from ingest.freshness import afeeds_status
 
 TICK_SECONDS = 0.2
@@ -52,6 +61,7 @@ LIVENESS_SECONDS = 60.0
 LIVENESS_TIMEOUT = 15.0
 FEEDS_SECONDS = 5.0
 ALERTS_SECONDS = 10.0
+MODULES_SECONDS = 10.0
 GRID_WAIT_SECONDS = 30.0
 GRID_POLL_SECONDS = 0.25
 STALE_AFTER_MS = 4 * BLOCK_MS  # the page calls the link down after this long without a beat
@@ -99,6 +109,8 @@ class Pusher:
         # The ticker as the page rendered it is unknown here (the page may be old): send once.
         self.alerts: list[Item] | None = None
         self.next_alerts = 0.0
+        self.modules: dict[str, list[Figure]] | None = None  # as the page shows them
+        self.next_modules = 0.0
 
     def save_cursor(self) -> None:
         query = self.case_filter.query()
@@ -187,6 +199,27 @@ class Pusher:
             )
             self.alerts = items
 
+    async def push_modules(self) -> None:
+        """At most every MODULES_SECONDS: the figures of each module panel that changed.
+
+        The figures go out as components with content-derived ids (`ids.module_figure`):
+        Dash 4 does not re-render children pushed twice to one place under the same ids.
+        """
+        now = time.monotonic()
+        if now < self.next_modules:
+            return
+        self.next_modules = now + MODULES_SECONDS
+        wall = self.wall
+        data = await aread_module_data(wall.ar, wall.keys, wall.snapshot_size, datetime.now(UTC))
+        shown = dict(self.modules or {})
+        for module, figures in compute(data):
+            if self.modules is not None and shown.get(module.id) == figures:
+                continue
+            children = module_figures(module.id, figures, self.lang)
+            set_props(ids.wall_module_body(module.id), {"children": children})
+            shown[module.id] = figures
+        self.modules = shown
+
     async def page_alive(self, ws: Any) -> bool:
         """Tabs of one browser share one socket, so a closed tab never sets `is_shutdown`:
         now and then ask the page for a prop; a page that does not answer is gone."""
@@ -226,6 +259,7 @@ class Pusher:
                 ticked = await self.step()
                 await self.push_lights()
                 await self.push_alerts()
+                await self.push_modules()
             except redis.RedisError:
                 self.beat(ok=False)
                 await asyncio.sleep(RETRY_SECONDS)

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
         pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
         description="Beijing time (HH:MM) of the wall's daily quiet reload; unset: never.",
     )
+    wall_panel_rotate_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="Seconds each page of the wall's module panels shows when they do not all fit.",
+    )
     map_tile_url: str | None = Field(default=None, description="Optional raster tile URL template.")
     simulate_rate: float = Field(default=0.2, description="Simulated urban records per second.")
     engine_batch: int = Field(default=500, description="Stream entries the engine applies at once.")

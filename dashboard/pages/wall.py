@@ -18,7 +18,7 @@ from dash.development.base_component import Component
 from dashboard import ids
 from dashboard.components.feed_lights import feed_strip
 from dashboard.components.header import wall_header
-from dashboard.components.panels import modules_column, trends_band
+from dashboard.components.panels import module_panels, modules_column, trends_band
 from dashboard.components.queue import queue_panel
 from dashboard.components.ticker import Item, ticker, ticker_items
 from dashboard.components.wall_map import map_panel, wall_figure
@@ -27,8 +27,9 @@ from dashboard.filters import CaseFilter, describe, page_query, request_filter
 from dashboard.i18n import Lang, request_lang, words
 from dashboard.lights import Light, lights, silence_s, unknown_lights
 from dashboard.live import STALE_AFTER_MS, run_push
+from dashboard.modules import compute
 from dashboard.push import View, build_view, mirror_to_store
-from dashboard.snapshot import Snapshot, read_alerts, read_snapshot
+from dashboard.snapshot import Snapshot, read_alerts, read_module_data, read_snapshot
 from ingest.freshness import feeds_status
 
 PATH = "/wall"
@@ -52,7 +53,11 @@ def town_name(wall: WallContext, lang: Lang) -> str:
 
 
 def page_config(
-    lang: Lang, health_url: str, feeds: tuple[str, ...] = (), reload_at: str | None = None
+    lang: Lang,
+    health_url: str,
+    feeds: tuple[str, ...] = (),
+    reload_at: str | None = None,
+    rotate_s: float = 15.0,
 ) -> dict[str, Any]:
     """What the browser-side ticks (assets/wall.js) need: ids, timings, words, feed windows."""
     return {
@@ -66,6 +71,9 @@ def page_config(
         "nudgeEveryMs": NUDGE_EVERY_MS,
         "lastResortMs": LAST_RESORT_MS,
         "reloadAt": reload_at,
+        "modulesId": ids.WALL_MODULES,
+        "modulesPageId": ids.WALL_MODULES_PAGE,
+        "rotateMs": int(rotate_s * 1000),
         "feedSilenceS": {feed: silence_s(feed) for feed in feeds},
         "words": {part: words(part, lang) for part in ("link", "unit", "due", "age", "banner")},
     }
@@ -123,7 +131,9 @@ def build_wall(
         view.mirror, snap.cursor, lang, fresh=snap.ok, query=case_filter.query()
     )
     other: Lang = "zh" if lang == "en" else "en"
-    config = page_config(lang, health_url, wall.feeds, settings.wall_reload_at)
+    config = page_config(
+        lang, health_url, wall.feeds, settings.wall_reload_at, settings.wall_panel_rotate_s
+    )
     header = wall_header(
         town_name(wall, lang),
         kpis if snap.ok else {},
@@ -156,6 +166,7 @@ def wall_layout(wall: WallContext, health_url: str) -> html.Div:
     cases = [c for c in snap.cases if case_filter.matches(c)]
     view = build_view(cases, snap.counts, lang=lang, limits=wall.limits, locations=locations)
     alerts = ticker_items(read_alerts(wall.r, wall.keys), lang)
+    data = read_module_data(wall.r, wall.keys, wall.snapshot_size, datetime.now(UTC))
     return build_wall(
         wall,
         snap,
@@ -165,6 +176,7 @@ def wall_layout(wall: WallContext, health_url: str) -> html.Div:
         read_lights(wall),
         alerts=alerts,
         case_filter=case_filter,
+        modules=module_panels(compute(data), lang),
     )
 
 

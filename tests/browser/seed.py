@@ -11,6 +11,12 @@ import redis
 from shapely.geometry import Point
 
 from cases.categories import category
+from cases.engine import Engine
+from cases.places import Geography
+from ingest.feeds import FEEDS
+from ingest.sink import RedisSink
+from ingest.times import BEIJING
+from layers.town import default_town
 from towncc.keys import Keys
 
 GRID = ("XXK-01-01", "璜塘社区第一网格", "XXK-01", "璜塘社区")
@@ -91,3 +97,61 @@ def spread_cases(town: Any, count: int, *, seed: int = 1) -> list[dict[str, Any]
             )
         )  # fmt: skip
     return cases
+
+
+def module_records(now: datetime) -> dict[str, list[dict[str, Any]]]:
+    """One or two native records per module feed (docs/feeds/modules.md), dated `now`."""
+    at = now.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+    month = (now.astimezone(BEIJING).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    uscc = "91320281739415261W"
+    return {
+        "party": [
+            {"sjlx": "党组织", "zzbm": "0320281113005002", "zzmc": "璜塘村第二党支部",
+             "zzlx": "党支部", "dyrs": 47, "gxsj": at},
+            {"sjlx": "党建活动", "hdbh": "HD-SEED-1", "zzbm": "0320281113005002",
+             "hdlx": "主题党日", "hdsj": at, "cjrs": 41, "ydrs": 47},
+        ],
+        "service_hall": [
+            {"bjbh": "XXK-BJ-SEED-1", "sxmc": "就业失业登记", "ck": "综合受理1号窗口",
+             "blfs": "即办件", "slsj": at, "bjsj": at, "zt": "已办结"},
+            {"bjbh": "XXK-BJ-SEED-2", "sxmc": "城乡居民基本养老保险参保登记",
+             "ck": "社保医保3号窗口", "blfs": "承诺件", "cnsx": 5, "slsj": at, "zt": "已受理"},
+        ],
+        "economy": [
+            {"tjyf": month, "zbdm": "GSGYZCZ", "zbmc": "规上工业总产值", "kj": "累计",
+             "sz": 586.32, "jldw": "亿元", "tbzz": 6.8},
+        ],
+        "enterprise": [
+            {"tyshxydm": uscc, "qymc": "江阴市璜塘纺织印染有限公司", "gsbz": "是",
+             "djzt": "存续", "cyrs": 486, "gxsj": at},
+        ],
+        "tourism": [
+            {"jqbm": "JQ320281113001", "jqmc": "徐霞客故居景区", "tjsj": at, "zyrs": 1136,
+             "zdczl": 2000, "ljrys": 1702},
+        ],
+        "labour": [
+            {"sjlx": "用工快照", "tyshxydm": uscc, "qymc": "江阴市璜塘纺织印染有限公司",
+             "jcrq": at, "zgrs": 486, "qgrs": 35},
+            {"sjlx": "欠薪预警", "yjbh": "QXYJ-SEED-1", "qymc": "江阴市璜塘建筑安装工程有限公司",
+             "qxje": 486500, "sjrs": 23, "yjsj": at, "zbx": LON, "zby": LAT, "zbxt": "WGS84",
+             "zt": "待处置"},
+        ],
+    }  # fmt: skip
+
+
+def seed_modules(r: redis.Redis, keys: Keys, now: datetime | None = None) -> int:
+    """The module feeds' records through the real path: adapter → sink → stream → engine.
+
+    Returns the number of stream entries the engine applied (every record, none dead-lettered).
+    """
+    now = now or datetime.now(UTC)
+    sink = RedisSink(keys, 1_000_000)
+    for feed, records in module_records(now).items():
+        outcome = sink.write(r, FEEDS[feed].parse(orjson.dumps(records), now))
+        assert outcome.accepted and not outcome.deadlettered, (feed, outcome.errors)
+    engine = Engine(r, keys, Geography(default_town()), batch=200)
+    engine.ensure_group()
+    applied = 0
+    while handled := engine.step(block_ms=None):
+        applied += handled
+    return applied

@@ -15,10 +15,11 @@ import redis
 from playwright.sync_api import Browser, Page, expect
 
 from dashboard import ids
+from dashboard.modules import MODULES
 from dashboard.theme import FONT_STACK
 from layers.town import default_town
 from tests.browser.conftest import VIEWPORT, WallPage, open_wall
-from tests.browser.seed import make_case, spread_cases, write_case
+from tests.browser.seed import make_case, seed_modules, spread_cases, write_case
 from tests.support.pixels import calm_share
 from towncc.keys import Keys
 
@@ -77,6 +78,7 @@ def seeded(wall_redis: redis.Redis, wall_keys: Keys) -> None:
     for block, (language, title) in enumerate([("zh-CN", ALERT_ZH), ("en-US", ALERT_EN)]):
         value = orjson.dumps(alert(block, language, title))
         wall_redis.hset(wall_keys.latest("alert"), f"cap:{block}", value)
+    assert seed_modules(wall_redis, wall_keys) > 0
 
 
 def platform_fonts(page: Page, selector: str) -> list[dict[str, Any]]:
@@ -101,6 +103,27 @@ def assert_cjk(page: Page, selector: str) -> None:
     fonts = platform_fonts(page, selector)
     assert fonts and fonts[0]["familyName"] in stack, fonts
     assert 0.95 <= page.evaluate(TEXT_EMS, selector) <= 1.05
+
+
+# Per module panel: [id, hidden, bottom within the column, figures with a value].
+PANELS = """() => {
+  const body = document.querySelector(".wall-modules-body");
+  const bottom = body.getBoundingClientRect().bottom + 1;
+  return Array.from(body.querySelectorAll(".wall-module")).map((p) => [
+    p.id, p.hidden, p.getBoundingClientRect().bottom <= bottom,
+    Array.from(p.querySelectorAll(".wall-module-value")).filter((v) => v.textContent).length]);
+}"""
+
+
+def assert_module_panels(page: Page) -> None:
+    """Every module of the registry has a panel with figures; the shown ones fit the column,
+    the others wait for their page (wall.js rotates them)."""
+    page.wait_for_function(f"() => ({PANELS})().every((p) => p[1] || p[2])")
+    panels = page.evaluate(PANELS)
+    assert len(panels) == len(MODULES)
+    for panel_id, hidden, fits, values in panels:
+        assert values >= 1, f"{panel_id} shows no figures"
+        assert hidden or fits, f"{panel_id} is shown but does not fit"
 
 
 def wait_drawn(page: Page) -> float:
@@ -150,10 +173,11 @@ def test_the_wall_fills_the_screen_draws_the_map_and_the_queue_and_reads_in_cjk(
         cell = page.locator(".wall-queue .ag-center-cols-container .ag-cell").first
         assert cell.evaluate("e => getComputedStyle(e).fontSize") == "30px"
 
-        expect(page.locator(f"#{ids.WALL_MODULES}")).to_have_text("暂无数据")
+        assert_module_panels(page)
         expect(page.locator(f"#{ids.WALL_TRENDS}")).to_have_text("暂无数据")
         assert 0.95 <= page.evaluate(GLYPH_EMS) <= 1.05
-        assert_cjk(page, f"#{ids.WALL_MODULES} .wall-empty")
+        assert_cjk(page, f"#{ids.WALL_TRENDS} .wall-empty")
+        assert_cjk(page, ".wall-module:not([hidden]) .wall-module-title")
         assert_cjk(page, ".wall-legend h3")
         assert "Noto Sans CJK SC" in cell.evaluate("e => getComputedStyle(e).fontFamily")
         assert page.locator(".wall-banner.is-shown").count() == 0
