@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal, cast, get_args
 from zoneinfo import ZoneInfo
@@ -56,6 +56,7 @@ class WorkingHours:
 OFFICE_HOURS = WorkingHours()
 
 
+@lru_cache(maxsize=8192)  # chinese-calendar scans its whole table on every call
 def is_working_day(day: date) -> bool:
     """Whether Beijing works on this day (调休 weekends yes, holiday weekdays no)."""
     try:
@@ -69,6 +70,7 @@ def is_working_day(day: date) -> bool:
         ) from exc
 
 
+@lru_cache(maxsize=8192)
 def workday_or_weekday(day: date) -> bool:
     """The calendar where it has data, plain Monday to Friday beyond it.
 

@@ -18,7 +18,7 @@ import redis
 from cases import group
 from cases.commands import admit, apply_commands, wanted_cases
 from cases.journal import Op, step_fields
-from cases.latest import latest
+from cases.latest import alarm_reports, latest
 from cases.lifecycle_events import LifecycleEvent
 from cases.model import (
     Case,
@@ -160,9 +160,11 @@ class Engine:
             event = self._decode_event(entry, fields, dead)
             if event is not None:
                 events.append((entry, event))
-        reports = [(entry, e) for entry, e in events if e.kind == "report"]
+        telemetry = [(entry, e) for entry, e in events if e.kind == "telemetry"]
+        alarmed, others = alarm_reports(self.r, self.keys, telemetry)
+        reports = [(entry, e) for entry, e in events if e.kind == "report"] + alarmed
         first, changes = self._fold(reports, at)
-        others = latest(self.r, self.keys, [e for _, e in events if e.kind != "report"])
+        others.update(latest(self.r, self.keys, [e for _, e in events if e.kind != "report"]))
         acks = [e for e, _ in entries]
         writes = Writes(changes, first, at, latest=others, dead=dead, acks=acks)
         self._commit(writes, "events", [e for e, f in entries if f])

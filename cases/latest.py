@@ -1,6 +1,7 @@
 """The engine's side of telemetry, module metrics and CAP alerts: what a batch changes in
-`latest:<kind>` and `alert-index`, read from Redis and folded by cases.readings and
-cases.alerts (pure)."""
+`latest:<kind>`, `alert-index` and `alarm-state`, read from Redis and folded by
+cases.readings, cases.alerts and cases.telemetry (pure); threshold alarms come back as report
+Events (cases.alarms) for the batch's case fold."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import orjson
 import redis
 
 from cases import alerts, readings
+from cases.alarms import alarm_event, station_of
+from cases.model import entry_key
+from cases.telemetry import StationState, observe, reading_of
 from ingest.event import Event
 from towncc.keys import Keys
 
@@ -58,3 +62,35 @@ def _alerts(r: redis.Redis, keys: Keys, events: list[Event]) -> Latest:
 
 def _hmget(r: redis.Redis, key: str, fields: list[str]) -> list[Any]:
     return list(r.hmget(key, fields)) if fields else []
+
+
+def alarm_reports(
+    r: redis.Redis, keys: Keys, telemetry: list[tuple[str, Event]]
+) -> tuple[list[tuple[str, Event]], Latest]:
+    """The report Events that open, raise and clear the alarms of this batch's readings (each
+    with the entry of its reading), and the stations' new alarm states.
+
+    Readings fold in time order; an alarm Event never carries an entry older than one before
+    it, so a case's changes keep the order ``apply`` checks.
+    """
+    found = [(entry, e, rd) for entry, e in telemetry if (rd := reading_of(e)) is not None]
+    if not found:
+        return [], {}
+    found.sort(key=lambda x: (x[2].at, entry_key(x[0])))
+    stations = list(dict.fromkeys(rd.station for _, _, rd in found))
+    stored = _hmget(r, keys.alarm_state, stations)
+    states = {
+        s: StationState.from_json(v) if v else None for s, v in zip(stations, stored, strict=True)
+    }
+    out: list[tuple[str, Event]] = []
+    newest = "0-0"
+    changed: set[str] = set()
+    for entry, event, reading in found:
+        state, changes = observe(states[reading.station], reading)
+        if state != states[reading.station]:
+            changed.add(reading.station)
+        states[reading.station] = state
+        newest = max(newest, entry, key=entry_key)
+        out += [(newest, alarm_event(c, station_of(event), event.received_at)) for c in changes]
+    saved = {(keys.alarm_state, s): st.to_json() for s in changed if (st := states[s]) is not None}
+    return out, saved

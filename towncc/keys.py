@@ -96,6 +96,16 @@ class Keys:
         """Hash: `<sender>\t<identifier>` → the CAP message's sent time, fields and retirement."""
         return f"{self.prefix}alert-index"
 
+    @property
+    def alarm_state(self) -> str:
+        """Hash: `<feed>:<station>` → the station's telemetry alarm state (cases/telemetry.py)."""
+        return f"{self.prefix}alarm-state"
+
+    @property
+    def duplicates(self) -> str:
+        """Hash: parent case id → the ids merged into it as duplicates (JSON list, in order)."""
+        return f"{self.prefix}duplicates"
+
     def latest(self, kind: str) -> str:
         """Hash: `<feed>:<source id>` → the newest telemetry, alert or metric record (JSON)."""
         return f"{self.prefix}latest:{kind}"
@@ -132,5 +142,6 @@ class Keys:
         p = glob_escape(self.prefix)
         return (
             f"{p}case:*", f"{p}history:*", f"{p}cases:*", f"{p}grid:open", f"{p}village:open",
-            f"{p}latest:*", f"{p}alert-index", f"{p}command:*",
+            f"{p}latest:*", f"{p}alert-index", f"{p}command:*", f"{p}alarm-state",
+            f"{p}duplicates",
         )  # fmt: skip
