@@ -14,12 +14,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal, cast, get_args
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from ingest.times import BEIJING
+
 CLOCKS_FILE = Path(__file__).resolve().parent / "data" / "clocks.json"
-BEIJING = ZoneInfo("Asia/Shanghai")
 ClockKind = Literal["calendar", "working_days", "working_hours"]
 ONE_DAY = timedelta(days=1)
 Workday = Callable[[date], bool]

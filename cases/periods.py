@@ -7,9 +7,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-BEIJING = ZoneInfo("Asia/Shanghai")  # periods are Beijing calendar periods
+from ingest.times import BEIJING
 
 
 @dataclass(frozen=True, slots=True)

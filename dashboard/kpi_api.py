@@ -17,8 +17,9 @@ from fastapi import APIRouter, HTTPException, Query
 
 from cases.kpi import CaseFacts, GroupBy, KpiRow, group, kpi_row
 from cases.kpi_store import read_facts
-from cases.periods import BEIJING, PERIOD_FORMS, Period, choose_period
+from cases.periods import PERIOD_FORMS, Period, choose_period
 from cases.routing import table
+from ingest.times import BEIJING
 from layers.town import Town
 from towncc.keys import Keys
 
