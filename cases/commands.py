@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from cases import dedup
 from cases import lifecycle_events as ev
 from cases.clock import handling_deadline
 from cases.lifecycle import ALLOWED, TERMINAL, IllegalCommand, Lifecycle, Stage, decide, fold
@@ -156,6 +157,15 @@ def admit(case: Case, kinds: Mapping[str, str]) -> tuple[Case, str, list[ev.Life
         return replace(case, **queued), f"duty officer's queue: {exc.reason}", []
     dispatched = replace(case, **_fields_of(fold(state, events)), flags=flags, queue=None)
     return dispatched, f"dispatched to {routing.team} by the routing table", events
+
+
+def merge_duplicate(case: Case, parent: Case) -> tuple[Case, str, list[ev.LifecycleEvent]]:
+    """A new case that duplicates an open one, merged into it by the engine as it is created
+    (合并: never registered nor dispatched on its own); still version 1, like ``admit``."""
+    why = dedup.reason(case, parent)
+    at = case.updated_at
+    events = check(case, ev.Merge(actor=ENGINE, at=at, parent_id=parent.id, reason=why), parent)
+    return replace(run(case, events, ENGINE, at), version=case.version), why, events
 
 
 # ---- outcomes ------------------------------------------------------------------------------

@@ -1,32 +1,36 @@
-"""Which new cases of a batch are duplicates, and of which open case: the engine's side of
+"""Which new cases are duplicates, and of which open case: the engine's side of
 cases/duplicates.py.
 
-The candidates are the open cases reported within the longest window of the rules around the
-batch's new reports (one ZRANGEBYSCORE on the open-case index, scored by report time, and
-one MGET), plus the batch's own earlier new cases: a report sent twice in one batch joins
-the first. ``find_parent`` then decides by category, geodesic distance and time.
+Every open case that could be a parent sits in a Redis GEO set of its category
+(`cases:near:<category>`, kept by the projections in the batch's transaction), so the
+candidates of a batch's new reports are one GEOSEARCH each, pipelined, within the category's
+radius. ``Pool`` then decides in the order the batch creates its cases, by category,
+geodesic distance and time (``find_parent``): an earlier new case of the same batch is a
+parent for a later one, so a report sent twice in one batch joins the first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import redis
 
 from cases.alarms import FEED as ALARM_FEED
-from cases.duplicates import Report, Rules, duplicate_rules, find_parent
+from cases.duplicates import WIDER, Report, Rule, Rules, duplicate_rules, find_parent
 from cases.model import Case
 from towncc.keys import Keys
 from towncc.replies import text
 
-Loader = Callable[[list[str]], Mapping[str, Case | None]]
+# Redis keeps GEO points within these latitudes (Web Mercator's square); a town is well inside.
+GEO_LAT = 85.05112878
 
 
 def as_report(case: Case) -> Report | None:
-    """A case as duplicate detection sees it; None when it has no point to compare."""
-    if case.lon is None or case.lat is None:
+    """A case as duplicate detection sees it; None without a point of its own (none at all,
+    or its grid's centroid standing in: two such reports are not near each other)."""
+    if case.lon is None or case.lat is None or "location_from_grid" in case.flags:
         return None
     return Report(case.id, case.category, case.lon, case.lat, case.reported_at)
 
@@ -42,45 +46,81 @@ def mergeable(case: Case) -> bool:
     )
 
 
-def longest_window(rules: Rules, new: Sequence[Case]) -> timedelta | None:
-    """The longest window among the new cases' categories; None if none can merge."""
-    windows = [rule.window for case in new if (rule := rules.rule(case.category)) is not None]
-    return max(windows) if windows else None
-
-
-def candidate_ids(r: redis.Redis, keys: Keys, new: Sequence[Case], rules: Rules) -> list[str]:
-    """Open cases reported within the longest window of any new case's report time."""
-    window = longest_window(rules, new)
-    if window is None or not new:
-        return []
-    times = [case.reported_at for case in new]
-    low = int((min(times) - window).timestamp() * 1000)
-    high = int((max(times) + window).timestamp() * 1000)
-    found: Any = r.zrangebyscore(keys.open_cases, low, high)
-    return [text(i) for i in found]
-
-
-def parents(
-    new: Sequence[Case], candidates: Mapping[str, Case | None], rules: Rules | None = None
-) -> dict[str, str]:
-    """New case id → the id of the open case it duplicates, for each duplicate in ``new``.
-
-    ``new`` is in the order the batch created them; an earlier one can be a later one's parent.
-    """
+def near_point(case: Case, rules: Rules | None = None) -> tuple[float, float] | None:
+    """The point under which a case belongs in its category's GEO set; None: not there."""
     rules = rules or duplicate_rules()
-    pool: dict[str, Report] = {}
-    for case in candidates.values():
-        if case is not None and mergeable(case) and (report := as_report(case)) is not None:
-            pool[case.id] = report
-    found: dict[str, str] = {}
-    for case in new:
-        report = as_report(case)
-        if report is None or case.feed == ALARM_FEED or rules.rule(case.category) is None:
+    if not mergeable(case) or rules.rule(case.category) is None:
+        return None
+    report = as_report(case)
+    if report is None or abs(report.lat) > GEO_LAT:
+        return None
+    return report.lon, report.lat
+
+
+def search_radius_m(rule: Rule) -> float:
+    """Redis measures on a sphere (error up to ~0.5 %): ask a little wider, decide exactly."""
+    return rule.radius_m * WIDER + 1.0
+
+
+def nearby_ids(
+    r: redis.Redis,
+    keys: Keys,
+    points: Iterable[tuple[str, float, float]],
+    rules: Rules | None = None,
+) -> list[str]:
+    """The ids in the GEO sets within the radius of any of these (category, lon, lat) points
+    of new reports, in first-seen order."""
+    rules = rules or duplicate_rules()
+    pipe = r.pipeline(transaction=False)
+    asked = 0
+    for category, lon, lat in points:
+        rule = rules.rule(category)
+        if rule is None or abs(lat) > GEO_LAT:
             continue
-        nearby = [p for cid, p in pool.items() if cid != case.id]
-        parent = find_parent(report, nearby, rules)
-        if parent is not None:
-            found[case.id] = parent
-        elif case.status == "open":
-            pool[case.id] = report  # the first of its kind: a parent for the rest of the batch
-    return found
+        pipe.geosearch(
+            keys.near(category), longitude=lon, latitude=lat,
+            radius=search_radius_m(rule), unit="m", sort="ASC",
+        )  # fmt: skip
+        asked += 1
+    if not asked:
+        return []
+    found: list[Any] = pipe.execute()
+    return list(dict.fromkeys(text(i) for ids in found for i in ids))
+
+
+class Pool:
+    """The open cases a new report may join, per category, as the batch goes."""
+
+    def __init__(self, rules: Rules | None = None) -> None:
+        self.rules = rules or duplicate_rules()
+        self._ids: dict[str, list[str]] = defaultdict(list)
+
+    def offer(self, cases: Iterable[Case]) -> None:
+        """Candidates; each is checked again (``mergeable``) when a report is compared."""
+        for case in cases:
+            if near_point(case, self.rules) is not None and case.id not in self._ids[case.category]:
+                self._ids[case.category].append(case.id)
+
+    def parent_of(self, case: Case, current: Mapping[str, Case | None]) -> Case | None:
+        """The open case this new one duplicates, as ``current`` has it now; None: none."""
+        report = as_report(case)
+        if report is None or case.feed == ALARM_FEED or self.rules.rule(case.category) is None:
+            return None
+        nearby = []
+        for cid in self._ids.get(case.category, ()):
+            other = current.get(cid)
+            if other is None or cid == case.id or not mergeable(other):
+                continue
+            if (point := as_report(other)) is not None:
+                nearby.append(point)
+        parent = find_parent(report, nearby, self.rules)
+        return current.get(parent) if parent else None
+
+
+def reason(child: Case, parent: Case, rules: Rules | None = None) -> str:
+    """Why the engine merged a report: what the audit log and the case page say."""
+    rule = (rules or duplicate_rules()).rule(child.category)
+    if rule is None:
+        return f"duplicate of {parent.id}"
+    minutes = rule.window.total_seconds() / 60
+    return f"duplicate of {parent.id}: same category within {rule.radius_m:g} m and {minutes:g} min"

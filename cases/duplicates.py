@@ -66,6 +66,7 @@ class _Frozen(BaseModel):
 class _Default(_Frozen):
     radius_m: Positive
     window_minutes: Positive
+    merge: StrictBool = True  # whether a category that is not listed is merged
 
 
 class _Row(_Frozen):
@@ -87,7 +88,9 @@ class Rules(_Frozen):
 
     def rule(self, category: str) -> Rule | None:
         """The radius and window of a category; None when its reports are never merged."""
-        row = self.categories.get(category, _Row())
+        row = self.categories.get(category)
+        if row is None:
+            row = _Row(merge=self.default.merge)
         if not row.merge:
             return None
         minutes = row.window_minutes or self.default.window_minutes

@@ -16,9 +16,11 @@ from typing import Any, Protocol
 import redis
 
 from cases import group
-from cases.commands import admit, apply_commands, wanted_cases
+from cases.alarms import FEED as ALARM_FEED
+from cases.commands import admit, apply_commands, merge_duplicate, wanted_cases
+from cases.dedup import Pool, nearby_ids
 from cases.journal import Op, step_fields
-from cases.latest import alarm_reports, latest
+from cases.latest import alarm_reports, latest, silent_reports
 from cases.lifecycle_events import LifecycleEvent
 from cases.model import (
     Case,
@@ -33,6 +35,7 @@ from cases.model import (
 from cases.projections import Change, Fields, Writes, commit, off_clock
 from cases.routing import village_kinds
 from ingest.event import Event
+from ingest.times import epoch_ms
 from towncc.keys import ENGINE_GROUP, Keys
 from towncc.replies import text
 
@@ -180,10 +183,12 @@ class Engine:
     def _fold(
         self, reports: list[tuple[str, Event]], now: datetime
     ) -> tuple[dict[str, Case | None], list[Change]]:
-        """The cases before the batch, and every change the batch's reports make to them."""
+        """The cases before the batch, and every change the batch's reports make to them; a
+        new case that duplicates an open one is merged into it as it is created."""
         sitings = self.geography.site([e for _, e in reports])
         first = self._load(list(dict.fromkeys(case_id(e) for _, e in reports)))
         current: dict[str, Case | None] = dict(first)
+        pool = self._pool(reports, sitings, current)
         changes: list[Change] = []
         for (entry, event), siting in zip(reports, sitings, strict=True):
             cid = case_id(event)
@@ -192,8 +197,12 @@ class Engine:
                 continue
             after, kind = result
             reason, lifecycle = "", NO_LIFECYCLE
-            if kind == "created":
+            if kind == "created" and (parent := pool.parent_of(after, current)) is not None:
+                after, reason, merged = merge_duplicate(after, parent)
+                lifecycle = tuple(merged)
+            elif kind == "created":
                 after, reason, lifecycle = self._admit(after)
+                pool.offer([after])
             before, current[cid] = current[cid], after
             changes.append(
                 Change(before, after, kind, event.id, entry, reason=reason, lifecycle=lifecycle)
@@ -202,6 +211,28 @@ class Engine:
                 changes.append(self._escalation(after, severe))
                 current[cid] = severe
         return first, changes
+
+    def _pool(
+        self,
+        reports: list[tuple[str, Event]],
+        sitings: list[Siting],
+        current: dict[str, Case | None],
+    ) -> Pool:
+        """The open cases the batch's new reports may duplicate, loaded into ``current``."""
+        pool = Pool()
+        points = [
+            (event.category, siting.lon, siting.lat)
+            for (_, event), siting in zip(reports, sitings, strict=True)
+            if current.get(case_id(event)) is None and event.feed != ALARM_FEED
+            and siting.lon is not None
+            and siting.lat is not None and "location_from_grid" not in siting.flags
+        ]  # fmt: skip
+        if not points:
+            return pool
+        wanted = [i for i in nearby_ids(self.r, self.keys, points, pool.rules) if i not in current]
+        current.update(self._load(wanted))
+        pool.offer(c for c in current.values() if c is not None)
+        return pool
 
     def _admit(self, case: Case) -> tuple[Case, str, tuple[LifecycleEvent, ...]]:
         """A new case: its handling deadline, and its team or the duty officer's queue."""
@@ -215,17 +246,32 @@ class Engine:
         return Change(before, after, "escalated", "", "", "engine", reason, after.updated_at)
 
     def sweep(self, now: datetime | None = None) -> int:
-        """Escalate every case whose first-response or handling deadline has passed.
+        """Escalate every case whose first-response or handling deadline has passed, and
+        raise the no-data alarm of every station silent for longer than its window.
 
         Runs between batches, so deadlines fire on time even when no event arrives.
         """
         at = self._now(now)
-        due = int(at.timestamp() * 1000)
+        due = epoch_ms(at)
         ids: list[str] = []
         for key in (self.keys.response_due, self.keys.handling_due):
             found: Any = self.r.zrangebyscore(key, "-inf", due, start=0, num=self.batch)
             ids += [text(i) for i in found]
-        return self.sweep_cases(list(dict.fromkeys(ids)), at)
+        escalated = self.sweep_cases(list(dict.fromkeys(ids)), at)
+        silent: Any = self.r.zrangebyscore(
+            self.keys.silent_due, "-inf", f"({due}", start=0, num=self.batch
+        )
+        return escalated + self.sweep_stations([text(s) for s in silent], at)
+
+    def sweep_stations(self, stations: list[str], now: datetime) -> int:
+        """Open the no-data alarm cases of these stations if silent by ``now``; the changes."""
+        reports, states, gone = silent_reports(self.r, self.keys, stations, now)
+        first, changes = self._fold(reports, now)
+        unindexed = {self.keys.silent_due: gone} if gone else {}
+        writes = Writes(changes, first, now, latest=states, unindexed=unindexed)
+        if writes.projects():
+            self._commit(writes, "silence", stations)
+        return len(changes)
 
     def sweep_cases(self, ids: list[str], now: datetime) -> int:
         """Escalate those of these cases whose deadline passed by ``now``; the escalations."""

@@ -7,8 +7,9 @@ entry per transaction, appended in the same MULTI/EXEC as the writes and XACKs i
 so that a rebuild (cases/rebuild.py) replays the very same transactions through the same
 code and gets the very same projections.
 
-An entry's fields: ``op`` (``events``, ``commands`` or ``sweep``); ``ids``, a JSON list of
-the stream entries applied, in order (for a sweep: the case ids it examined); ``now``, the
+An entry's fields: ``op`` (``events``, ``commands``, ``sweep`` or ``silence``); ``ids``, a
+JSON list of the stream entries applied, in order (for a sweep: the case ids it examined; for
+a silence sweep: the stations); ``now``, the
 engine's clock for that batch (UTC, ISO 8601), the time of every change it wrote; ``changes``,
 how many audit entries it wrote, so a rebuild can say where it went another way.
 
@@ -34,8 +35,9 @@ from towncc.keys import Keys
 from towncc.replies import text
 
 log = logging.getLogger(__name__)
-Op = Literal["events", "commands", "sweep"]
-OPS: tuple[Op, ...] = ("events", "commands", "sweep")
+Op = Literal["events", "commands", "sweep", "silence"]
+OPS: tuple[Op, ...] = ("events", "commands", "sweep", "silence")
+SWEEPS: frozenset[str] = frozenset({"sweep", "silence"})  # ops that name no stream entries
 BEGIN_ID = "0-1"
 BEGIN = "begin"
 READ_CHUNK = 200

@@ -13,6 +13,7 @@ import redis
 
 from cases.kpi import NOT_ASSESSED, CaseFacts, Status, bears_on
 from cases.periods import Period
+from ingest.times import epoch_ms
 from towncc.keys import Keys
 from towncc.replies import text
 
@@ -104,7 +105,7 @@ def read_facts(r: redis.Redis, keys: Keys, period: Period | None = None) -> list
     A projection that cannot be read is logged and left out rather than failing the figures.
     """
     # Scores are report times in whole ms; bears_on filters exactly.
-    top = "+inf" if period is None else int(period.end.timestamp() * 1000)
+    top = "+inf" if period is None else epoch_ms(period.end)
     ids = [text(i) for i in r.zrangebyscore(keys.all_cases, "-inf", top)]
     found: list[CaseFacts] = []
     for batch in _chunks(ids, CHUNK * DEPTH):

@@ -5,15 +5,16 @@ Events (cases.alarms) for the batch's case fold."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import orjson
 import redis
 
 from cases import alerts, readings
-from cases.alarms import alarm_event, station_of
+from cases.alarms import Station, alarm_event, station_of
 from cases.model import entry_key
-from cases.telemetry import StationState, observe, reading_of
+from cases.telemetry import StationState, observe, reading_of, silence
 from ingest.event import Event
 from towncc.keys import Keys
 
@@ -94,3 +95,40 @@ def alarm_reports(
         out += [(newest, alarm_event(c, station_of(event), event.received_at)) for c in changes]
     saved = {(keys.alarm_state, s): st.to_json() for s in changed if (st := states[s]) is not None}
     return out, saved
+
+
+# Silent stations are swept with no stream entry to point at: before every real entry.
+SWEEP_ENTRY = "0-0"
+
+
+def silent_reports(
+    r: redis.Redis, keys: Keys, stations: list[str], now: datetime
+) -> tuple[list[tuple[str, Event]], Latest, list[str]]:
+    """The no-data alarms of the stations silent by ``now`` (report Events), their new alarm
+    states, and the stations that are in the silent-due set but have no state to judge by."""
+    if not stations:
+        return [], {}, []
+    states = _hmget(r, keys.alarm_state, stations)
+    newest = _hmget(r, keys.latest("telemetry"), stations)
+    out: list[tuple[str, Event]] = []
+    saved: Latest = {}
+    gone: list[str] = []
+    for station, stored, reading in zip(stations, states, newest, strict=True):
+        if not stored:
+            gone.append(station)
+            continue
+        state, changes = silence(StationState.from_json(stored), now)
+        if changes:
+            saved[keys.alarm_state, station] = state.to_json()
+        where = _station(station, reading)
+        out += [(SWEEP_ENTRY, alarm_event(change, where, now)) for change in changes]
+    return out, saved, gone
+
+
+def _station(station: str, snapshot: bytes | str | None) -> Station:
+    """The station as its newest reading describes it; its code alone if there is none."""
+    if not snapshot:
+        return Station(station)
+    value = orjson.loads(snapshot)
+    return Station(value.get("title") or station, value.get("lon"), value.get("lat"),
+                   value.get("address") or "")  # fmt: skip

@@ -21,8 +21,11 @@ import orjson
 import redis
 from redis.typing import EncodableT, FieldT
 
+from cases.dedup import near_point
 from cases.lifecycle_events import LifecycleEvent, event_to_dict
 from cases.model import Case, ChangeType, awaiting_response, entry_key, handling_armed
+from cases.telemetry import StationState, silent_at
+from ingest.times import epoch_ms
 from towncc.keys import COMMAND_OUTCOME_TTL_S, COMMAND_REPLY_TTL_S, ENGINE_GROUP, Keys
 
 
@@ -98,7 +101,7 @@ def count_deltas(
 
 
 def _ms(moment: datetime | None) -> int | None:
-    return None if moment is None else int(moment.timestamp() * 1000)
+    return None if moment is None else epoch_ms(moment)
 
 
 # Each sorted set the engine keeps, and a case's score in it (None: not a member).
@@ -133,6 +136,11 @@ def commit(
     if last:
         pipe.mset({keys.case(cid): case.to_json() for cid, case in last.items()})
     _index(pipe, keys, list(last.values()), writes.unindexed)
+    _near(pipe, keys, writes.first, list(last.values()))
+    _silent_due(pipe, keys, writes)
+    for change in writes.changes:
+        if (parent := merged_into(change)) is not None:
+            pipe.rpush(keys.duplicates(parent), change.after.id)
     deltas = count_deltas(writes.first, last)
     for attr, key in (("grid", keys.grid_open), ("village", keys.village_open)):
         for code, delta in deltas[attr].items():
@@ -175,6 +183,55 @@ def _index(
             pipe.zadd(key, add)
         if drop:
             pipe.zrem(key, *drop)
+
+
+def _silent_due(pipe: redis.client.Pipeline, keys: Keys, writes: Writes) -> None:
+    """The stations' silent-due set follows their alarm states: each state written puts its
+    station where ``silent_at`` says (or takes it out), so the two never disagree."""
+    add: dict[str, int] = {}
+    drop = list(writes.unindexed.get(keys.silent_due, ()))
+    for (key, station), value in writes.latest.items():
+        if key != keys.alarm_state:
+            continue
+        due = silent_at(StationState.from_json(value))
+        if due is None:
+            drop.append(station)
+        else:
+            add[station] = epoch_ms(due)
+    if add:
+        pipe.zadd(keys.silent_due, add)
+    if drop:
+        pipe.zrem(keys.silent_due, *drop)
+
+
+def merged_into(change: Change) -> str | None:
+    """The case this change merges its case into (by an operator or as a duplicate), if any."""
+    before, after = change.before, change.after
+    if change.type == "refused" or after.stage != "merged" or after.parent is None:
+        return None
+    return None if before is not None and before.stage == "merged" else after.parent
+
+
+def _near(
+    pipe: redis.client.Pipeline, keys: Keys, first: Mapping[str, Case | None], cases: list[Case]
+) -> None:
+    """The GEO sets of the open cases a duplicate may join (cases/dedup.py): one GEOADD and
+    one ZREM per category for the batch."""
+    add: dict[str, list[EncodableT]] = defaultdict(list)
+    drop: dict[str, list[str]] = defaultdict(list)
+    for case in cases:
+        before = first.get(case.id)
+        if before is not None and before.category != case.category:
+            drop[keys.near(before.category)].append(case.id)
+        point = near_point(case)
+        if point is None:
+            drop[keys.near(case.category)].append(case.id)
+        else:
+            add[keys.near(case.category)] += [point[0], point[1], case.id]
+    for key, values in add.items():
+        pipe.geoadd(key, values)
+    for key, ids in drop.items():
+        pipe.zrem(key, *ids)
 
 
 def _reply(pipe: redis.client.Pipeline, keys: Keys, replies: list[Reply], replay: bool) -> None:

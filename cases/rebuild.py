@@ -30,7 +30,7 @@ import redis
 
 from cases import group
 from cases.engine import Engine, Entry
-from cases.journal import BEGIN, BEGIN_ID, Step, read
+from cases.journal import BEGIN, BEGIN_ID, SWEEPS, Step, read
 from cases.model import entry_key
 from towncc.keys import Keys, glob_escape
 from towncc.replies import text
@@ -140,7 +140,7 @@ def check(r: redis.Redis, keys: Keys) -> Plan:
     for entry, fields in entries:
         step = _parse(entry, fields)
         plan.steps += 1
-        if step.op != "sweep" and step.ids:
+        if step.op not in SWEEPS and step.ids:
             stream = _stream(keys, step)
             plan.entries += len(step.ids)
             oldest = min(step.ids, key=entry_key)
@@ -179,7 +179,7 @@ def _replay(engine: Engine, source: Keys, plan: Plan, out: Callable[[str], None]
     for chunk in _chunks(read(r, source, after=BEGIN_ID)):
         fetched = _prefetch(r, source, [step for _, step in chunk])
         for entry, step in chunk:
-            rows = [(i, fetched[step.op][i]) for i in step.ids] if step.op != "sweep" else []
+            rows = [(i, fetched[step.op][i]) for i in step.ids] if step.op not in SWEEPS else []
             written = replay_step(engine, step, rows)
             summary.steps[step.op] += 1
             summary.entries += len(rows)
@@ -204,7 +204,7 @@ def _chunks(journal: Iterable[tuple[str, dict[str, str]]]) -> Iterator[list[tupl
     for entry, fields in journal:
         step = _parse(entry, fields)
         chunk.append((entry, step))
-        named += len(step.ids) if step.op != "sweep" else 0
+        named += len(step.ids) if step.op not in SWEEPS else 0
         if named >= PREFETCH or len(chunk) >= PREFETCH:
             yield chunk
             chunk, named = [], 0
@@ -225,6 +225,8 @@ def replay_step(engine: Engine, step: Step, entries: list[Entry]) -> int:
     engine.written = 0
     if step.op == "sweep":
         engine.sweep_cases(list(step.ids), step.now)
+    elif step.op == "silence":
+        engine.sweep_stations(list(step.ids), step.now)
     elif step.op == "events":
         engine.process(entries, step.now)
     else:

@@ -65,6 +65,15 @@ def case_history(r: redis.Redis, keys: Keys, case_id: str) -> list[dict[str, Any
     return [orjson.loads(v) for v in r.lrange(keys.history(case_id), 0, -1)]
 
 
+DUPLICATE_FIELDS = ("id", "feed", "source_id", "reported_at", "address", "description")
+
+
+def duplicates(r: redis.Redis, keys: Keys, case_id: str) -> list[dict[str, Any]]:
+    """The reports merged into this case as duplicates, in the order they came."""
+    ids = [text(i) for i in r.lrange(keys.duplicates(case_id), 0, -1)]
+    return [{f: c.get(f) for f in DUPLICATE_FIELDS} for c in get_cases(r, keys, ids)]
+
+
 def open_case_ids(r: redis.Redis, keys: Keys, limit: int | None = None) -> list[str]:
     """Open case ids, newest report first."""
     end = -1 if limit is None else limit - 1

@@ -23,6 +23,7 @@ from cases.store import (
     all_case_ids,
     case_history,
     command_outcome,
+    duplicates,
     get_case,
     get_cases,
     load_case,
@@ -148,11 +149,13 @@ def api_router(
 
     @router.get("/api/cases/{case_id:path}")
     def one_case(case_id: str) -> dict[str, Any]:
-        """One case with `history`, every change applied to it, oldest first."""
+        """One case with `history`, every change applied to it, oldest first, and
+        `duplicates`, the reports merged into it (`parent` names the case a duplicate joined)."""
         case = get_case(r, keys, case_id)
         if case is None:
             raise HTTPException(status_code=404, detail=f"no case with id {case_id!r}")
-        return {**case, "history": case_history(r, keys, case_id)}
+        history = case_history(r, keys, case_id)
+        return {**case, "history": history, "duplicates": duplicates(r, keys, case_id)}
 
     @router.post("/api/cases/{case_id:path}/actions", responses=ACTION_RESPONSES)
     def act(case_id: str, body: Annotated[ActionBody, Body()]) -> JSONResponse:

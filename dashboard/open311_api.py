@@ -22,7 +22,7 @@ from cases.store import get_cases
 from ingest.event import DeadLetter
 from ingest.feeds.open311 import ADAPTER, FEED, UNKNOWN_SERVICE, code_of, services
 from ingest.sink import REDIS_DOWN, RedisSink
-from ingest.times import BEIJING, parse_source_time
+from ingest.times import BEIJING, epoch_ms, parse_source_time
 from towncc.keys import Keys
 from towncc.settings import Settings
 
@@ -161,7 +161,7 @@ def find(r: redis.Redis, keys: Keys, query: Query) -> list[dict[str, Any]]:
     """Matching requests, newest first: ids win over every other argument (the spec)."""
     if query.ids:
         return [as_request(c) for c in get_cases(r, keys, [f"{FEED}:{i}" for i in query.ids])]
-    low, high = int(query.start.timestamp() * 1000), int(query.end.timestamp() * 1000)
+    low, high = epoch_ms(query.start), epoch_ms(query.end)
     found: list[dict[str, Any]] = []
     offset = 0
     while len(found) < MAX_RESULTS:

@@ -20,7 +20,7 @@ from cases.store import (
 )
 from dashboard.modules import ModuleData
 from dashboard.push import closed_stub
-from ingest.times import BEIJING
+from ingest.times import BEIJING, epoch_ms
 from towncc.keys import Keys
 from towncc.replies import text
 
@@ -43,7 +43,7 @@ def today_start_ms(now: datetime) -> int:
     """Midnight in Beijing of `now`'s Beijing date, as epoch milliseconds."""
     local = now.astimezone(BEIJING)
     midnight = datetime.combine(local.date(), time(0), tzinfo=BEIJING)
-    return int(midnight.timestamp() * 1000)
+    return epoch_ms(midnight)
 
 
 def stream_cursor(r: redis.Redis, keys: Keys) -> str:

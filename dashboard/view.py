@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 from cases.categories import category
 from dashboard.i18n import Lang, t
 from dashboard.theme import group_colour
+from ingest.times import epoch_ms
 
 SUMMARY_MAX = 120  # characters of title + description sent per row: bounds a row's bytes
 
@@ -54,7 +55,7 @@ def is_open(case: dict[str, Any]) -> bool:
 def reported_ms(case: dict[str, Any]) -> int:
     """Report time in epoch milliseconds (the score of the case sorted sets)."""
     value = case.get("reported_at")
-    return int(datetime.fromisoformat(value).timestamp() * 1000) if value else 0
+    return epoch_ms(datetime.fromisoformat(value)) if value else 0
 
 
 def case_row(case: dict[str, Any], lang: Lang) -> dict[str, Any]:

@@ -44,3 +44,10 @@ def _loose(value: str) -> datetime:
 def beijing(value: datetime) -> datetime:
     """The same instant on Beijing's clock, for display."""
     return value.astimezone(BEIJING)
+
+
+def epoch_ms(moment: datetime) -> int:
+    """Milliseconds since the epoch of an aware time: the score of every time-sorted set."""
+    if moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment!r}: pass a timezone-aware one")
+    return int(moment.timestamp() * 1000)

@@ -102,9 +102,17 @@ class Keys:
         return f"{self.prefix}alarm-state"
 
     @property
-    def duplicates(self) -> str:
-        """Hash: parent case id → the ids merged into it as duplicates (JSON list, in order)."""
-        return f"{self.prefix}duplicates"
+    def silent_due(self) -> str:
+        """Sorted set of stations (`<feed>:<station>`) scored by when they read as silent (ms)."""
+        return f"{self.prefix}stations:silent-due"
+
+    def duplicates(self, parent_id: str) -> str:
+        """List: the ids of the cases merged into this one as duplicates, in order."""
+        return f"{self.prefix}duplicates:{parent_id}"
+
+    def near(self, category: str) -> str:
+        """GEO set: the open cases of a category that a duplicate report may join."""
+        return f"{self.prefix}cases:near:{category}"
 
     def latest(self, kind: str) -> str:
         """Hash: `<feed>:<source id>` → the newest telemetry, alert or metric record (JSON)."""
@@ -143,5 +151,5 @@ class Keys:
         return (
             f"{p}case:*", f"{p}history:*", f"{p}cases:*", f"{p}grid:open", f"{p}village:open",
             f"{p}latest:*", f"{p}alert-index", f"{p}command:*", f"{p}alarm-state",
-            f"{p}duplicates",
+            f"{p}duplicates:*", f"{p}stations:*",
         )  # fmt: skip

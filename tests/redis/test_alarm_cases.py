@@ -4,7 +4,7 @@ hysteresis band closes it — one case, never flapping."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -13,8 +13,10 @@ import redis
 
 from cases import store
 from cases.engine import Engine
+from cases.places import Geography
 from ingest.feeds import FEEDS
 from ingest.sink import RedisSink
+from tests.support.clock import Clock
 from tests.support.pipeline import drain
 from towncc.keys import Keys
 
@@ -64,3 +66,39 @@ def test_redelivered_readings_change_nothing(r: redis.Redis, keys: Keys, engine:
     send(r, keys, levels)
     drain(engine)
     assert alarm_cases(r, keys) == before and len(before) == 1
+
+
+def test_a_silent_gauge_raises_a_no_data_alarm_on_time_and_a_reading_clears_it(
+    r: redis.Redis, keys: Keys, geography: Geography
+) -> None:
+    clock = Clock(datetime(2026, 11, 28, 1, 0, tzinfo=UTC))
+    engine = Engine(r, keys, geography, batch=200, clock=clock)
+    engine.ensure_group()
+    send(r, keys, [("09:00", 3.50)])  # a river gauge reads every 5 minutes: silent after 15
+    drain(engine)
+    assert r.zscore(keys.silent_due, "water:63201234") == _ms(2026, 11, 28, 1, 15)
+
+    clock.now = datetime(2026, 11, 28, 1, 15, tzinfo=UTC)
+    assert engine.sweep() == 0, "not yet: silent only after the window"
+    clock.now = datetime(2026, 11, 28, 1, 15, 1, tzinfo=UTC)
+    assert engine.sweep() == 1, "no event arrives: the sweep alone opens it"
+    (case,) = alarm_cases(r, keys)
+    assert case["id"] == "alarm:water:63201234:no-data:20261128T011500Z"
+    assert (case["status"], case["title"]) == ("open", "璜塘河闸 站点无数据")
+    assert case["lon"] is None and case["reported_at"] == "2026-11-28T01:15:00+00:00"
+    assert r.zcard(keys.silent_due) == 0, "raised once"
+    clock.now += timedelta(minutes=5)
+    assert engine.sweep() == 0
+    assert len(alarm_cases(r, keys)) == 1
+
+    send(r, keys, [("10:20", 3.52)])
+    drain(engine)
+    (case,) = alarm_cases(r, keys)
+    assert case["status"] == "closed" and "a reading again" in case["description"]
+    assert r.zscore(keys.silent_due, "water:63201234") == _ms(2026, 11, 28, 2, 35)
+    journal = [f["op"] for _, f in r.xrange(keys.journal)]
+    assert "silence" in journal, "the sweep is journaled: a rebuild replays it"
+
+
+def _ms(*parts: int) -> int:
+    return int(datetime(*parts, tzinfo=UTC).timestamp() * 1000)

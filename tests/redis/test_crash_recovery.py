@@ -25,6 +25,7 @@ from towncc.settings import Settings
 pytestmark = pytest.mark.redis
 RECORDS = 10_000
 CHUNK = 500
+REPEAT = 97 * 89  # the points of _records repeat after this many records
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -62,6 +63,7 @@ def start_engine(
 
 def _records(start: int, stop: int) -> list[dict[str, object]]:
     # Points spread over the centre so many grids are touched; every 10th record is sent twice.
+    # The points repeat from record REPEAT on: those records are duplicates of the first ones.
     out = []
     for n in range(start, stop):
         # 暴露垃圾 has no first-response clock: the only changes are the records' own.
@@ -96,8 +98,10 @@ def test_sigkill_mid_burst_leaves_exactly_one_case_per_record(
     cases = store.get_cases(r, keys, store.all_case_ids(r, keys))
     assert {c["version"] for c in cases} == {1}
     assert sorted(c["source_id"] for c in cases) == [f"T-{n:06d}" for n in range(RECORDS)]
+    merged = {c["source_id"]: c["parent"] for c in cases if c["stage"] == "merged"}
+    assert merged == {f"T-{n:06d}": f"urban:T-{n - REPEAT:06d}" for n in range(REPEAT, RECORDS)}
     per_grid = store.grid_open_counts(r, keys)
-    assert sum(per_grid.values()) == sum(1 for c in cases if c["grid"])
+    assert sum(per_grid.values()) == sum(1 for c in cases if c["grid"] and c["status"] == "open")
     # The journal names each applied entry once: what a rebuild replays is what was applied.
     journaled = [i for s in journal_steps(r, keys) if s.op == "events" for i in s.ids]
     assert len(journaled) == len(set(journaled)) >= RECORDS

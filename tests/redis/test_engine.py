@@ -81,7 +81,13 @@ def test_gcj02_points_land_in_the_grid_of_their_wgs84_position(
     r: redis.Redis, keys: Keys, engine: Engine, town: Town
 ) -> None:
     lon, lat, true_grid, naive_grid = _border_point(town)
-    push(r, keys, [urban_record(1, lon, lat, CRS.GCJ02), urban_record(2, lon, lat, CRS.BD09)])
+    # Two categories: two reports of one category at one point would be one case (duplicates).
+    garbage = {"xlbm": "0101", "xlmc": "暴露垃圾"}
+    push(
+        r,
+        keys,
+        [urban_record(1, lon, lat, CRS.GCJ02), urban_record(2, lon, lat, CRS.BD09, **garbage)],
+    )
     drain(engine)
     cases = {c["id"]: c for c in store.open_cases(r, keys)}
     assert cases["urban:T-000001"]["grid"] == true_grid != naive_grid

@@ -16,20 +16,13 @@ from cases.places import Geography
 from dashboard.api import list_cases
 from ingest.event import Event
 from ingest.sink import RedisSink
+from tests.support.clock import Clock
 from tests.support.pipeline import drain, push
-from tests.support.urban import urban_record
+from tests.support.urban import DEFAULT_POINT, around, urban_record
 from towncc.keys import Keys
 
 pytestmark = pytest.mark.redis
 REPORTED = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)  # 09:00 Beijing
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -45,7 +38,8 @@ def timed_engine(r: redis.Redis, keys: Keys, geography: Geography, clock: Clock)
 
 
 def record(n: int, **fields: str) -> dict[str, object]:
-    return urban_record(n, sbsj="2026-11-28 09:00:00", **fields)
+    # Around one point, apart: reports at one spot and time would be duplicates of one case.
+    return urban_record(n, *around(*DEFAULT_POINT, n), sbsj="2026-11-28 09:00:00", **fields)
 
 
 def test_an_unanswered_parking_case_goes_to_its_village_after_15_minutes(

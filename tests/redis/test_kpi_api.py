@@ -34,7 +34,7 @@ from dashboard.app import create_app
 from dashboard.kpi_api import kpi_router
 from layers.town import Town
 from tests.support.pipeline import drain, push
-from tests.support.urban import urban_record
+from tests.support.urban import around, urban_record
 from towncc.keys import Keys
 from towncc.settings import Settings
 
@@ -87,14 +87,24 @@ def work(r: redis.Redis, keys: Keys, n: int, *steps: tuple[str, datetime]) -> No
 def seeded(r: redis.Redis, keys: Keys, engine: Engine) -> None:
     """A November of 乱停乱放 cases (2 working hours to handle), written by the engine."""
     monday = bj(2, 9)  # 2 Nov 2026, due 11:00
-    reports = [urban_record(n, *A, sbsj=sbsj(monday)) for n in range(1, 8)]  # 1–7 in grid A
+    reports = [
+        urban_record(n, *around(*A, n), sbsj=sbsj(monday)) for n in range(1, 8)
+    ]  # 1–7 in grid A
     reports += [
-        urban_record(8, *B, sbsj=sbsj(bj(30, 23, 30))),  # closed a second before December
-        urban_record(9, *B, sbsj=sbsj(bj(30, 23, 30))),  # closed at December's first second
-        urban_record(10, *C, sbsj=sbsj(monday), xlbm="9999", xlmc="无"),  # nobody's: queued
-        urban_record(11, *C, sbsj=sbsj(bj(20, 9, month=10))),  # October, never handled
-        urban_record(12, *C, sbsj=sbsj(monday)),  # parked
-        urban_record(13, *C, sbsj=sbsj(monday)),  # closed on time, in another department
+        urban_record(
+            8, *around(*B, 8), sbsj=sbsj(bj(30, 23, 30))
+        ),  # closed a second before December
+        urban_record(
+            9, *around(*B, 9), sbsj=sbsj(bj(30, 23, 30))
+        ),  # closed at December's first second
+        urban_record(
+            10, *around(*C, 10), sbsj=sbsj(monday), xlbm="9999", xlmc="无"
+        ),  # nobody's: queued
+        urban_record(11, *around(*C, 11), sbsj=sbsj(bj(20, 9, month=10))),  # October, never handled
+        urban_record(12, *around(*C, 12), sbsj=sbsj(monday)),  # parked
+        urban_record(
+            13, *around(*C, 13), sbsj=sbsj(monday)
+        ),  # closed on time, in another department
     ]
     push(r, keys, reports)
     drain(engine)
@@ -312,7 +322,10 @@ def test_an_unreadable_projection_is_left_out(
     push(
         r,
         keys,
-        [urban_record(1, *A, sbsj=sbsj(bj(2, 9))), urban_record(2, *A, sbsj=sbsj(bj(2, 9)))],
+        [
+            urban_record(1, *around(*A, 1), sbsj=sbsj(bj(2, 9))),
+            urban_record(2, *around(*A, 2), sbsj=sbsj(bj(2, 9))),
+        ],
     )
     drain(engine)
     r.set(keys.case("urban:T-000002"), b"{not json")

@@ -15,7 +15,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from cases.places import Geography
 from cases.rebuild import RebuildError, Summary, rebuild
 from cases.routing import village_kinds
 from layers.town import Town
+from tests.support.clock import Clock
 from tests.support.pipeline import all_applied, drain_now
 from tests.support.week import START, TICKS, Operator, set_clock, week, write
 from towncc import processes
@@ -42,14 +42,6 @@ ROOT = Path(__file__).resolve().parents[2]
 KILLS = 5
 LAG = 6  # ticks: an hour
 CHUNK = 1000
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def snapshot(r: redis.Redis, keys: Keys) -> dict[str, Any]:
@@ -127,6 +119,9 @@ def assert_a_full_week(state: dict[str, Any], keys: Keys) -> None:
     alerts = state[keys.latest("alert")][1]
     assert any(orjson.loads(a)["retired"] for a in alerts.values()), "an Update or Cancel"
     assert len(state[keys.latest("telemetry")][1]) >= 5, "river gauges and air stations"
+    assert any(name.startswith(keys.duplicates("")) for name in state), "duplicates merged"
+    cases = [name for name in state if name.startswith(keys.case("alarm:"))]
+    assert any(":no-data:" in name for name in cases), "a silent station's alarm, swept"
 
 
 def vandalise(r: redis.Redis, keys: Keys) -> None:

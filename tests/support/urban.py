@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ingest.coords import CRS, from_wgs84
 
+DEFAULT_POINT = (120.397, 31.7835)
+# One lattice step (m): wider than the duplicate radius of most categories
+# (cases/data/duplicates.json), so reports a test places around one point stay cases apart.
+STEP_M = 60.0
+
 
 def urban_record(
-    n: int, lon: float = 120.397, lat: float = 31.7835, crs: CRS = CRS.WGS84, **fields: Any
+    n: int,
+    lon: float = DEFAULT_POINT[0],
+    lat: float = DEFAULT_POINT[1],
+    crs: CRS = CRS.WGS84,
+    **fields: Any,
 ) -> dict[str, Any]:
     """Record number ``n`` at a WGS84 point, sent in the datum ``crs``."""
     x, y = from_wgs84(lon, lat, crs)
@@ -18,3 +28,13 @@ def urban_record(
         "zbx": x, "zby": y, "zbxt": crs.value, "sbsj": "2026-11-28 09:12:33", "zt": "待受理",
         **fields,
     }  # fmt: skip
+
+
+def around(lon: float, lat: float, n: int, step_m: float = STEP_M) -> tuple[float, float]:
+    """Point ``n`` of a 3×3 lattice centred on (lon, lat), ``step_m`` apart (WGS84, near)."""
+    dx, dy = (n % 3 - 1) * step_m, (n // 3 % 3 - 1) * step_m
+    metres_per_degree = 111_320.0
+    return (
+        lon + dx / (metres_per_degree * math.cos(math.radians(lat))),
+        lat + dy / metres_per_degree,
+    )

@@ -1,4 +1,4 @@
-"""The engine's duplicate decision over a batch: cases.dedup.parents."""
+"""The engine's duplicate decision over a batch: cases.dedup.Pool."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 
-from cases.dedup import parents
+from cases.dedup import Pool, as_report, near_point
 from cases.model import Case, Place, Siting, apply
 from ingest.event import Event
 
@@ -29,6 +29,20 @@ def case(n: int, category: str = "parking", metres: float = 0.0, minutes: float 
     result = apply(None, event, siting, f"{n + 1}-0")
     assert result is not None
     return result[0]
+
+
+def parents(new: list[Case], candidates: dict[str, Case]) -> dict[str, str]:
+    """New case id → its parent's id, deciding in order as the engine does."""
+    pool, current = Pool(), dict[str, Case | None](candidates)
+    pool.offer(candidates.values())
+    found = {}
+    for case in new:
+        if (parent := pool.parent_of(case, current)) is not None:
+            found[case.id] = parent.id
+        else:
+            current[case.id] = case
+            pool.offer([case])
+    return found
 
 
 def test_a_second_parking_report_nearby_joins_the_first() -> None:
@@ -57,3 +71,11 @@ def test_closed_merged_alarm_and_never_merged_cases_are_no_parents() -> None:
     assert parents(alarms, {}) == {}
     disputes = [case(7, category="dispute"), case(8, category="dispute", metres=1)]
     assert parents(disputes, {}) == {}
+
+
+def test_a_point_taken_from_the_grid_is_no_point_to_compare() -> None:
+    first, second = case(1), case(2)
+    centroid = replace(second, flags=("location_from_grid",))
+    assert as_report(centroid) is None and near_point(centroid) is None
+    assert parents([centroid], {first.id: first}) == {}
+    assert near_point(first) == (first.lon, first.lat)

@@ -117,7 +117,7 @@ def test_a_report_near_an_open_case_of_its_category_joins_it() -> None:
     assert find_parent(report("urban:A2", 25, 20, "street_vending"), [case]) is None
 
 
-def test_every_category_not_listed_takes_the_default_50_m_and_2_h() -> None:
+def test_a_listed_category_without_its_own_figures_takes_the_default_50_m_and_2_h() -> None:
     case = report("governance:Z1", category="sanitation")
     assert find_parent(report("x", 49, 119, "sanitation"), [case]) == "governance:Z1"
     assert find_parent(report("x", 51, 10, "sanitation"), [case]) is None
@@ -125,7 +125,9 @@ def test_every_category_not_listed_takes_the_default_50_m_and_2_h() -> None:
 
 
 def test_some_categories_are_never_merged() -> None:
-    for code in ("dispute", "other"):
+    # Listed as never merged, or not listed at all (the shipped default does not merge):
+    # two hazards found at one enterprise, or two service-hall cases, are two cases.
+    for code in ("dispute", "other", "major_hazard", "enterprise_hazard", "service_case"):
         assert find_parent(report("b", category=code), [report("a", category=code)]) is None
 
 
