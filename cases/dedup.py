@@ -11,6 +11,7 @@ parent for a later one, so a report sent twice in one batch joins the first.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -23,6 +24,7 @@ from cases.model import Case
 from towncc.keys import Keys
 from towncc.replies import text
 
+LAT_METRES = 110_574.0  # the shortest degree of latitude (at the equator), in metres
 # Redis keeps GEO points within these latitudes (Web Mercator's square); a town is well inside.
 GEO_LAT = 85.05112878
 
@@ -89,31 +91,47 @@ def nearby_ids(
 
 
 class Pool:
-    """The open cases a new report may join, per category, as the batch goes."""
+    """The open cases a new report may join, as the batch goes: per category, in bands of
+    latitude one radius high, so a report is compared with its neighbours only."""
 
     def __init__(self, rules: Rules | None = None) -> None:
         self.rules = rules or duplicate_rules()
-        self._ids: dict[str, list[str]] = defaultdict(list)
+        self._bands: dict[tuple[str, int], list[str]] = defaultdict(list)
+        self._seen: set[str] = set()
+
+    def _band(self, rule: Rule, lat: float) -> int:
+        # A degree of latitude is at least 110,574 m: a band is at least a radius high, so
+        # every point within the radius is in the report's band or the next one either side.
+        return math.floor(lat / (search_radius_m(rule) / LAT_METRES))
 
     def offer(self, cases: Iterable[Case]) -> None:
         """Candidates; each is checked again (``mergeable``) when a report is compared."""
         for case in cases:
-            if near_point(case, self.rules) is not None and case.id not in self._ids[case.category]:
-                self._ids[case.category].append(case.id)
+            point = near_point(case, self.rules)
+            rule = self.rules.rule(case.category)
+            if point is None or rule is None or case.id in self._seen:
+                continue
+            self._seen.add(case.id)
+            self._bands[case.category, self._band(rule, point[1])].append(case.id)
 
     def parent_of(self, case: Case, current: Mapping[str, Case | None]) -> Case | None:
         """The open case this new one duplicates, as ``current`` has it now; None: none."""
         report = as_report(case)
-        if report is None or case.feed == ALARM_FEED or self.rules.rule(case.category) is None:
+        rule = self.rules.rule(case.category)
+        if report is None or rule is None or case.feed == ALARM_FEED:
             return None
+        band = self._band(rule, report.lat)
         nearby = []
-        for cid in self._ids.get(case.category, ()):
-            other = current.get(cid)
-            if other is None or cid == case.id or not mergeable(other):
-                continue
-            if (point := as_report(other)) is not None:
-                nearby.append(point)
-        parent = find_parent(report, nearby, self.rules)
+        for b in (band - 1, band, band + 1):
+            for cid in self._bands.get((case.category, b), ()):
+                other = current.get(cid)
+                if other is None or cid == case.id or not mergeable(other):
+                    continue
+                if abs(other.reported_at - case.reported_at) > rule.window:
+                    continue
+                if (point := as_report(other)) is not None:
+                    nearby.append(point)
+        parent = find_parent(report, nearby, self.rules) if nearby else None
         return current.get(parent) if parent else None
 
 

@@ -6,8 +6,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cases.dedup import Pool, as_report, near_point
+from cases.duplicates import GEOD
 from cases.model import Case, Place, Siting, apply
 from ingest.event import Event
 
@@ -79,3 +82,22 @@ def test_a_point_taken_from_the_grid_is_no_point_to_compare() -> None:
     assert as_report(centroid) is None and near_point(centroid) is None
     assert parents([centroid], {first.id: first}) == {}
     assert near_point(first) == (first.lon, first.lat)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lat=st.floats(-80, 80),
+    lon=st.floats(-179, 179),
+    azimuth=st.floats(0, 360),
+    share=st.floats(0.0, 0.995),
+)
+def test_a_report_within_the_radius_finds_its_parent_whatever_band_it_falls_in(
+    lat: float, lon: float, azimuth: float, share: float
+) -> None:
+    first = replace(case(1), lon=lon, lat=lat)
+    to_lon, to_lat, _ = GEOD.fwd(lon, lat, azimuth, 30.0 * share)  # parking: 30 m
+    second = replace(case(2, minutes=5), lon=float(to_lon), lat=float(to_lat))
+    assert parents([second], {first.id: first}) == {second.id: first.id}
+    far_lon, far_lat, _ = GEOD.fwd(lon, lat, azimuth, 30.5)
+    third = replace(case(3, minutes=5), lon=float(far_lon), lat=float(far_lat))
+    assert parents([third], {first.id: first}) == {}
