@@ -24,7 +24,7 @@ from bench.machine import describe
 from ingest.times import beijing
 from tests.support.browser import launch
 from tests.support.system import running_demo
-from tests.support.urban import urban_record
+from tests.support.urban import lattice_point, urban_record
 
 OBSERVER = """() => {
   window.__seen = {};
@@ -47,7 +47,7 @@ def measure(page: Page, base: str, count: int, run: str) -> list[float]:
     with httpx.Client(base_url=base, timeout=10) as client:
         for n in range(count):
             now = f"{beijing(datetime.now(UTC)):%Y-%m-%d %H:%M:%S}"
-            record = urban_record(n, ajbh=f"BENCH-{run}-{n:04d}", sbsj=now)
+            record = urban_record(n, *lattice_point(n), ajbh=f"BENCH-{run}-{n:04d}", sbsj=now)
             started = time.time() * 1000
             client.post("/api/ingest/urban", json=record).raise_for_status()
             case_id = f"urban:{record['ajbh']}"

@@ -38,3 +38,15 @@ def around(lon: float, lat: float, n: int, step_m: float = STEP_M) -> tuple[floa
         lon + dx / (metres_per_degree * math.cos(math.radians(lat))),
         lat + dy / metres_per_degree,
     )
+
+
+def lattice_point(n: int, per_row: int = 40) -> tuple[float, float]:
+    """Record n's own point, for runs of many records that must not be duplicates: a lattice
+    STEP_M apart around the default point (per_row² points, then it repeats)."""
+    east = (n % per_row - per_row // 2) * STEP_M
+    north = (n // per_row % per_row - per_row // 2) * STEP_M
+    lon, lat = DEFAULT_POINT
+    return (
+        lon + east / (111_320.0 * math.cos(math.radians(lat))),
+        lat + north / 111_320.0,
+    )

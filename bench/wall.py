@@ -1,0 +1,236 @@
+"""The wall's push: event → row visible at 1 and 100 events/s in a real Chromium, and the
+server's time and bytes per push with 10,000 open cases beside a full-figure refresh.
+
+Latency: the whole system as `make demo` runs it (embedded Redis, engine, wall; no
+simulator), /wall open at 3840×2160. Records are POSTed to `/api/ingest/urban` on a fixed
+schedule (open loop: a slow answer does not slow the sender) and each is timed from just
+before its POST to the moment a MutationObserver in the page sees its row. Every record has
+its own point, so none is merged as a duplicate.
+
+Push cost: a private Redis holding 10,000 open cases written by the engine. One push is what
+the page's socket loop does when one case changes (read it with the grid counts and totals,
+plan the ag-grid transaction and the map Patch, encode them as Dash sends them); a full
+refresh reads the wall's snapshot and builds and encodes the whole map figure and every row,
+the way a page without patches would redraw. Both in the same run, the median of many.
+
+Usage: python -m bench.wall [--seconds-slow 60] [--seconds-fast 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import redis
+import redis.asyncio as aredis
+from playwright.sync_api import Page, sync_playwright
+from plotly.io.json import to_json_plotly
+
+from bench.e2e_latency import OBSERVER
+from bench.machine import describe
+from cases.engine import Engine
+from cases.places import Geography
+from dashboard.components.wall_map import map_traces, wall_figure
+from dashboard.push import Limits, Mirror, build_view, plan_tick
+from dashboard.snapshot import aread_snapshot, read_changes
+from ingest.feeds.urban import ADAPTER
+from ingest.sim.urban import UrbanSimulator
+from ingest.sink import RedisSink
+from ingest.times import beijing
+from layers.town import Town, default_town
+from tests.support.browser import launch
+from tests.support.system import running_demo
+from tests.support.urban import lattice_point, urban_record
+from towncc.embedded import EmbeddedRedis
+from towncc.keys import Keys
+from towncc.settings import Settings
+
+# ---- event → row visible ----------------------------------------------------------------
+
+
+def send_at_rate(base: str, rate: float, seconds: float, run: str, first: int) -> dict[str, float]:
+    """POST rate records a second for ``seconds``; case id → epoch ms just before its POST.
+
+    Records ``first``, ``first + 1``, …: each at its own lattice point (no duplicates)."""
+    count = max(1, round(rate * seconds))
+    sent: dict[str, float] = {}
+    lock = threading.Lock()
+
+    async def one(client: httpx.AsyncClient, n: int, due: float) -> None:
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
+        now = f"{beijing(datetime.now(UTC)):%Y-%m-%d %H:%M:%S}"
+        record = urban_record(n, *lattice_point(n), ajbh=f"WALL-{run}-{n:05d}", sbsj=now)
+        with lock:
+            sent[f"urban:{record['ajbh']}"] = time.time() * 1000
+        response = await client.post("/api/ingest/urban", json=record)
+        response.raise_for_status()
+
+    async def all_of_them() -> None:
+        start = time.monotonic() + 0.5
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            await asyncio.gather(*(one(client, first + n, start + n / rate) for n in range(count)))
+
+    asyncio.run(all_of_them())
+    return sent
+
+
+def latencies(page: Page, base: str, rate: float, seconds: float, first: int) -> list[float]:
+    run = f"{rate:g}-{int(time.time())}"
+    sent = send_at_rate(base, rate, seconds, run, first)
+    ids = orjson.dumps(sorted(sent)).decode()
+    page.wait_for_function(
+        f"() => {ids}.every((id) => id in window.__seen)", polling=100, timeout=60_000
+    )
+    pick = f"() => Object.fromEntries({ids}.map((id) => [id, window.__seen[id]]))"
+    seen: dict[str, float] = page.evaluate(pick)
+    return [seen[i] - sent[i] for i in sent]
+
+
+def measure_latency(seconds_slow: float, seconds_fast: float) -> list[tuple[float, list[float]]]:
+    out = []
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_demo(Path(tmp), simulate=False) as base,
+        sync_playwright() as pw,
+    ):
+        browser = launch(pw)
+        page = browser.new_page(viewport={"width": 3840, "height": 2160})
+        page.goto(f"{base}/wall")
+        page.wait_for_selector(".ag-root", timeout=30_000)
+        page.evaluate(OBSERVER)
+        latencies(page, base, 5, 1, 0)  # warm-up, not counted
+        first = 5
+        for rate, seconds in ((1.0, seconds_slow), (100.0, seconds_fast)):
+            out.append((rate, latencies(page, base, rate, seconds, first)))
+            first += round(rate * seconds)
+        browser.close()
+    return out
+
+
+# ---- server time and bytes per push ---------------------------------------------------------
+
+
+def fill(r: redis.Redis, keys: Keys, town: Town, count: int) -> int:
+    """``count`` simulated reports over ten days, through the intake and the engine."""
+    sim = UrbanSimulator(town.boundary, town.centre, seed=5)
+    end = datetime.now(UTC)
+    step = timedelta(days=10) / count
+    records = [sim.new_record(end - step * (count - i)) for i in range(count)]
+    sink = RedisSink(keys, 10_000_000)
+    for first in range(0, count, 1000):
+        body = orjson.dumps(records[first : first + 1000])
+        sink.write(r, ADAPTER.parse(body, datetime.now(UTC)))
+    engine = Engine(r, keys, Geography(town), clock=lambda: end)
+    engine.ensure_group()
+    while engine.step(block_ms=1):
+        pass
+    return int(r.zcard(keys.open_cases))
+
+
+def encoded(props: dict[str, Any]) -> int:
+    """Bytes of one set_props payload as Dash encodes it (plotly's JSON encoder)."""
+    return len(to_json_plotly(props).encode())
+
+
+async def push_costs(ar: aredis.Redis, keys: Keys, town: Town, limits: Limits,
+                     rounds: int) -> tuple[list[float], list[int]]:  # fmt: skip
+    """Server seconds and bytes of one push for one changed case, ``rounds`` times."""
+    traces = map_traces(town)
+    now = datetime.now(UTC)
+    snap = await aread_snapshot(ar, keys, max(limits.max_rows, limits.max_points), now)
+    view = build_view(snap.cases, snap.counts, lang="zh", limits=limits, locations=traces.locations)
+    ids = [c["id"] for c in snap.cases]
+    times, sizes = [], []
+    for n in range(rounds):
+        mirror = Mirror(dict(view.mirror.rows), list(view.mirror.points), view.mirror.z,
+                        set(view.mirror.overdue))  # fmt: skip
+        changed = [ids[n % len(ids)]]
+        started = time.perf_counter()
+        cases, counts, open_total, today_total = await read_changes(ar, keys, changed, now)
+        tick = plan_tick(mirror, cases, counts, lang="zh", limits=limits, traces=traces,
+                         stamp=int(time.time() * 1000))  # fmt: skip
+        size = encoded({"rowTransaction": tick.transaction}) + encoded(
+            {"children": str(open_total)}) + encoded({"children": str(today_total)})  # fmt: skip
+        if tick.patch is not None:
+            size += encoded({"figure": tick.patch.to_plotly_json()})
+        times.append(time.perf_counter() - started)
+        sizes.append(size)
+    return times, sizes
+
+
+async def refresh_costs(ar: aredis.Redis, keys: Keys, town: Town, limits: Limits,
+                        rounds: int) -> tuple[list[float], list[int]]:  # fmt: skip
+    """Server seconds and bytes of a whole redraw: snapshot, view, full figure and rows."""
+    traces = map_traces(town)
+    times, sizes = [], []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        now = datetime.now(UTC)
+        snap = await aread_snapshot(ar, keys, max(limits.max_rows, limits.max_points), now)
+        view = build_view(snap.cases, snap.counts, lang="zh", limits=limits,
+                          locations=traces.locations)  # fmt: skip
+        figure = wall_figure(town, snap.counts, view.points, lang="zh", tile_url=None)
+        size = encoded({"figure": figure}) + encoded({"rowData": view.rows})
+        times.append(time.perf_counter() - started)
+        sizes.append(size)
+    return times, sizes
+
+
+def measure_push(count: int, rounds: int) -> tuple[int, Limits, tuple[Any, ...], tuple[Any, ...]]:
+    town = default_town()
+    settings = Settings()
+    limits = Limits(settings.wall_max_rows, settings.wall_max_points)
+    keys = Keys("bench-wall:")
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), appendonly=False) as server:
+        r = redis.Redis.from_url(server.url, decode_responses=True)
+        open_cases = fill(r, keys, town, count)
+
+        async def both() -> tuple[Any, Any]:
+            ar = aredis.Redis.from_url(server.url, decode_responses=True)
+            try:
+                push = await push_costs(ar, keys, town, limits, rounds)
+                full = await refresh_costs(ar, keys, town, limits, max(3, rounds // 20))
+                return push, full
+            finally:
+                await ar.aclose()
+
+        push, full = asyncio.run(both())
+    return open_cases, limits, push, full
+
+
+def quantile(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds-slow", type=float, default=60, help="run at 1 event/s")
+    parser.add_argument("--seconds-fast", type=float, default=10, help="run at 100 events/s")
+    parser.add_argument("--cases", type=int, default=10_000, help="records for the push cost")
+    parser.add_argument("--rounds", type=int, default=200, help="pushes measured")
+    args = parser.parse_args()
+    print(describe())
+    print("event → row visible, wall at 3840×2160 in Chromium:")
+    for rate, found in measure_latency(args.seconds_slow, args.seconds_fast):
+        print(f"  {rate:>5g} events/s  {len(found):>5} events  p50 {quantile(found, 50):>6.0f} ms"
+              f"  p99 {quantile(found, 99):>6.0f} ms  max {max(found):>6.0f} ms")  # fmt: skip
+    open_cases, limits, (push_s, push_b), (full_s, full_b) = measure_push(args.cases, args.rounds)
+    print(f"\nper push, {open_cases:,} open cases in Redis "
+          f"(the wall keeps {limits.max_rows} rows, {limits.max_points} points):")  # fmt: skip
+    for name, seconds, sizes in (("one case changed", push_s, push_b),
+                                 ("full-figure refresh", full_s, full_b)):  # fmt: skip
+        print(f"  {name:<20} server {statistics.median(seconds) * 1000:>8.2f} ms (median)"
+              f"  {statistics.median(sizes):>10,.0f} bytes")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
