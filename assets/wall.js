@@ -1,11 +1,12 @@
 /* The wall's browser side: the clock, the link light, the link-lost banner and the
    reconnect nudge, the quiet reload, the per-feed lights' ages, the ticker's pace, and the
-   queue's ticking cells and order. Times are shown in Beijing time whatever the display
+   queue's ticking cells and order, the map's draw count and its layer toggles. Times are shown in Beijing time whatever the display
    machine's zone. Nothing here pops up: no toasts, no spinners, no dialogs. */
 (function () {
   "use strict";
 
   const ZONE = "Asia/Shanghai";
+  const HISTORY_KEPT = 50; // undo entries Dash may keep (see trimHistory)
   const state = { offsetMs: 0, lastBeatAt: null, lastArrival: null, loadedAt: Date.now(),
     words: null, lights: {}, stripClass: null, gridReady: false, overdueKey: null,
     okSince: null, sourceDownSince: null, shown: {}, tickerText: null,
@@ -269,6 +270,31 @@
     }
   }
 
+  // The push sends the next map patch once the page has drawn the last (dashboard/live.py):
+  // count the map's draws where the server can read them.
+  function watchMapDraws(config) {
+    const gd = document.querySelector(`#${config.mapId} .js-plotly-plot`);
+    if (!gd || typeof gd.on !== "function" || gd === state.mapWatched) {
+      return;
+    }
+    state.mapWatched = gd;
+    state.mapDraws = state.mapDraws || 0;
+    gd.on("plotly_afterplot", () => {
+      state.mapDraws += 1;
+      window.dash_clientside.set_props(config.mapDrawnId, { data: state.mapDraws });
+    });
+  }
+
+  // Dash keeps every change of a callback input for undo/redo, which a wall never uses: the
+  // clock's ticks and the push's beats would grow that list for as long as the page is open.
+  function trimHistory() {
+    const store = window.store;
+    const history = store && store.getState().history;
+    if (history && Array.isArray(history.past) && history.past.length > HISTORY_KEPT) {
+      history.past.splice(0, history.past.length - HISTORY_KEPT);
+    }
+  }
+
   function wallTick(_n, beat, config) {
     const noUpdate = window.dash_clientside.no_update;
     if (!config) {
@@ -283,6 +309,8 @@
     state.gridReady = state.gridReady || ready;
     paceTicker(config.tickerId);
     rotateModules(config);
+    watchMapDraws(config);
+    trimHistory();
     return [clock(config.lang), linkClass, linkText, overdue === null ? noUpdate : String(overdue),
       ready ? true : noUpdate];
   }
@@ -381,11 +409,50 @@
       changedOnly("bannerClass", bannerClass), nudge === null ? noUpdate : nudge];
   }
 
+  // A map layer turned off or on from the legend: the figure's traces of that layer get
+  // `visible` (in the figure prop itself, so later patches keep it), the buttons their state,
+  // and the address its `hide=` list, so a reload shows the same layers.
+  function toggleLayer(...args) {
+    const config = args.pop();
+    const figure = args.pop();
+    const noUpdate = window.dash_clientside.no_update;
+    const layers = (config && config.layers) || {};
+    const names = Object.keys(layers);
+    const triggered = (window.dash_clientside.callback_context.triggered || [])[0];
+    const url = new URL(window.location.href);
+    if (state.hiddenLayers === undefined) {
+      state.hiddenLayers = new Set((url.searchParams.get("hide") || "").split(",")
+        .filter((name) => name in layers));
+    }
+    const clicked = names.find((name) => triggered && triggered.prop_id === `${layers[name][0]}.n_clicks`);
+    if (!figure || clicked === undefined) {
+      return [noUpdate, ...names.map(() => noUpdate)];
+    }
+    const hidden = state.hiddenLayers;
+    if (hidden.has(clicked)) hidden.delete(clicked); else hidden.add(clicked);
+    const off = new Set([...hidden].flatMap((name) => layers[name][1]));
+    const data = figure.data.map((trace, index) => {
+      const inLayer = names.some((name) => layers[name][1].includes(index));
+      return inLayer ? { ...trace, visible: !off.has(index) } : trace;
+    });
+    if (hidden.size) url.searchParams.set("hide", [...hidden].sort().join(","));
+    else url.searchParams.delete("hide");
+    window.history.replaceState(window.history.state, "", url.toString());
+    const other = document.getElementById(config.langLinkId); // the other language keeps them too
+    if (other) {
+      const link = new URL(other.getAttribute("href"), window.location.href);
+      if (hidden.size) link.searchParams.set("hide", [...hidden].sort().join(","));
+      else link.searchParams.delete("hide");
+      other.setAttribute("href", link.search || "?");
+    }
+    return [{ ...figure, data }, ...names.map((name) => `wall-layer${hidden.has(name) ? " is-off" : ""}`)];
+  }
+
   const dagfuncs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
   Object.assign(dagfuncs, { isCaseOverdue, isNewRow, caseAge, responseCountdown, beijingTime });
 
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.towncc = Object.assign(window.dash_clientside.towncc || {}, {
-    wallTick, linkTick, feedTick, reloadDue,
+    wallTick, linkTick, feedTick, reloadDue, toggleLayer,
   });
 })();

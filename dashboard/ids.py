@@ -24,8 +24,16 @@ WALL_QUEUE_GRID = "wall-queue-grid"
 WALL_QUEUE_FILTER = "wall-queue-filter"
 WALL_MAP = "wall-map"
 WALL_MAP_LEGEND = "wall-map-legend"
+# The legend's on/off button of each map layer (dashboard/components/wall_map.py)
+WALL_LAYER_GRIDS = "wall-layer-grids"
+WALL_LAYER_CASES = "wall-layer-cases"
+WALL_LAYER_STATIONS = "wall-layer-stations"
+WALL_LAYER_ENTERPRISES = "wall-layer-enterprises"
+WALL_LAYER_TEAMS = "wall-layer-teams"
 WALL_MODULES = "wall-modules-body"
 WALL_TRENDS = "wall-trends-body"
+WALL_TREND_REPORTS = "wall-trend-reports"  # the trend charts (dashboard/components/trends.py)
+WALL_TREND_INTAKE = "wall-trend-intake"
 WALL_MODULES_PAGE = "wall-modules-page"  # "1/3": the page of panels shown (wall.js rotates)
 
 # The wall: the push link lost (or its data source down): a banner over the stale data
@@ -37,6 +45,7 @@ WALL_PUSH_CURSOR = "wall-push-cursor"
 WALL_PUSH_BEAT = "wall-push-beat"
 WALL_PUSH_FEEDS = "wall-push-feeds"
 WALL_PUSH_READY = "wall-push-ready"
+WALL_MAP_DRAWN = "wall-map-drawn"  # written by the browser: how many times the map was drawn
 WALL_PAGE_CONFIG = "wall-page-config"
 WALL_CLOCK_TICK = "wall-clock-tick"
 
@@ -101,3 +110,16 @@ def wall_module_body(module: str) -> dict[str, str]:
 def module_figure(key: str) -> dict[str, str]:
     """One figure of a module panel; `key` changes with its content (see `ticker_item`)."""
     return {"type": MODULE_FIGURE_TYPE, "key": key}
+
+
+def wall_trend(name: str) -> str:
+    """One trend chart of the bottom band; the push replaces its figure."""
+    return {"reports": WALL_TREND_REPORTS, "intake": WALL_TREND_INTAKE}[name]
+
+
+def wall_layer(name: str) -> str:
+    """The legend's button that turns one map layer off and on."""
+    return {
+        "grids": WALL_LAYER_GRIDS, "cases": WALL_LAYER_CASES, "stations": WALL_LAYER_STATIONS,
+        "enterprises": WALL_LAYER_ENTERPRISES, "teams": WALL_LAYER_TEAMS,
+    }[name]  # fmt: skip

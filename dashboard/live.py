@@ -1,14 +1,17 @@
 """The wall's one persistent WebSocket callback: XREAD BLOCK on `case-events`, push changes.
 
 Cadence: the loop blocks on XREAD up to `BLOCK_MS`; whatever arrived is read in one pipeline
-and sent as ONE tick (one ag-grid `rowTransaction`, one map `Patch`, the KPIs, the cursor),
-then the loop rests so that ticks are at least `TICK_SECONDS` apart: at most 5 map redraws a
-second, and never two transactions in one WebSocket batch (the grid would keep only the last).
+and sent as ONE tick (one ag-grid `rowTransaction`, the KPIs, the cursor), then the loop
+rests so that ticks are at least `TICK_SECONDS` apart: never two transactions in one
+WebSocket batch (the grid would keep only the last). The map gets its changes as one `Patch`
+once the page has drawn the previous one (the page counts its draws in `WALL_MAP_DRAWN`):
+a slow map redraw never builds a queue in the browser, changes in between are folded in.
 A heartbeat goes out at least every `BLOCK_MS`, so the page can tell a calm town from a dead
 link. Every `FEEDS_SECONDS` (between XREADs) the loop also reads the per-feed freshness and
 sends the header's link lights, and every `ALERTS_SECONDS` the CAP alerts in force for the
 ticker, each only when it changed; every `MODULES_SECONDS` the module panels' figures, each
-panel only when its figures changed. The lights' ages tick in the browser.
+panel only when its figures changed; every `TRENDS_SECONDS` the trend charts whose numbers
+changed. The lights' ages tick in the browser.
 The loop starts from the cursor the page carries; a page whose state the server cannot know
 (a reconnect, a server restart) gets a resync first: whole rows, whole point arrays. The
 page's queue filter (from its address, carried in the cursor store) applies to both: a case
@@ -28,18 +31,23 @@ from dash import ctx, set_props
 from dashboard import ids
 from dashboard.components.panels import module_figures
 from dashboard.components.ticker import Item, ticker_children, ticker_class, ticker_items
+from dashboard.components.trends import changed_charts
+from dashboard.components.wall_map import overlay_patch
 from dashboard.context import WallContext
 from dashboard.filters import CaseFilter, filter_of
 from dashboard.i18n import Lang, lang_of
 from dashboard.lights import Light, changed, lights
 from dashboard.modules import Figure, compute
+from dashboard.overlays import Overlays, aread_stations
+from dashboard.overlays import build as build_overlays
 from dashboard.push import (
     Mirror,
     build_view,
     closed_stub,
     mirror_from_store,
     mirror_to_store,
-    plan_tick,
+    plan_map,
+    plan_rows,
     resync_patch,
 )
 from dashboard.snapshot import (
@@ -49,10 +57,14 @@ from dashboard.snapshot import (
     aread_snapshot,
     read_changes,
 )
+from dashboard.trends import TrendData, aread_trends
 from ingest.freshness import afeeds_status
+from layers.sites import sites
 
 TICK_SECONDS = 0.2
 MAP_DELAY_SECONDS = 0.02  # > the 5 ms WebSocket batch window
+MAP_CHECK_SECONDS = 0.25  # how often to ask the page whether it drew the last map patch
+MAP_STUCK_SECONDS = 30.0  # a page that never says it drew gets the next patch after this
 BLOCK_MS = 2000
 READ_COUNT = 1000
 BEAT_SECONDS = 1.0
@@ -62,6 +74,7 @@ LIVENESS_TIMEOUT = 15.0
 FEEDS_SECONDS = 5.0
 ALERTS_SECONDS = 10.0
 MODULES_SECONDS = 10.0
+TRENDS_SECONDS = 60.0
 GRID_WAIT_SECONDS = 30.0
 GRID_POLL_SECONDS = 0.25
 STALE_AFTER_MS = 4 * BLOCK_MS  # the page calls the link down after this long without a beat
@@ -111,6 +124,16 @@ class Pusher:
         self.next_alerts = 0.0
         self.modules: dict[str, list[Figure]] | None = None  # as the page shows them
         self.next_modules = 0.0
+        self.ws: Any = None  # the page's socket, once run() has it
+        # The map's changes not yet sent, and the draw count when the last patch went out.
+        self.map_pending: dict[str, dict[str, Any]] = {}
+        self.map_counts: dict[str, int] | None = None
+        self.map_in_flight: int | None = None
+        self.map_sent_at = 0.0
+        self.next_map_check = 0.0
+        self.overlays: Overlays | None = None  # the map's overlay layers as the page shows them
+        self.trends: TrendData | None = None  # what the page's charts show (None: unknown)
+        self.next_trends = 0.0
 
     def save_cursor(self) -> None:
         query = self.case_filter.query()
@@ -136,6 +159,7 @@ class Pusher:
         set_props(ids.WALL_MAP, {"figure": resync_patch(view, wall.traces)})
         kpi_props(snap.open_total, snap.today_total)
         self.mirror, self.cursor = view.mirror, snap.cursor
+        self.map_pending, self.map_counts, self.map_in_flight = {}, None, None
         self.save_cursor()
 
     async def step(self) -> bool:
@@ -153,24 +177,63 @@ class Pusher:
         cases, counts, open_total, today_total = await read_changes(
             wall.ar, wall.keys, changed, datetime.now(UTC)
         )
-        tick = plan_tick(
-            self.mirror,
-            shown(cases, self.case_filter),
-            counts,
-            lang=self.lang,
-            limits=wall.limits,
-            traces=wall.traces,
-            stamp=epoch_ms(),
+        visible = shown(cases, self.case_filter)
+        transaction = plan_rows(
+            self.mirror, visible, lang=self.lang, max_rows=wall.limits.max_rows, stamp=epoch_ms()
         )
-        if tick.transaction:
-            set_props(ids.WALL_QUEUE_GRID, {"rowTransaction": tick.transaction})
+        if transaction:
+            set_props(ids.WALL_QUEUE_GRID, {"rowTransaction": transaction})
         kpi_props(open_total, today_total)
         self.save_cursor()
-        if tick.patch is not None:
-            # In its own WebSocket message: the rows show before the (slow) map redraw starts.
-            await asyncio.sleep(MAP_DELAY_SECONDS)
-            set_props(ids.WALL_MAP, {"figure": tick.patch})
+        self.map_pending.update((c["id"], c) for c in visible)
+        self.map_counts = counts
+        # In its own WebSocket message: the rows show before the (slow) map redraw starts.
+        await asyncio.sleep(MAP_DELAY_SECONDS)
+        await self.flush_map()
         return True
+
+    async def map_drawn(self) -> int | None:
+        """How many times the page has drawn its map (None: it does not say)."""
+        if self.ws is None:
+            return None
+        try:
+            drawn = await self.ws.get_prop(ids.WALL_MAP_DRAWN, "data", timeout=LIVENESS_TIMEOUT)
+        except TimeoutError:
+            return None
+        return int(drawn) if isinstance(drawn, int) else None
+
+    async def flush_map(self) -> None:
+        """Send the map what changed since its last patch, once the page has drawn that one.
+
+        A map redraw is slow (a 4K WebGL map, software-rendered on a wall PC without a GPU:
+        about a second here), while a busy town changes cases many times a second. Patches
+        sent faster than the page draws them queue up in the browser, holding memory and
+        showing an ever older map; so one patch is in flight at most, and the changes in
+        between are folded into the next (the mirror keeps the browser's point order).
+        """
+        if self.mirror is None or (not self.map_pending and self.map_counts is None):
+            return
+        now = time.monotonic()
+        if self.map_in_flight is not None:
+            if now < self.next_map_check:
+                return
+            self.next_map_check = now + MAP_CHECK_SECONDS
+            drawn = await self.map_drawn()
+            stuck = now - self.map_sent_at > MAP_STUCK_SECONDS
+            if not stuck and (drawn is None or drawn <= self.map_in_flight):
+                return
+        wall = self.wall
+        patch = plan_map(
+            self.mirror, list(self.map_pending.values()), self.map_counts,
+            limits=wall.limits, traces=wall.traces,
+        )  # fmt: skip
+        self.map_pending, self.map_counts = {}, None
+        if patch is None:
+            return
+        drawn = await self.map_drawn()
+        set_props(ids.WALL_MAP, {"figure": patch})
+        self.map_in_flight = drawn if drawn is not None else None
+        self.map_sent_at = now
 
     async def push_lights(self) -> None:
         """At most every FEEDS_SECONDS: the per-feed lights, sent only when one changed."""
@@ -200,7 +263,8 @@ class Pusher:
             self.alerts = items
 
     async def push_modules(self) -> None:
-        """At most every MODULES_SECONDS: the figures of each module panel that changed.
+        """At most every MODULES_SECONDS: the figures of each module panel that changed, and
+        the map's overlay layers (stations, hazard sites, teams) that changed.
 
         The figures go out as components with content-derived ids (`ids.module_figure`):
         Dash 4 does not re-render children pushed twice to one place under the same ids.
@@ -219,6 +283,24 @@ class Pusher:
             set_props(ids.wall_module_body(module.id), {"children": children})
             shown[module.id] = figures
         self.modules = shown
+        readings, states = await aread_stations(wall.ar, wall.keys)
+        overlays = build_overlays(data.cases, readings, states, sites(), self.lang, data.now)
+        if (patch := overlay_patch(self.overlays, overlays)) is not None:
+            set_props(ids.WALL_MAP, {"figure": patch})
+        self.overlays = overlays
+
+    async def push_trends(self) -> None:
+        """At most every TRENDS_SECONDS: each trend chart whose numbers changed, whole (a
+        few hundred values)."""
+        now = time.monotonic()
+        if now < self.next_trends:
+            return
+        self.next_trends = now + TRENDS_SECONDS
+        wall = self.wall
+        data = await aread_trends(wall.ar, wall.keys, wall.feeds, datetime.now(UTC))
+        for name, figure in changed_charts(self.trends, data, self.lang):
+            set_props(ids.wall_trend(name), {"figure": figure})
+        self.trends = data
 
     async def page_alive(self, ws: Any) -> bool:
         """Tabs of one browser share one socket, so a closed tab never sets `is_shutdown`:
@@ -251,15 +333,17 @@ class Pusher:
             await asyncio.sleep(GRID_POLL_SECONDS)
 
     async def run(self) -> None:
-        ws = ctx.websocket
+        ws = self.ws = ctx.websocket
         if ws is not None:
             await self.grid_ready(ws)
         while ws is not None and not ws.is_shutdown and await self.page_alive(ws):
             try:
                 ticked = await self.step()
+                await self.flush_map()
                 await self.push_lights()
                 await self.push_alerts()
                 await self.push_modules()
+                await self.push_trends()
             except redis.RedisError:
                 self.beat(ok=False)
                 await asyncio.sleep(RETRY_SECONDS)

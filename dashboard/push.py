@@ -223,6 +223,29 @@ def apply_point_ops(patch: Patch, traces: MapTraces, ops: Sequence[PointOp]) -> 
     flush()
 
 
+def plan_map(
+    mirror: Mirror,
+    cases: Sequence[dict[str, Any]],
+    counts: Mapping[str, int] | None,
+    *,
+    limits: Limits,
+    traces: MapTraces,
+) -> Patch | None:
+    """The map patch for these changed cases and grid counts; None when nothing changed."""
+    ops = plan_points(mirror, cases, max_points=limits.max_points)
+    z = None if counts is None else z_values(counts, traces.locations)
+    changed_z = z is not None and z != mirror.z
+    if not ops and not changed_z:
+        return None
+    patch = Patch()
+    apply_point_ops(patch, traces, ops)
+    if changed_z and z is not None:
+        patch["data"][traces.choropleth]["z"] = z
+        patch["data"][traces.choropleth]["zmax"] = zmax(z)
+        mirror.z = z
+    return patch
+
+
 def plan_tick(
     mirror: Mirror,
     cases: Sequence[dict[str, Any]],
@@ -235,18 +258,7 @@ def plan_tick(
 ) -> Tick:
     """Everything one tick sends for these changed cases; `mirror` follows the browser."""
     transaction = plan_rows(mirror, cases, lang=lang, max_rows=limits.max_rows, stamp=stamp)
-    ops = plan_points(mirror, cases, max_points=limits.max_points)
-    z = None if counts is None else z_values(counts, traces.locations)
-    changed_z = z is not None and z != mirror.z
-    if not ops and not changed_z:
-        return Tick(transaction, None)
-    patch = Patch()
-    apply_point_ops(patch, traces, ops)
-    if changed_z and z is not None:
-        patch["data"][traces.choropleth]["z"] = z
-        patch["data"][traces.choropleth]["zmax"] = zmax(z)
-        mirror.z = z
-    return Tick(transaction, patch)
+    return Tick(transaction, plan_map(mirror, cases, counts, limits=limits, traces=traces))
 
 
 def resync_patch(view: View, traces: MapTraces) -> Patch:

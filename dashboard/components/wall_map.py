@@ -11,11 +11,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import plotly.graph_objects as go
-from dash import dcc, html
+from dash import Patch, dcc, html
 
 from cases.categories import GROUPS
 from dashboard import ids
 from dashboard.i18n import Lang, t
+from dashboard.overlays import LAYERS as OVERLAY_LAYERS
+from dashboard.overlays import Mark, Overlays
 from dashboard.push import MapTraces, zmax
 from dashboard.theme import GROUP_COLOURS, MAP_BACKGROUND, POINT_OUTLINE
 from dashboard.view import Point
@@ -95,6 +97,60 @@ def points_trace(points: Sequence[Point], lang: Lang) -> go.Scattermap:
     )
 
 
+OVERLAY_STYLE: Final[dict[str, tuple[int, int]]] = {  # marker size, label size (px)
+    "stations": (30, 24),
+    "enterprises": (30, 22),
+    "teams": (20, 22),
+}
+
+
+def overlay_trace(name: str, marks: Sequence[Mark], *, visible: bool = True) -> go.Scattermap:
+    """One overlay layer: circles with a plain-text label beside each (never HTML)."""
+    size, text_px = OVERLAY_STYLE[name]
+    return go.Scattermap(
+        lon=[m.lon for m in marks],
+        lat=[m.lat for m in marks],
+        text=[m.label for m in marks],
+        customdata=[m.id for m in marks],
+        mode="markers+text",
+        textposition="middle right",
+        textfont={"size": text_px, "color": "#eaf2fb"},
+        marker={"size": size, "color": [m.colour for m in marks]},
+        hoverinfo="skip",
+        showlegend=False,
+        name=name,
+        visible=visible,
+    )
+
+
+def overlay_arrays(marks: Sequence[Mark]) -> dict[str, Any]:
+    """An overlay trace's arrays, for a patch that replaces them (a few dozen marks)."""
+    return {
+        "lon": [m.lon for m in marks],
+        "lat": [m.lat for m in marks],
+        "text": [m.label for m in marks],
+        "customdata": [m.id for m in marks],
+        "colour": [m.colour for m in marks],
+    }
+
+
+def overlay_patch(shown: Overlays | None, overlays: Overlays) -> Patch | None:
+    """A patch replacing the arrays of each overlay layer that changed (all of them when what
+    the page shows is unknown); None when none did."""
+    patch, changed = Patch(), False
+    for name in OVERLAY_LAYERS:
+        marks = overlays.layer(name)
+        if shown is not None and shown.layer(name) == marks:
+            continue
+        trace = patch["data"][LAYER_TRACES[name][0]]
+        arrays = overlay_arrays(marks)
+        for key in ("lon", "lat", "text", "customdata"):
+            trace[key] = arrays[key]
+        trace["marker"]["color"] = arrays["colour"]
+        changed = True
+    return patch if changed else None
+
+
 def wall_figure(
     town: Town,
     counts: Mapping[str, int],
@@ -102,8 +158,11 @@ def wall_figure(
     *,
     lang: Lang,
     tile_url: str | None,
+    overlays: Overlays | None = None,
+    hidden: frozenset[str] = frozenset(),
 ) -> go.Figure:
-    """The whole map; trace order is `map_traces(town)` (the push relies on it)."""
+    """The whole map; trace order is `map_traces(town)` (the push relies on it). ``hidden``:
+    the layers (`LAYERS` of `layer_traces`) the page's address turns off."""
     choropleth = grid_choropleth(
         town, counts, name=t("map.open", lang), colorscale=OPEN_CASES_DARK, count_label=""
     )
@@ -114,7 +173,12 @@ def wall_figure(
     layout_map = beside_legend(map_layout(town, tile_url=tile_url, viewport=_free_viewport()))
     layout_map["layers"] = [_night_fill(), *layout_map.get("layers", [])]
     live = [halo_trace(points), points_trace(points, lang)]
-    figure = go.Figure([choropleth, outlines, *live, labels])
+    overlays = overlays or Overlays()
+    extra = [overlay_trace(name, overlays.layer(name)) for name in OVERLAY_LAYERS]
+    figure = go.Figure([choropleth, outlines, *live, labels, *extra])
+    for layer in hidden:
+        for index in LAYER_TRACES.get(layer, ()):
+            figure.data[index].visible = False
     figure.update_layout(
         map=layout_map,
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
@@ -125,14 +189,48 @@ def wall_figure(
     return figure
 
 
+# Each layer a person can turn off, and its traces in `wall_figure`'s order.
+LAYER_TRACES: Final[dict[str, tuple[int, ...]]] = {
+    "grids": (0,),
+    "cases": (2, 3),
+    "stations": (5,),
+    "enterprises": (6,),
+    "teams": (7,),
+}
+LAYERS: Final = tuple(LAYER_TRACES)
+
+
+def hidden_layers(value: str | None) -> frozenset[str]:
+    """The layers an address's `hide=` names (unknown names are ignored)."""
+    return frozenset(v for v in (value or "").split(",") if v in LAYER_TRACES)
+
+
 def map_traces(town: Town) -> MapTraces:
     """Where `wall_figure` puts the live traces, and the choropleth's grid order."""
     codes = tuple(str(c) for c in town.l2.index)
     return MapTraces(choropleth=0, halo=2, points=3, locations=codes)
 
 
-def legend(lang: Lang) -> html.Div:
-    """Category groups and their point colours (the queue's colour bars use the same)."""
+def layer_toggles(lang: Lang, hidden: frozenset[str]) -> html.Ul:
+    """One button per layer; wall.js turns the layer off and on and keeps it in the address."""
+    return html.Ul(
+        className="wall-layers",
+        children=[
+            html.Li(
+                html.Button(
+                    t(f"layer.{layer}", lang),
+                    id=ids.wall_layer(layer),
+                    className="wall-layer" + (" is-off" if layer in hidden else ""),
+                )
+            )
+            for layer in LAYER_TRACES
+        ],
+    )
+
+
+def legend(lang: Lang, hidden: frozenset[str] = frozenset()) -> html.Div:
+    """The layers to turn off and on, then the category groups and their point colours (the
+    queue's colour bars use the same)."""
     items = [
         html.Li(
             className="wall-legend-item",
@@ -146,11 +244,16 @@ def legend(lang: Lang) -> html.Div:
     return html.Div(
         id=ids.WALL_MAP_LEGEND,
         className="wall-legend",
-        children=[html.H3(t("legend.title", lang)), html.Ul(items)],
+        children=[
+            html.H3(t("layers.title", lang)),
+            layer_toggles(lang, hidden),
+            html.H3(t("legend.title", lang)),
+            html.Ul(items),
+        ],
     )
 
 
-def map_panel(figure: go.Figure, lang: Lang) -> html.Section:
+def map_panel(figure: go.Figure, lang: Lang, hidden: frozenset[str] = frozenset()) -> html.Section:
     graph = dcc.Graph(
         id=ids.WALL_MAP,
         figure=figure,
@@ -161,6 +264,6 @@ def map_panel(figure: go.Figure, lang: Lang) -> html.Section:
         className="wall-panel wall-map",
         children=[
             html.H2(t("map.title", lang), className="wall-panel-title"),
-            html.Div(className="wall-map-body", children=[graph, legend(lang)]),
+            html.Div(className="wall-map-body", children=[graph, legend(lang, hidden)]),
         ],
     )

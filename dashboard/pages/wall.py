@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 import redis
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, dcc, html
@@ -21,16 +22,22 @@ from dashboard.components.header import wall_header
 from dashboard.components.panels import module_panels, modules_column, trends_band
 from dashboard.components.queue import queue_panel
 from dashboard.components.ticker import Item, ticker, ticker_items
-from dashboard.components.wall_map import map_panel, wall_figure
+from dashboard.components.trends import trend_charts
+from dashboard.components.wall_map import LAYER_TRACES, hidden_layers, map_panel, wall_figure
 from dashboard.context import WallContext
 from dashboard.filters import CaseFilter, describe, page_query, request_filter
 from dashboard.i18n import Lang, request_lang, words
 from dashboard.lights import Light, lights, silence_s, unknown_lights
 from dashboard.live import STALE_AFTER_MS, run_push
 from dashboard.modules import compute
+from dashboard.overlays import Overlays, read_stations
+from dashboard.overlays import build as build_overlays
 from dashboard.push import View, build_view, mirror_to_store
+from dashboard.routing import page_address
 from dashboard.snapshot import Snapshot, read_alerts, read_module_data, read_snapshot
+from dashboard.trends import read_trends
 from ingest.freshness import feeds_status
+from layers.sites import sites
 
 PATH = "/wall"
 TICK_MS = 1000
@@ -74,6 +81,12 @@ def page_config(
         "modulesId": ids.WALL_MODULES,
         "modulesPageId": ids.WALL_MODULES_PAGE,
         "rotateMs": int(rotate_s * 1000),
+        "mapId": ids.WALL_MAP,
+        "mapDrawnId": ids.WALL_MAP_DRAWN,
+        "langLinkId": ids.WALL_HEADER_LANG,
+        "layers": {
+            layer: [ids.wall_layer(layer), list(traces)] for layer, traces in LAYER_TRACES.items()
+        },
         "feedSilenceS": {feed: silence_s(feed) for feed in feeds},
         "words": {part: words(part, lang) for part in ("link", "unit", "due", "age", "banner")},
     }
@@ -97,10 +110,19 @@ def stores(wall: WallContext, cursor: dict[str, Any], feeds: list[Light], config
         dcc.Store(id=ids.WALL_PUSH_BEAT),
         dcc.Store(id=ids.WALL_PUSH_FEEDS, data=feeds),
         dcc.Store(id=ids.WALL_PUSH_READY, data=False),
+        dcc.Store(id=ids.WALL_MAP_DRAWN, data=0),
         dcc.Store(id=ids.WALL_LINK_NUDGE),
         dcc.Store(id=ids.WALL_PAGE_CONFIG, data=config),
         dcc.Interval(id=ids.WALL_CLOCK_TICK, interval=TICK_MS),
     ]
+
+
+def with_hidden(query: str, hidden: frozenset[str]) -> str:
+    """A page query that also keeps the map layers turned off (`hide=`)."""
+    if not hidden:
+        return query
+    joiner = "&" if query else "?"
+    return f"{query}{joiner}{urlencode({'hide': ','.join(sorted(hidden))}, safe=',')}"
 
 
 def build_wall(
@@ -116,6 +138,8 @@ def build_wall(
     case_filter: CaseFilter | None = None,
     modules: list[Component] | None = None,
     trends: list[Component] | None = None,
+    overlays: Overlays | None = None,
+    hidden: frozenset[str] = frozenset(),
 ) -> html.Div:
     """The whole wall for one snapshot (pure: the layout function does the reading)."""
     settings = wall.settings
@@ -123,8 +147,9 @@ def build_wall(
     feeds = unknown_lights(wall.feeds) if feeds is None else feeds
     strip = feed_strip(feeds, lang, now or datetime.now(UTC))
     figure = wall_figure(
-        wall.town, snap.counts, view.points, lang=lang, tile_url=settings.map_tile_url
-    )
+        wall.town, snap.counts, view.points, lang=lang, tile_url=settings.map_tile_url,
+        overlays=overlays, hidden=hidden,
+    )  # fmt: skip
     kpis: dict[str, int | None] = {"open": snap.open_total, "today": snap.today_total}
     # A page whose snapshot failed carries no mirror: its push starts with a resync.
     cursor = mirror_to_store(
@@ -140,7 +165,7 @@ def build_wall(
         lang,
         strip,
         ticker(alerts or [], lang),
-        page_query(other, case_filter) or "?",  # relative: the same page, wherever mounted
+        with_hidden(page_query(other, case_filter), hidden) or "?",  # relative: same page
     )
     return html.Div(
         id=ids.WALL_ROOT,
@@ -149,7 +174,7 @@ def build_wall(
         children=[
             header,
             queue_panel(view.rows, lang, describe(case_filter, lang)),
-            map_panel(figure, lang),
+            map_panel(figure, lang, hidden),
             modules_column(lang, modules),
             trends_band(lang, trends),
             link_banner(),
@@ -166,7 +191,12 @@ def wall_layout(wall: WallContext, health_url: str) -> html.Div:
     cases = [c for c in snap.cases if case_filter.matches(c)]
     view = build_view(cases, snap.counts, lang=lang, limits=wall.limits, locations=locations)
     alerts = ticker_items(read_alerts(wall.r, wall.keys), lang)
-    data = read_module_data(wall.r, wall.keys, wall.snapshot_size, datetime.now(UTC))
+    now = datetime.now(UTC)
+    data = read_module_data(wall.r, wall.keys, wall.snapshot_size, now)
+    trends = read_trends(wall.r, wall.keys, wall.feeds, now)
+    readings, states = read_stations(wall.r, wall.keys)
+    overlays = build_overlays(data.cases, readings, states, sites(), lang, now)
+    hide = parse_qs(page_address().query).get("hide", [""])[-1]
     return build_wall(
         wall,
         snap,
@@ -177,6 +207,9 @@ def wall_layout(wall: WallContext, health_url: str) -> html.Div:
         alerts=alerts,
         case_filter=case_filter,
         modules=module_panels(compute(data), lang),
+        trends=trend_charts(trends, lang),
+        overlays=overlays,
+        hidden=hidden_layers(hide),
     )
 
 
@@ -218,6 +251,15 @@ def register_wall_callbacks(app: Dash, wall: WallContext) -> None:
         Input(ids.WALL_CLOCK_TICK, "n_intervals"),
         Input(ids.WALL_PUSH_BEAT, "data"),
         State(ids.WALL_PAGE_CONFIG, "data"),
+    )
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        ClientsideFunction(namespace="towncc", function_name="toggleLayer"),
+        Output(ids.WALL_MAP, "figure"),
+        *(Output(ids.wall_layer(layer), "className") for layer in LAYER_TRACES),
+        *(Input(ids.wall_layer(layer), "n_clicks") for layer in LAYER_TRACES),
+        State(ids.WALL_MAP, "figure"),
+        State(ids.WALL_PAGE_CONFIG, "data"),
+        prevent_initial_call=True,
     )
     app.clientside_callback(  # type: ignore[no-untyped-call]
         ClientsideFunction(namespace="towncc", function_name="feedTick"),

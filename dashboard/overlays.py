@@ -1,0 +1,189 @@
+"""The map's overlay layers: telemetry stations (latest value, alarm, no data), enterprises
+with open hazards, and the teams' bases with their open cases. Pure builders over what the
+projections hold, plus the readers (sync at page load, async for the push loop).
+
+A station stands where its feed says, else where `layers/data/sites.json` puts it; a station
+that never reported, or whose readings stopped, reads "no data" in grey, never a calm green.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+import redis
+import redis.asyncio as aredis
+
+from cases.routing import table
+from cases.telemetry import NO_DATA, StationState, silent_at
+from dashboard.i18n import Lang, t
+from layers.sites import Sites
+from towncc.keys import Keys
+from towncc.replies import text
+
+LAYERS = ("stations", "enterprises", "teams")
+Stations = tuple[dict[str, Any], dict[str, StationState]]  # newest readings, alarm states
+HAZARDS = frozenset({"enterprise_hazard", "major_hazard"})
+OK, ALARM, SILENT = "#3ddc84", "#ff4d4f", "#8fa3b8"
+HAZARD, MAJOR_HAZARD, TEAM = "#ffb020", "#ff4d4f", "#eaf2fb"
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """One place on an overlay: where, its colour and the label beside it (plain text)."""
+
+    id: str
+    lon: float
+    lat: float
+    colour: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Overlays:
+    stations: tuple[Mark, ...] = ()
+    enterprises: tuple[Mark, ...] = ()
+    teams: tuple[Mark, ...] = ()
+
+    def layer(self, name: str) -> tuple[Mark, ...]:
+        marks: tuple[Mark, ...] = getattr(self, name)
+        return marks
+
+
+def _located(item: Mapping[str, Any]) -> bool:
+    return isinstance(item.get("lon"), float) and isinstance(item.get("lat"), float)
+
+
+def _value(reading: Mapping[str, Any]) -> str:
+    """A station's headline value: a gauge's level, else AQI, else its first value."""
+    attrs = reading.get("attrs") or {}
+    if isinstance(attrs.get("z"), int | float):
+        return f"{attrs['z']:.2f} m"
+    values = attrs.get("values")
+    numbers = {
+        k: v for k, v in (values if isinstance(values, dict) else {}).items()
+        if isinstance(v, int | float)
+    }  # fmt: skip
+    if "aqi" in numbers:
+        return f"AQI {numbers['aqi']:g}"
+    return next((f"{k} {v:g}" for k, v in sorted(numbers.items())), "")
+
+
+def station_marks(
+    readings: Mapping[str, Mapping[str, Any]],
+    states: Mapping[str, StationState],
+    places: Sites,
+    lang: Lang,
+    now: datetime,
+) -> tuple[Mark, ...]:
+    """Every station with a reading or a place: green, red in alarm, grey without data."""
+    marks = []
+    for station in sorted(readings.keys() | places.stations.keys()):
+        reading, place, state = (
+            readings.get(station),
+            places.stations.get(station),
+            states.get(station),
+        )
+        if (
+            reading
+            and isinstance(reading.get("lon"), float)
+            and isinstance(reading.get("lat"), float)
+        ):
+            lon, lat = reading["lon"], reading["lat"]
+        elif place is not None:
+            lon, lat = place.lon_lat
+        else:
+            continue  # nowhere to draw it
+        name = (
+            (place.zh if lang == "zh" else place.en)
+            if place
+            else str((reading and reading.get("title")) or station)
+        )
+        alarms = {a.metric for a in state.alarms} if state else set()
+        due = silent_at(state) if state else None
+        silent = reading is None or NO_DATA in alarms or (due is not None and due < now)
+        if silent:
+            colour, label = SILENT, f"{name} {t('map.no_data', lang)}"
+        else:
+            colour, label = (ALARM if alarms else OK), f"{name} {_value(reading or {})}".strip()
+        marks.append(Mark(station, float(lon), float(lat), colour, label))
+    return tuple(marks)
+
+
+def enterprise_marks(cases: Iterable[Mapping[str, Any]], lang: Lang) -> tuple[Mark, ...]:
+    """One mark per enterprise (a hazard case's title) with open hazards: how many; red when
+    one is major."""
+    found: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for case in cases:
+        if case.get("status") == "open" and case.get("category") in HAZARDS and _located(case):
+            found[str(case.get("title") or case.get("id"))].append(case)
+    marks = []
+    for name, hazards in sorted(found.items()):
+        major = any(c.get("category") == "major_hazard" for c in hazards)
+        first = hazards[0]
+        label = f"{name} {t('map.hazards', lang, n=str(len(hazards)))}"
+        marks.append(Mark(f"enterprise:{name}", first["lon"], first["lat"],
+                          MAJOR_HAZARD if major else HAZARD, label))  # fmt: skip
+    return tuple(marks)
+
+
+def team_marks(cases: Iterable[Mapping[str, Any]], places: Sites, lang: Lang) -> tuple[Mark, ...]:
+    """Each team's base, with the open cases it holds."""
+    held = Counter(c.get("department") for c in cases if c.get("status") == "open")
+    names = table().teams
+    marks = []
+    for team, base in sorted(places.teams.items()):
+        named = names.get(team)
+        name = (named.zh if lang == "zh" else named.en) if named else team
+        label = f"{name} {t('map.team_cases', lang, n=str(held.get(team, 0)))}"
+        marks.append(Mark(f"team:{team}", *base.lon_lat, TEAM, label))
+    return tuple(marks)
+
+
+def build(
+    cases: Sequence[Mapping[str, Any]],
+    readings: Mapping[str, Mapping[str, Any]],
+    states: Mapping[str, StationState],
+    places: Sites,
+    lang: Lang,
+    now: datetime,
+) -> Overlays:
+    return Overlays(
+        station_marks(readings, states, places, lang, now),
+        enterprise_marks(cases, lang),
+        team_marks(cases, places, lang),
+    )
+
+
+def _decode(
+    telemetry: Mapping[Any, Any], states: Mapping[Any, Any]
+) -> tuple[dict[str, Any], dict[str, StationState]]:
+    readings = {text(k): orjson.loads(v) for k, v in telemetry.items()}
+    return readings, {text(k): StationState.from_json(v) for k, v in states.items()}
+
+
+def read_stations(r: redis.Redis, keys: Keys) -> Stations:
+    """The newest reading and the alarm state of every station; none if Redis is down."""
+    try:
+        pipe = r.pipeline(transaction=False)
+        pipe.hgetall(keys.latest("telemetry"))
+        pipe.hgetall(keys.alarm_state)
+        telemetry, states = pipe.execute()
+    except redis.RedisError:
+        return {}, {}
+    return _decode(telemetry, states)
+
+
+async def aread_stations(
+    ar: aredis.Redis, keys: Keys
+) -> tuple[dict[str, Any], dict[str, StationState]]:
+    """`read_stations` for the push loop (a Redis error propagates)."""
+    pipe = ar.pipeline(transaction=False)
+    pipe.hgetall(keys.latest("telemetry"))
+    pipe.hgetall(keys.alarm_state)
+    telemetry, states = await pipe.execute()
+    return _decode(telemetry, states)
