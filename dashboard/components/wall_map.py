@@ -97,26 +97,23 @@ def points_trace(points: Sequence[Point], lang: Lang) -> go.Scattermap:
     )
 
 
-OVERLAY_STYLE: Final[dict[str, tuple[int, int]]] = {  # marker size, label size (px)
-    "stations": (30, 24),
-    "enterprises": (30, 22),
-    "teams": (20, 22),
-}
+OVERLAY_SIZE: Final[dict[str, int]] = {"stations": 30, "enterprises": 30, "teams": 18}
+HOVER_LABEL: Final = {"font": {"size": 24}, "bgcolor": "#0b1a2b", "bordercolor": "#5f7d99"}
 
 
 def overlay_trace(name: str, marks: Sequence[Mark], *, visible: bool = True) -> go.Scattermap:
-    """One overlay layer: circles with a plain-text label beside each (never HTML)."""
-    size, text_px = OVERLAY_STYLE[name]
+    """One overlay layer: circles coloured by state. Their labels (a station's value, a
+    team's open cases) show on touch or hover, as plain text in an SVG box: text drawn in
+    the map itself would fetch glyphs from the internet, which the map never does."""
     return go.Scattermap(
         lon=[m.lon for m in marks],
         lat=[m.lat for m in marks],
-        text=[m.label for m in marks],
+        hovertext=[m.label for m in marks],
         customdata=[m.id for m in marks],
-        mode="markers+text",
-        textposition="middle right",
-        textfont={"size": text_px, "color": "#eaf2fb"},
-        marker={"size": size, "color": [m.colour for m in marks]},
-        hoverinfo="skip",
+        mode="markers",
+        marker={"size": OVERLAY_SIZE[name], "color": [m.colour for m in marks]},
+        hoverinfo="text",
+        hoverlabel=HOVER_LABEL,
         showlegend=False,
         name=name,
         visible=visible,
@@ -128,7 +125,7 @@ def overlay_arrays(marks: Sequence[Mark]) -> dict[str, Any]:
     return {
         "lon": [m.lon for m in marks],
         "lat": [m.lat for m in marks],
-        "text": [m.label for m in marks],
+        "hovertext": [m.label for m in marks],
         "customdata": [m.id for m in marks],
         "colour": [m.colour for m in marks],
     }
@@ -144,7 +141,7 @@ def overlay_patch(shown: Overlays | None, overlays: Overlays) -> Patch | None:
             continue
         trace = patch["data"][LAYER_TRACES[name][0]]
         arrays = overlay_arrays(marks)
-        for key in ("lon", "lat", "text", "customdata"):
+        for key in ("lon", "lat", "hovertext", "customdata"):
             trace[key] = arrays[key]
         trace["marker"]["color"] = arrays["colour"]
         changed = True

@@ -24,7 +24,7 @@ TIMEOUT_MS = 15_000
 # [name, visible, labels] of every trace, as Dash holds the figure (what a redraw shows).
 TRACES = (
     f"() => window.dash_component_api.getLayout('{ids.WALL_MAP}').props.figure.data"
-    ".map(t => [t.name, t.visible !== false, t.text || null])"
+    ".map(t => [t.name, t.visible !== false, t.hovertext || null])"
 )
 
 

@@ -99,13 +99,14 @@ def test_hidden_layers_are_off_in_the_figure_and_a_patch_sends_only_what_changed
     figure = wall_figure(town, {}, [], lang="zh", tile_url=None, overlays=overlays,
                          hidden=frozenset({"cases"}))  # fmt: skip
     assert [figure.data[i].visible for i in LAYER_TRACES["cases"]] == [False, False]
-    assert figure.data[LAYER_TRACES["stations"][0]].text == ("璜塘河闸 3.50 m",)
+    assert figure.data[LAYER_TRACES["stations"][0]].hovertext == ("璜塘河闸 3.50 m",)
+    assert "text" not in figure.data[LAYER_TRACES["stations"][0]].mode, "no glyphs to fetch"
     assert figure.data[map_traces(town).points].name  # the live traces keep their places
     assert overlay_patch(overlays, overlays) is None
     changed = build([], {GAUGE: gauge(3.6)}, {}, PLACES, "zh", NOW)
     ops = overlay_patch(overlays, changed)
     assert ops is not None
     paths = {tuple(op["location"]) for op in ops.to_plotly_json()["operations"]}
-    assert ("data", LAYER_TRACES["stations"][0], "text") in paths
+    assert ("data", LAYER_TRACES["stations"][0], "hovertext") in paths
     assert not any(path[1] != LAYER_TRACES["stations"][0] for path in paths)
     assert overlay_patch(None, Overlays()) is not None, "unknown: every layer is sent"
