@@ -29,7 +29,9 @@ LAYERS = ("stations", "enterprises", "teams")
 Stations = tuple[dict[str, Any], dict[str, StationState]]  # newest readings, alarm states
 HAZARDS = frozenset({"enterprise_hazard", "major_hazard"})
 OK, ALARM, SILENT = "#3ddc84", "#ff4d4f", "#8fa3b8"
-HAZARD, MAJOR_HAZARD, TEAM = "#ffb020", "#ff4d4f", "#eaf2fb"
+HAZARD, MAJOR_HAZARD, TEAM = "#ffb020", "#ff4d4f", "#00bcd4"
+# The colour a layer's button shows: what its marks look like when all is well.
+SWATCHES = {"stations": OK, "enterprises": HAZARD, "teams": TEAM}
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ TEXT = "#eaf2fb"
 GRID = "#27425e"
 TODAY, YESTERDAY = "#4fc3f7", "#8fa3b8"
 LINES = ("#ffb020", "#3ddc84", "#4fc3f7", "#f06292", "#b388ff", "#8fa3b8")
-TICK_PX, LEGEND_PX = 22, 22  # at 2160 px high, legible from the back of the room
+TICK_PX, LEGEND_PX = 26, 26  # at 2160 px high, legible from the back of the room
 
 
 def _layout(**extra: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from cases.categories import GROUPS
 from dashboard import ids
 from dashboard.i18n import Lang, t
 from dashboard.overlays import LAYERS as OVERLAY_LAYERS
-from dashboard.overlays import Mark, Overlays
+from dashboard.overlays import SWATCHES, Mark, Overlays
 from dashboard.push import MapTraces, zmax
 from dashboard.theme import GROUP_COLOURS, MAP_BACKGROUND, POINT_OUTLINE
 from dashboard.view import Point
@@ -97,7 +97,7 @@ def points_trace(points: Sequence[Point], lang: Lang) -> go.Scattermap:
     )
 
 
-OVERLAY_SIZE: Final[dict[str, int]] = {"stations": 30, "enterprises": 30, "teams": 18}
+OVERLAY_SIZE: Final[dict[str, int]] = {"stations": 30, "enterprises": 30, "teams": 26}
 HOVER_LABEL: Final = {"font": {"size": 24}, "bgcolor": "#0b1a2b", "bordercolor": "#5f7d99"}
 
 
@@ -208,6 +208,14 @@ def map_traces(town: Town) -> MapTraces:
     return MapTraces(choropleth=0, halo=2, points=3, locations=codes)
 
 
+def _swatch(layer: str) -> list[html.Span]:
+    """The colour of an overlay layer's marks, in its button (the other layers have none)."""
+    colour = SWATCHES.get(layer)
+    if colour is None:
+        return []
+    return [html.Span(className="wall-legend-dot", style={"backgroundColor": colour})]
+
+
 def layer_toggles(lang: Lang, hidden: frozenset[str]) -> html.Ul:
     """One button per layer; wall.js turns the layer off and on and keeps it in the address."""
     return html.Ul(
@@ -215,7 +223,7 @@ def layer_toggles(lang: Lang, hidden: frozenset[str]) -> html.Ul:
         children=[
             html.Li(
                 html.Button(
-                    t(f"layer.{layer}", lang),
+                    [*_swatch(layer), t(f"layer.{layer}", lang)],
                     id=ids.wall_layer(layer),
                     className="wall-layer" + (" is-off" if layer in hidden else ""),
                 )
