@@ -12,18 +12,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
+from bench.demo import wall_on_demo
 from bench.machine import describe
 from ingest.times import beijing
-from tests.support.browser import launch
-from tests.support.system import running_demo
 from tests.support.urban import lattice_point, urban_record
 
 OBSERVER = """() => {
@@ -62,19 +59,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100)
     args = parser.parse_args()
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        running_demo(Path(tmp), simulate=False) as base,
-        sync_playwright() as pw,
-    ):
-        browser = launch(pw)
-        page = browser.new_page(viewport={"width": 3840, "height": 2160})
-        page.goto(f"{base}/wall")
-        page.wait_for_selector(".ag-root", timeout=30_000)
+    with wall_on_demo(simulate=False) as (base, page):
         page.evaluate(OBSERVER)
         measure(page, base, 5, "warmup")
         latencies = measure(page, base, args.records, str(int(time.time())))
-        browser.close()
     quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
     print(describe())
     print(f"POST → row visible, {len(latencies)} records, one at a time, wall at 3840×2160:")

@@ -14,16 +14,13 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
-from playwright.sync_api import CDPSession, sync_playwright
+from playwright.sync_api import CDPSession
 
+from bench.demo import wall_on_demo
 from bench.machine import describe
-from tests.support.browser import launch
-from tests.support.system import running_demo
 
 LIMIT = 0.20  # the heap at the end within this share of the baseline
 MARK = "window.__soak_mark"
@@ -53,15 +50,7 @@ def main() -> None:
     args = parser.parse_args()
     print(describe())
     os.environ["TOWNCC_SIMULATE_RATE"] = str(args.rate)
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        running_demo(Path(tmp), simulate=True) as base,
-        sync_playwright() as pw,
-    ):
-        browser = launch(pw)
-        page = browser.new_page(viewport={"width": 3840, "height": 2160})
-        page.goto(f"{base}/wall")
-        page.wait_for_selector(".ag-root", timeout=60_000)
+    with wall_on_demo(simulate=True, timeout_ms=60_000) as (base, page):
         page.evaluate(f"() => {{ {MARK} = true; }}")
         cdp = page.context.new_cdp_session(page)
         started, last_count, last_at = time.monotonic(), records(base), time.monotonic()
@@ -82,7 +71,6 @@ def main() -> None:
                   flush=True)  # fmt: skip
             if minute == round(args.baseline):
                 baseline = heap
-        browser.close()
     assert baseline is not None
     change = (heap - baseline) / baseline
     verdict = "pass" if abs(change) <= LIMIT and kept else "FAIL"

@@ -33,10 +33,11 @@ import httpx
 import orjson
 import redis
 import redis.asyncio as aredis
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from plotly.io.json import to_json_plotly
 
+from bench.demo import wall_on_demo
 from bench.machine import describe
 from cases.engine import Engine
 from cases.places import Geography
@@ -49,8 +50,6 @@ from ingest.sim.urban import UrbanSimulator
 from ingest.sink import RedisSink
 from ingest.times import beijing
 from layers.town import Town, default_town
-from tests.support.browser import launch
-from tests.support.system import running_demo
 from tests.support.urban import lattice_point, urban_record
 from towncc.embedded import EmbeddedRedis
 from towncc.keys import Keys
@@ -132,21 +131,12 @@ def latencies(page: Page, base: str, rate: float, seconds: float, first: int) ->
 
 def measure_latency(seconds_slow: float, seconds_fast: float) -> list[tuple[float, list[float]]]:
     out = []
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        running_demo(Path(tmp), simulate=False) as base,
-        sync_playwright() as pw,
-    ):
-        browser = launch(pw)
-        page = browser.new_page(viewport={"width": 3840, "height": 2160})
-        page.goto(f"{base}/wall")
-        page.wait_for_selector(".ag-root", timeout=30_000)
+    with wall_on_demo(simulate=False) as (base, page):
         latencies(page, base, 5, 1, 0)  # warm-up, not counted
         first = 5
         for rate, seconds in ((1.0, seconds_slow), (100.0, seconds_fast)):
             out.append((rate, latencies(page, base, rate, seconds, first)))
             first += round(rate * seconds)
-        browser.close()
     return out
 
 

@@ -97,6 +97,20 @@ def shown(cases: list[dict[str, Any]], case_filter: CaseFilter) -> list[dict[str
     return [c if case_filter.matches(c) else closed_stub(c["id"]) for c in cases]
 
 
+class Every:
+    """A monotonic timer: ``due()`` is True at most once per ``seconds`` (first call: True)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.next = seconds, 0.0
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now < self.next:
+            return False
+        self.next = now + self.seconds
+        return True
+
+
 def epoch_ms() -> int:
     return int(time.time() * 1000)
 
@@ -118,12 +132,12 @@ class Pusher:
         self.last_check = time.monotonic()
         self.ok: bool | None = None
         self.lights: list[Light] | None = None  # what the page's feed store holds (None: unknown)
-        self.next_lights = 0.0
+        self.next_lights = Every(FEEDS_SECONDS)
         # The ticker as the page rendered it is unknown here (the page may be old): send once.
         self.alerts: list[Item] | None = None
-        self.next_alerts = 0.0
+        self.next_alerts = Every(ALERTS_SECONDS)
         self.modules: dict[str, list[Figure]] | None = None  # as the page shows them
-        self.next_modules = 0.0
+        self.next_modules = Every(MODULES_SECONDS)
         self.ws: Any = None  # the page's socket, once run() has it
         # The map's changes not yet sent, and the draw count when the last patch went out.
         self.map_pending: dict[str, dict[str, Any]] = {}
@@ -133,7 +147,7 @@ class Pusher:
         self.next_map_check = 0.0
         self.overlays: Overlays | None = None  # the map's overlay layers as the page shows them
         self.trends: TrendData | None = None  # what the page's charts show (None: unknown)
-        self.next_trends = 0.0
+        self.next_trends = Every(TRENDS_SECONDS)
 
     def save_cursor(self) -> None:
         query = self.case_filter.query()
@@ -237,10 +251,8 @@ class Pusher:
 
     async def push_lights(self) -> None:
         """At most every FEEDS_SECONDS: the per-feed lights, sent only when one changed."""
-        now = time.monotonic()
-        if now < self.next_lights:
+        if not self.next_lights.due():
             return
-        self.next_lights = now + FEEDS_SECONDS
         wall = self.wall
         found = lights(await afeeds_status(wall.ar, wall.keys, wall.feeds), wall.feeds)
         if changed(self.lights, found):
@@ -249,10 +261,8 @@ class Pusher:
 
     async def push_alerts(self) -> None:
         """At most every ALERTS_SECONDS: the ticker's headlines, sent only when they changed."""
-        now = time.monotonic()
-        if now < self.next_alerts:
+        if not self.next_alerts.due():
             return
-        self.next_alerts = now + ALERTS_SECONDS
         wall = self.wall
         items = ticker_items(await aread_alerts(wall.ar, wall.keys, datetime.now(UTC)), self.lang)
         if items != self.alerts:
@@ -269,10 +279,8 @@ class Pusher:
         The figures go out as components with content-derived ids (`ids.module_figure`):
         Dash 4 does not re-render children pushed twice to one place under the same ids.
         """
-        now = time.monotonic()
-        if now < self.next_modules:
+        if not self.next_modules.due():
             return
-        self.next_modules = now + MODULES_SECONDS
         wall = self.wall
         data = await aread_module_data(wall.ar, wall.keys, wall.snapshot_size, datetime.now(UTC))
         shown = dict(self.modules or {})
@@ -292,10 +300,8 @@ class Pusher:
     async def push_trends(self) -> None:
         """At most every TRENDS_SECONDS: each trend chart whose numbers changed, whole (a
         few hundred values)."""
-        now = time.monotonic()
-        if now < self.next_trends:
+        if not self.next_trends.due():
             return
-        self.next_trends = now + TRENDS_SECONDS
         wall = self.wall
         data = await aread_trends(wall.ar, wall.keys, wall.feeds, datetime.now(UTC))
         for name, figure in changed_charts(self.trends, data, self.lang):

@@ -106,13 +106,21 @@ def assert_cjk(page: Page, selector: str) -> None:
     assert 0.95 <= page.evaluate(TEXT_EMS, selector) <= 1.05
 
 
-# Per module panel: [id, hidden, bottom within the column, figures with a value].
+# Per module panel: [id, hidden, bottom within the column, figures with a value, every
+# figure's text inside the panel (nothing clipped on either edge)].
 PANELS = """() => {
   const body = document.querySelector(".wall-modules-body");
   const bottom = body.getBoundingClientRect().bottom + 1;
+  const inside = (p) => {  // a panel waiting for its page is measured shown, for a moment
+    const was = p.hidden; p.hidden = false; const box = p.getBoundingClientRect();
+    const ok = Array.from(p.querySelectorAll(".wall-module-figure > span")).every((s) => {
+      const r = s.getBoundingClientRect();
+      return r.width === 0 || (r.right <= box.right + 1 && r.bottom <= box.bottom + 1); });
+    p.hidden = was; return ok; };
   return Array.from(body.querySelectorAll(".wall-module")).map((p) => [
     p.id, p.hidden, p.getBoundingClientRect().bottom <= bottom,
-    Array.from(p.querySelectorAll(".wall-module-value")).filter((v) => v.textContent).length]);
+    Array.from(p.querySelectorAll(".wall-module-value")).filter((v) => v.textContent).length,
+    inside(p)]);
 }"""
 
 
@@ -122,9 +130,10 @@ def assert_module_panels(page: Page) -> None:
     page.wait_for_function(f"() => ({PANELS})().every((p) => p[1] || p[2])")
     panels = page.evaluate(PANELS)
     assert len(panels) == len(MODULES)
-    for panel_id, hidden, fits, values in panels:
+    for panel_id, hidden, fits, values, inside in panels:
         assert values >= 1, f"{panel_id} shows no figures"
         assert hidden or fits, f"{panel_id} is shown but does not fit"
+        assert inside, f"{panel_id} clips a figure"
 
 
 def wait_drawn(page: Page) -> float:

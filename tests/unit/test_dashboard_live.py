@@ -111,10 +111,10 @@ def test_the_lights_go_out_first_then_only_when_they_change_and_at_most_every_5_
     rows[0] = {**rows[0], "last_at": "2026-11-28T01:00:05+00:00"}
     run(p.push_lights())
     assert len(sent) == 1  # too soon to read again
-    p.next_lights -= live.FEEDS_SECONDS
+    p.next_lights.next -= live.FEEDS_SECONDS
     run(p.push_lights())
     assert len(sent) == 2 and sent[-1][1]["data"][0]["last_at"] == rows[0]["last_at"]
-    p.next_lights -= live.FEEDS_SECONDS
+    p.next_lights.next -= live.FEEDS_SECONDS
     run(p.push_lights())
     assert len(sent) == 2  # nothing changed: nothing sent
 
@@ -157,10 +157,10 @@ def test_the_ticker_goes_out_first_then_only_when_the_alerts_change(
     found.append({"id": "cap:1", "title": "暴雨橙色预警", "severity": 3, "attrs": {}})
     run(p.push_alerts())
     assert len(sent) == 1  # too soon to read again
-    p.next_alerts -= live.ALERTS_SECONDS
+    p.next_alerts.next -= live.ALERTS_SECONDS
     run(p.push_alerts())
     assert sent[-1][1]["className"] == "wall-ticker-track" and len(sent) == 2
-    p.next_alerts -= live.ALERTS_SECONDS
+    p.next_alerts.next -= live.ALERTS_SECONDS
     run(p.push_alerts())
     assert len(sent) == 2  # nothing changed: nothing sent
 

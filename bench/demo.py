@@ -1,0 +1,33 @@
+"""The whole system as `make demo` runs it, with /wall open in Chromium at 3840×2160."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+from tests.support.browser import launch
+from tests.support.system import running_demo
+
+WALL_4K = {"width": 3840, "height": 2160}
+
+
+@contextmanager
+def wall_on_demo(*, simulate: bool, timeout_ms: int = 30_000) -> Iterator[tuple[str, Page]]:
+    """(base URL, the wall's page) once its queue grid is up; everything stops afterwards."""
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_demo(Path(tmp), simulate=simulate) as base,
+        sync_playwright() as pw,
+    ):
+        browser = launch(pw)
+        page = browser.new_page(viewport=WALL_4K)
+        page.goto(f"{base}/wall")
+        page.wait_for_selector(".ag-root", timeout=timeout_ms)
+        try:
+            yield base, page
+        finally:
+            browser.close()
