@@ -84,10 +84,13 @@ def request_filter() -> CaseFilter:
     return filter_of(parse_qs(page_address().query))
 
 
-def page_query(lang: Lang, case_filter: CaseFilter) -> str:
-    """A wall address's query that keeps the view: "?lang=en&feed=urban" (or "")."""
+def page_query(lang: Lang, case_filter: CaseFilter, hidden: Iterable[str] = ()) -> str:
+    """A wall address's query that keeps the view: "?lang=en&feed=urban&hide=teams" (or "");
+    ``hidden``: the map layers turned off."""
     params = {"lang": "en"} if lang == "en" else {}
     params |= case_filter.query()
+    if layers := ",".join(sorted(hidden)):
+        params["hide"] = layers
     return f"?{urlencode(params, safe=',-')}" if params else ""
 
 

@@ -200,10 +200,7 @@ class Pusher:
         kpi_props(open_total, today_total)
         self.save_cursor()
         self.map_pending.update((c["id"], c) for c in visible)
-        self.map_counts = counts
-        # In its own WebSocket message: the rows show before the (slow) map redraw starts.
-        await asyncio.sleep(MAP_DELAY_SECONDS)
-        await self.flush_map()
+        self.map_counts = counts  # the loop's flush_map sends them, paced by the page's draws
         return True
 
     async def map_drawn(self) -> int | None:
@@ -228,6 +225,7 @@ class Pusher:
         if self.mirror is None or (not self.map_pending and self.map_counts is None):
             return
         now = time.monotonic()
+        drawn: int | None = None
         if self.map_in_flight is not None:
             if now < self.next_map_check:
                 return
@@ -244,10 +242,12 @@ class Pusher:
         self.map_pending, self.map_counts = {}, None
         if patch is None:
             return
-        drawn = await self.map_drawn()
+        if drawn is None:
+            drawn = await self.map_drawn()
+        # In its own WebSocket message: the rows show before the (slow) map redraw starts.
+        await asyncio.sleep(MAP_DELAY_SECONDS)
         set_props(ids.WALL_MAP, {"figure": patch})
-        self.map_in_flight = drawn if drawn is not None else None
-        self.map_sent_at = now
+        self.map_in_flight, self.map_sent_at = drawn, now
 
     async def push_lights(self) -> None:
         """At most every FEEDS_SECONDS: the per-feed lights, sent only when one changed."""

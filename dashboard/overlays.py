@@ -161,9 +161,13 @@ def build(
     )
 
 
-def _decode(
-    telemetry: Mapping[Any, Any], states: Mapping[Any, Any]
-) -> tuple[dict[str, Any], dict[str, StationState]]:
+def _queue(pipe: Any, keys: Keys) -> None:
+    pipe.hgetall(keys.latest("telemetry"))
+    pipe.hgetall(keys.alarm_state)
+
+
+def _decode(replies: list[Any]) -> Stations:
+    telemetry, states = replies
     readings = {text(k): orjson.loads(v) for k, v in telemetry.items()}
     return readings, {text(k): StationState.from_json(v) for k, v in states.items()}
 
@@ -172,20 +176,15 @@ def read_stations(r: redis.Redis, keys: Keys) -> Stations:
     """The newest reading and the alarm state of every station; none if Redis is down."""
     try:
         pipe = r.pipeline(transaction=False)
-        pipe.hgetall(keys.latest("telemetry"))
-        pipe.hgetall(keys.alarm_state)
-        telemetry, states = pipe.execute()
+        _queue(pipe, keys)
+        replies = pipe.execute()
     except redis.RedisError:
         return {}, {}
-    return _decode(telemetry, states)
+    return _decode(replies)
 
 
-async def aread_stations(
-    ar: aredis.Redis, keys: Keys
-) -> tuple[dict[str, Any], dict[str, StationState]]:
+async def aread_stations(ar: aredis.Redis, keys: Keys) -> Stations:
     """`read_stations` for the push loop (a Redis error propagates)."""
     pipe = ar.pipeline(transaction=False)
-    pipe.hgetall(keys.latest("telemetry"))
-    pipe.hgetall(keys.alarm_state)
-    telemetry, states = await pipe.execute()
-    return _decode(telemetry, states)
+    _queue(pipe, keys)
+    return _decode(await pipe.execute())

@@ -105,13 +105,14 @@ def overlay_trace(name: str, marks: Sequence[Mark], *, visible: bool = True) -> 
     """One overlay layer: circles coloured by state. Their labels (a station's value, a
     team's open cases) show on touch or hover, as plain text in an SVG box: text drawn in
     the map itself would fetch glyphs from the internet, which the map never does."""
+    arrays = overlay_arrays(marks)
     return go.Scattermap(
-        lon=[m.lon for m in marks],
-        lat=[m.lat for m in marks],
-        hovertext=[m.label for m in marks],
-        customdata=[m.id for m in marks],
+        lon=arrays["lon"],
+        lat=arrays["lat"],
+        hovertext=arrays["hovertext"],
+        customdata=arrays["customdata"],
         mode="markers",
-        marker={"size": OVERLAY_SIZE[name], "color": [m.colour for m in marks]},
+        marker={"size": OVERLAY_SIZE[name], "color": arrays["colour"]},
         hoverinfo="text",
         hoverlabel=HOVER_LABEL,
         showlegend=False,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs
 
 import redis
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, dcc, html
@@ -117,14 +117,6 @@ def stores(wall: WallContext, cursor: dict[str, Any], feeds: list[Light], config
     ]
 
 
-def with_hidden(query: str, hidden: frozenset[str]) -> str:
-    """A page query that also keeps the map layers turned off (`hide=`)."""
-    if not hidden:
-        return query
-    joiner = "&" if query else "?"
-    return f"{query}{joiner}{urlencode({'hide': ','.join(sorted(hidden))}, safe=',')}"
-
-
 def build_wall(
     wall: WallContext,
     snap: Snapshot,
@@ -165,7 +157,7 @@ def build_wall(
         lang,
         strip,
         ticker(alerts or [], lang),
-        with_hidden(page_query(other, case_filter), hidden) or "?",  # relative: same page
+        page_query(other, case_filter, hidden) or "?",  # relative: the same page, wherever mounted
     )
     return html.Div(
         id=ids.WALL_ROOT,

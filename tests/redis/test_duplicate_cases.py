@@ -15,18 +15,17 @@ from cases.engine import Engine
 from cases.lifecycle_events import Cancel, command_to_dict
 from dashboard.api import api_router
 from tests.support.pipeline import drain, push
-from tests.support.urban import DEFAULT_POINT, around, urban_record
+from tests.support.urban import DEFAULT_POINT, around, offset, urban_record
 from towncc.keys import Keys
 
 pytestmark = pytest.mark.redis
 
 LON, LAT = DEFAULT_POINT
-METRE = 1 / 111_320 / 0.851  # a metre of longitude at 31.78° N, about
 PARENT = "urban:T-000001"
 
 
 def parking(n: int, east_m: float = 0.0, at: str = "09:12:33", **fields: str) -> dict[str, object]:
-    return urban_record(n, LON + east_m * METRE, LAT, sbsj=f"2026-11-28 {at}", **fields)
+    return urban_record(n, *offset(LON, LAT, east_m, 0.0), sbsj=f"2026-11-28 {at}", **fields)
 
 
 @pytest.fixture

@@ -30,14 +30,18 @@ def urban_record(
     }  # fmt: skip
 
 
-def around(lon: float, lat: float, n: int, step_m: float = STEP_M) -> tuple[float, float]:
-    """Point ``n`` of a 3×3 lattice centred on (lon, lat), ``step_m`` apart (WGS84, near)."""
-    dx, dy = (n % 3 - 1) * step_m, (n // 3 % 3 - 1) * step_m
+def offset(lon: float, lat: float, east_m: float, north_m: float) -> tuple[float, float]:
+    """The point ``east_m`` and ``north_m`` metres from (lon, lat): flat, for short distances."""
     metres_per_degree = 111_320.0
     return (
-        lon + dx / (metres_per_degree * math.cos(math.radians(lat))),
-        lat + dy / metres_per_degree,
+        lon + east_m / (metres_per_degree * math.cos(math.radians(lat))),
+        lat + north_m / metres_per_degree,
     )
+
+
+def around(lon: float, lat: float, n: int, step_m: float = STEP_M) -> tuple[float, float]:
+    """Point ``n`` of a 3×3 lattice centred on (lon, lat), ``step_m`` apart (WGS84, near)."""
+    return offset(lon, lat, (n % 3 - 1) * step_m, (n // 3 % 3 - 1) * step_m)
 
 
 def lattice_point(n: int, per_row: int = 40) -> tuple[float, float]:
@@ -45,8 +49,4 @@ def lattice_point(n: int, per_row: int = 40) -> tuple[float, float]:
     STEP_M apart around the default point (per_row² points, then it repeats)."""
     east = (n % per_row - per_row // 2) * STEP_M
     north = (n // per_row % per_row - per_row // 2) * STEP_M
-    lon, lat = DEFAULT_POINT
-    return (
-        lon + east / (111_320.0 * math.cos(math.radians(lat))),
-        lat + north / 111_320.0,
-    )
+    return offset(*DEFAULT_POINT, east, north)

@@ -49,6 +49,7 @@ def test_the_filter_round_trips_through_the_store_and_the_address() -> None:
     assert filter_of(stored) == view
     assert page_query("en", view) == "?lang=en&feed=urban,water&category=-parking,-street_vending"
     assert page_query("zh", CaseFilter()) == ""
+    assert page_query("zh", CaseFilter(), {"teams", "cases"}) == "?hide=cases,teams"
     assert filter_of(parse_qs(page_query("zh", view)[1:])) == view
 
 
