@@ -20,7 +20,7 @@ import redis
 
 from bench.machine import describe
 from ingest.feeds import FEEDS
-from ingest.payload import json_records
+from ingest.payload import json_raws
 from ingest.sink import plan
 from ingest.spool import Entry
 from tests.support.fixtures import fixtures
@@ -64,7 +64,7 @@ def bodies_of(feed: str) -> list[bytes]:
     files = [p.read_bytes() for f, p in fixtures("good") if f == feed]
     if feed not in JSON_FEEDS or not files:
         return files
-    records = [r.value for body in files for r in json_records(body)]
+    records = [orjson.loads(raw) for body in files for raw in json_raws(body)]
     return [orjson.dumps([records[i % len(records)] for i in range(BATCH)])]
 
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar, cast
 
+import msgspec
+import orjson
 from pydantic import ValidationError
 
+from ingest import native
+from ingest.coords import Point, place_all
 from ingest.event import DeadLetter, Event
-from ingest.payload import BodyError, RawRecord, json_records
+from ingest.payload import BodyError, json_raws
 
 Result = Event | DeadLetter
+R = TypeVar("R", bound=native.Record)
 
 
 class RecordError(ValueError):
@@ -25,7 +30,7 @@ class Adapter(Protocol):
 
 
 def describe(exc: ValidationError) -> str:
-    """A validation error as one line a person can act on."""
+    """A pydantic validation error (the CSV and form feeds) as one line a person can act on."""
     parts = []
     for err in exc.errors():
         field = ".".join(str(p) for p in err["loc"]) or "record"
@@ -36,34 +41,70 @@ def describe(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def parse_json_body(
-    feed: str,
-    body: bytes,
-    received_at: datetime,
-    to_event: Callable[[RawRecord, datetime], Event],
-    key_field: str,
-) -> Iterator[Result]:
-    """Split a JSON body into records; each becomes an Event or a DeadLetter with its reason."""
-    try:
-        records = list(json_records(body))
-    except BodyError as exc:
-        raw = body.decode("utf-8", errors="replace")
-        yield DeadLetter(feed=feed, reason=str(exc), raw=raw, received_at=received_at, scope="body")
-        return
-    for record in records:
+class JsonFeed(Generic[R]):
+    """A JSON feed: its body is split into records' texts, each read into its native record,
+    the records' points converted together, and each record becomes an Event or a DeadLetter
+    with its reason, in the order they came.
+
+    ``read`` decodes and checks one record's text; ``to_event`` makes the Event of a record
+    read, given its point in WGS84 (None when it has none). ``keys`` name the fields that
+    identify a record, the first present naming a dead letter's record.
+    """
+
+    def __init__(
+        self,
+        feed: str,
+        read: Callable[[bytes], R],
+        to_event: Callable[[R, bytes, datetime, Point | None], Event],
+        keys: Sequence[str],
+    ) -> None:
+        self.feed = feed
+        self.read = read
+        self.to_event = to_event
+        self.keys = tuple(keys)
+
+    def parse(self, body: bytes, received_at: datetime) -> Iterator[Result]:
         try:
-            yield to_event(record, received_at)
-        except ValidationError as exc:
-            yield _dead(feed, record, describe(exc), received_at, key_field)
-        except (RecordError, ValueError) as exc:
-            yield _dead(feed, record, str(exc), received_at, key_field)
+            raws = json_raws(body)
+        except BodyError as exc:
+            text = body.decode("utf-8", errors="replace")
+            yield DeadLetter(
+                feed=self.feed, reason=str(exc), raw=text, received_at=received_at, scope="body"
+            )
+            return
+        results: list[Result | None] = [None] * len(raws)
+        read: list[tuple[int, R]] = []
+        for i, raw in enumerate(raws):
+            try:
+                read.append((i, self.read(raw)))
+            except ValueError as exc:
+                results[i] = self._dead(raw, exc, received_at)
+        points = place_all([rec.source_point() for _, rec in read])
+        for (i, rec), point in zip(read, points, strict=True):
+            try:
+                if isinstance(point, ValueError):
+                    raise point
+                results[i] = self.to_event(rec, raws[i], received_at, point)
+            except ValueError as exc:
+                results[i] = self._dead(raws[i], exc, received_at)
+        yield from cast(list[Result], results)  # every record has its outcome by now
 
+    def _dead(self, raw: bytes, exc: ValueError, received_at: datetime) -> DeadLetter:
+        reason = native.reason(exc) if isinstance(exc, msgspec.ValidationError) else str(exc)
+        return DeadLetter(
+            feed=self.feed,
+            reason=reason,
+            raw=raw.decode(),
+            received_at=received_at,
+            source_id=self._source_id(raw),
+        )
 
-def _dead(
-    feed: str, record: RawRecord, reason: str, received_at: datetime, key_field: str
-) -> DeadLetter:
-    key = record.value.get(key_field) if isinstance(record.value, dict) else None
-    source_id = str(key) if key not in (None, "") else None
-    return DeadLetter(
-        feed=feed, reason=reason, raw=record.raw, received_at=received_at, source_id=source_id
-    )
+    def _source_id(self, raw: bytes) -> str | None:
+        try:
+            value = orjson.loads(raw)  # the slow path, for a dead letter only
+        except orjson.JSONDecodeError:  # e.g. an integer beyond 64 bits
+            return None
+        if not isinstance(value, dict):
+            return None
+        key = next((value[k] for k in self.keys if value.get(k) not in (None, "")), None)
+        return str(key) if key is not None else None

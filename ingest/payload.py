@@ -1,20 +1,12 @@
-"""Splitting an HTTP body or a file into records, keeping each record's raw text."""
+"""Splitting an HTTP body or a file into records, keeping each record's own JSON text."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+import msgspec
 
-import orjson
-
-
-@dataclass(frozen=True, slots=True)
-class RawRecord:
-    """One record as decoded JSON plus the exact text it came from."""
-
-    raw: str
-    value: Any
+_RECORDS = msgspec.json.Decoder(list[msgspec.Raw])
+_RECORD = msgspec.json.Decoder(msgspec.Raw)
+_BOM = b"\xef\xbb\xbf"
 
 
 class BodyError(ValueError):
@@ -28,30 +20,28 @@ def decode_text(body: bytes, encoding: str = "utf-8") -> str:
         raise BodyError(f"body is not valid {encoding}: {exc.reason} at byte {exc.start}") from exc
 
 
-def json_records(body: bytes) -> Iterator[RawRecord]:
-    """Records of a JSON object, a JSON array of objects, or JSON lines (one object a line)."""
-    text = decode_text(body).strip()
-    if not text:
+def json_raws(body: bytes) -> list[bytes]:
+    """Each record's JSON text of a JSON object, a JSON array, or JSON lines (one a line).
+
+    A record's text is the source's own, with only the whitespace between tokens made
+    uniform: the same record sent pretty-printed, in an array or on a line of its own is the
+    same text, so its content id is the same. Nothing is decoded into Python objects here.
+    """
+    decode_text(body)  # the whole body must be UTF-8
+    data = body.removeprefix(_BOM).strip()
+    if not data:
         raise BodyError("empty body")
     try:
-        value = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        if "\n" not in text:
+        raws = _RECORDS.decode(data) if data[:1] == b"[" else [_RECORD.decode(data)]
+    except msgspec.DecodeError as exc:
+        if b"\n" not in data:
             raise BodyError(f"malformed JSON: {exc}") from exc
-        yield from _json_lines(text)
-        return
-    if isinstance(value, list):
-        for item in value:
-            yield RawRecord(orjson.dumps(item).decode(), item)
-    else:
-        yield RawRecord(text, value)
+        raws = _json_lines(data)
+    return [msgspec.json.format(raw, indent=0) for raw in raws]
 
 
-def _json_lines(text: str) -> Iterator[RawRecord]:
-    lines = [line for line in text.splitlines() if line.strip()]
+def _json_lines(data: bytes) -> list[msgspec.Raw]:
     try:
-        values = [orjson.loads(line) for line in lines]
-    except orjson.JSONDecodeError as exc:
+        return [_RECORD.decode(line) for line in data.splitlines() if line.strip()]
+    except msgspec.DecodeError as exc:
         raise BodyError(f"malformed JSON (neither a document nor JSON lines): {exc}") from exc
-    for line, value in zip(lines, values, strict=True):
-        yield RawRecord(line, value)

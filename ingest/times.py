@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 BEIJING = ZoneInfo("Asia/Shanghai")
+# China has kept UTC+8 all year since 1992 (it had summer time from 1986 to 1991): for
+# those years a naive time is taken to UTC by the fixed offset, faster than the zone's rules.
+EIGHT_HOURS = timedelta(hours=8)
+FIXED_SINCE = 1992
 
 # What ISO 8601 leaves out and the sources send: slashes and unpadded fields, e.g.
 # 2026/11/28 9:05 or 2026-11-28 9:05:07 (seconds optional, the time of day optional).
@@ -24,6 +28,10 @@ def parse_source_time(text: str) -> datetime:
         except ValueError:
             parsed = _loose(value)
     if parsed.tzinfo is None:
+        if parsed.year >= FIXED_SINCE:
+            p = parsed
+            utc = datetime(p.year, p.month, p.day, p.hour, p.minute, p.second, p.microsecond, UTC)
+            return utc - EIGHT_HOURS
         parsed = parsed.replace(tzinfo=BEIJING)
     return parsed.astimezone(UTC)
 

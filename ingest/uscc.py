@@ -12,6 +12,7 @@ holds it to stdnum's ``calc_check_digit`` on random codes.
 from __future__ import annotations
 
 import re
+from operator import mul
 from typing import Any
 
 from stdnum.cn import uscc as stdnum_uscc
@@ -28,7 +29,9 @@ _WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 1, 3, 9, 27, 19, 26, …
 
 def check_character(first17: str) -> str:
     """GB 32100's check character of the first 17 characters (of its code set)."""
-    total = sum(_VALUE[ch] * w for ch, w in zip(first17, _WEIGHTS, strict=True))
+    if len(first17) != len(_WEIGHTS):
+        raise ValueError(f"expected {len(_WEIGHTS)} characters, not {len(first17)}")
+    total = sum(map(mul, map(_VALUE.__getitem__, first17), _WEIGHTS))
     return _ALPHABET[(31 - total % 31) % 31]
 
 

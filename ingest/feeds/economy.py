@@ -3,42 +3,37 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field
-
-from ingest.adapter import RecordError
+from ingest.adapter import JsonFeed, RecordError
+from ingest.coords import Point
 from ingest.event import Event
-from ingest.feeds._module_common import (
-    Blank,
-    Code,
-    Draft,
-    Flags,
-    ModuleAdapter,
-    ModuleRecord,
-    Month,
-    Name,
-    Number,
-    as_object,
-    build,
-)
-from ingest.payload import RawRecord
+from ingest.feeds._module_common import Draft, Flags, build, month
+from ingest.native import Name, Record, code, decode, number, optional_number
 from ingest.times import BEIJING
 
 FEED = "economy"
 
 
-class Indicator(ModuleRecord):
+class Indicator(Record):
     """One indicator of one statistical month."""
 
-    tjyf: Month = Field(description="统计月份 statistical month")
-    zbdm: Code = Field(description="指标代码 indicator code")
-    zbmc: str = Field(default="", description="指标名称 indicator name")
-    kj: Name = Field(description="口径 当月 | 累计")
-    sz: Number = Field(description="数值 value")
-    jldw: str = Field(default="", description="计量单位 unit")
-    tbzz: Annotated[Number | None, Blank] = Field(default=None, description="同比增长 %")
-    tbdw: str = Field(default="", description="填报单位 reporting office")
+    tjyf: Any  # 统计月份 statistical month
+    zbdm: Any  # 指标代码 indicator code
+    kj: Name  # 口径 当月 | 累计
+    sz: Any  # 数值 value
+    zbmc: str = ""  # 指标名称 indicator name
+    jldw: str = ""  # 计量单位 unit
+    tbzz: Any = None  # 同比增长 %
+    tbdw: str = ""  # 填报单位 reporting office
+
+    def __post_init__(self) -> None:
+        self.tjyf = month(self.tjyf, "tjyf")
+        self.zbdm = code(self.zbdm, "zbdm")
+        self.kj = code(self.kj, "kj", 200)
+        self.sz = number(self.sz, "sz")
+        self.tbzz = optional_number(self.tbzz, "tbzz")
+        self.zbmc, self.jldw = self.zbmc.strip(), self.jldw.strip()
 
 
 def _check_sign(rec: Indicator, name: str, signed: bool) -> None:
@@ -71,8 +66,11 @@ def _attrs(rec: Indicator, flags: Flags) -> dict[str, Any]:
     }
 
 
-def to_event(record: RawRecord, received_at: datetime) -> Event:
-    rec = Indicator.model_validate(as_object(record))
+def read(raw: bytes) -> Indicator:
+    return decode(Indicator, raw)
+
+
+def to_event(rec: Indicator, raw: bytes, received_at: datetime, point: Point | None) -> Event:
     flags = Flags(FEED)
     attrs = _attrs(rec, flags)
     year, month = (int(part) for part in rec.tjyf.split("-"))
@@ -86,7 +84,7 @@ def to_event(record: RawRecord, received_at: datetime) -> Event:
         occurred_at=datetime(year, month, 1, tzinfo=BEIJING),
         attrs=attrs,
     )
-    return build(draft, record, received_at, flags)
+    return build(draft, raw, received_at, flags)
 
 
-ADAPTER = ModuleAdapter(FEED, to_event, keys=("zbdm",))
+ADAPTER = JsonFeed(FEED, read, to_event, keys=("zbdm",))

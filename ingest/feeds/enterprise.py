@@ -2,54 +2,78 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import cache
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field
-
+from ingest.adapter import JsonFeed
+from ingest.coords import Point
 from ingest.event import Event
 from ingest.feeds._module_common import (
-    Blank,
-    Count,
     Draft,
     Flags,
     Located,
-    ModuleAdapter,
-    Name,
-    SourceTime,
-    Text,
-    Uscc,
-    YesNo,
-    as_object,
     beijing_day,
     build,
-    locate,
+    uscc,
+    yes_no,
 )
 from ingest.mapping import mapping
-from ingest.payload import RawRecord
+from ingest.native import (
+    Address,
+    Name,
+    Text,
+    code,
+    decode,
+    is_blank,
+    optional_count,
+    optional_time,
+    source_time,
+)
 from ingest.uscc import uscc_attrs
 
 FEED = "enterprise"
 # GB/T 4754 大类/中类/小类 code; some registries prefix the section letter (C1713).
-IndustryCode = Annotated[str, Field(pattern=r"^[A-Ta-t]?\d{2,4}$")]
+INDUSTRY_CODE = re.compile(r"[A-Ta-t]?\d{2,4}")
 
 
-class EnterpriseRecord(Located):
+class EnterpriseRecord(Located, kw_only=True):
     """One enterprise as the registry (市场监管 plus the town's own 企业库) exports it."""
 
-    tyshxydm: Uscc = Field(description="统一社会信用代码 unified social credit code")
-    qymc: Name = Field(description="企业名称 name")
-    qylx: str = Field(default="", description="企业类型 legal form")
-    hyml: str = Field(default="", description="行业门类 GB/T 4754 section A–T")
-    hydm: Annotated[IndustryCode | None, Blank] = Field(default=None, description="行业代码")
-    gsbz: Annotated[YesNo | None, Blank] = Field(default=None, description="规上标志 是 | 否")
-    djzt: Name = Field(description="登记状态 registration status")
-    cyrs: Annotated[Count | None, Blank] = Field(default=None, description="从业人数 employees")
-    clrq: Annotated[SourceTime | None, Blank] = Field(default=None, description="成立日期")
-    zcdz: str = Field(default="", max_length=500, description="注册地址 address")
-    jyfw: Text = Field(default="", description="经营范围 business scope")
-    gxsj: SourceTime = Field(description="更新时间 when the registry record changed")
+    tyshxydm: Any  # 统一社会信用代码 unified social credit code
+    qymc: Name  # 企业名称 name
+    djzt: Name  # 登记状态 registration status
+    gxsj: Any  # 更新时间 when the registry record changed
+    qylx: str = ""  # 企业类型 legal form
+    hyml: str = ""  # 行业门类 GB/T 4754 section A–T
+    hydm: Any = None  # 行业代码
+    gsbz: Any = None  # 规上标志 是 | 否
+    cyrs: Any = None  # 从业人数 employees
+    clrq: Any = None  # 成立日期
+    zcdz: Address = ""  # 注册地址 address
+    jyfw: Text = ""  # 经营范围 business scope
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.tyshxydm = uscc(code(self.tyshxydm, "tyshxydm"))
+        self.qymc = code(self.qymc, "qymc", 200)
+        self.djzt = code(self.djzt, "djzt", 200)
+        self.gxsj = source_time(self.gxsj, "gxsj")
+        self.hyml = self.hyml.strip()
+        self.hydm = _industry_code(self.hydm)
+        self.gsbz = yes_no(self.gsbz, "gsbz")
+        self.cyrs = optional_count(self.cyrs, "cyrs")
+        self.clrq = optional_time(self.clrq, "clrq")
+
+
+def _industry_code(value: Any) -> str | None:
+    if is_blank(value):
+        return None
+    text = str(value).strip() if type(value) in (str, int) else ""
+    if not INDUSTRY_CODE.fullmatch(text):
+        raise ValueError(f"field 'hydm': does not match the pattern of a GB/T 4754 code: {value!r}")
+    return text
 
 
 def split_industry_code(hydm: str | None) -> tuple[str, str]:
@@ -103,8 +127,13 @@ def _attrs(rec: EnterpriseRecord, flags: Flags) -> dict[str, Any]:
     }
 
 
-def to_event(record: RawRecord, received_at: datetime) -> Event:
-    rec = EnterpriseRecord.model_validate(as_object(record))
+def read(raw: bytes) -> EnterpriseRecord:
+    return decode(EnterpriseRecord, raw)
+
+
+def to_event(
+    rec: EnterpriseRecord, raw: bytes, received_at: datetime, point: Point | None
+) -> Event:
     flags = Flags(FEED)
     draft = Draft(
         kind="metric",
@@ -116,9 +145,9 @@ def to_event(record: RawRecord, received_at: datetime) -> Event:
         attrs=_attrs(rec, flags),
         source_status=rec.djzt,
         address=rec.zcdz,
-        point=locate(rec),
+        point=point,
     )
-    return build(draft, record, received_at, flags)
+    return build(draft, raw, received_at, flags)
 
 
-ADAPTER = ModuleAdapter(FEED, to_event, keys=("tyshxydm",))
+ADAPTER = JsonFeed(FEED, read, to_event, keys=("tyshxydm",))

@@ -7,67 +7,88 @@ wage-arrears alerts (reports: a case to dispatch).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field
-
+from ingest.adapter import JsonFeed
+from ingest.coords import Point
 from ingest.event import Event, Status
 from ingest.feeds._module_common import (
-    Amount,
-    Blank,
-    Code,
-    Count,
     Draft,
     Flags,
     Located,
-    ModuleAdapter,
-    ModuleRecord,
-    Name,
-    Positive,
-    SourceTime,
-    Text,
-    Uscc,
-    as_object,
     build,
-    locate,
     record_type,
+    uscc,
 )
 from ingest.mapping import mapping
-from ingest.payload import RawRecord
+from ingest.native import (
+    Address,
+    Code,
+    Count,
+    Name,
+    Record,
+    Text,
+    code,
+    count,
+    decode,
+    number,
+    optional_code,
+    optional_count,
+    source_time,
+)
 from ingest.uscc import uscc_attrs
 
 FEED = "labour"
-OptionalCount = Annotated[Count | None, Blank]
 
 
-class HeadcountSnapshot(ModuleRecord):
+class HeadcountSnapshot(Record):
     """用工快照: one enterprise's workforce on the monitoring day."""
 
-    tyshxydm: Uscc = Field(description="统一社会信用代码")
-    qymc: Name = Field(description="企业名称")
-    jcrq: SourceTime = Field(description="监测日期 the day (or time) of the snapshot")
-    zgrs: Count = Field(description="在岗人数 headcount")
-    xzrs: OptionalCount = Field(default=None, description="新增人数 hires since the last one")
-    jsrs: OptionalCount = Field(default=None, description="减少人数 separations")
-    qgrs: OptionalCount = Field(default=None, description="缺工人数 vacancies")
-    cbrs: OptionalCount = Field(default=None, description="参保人数 insured")
+    tyshxydm: Any  # 统一社会信用代码
+    qymc: Name  # 企业名称
+    jcrq: Any  # 监测日期 the day (or time) of the snapshot
+    zgrs: Count  # 在岗人数 headcount
+    xzrs: Any = None  # 新增人数 hires since the last one
+    jsrs: Any = None  # 减少人数 separations
+    qgrs: Any = None  # 缺工人数 vacancies
+    cbrs: Any = None  # 参保人数 insured
+
+    def __post_init__(self) -> None:
+        self.tyshxydm = uscc(code(self.tyshxydm, "tyshxydm"))
+        self.qymc = code(self.qymc, "qymc", 200)
+        self.jcrq = source_time(self.jcrq, "jcrq")
+        self.xzrs = optional_count(self.xzrs, "xzrs")
+        self.jsrs = optional_count(self.jsrs, "jsrs")
+        self.qgrs = optional_count(self.qgrs, "qgrs")
+        self.cbrs = optional_count(self.cbrs, "cbrs")
 
 
-class ArrearsAlert(Located):
+class ArrearsAlert(Located, kw_only=True):
     """欠薪预警: unpaid wages reported or detected, to be dispatched as a case."""
 
-    yjbh: Code = Field(description="预警编号 alert number")
-    qymc: Name = Field(description="企业名称 (the employer or general contractor)")
-    tyshxydm: Annotated[Uscc | None, Blank] = Field(default=None)
-    xmmc: str = Field(default="", description="项目名称 construction project")
-    qxje: Amount = Field(description="欠薪金额 amount owed, 元")
-    sjrs: Positive = Field(description="涉及人数 workers affected")
-    qxqj: str = Field(default="", description="欠薪期间 months owed")
-    yjsj: SourceTime = Field(description="预警时间")
-    yjly: str = Field(default="", description="预警来源 channel")
-    dz: str = Field(default="", max_length=500, description="地址")
-    zt: str = Field(default="", description="处置状态")
-    qkms: Text = Field(default="", description="情况描述 description")
+    yjbh: Code  # 预警编号 alert number
+    qymc: Name  # 企业名称 (the employer or general contractor)
+    qxje: Any  # 欠薪金额 amount owed, 元
+    sjrs: Any  # 涉及人数 workers affected
+    yjsj: Any  # 预警时间
+    tyshxydm: Any = None
+    xmmc: str = ""  # 项目名称 construction project
+    qxqj: str = ""  # 欠薪期间 months owed
+    yjly: str = ""  # 预警来源 channel
+    dz: Address = ""  # 地址
+    zt: str = ""  # 处置状态
+    qkms: Text = ""  # 情况描述 description
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.yjbh = code(self.yjbh, "yjbh")
+        self.qymc = code(self.qymc, "qymc", 200)
+        found = optional_code(self.tyshxydm, "tyshxydm")
+        self.tyshxydm = uscc(found) if found else None
+        self.qxje = number(self.qxje, "qxje", ge=0)
+        self.sjrs = count(self.sjrs, "sjrs", gt=0)
+        self.yjsj = source_time(self.yjsj, "yjsj")
+        self.zt = self.zt.strip()
 
 
 def severity(workers: int, amount: float) -> int:
@@ -77,8 +98,7 @@ def severity(workers: int, amount: float) -> int:
     return max(met, default=1)
 
 
-def _snapshot(value: dict[str, Any], flags: Flags) -> Draft:
-    rec = HeadcountSnapshot.model_validate(value)
+def _snapshot(rec: HeadcountSnapshot, flags: Flags) -> Draft:
     attrs: dict[str, Any] = {
         "record": "snapshot",
         **uscc_attrs(rec.tyshxydm, required=False),
@@ -92,7 +112,7 @@ def _snapshot(value: dict[str, Any], flags: Flags) -> Draft:
     return Draft(
         kind="metric",
         # The enterprise is the source: the engine keeps its newest headcount.
-        source_id=rec.tyshxydm,
+        source_id=str(rec.tyshxydm),
         category="labour_snapshot",
         title=rec.qymc,
         occurred_at=rec.jcrq,
@@ -100,8 +120,7 @@ def _snapshot(value: dict[str, Any], flags: Flags) -> Draft:
     )
 
 
-def _arrears(value: dict[str, Any], flags: Flags) -> Draft:
-    rec = ArrearsAlert.model_validate(value)
+def _arrears(rec: ArrearsAlert, flags: Flags, point: Point | None) -> Draft:
     attrs: dict[str, Any] = {
         "record": "arrears",
         **uscc_attrs(rec.tyshxydm, required=False),
@@ -125,15 +144,23 @@ def _arrears(value: dict[str, Any], flags: Flags) -> Draft:
         source_status=rec.zt,
         severity=severity(rec.sjrs, rec.qxje),
         address=rec.dz,
-        point=locate(rec),
+        point=point,
     )
 
 
-def to_event(record: RawRecord, received_at: datetime) -> Event:
-    value = as_object(record)
+def read(raw: bytes) -> HeadcountSnapshot | ArrearsAlert:
+    if record_type(FEED, raw) == "snapshot":
+        return decode(HeadcountSnapshot, raw)
+    return decode(ArrearsAlert, raw)
+
+
+def to_event(
+    rec: HeadcountSnapshot | ArrearsAlert, raw: bytes, received_at: datetime, point: Point | None
+) -> Event:
     flags = Flags(FEED)
-    read = _snapshot if record_type(FEED, value) == "snapshot" else _arrears
-    return build(read(value, flags), record, received_at, flags)
+    if isinstance(rec, HeadcountSnapshot):
+        return build(_snapshot(rec, flags), raw, received_at, flags)
+    return build(_arrears(rec, flags, point), raw, received_at, flags)
 
 
-ADAPTER = ModuleAdapter(FEED, to_event, keys=("yjbh", "tyshxydm"))
+ADAPTER = JsonFeed(FEED, read, to_event, keys=("yjbh", "tyshxydm"))

@@ -10,64 +10,64 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+import msgspec
 
+from ingest.adapter import JsonFeed
+from ingest.coords import Point
 from ingest.event import Event
-from ingest.feeds._module_common import (
-    Blank,
-    Code,
-    Count,
-    Draft,
-    Flags,
-    ModuleAdapter,
-    ModuleRecord,
-    Name,
-    SourceTime,
-    as_object,
-    build,
-    ratio,
-    record_type,
-)
-from ingest.payload import RawRecord
+from ingest.feeds._module_common import Draft, Flags, build, ratio, record_type
+from ingest.native import Address, Name, Record, code, count, decode, optional_count, source_time
 
 FEED = "party"
 CATEGORY = "party_activity"
 
 
-class Organisation(ModuleRecord):
+class Organisation(Record):
     """党组织: one committee, general branch, branch or alliance."""
 
-    zzbm: Code = Field(description="组织编码 organisation code")
-    zzmc: Name = Field(description="组织名称")
-    zzlx: Name = Field(description="组织类型 党委 | 党总支 | 党支部 | 联合党委 …")
-    sjzzbm: str = Field(default="", description="上级组织编码 parent organisation")
-    dyrs: Count = Field(description="党员数 members, probationary included")
-    ybdys: Annotated[Count | None, Blank] = Field(default=None, description="预备党员数")
-    gxsj: SourceTime = Field(description="更新时间")
+    zzbm: Any  # 组织编码 organisation code
+    zzmc: Name  # 组织名称
+    zzlx: Name  # 组织类型 党委 | 党总支 | 党支部 | 联合党委 …
+    dyrs: Any  # 党员数 members, probationary included
+    gxsj: Any  # 更新时间
+    sjzzbm: Any = ""  # 上级组织编码 parent organisation
+    ybdys: Any = None  # 预备党员数
 
-    @model_validator(mode="after")
-    def _probationary_are_members(self) -> Organisation:
+    def __post_init__(self) -> None:
+        self.zzbm = code(self.zzbm, "zzbm")
+        self.zzmc = code(self.zzmc, "zzmc", 200)
+        self.zzlx = code(self.zzlx, "zzlx", 200)
+        self.dyrs = count(self.dyrs, "dyrs")
+        self.gxsj = source_time(self.gxsj, "gxsj")
+        self.sjzzbm = str(self.sjzzbm).strip() if self.sjzzbm is not None else ""
+        self.ybdys = optional_count(self.ybdys, "ybdys")
         if self.ybdys is not None and self.ybdys > self.dyrs:
             raise ValueError(f"ybdys ({self.ybdys}) exceeds dyrs ({self.dyrs}), which counts them")
-        return self
 
 
-class Activity(ModuleRecord):
+class Activity(Record):
     """党建活动: one meeting, lesson or theme day held by an organisation."""
 
-    hdbh: Code = Field(description="活动编号 activity number")
-    zzbm: Code = Field(description="组织编码 the organisation holding it")
-    zzmc: str = Field(default="", description="组织名称")
-    hdlx: Name = Field(description="活动类型 三会一课 | 主题党日 | …")
-    hdzt: str = Field(default="", max_length=200, description="活动主题 theme")
-    hdsj: SourceTime = Field(description="活动时间")
-    hddd: str = Field(default="", max_length=500, description="活动地点 venue")
-    cjrs: Count = Field(description="参加人数 attended")
-    ydrs: Annotated[Count | None, Blank] = Field(default=None, description="应到人数 expected")
+    hdbh: Any  # 活动编号 activity number
+    zzbm: Any  # 组织编码 the organisation holding it
+    hdlx: Name  # 活动类型 三会一课 | 主题党日 | …
+    hdsj: Any  # 活动时间
+    cjrs: Any  # 参加人数 attended
+    zzmc: str = ""  # 组织名称
+    hdzt: Annotated[str, msgspec.Meta(max_length=200)] = ""  # 活动主题 theme
+    hddd: Address = ""  # 活动地点 venue
+    ydrs: Any = None  # 应到人数 expected
+
+    def __post_init__(self) -> None:
+        self.hdbh = code(self.hdbh, "hdbh")
+        self.zzbm = code(self.zzbm, "zzbm")
+        self.hdlx = code(self.hdlx, "hdlx", 200)
+        self.hdsj = source_time(self.hdsj, "hdsj")
+        self.cjrs = count(self.cjrs, "cjrs")
+        self.ydrs = optional_count(self.ydrs, "ydrs")
 
 
-def _organisation(value: dict[str, Any], flags: Flags) -> Draft:
-    rec = Organisation.model_validate(value)
+def _organisation(rec: Organisation, flags: Flags) -> Draft:
     attrs = {
         "record": "organisation",
         "org": rec.zzbm,
@@ -87,8 +87,7 @@ def _organisation(value: dict[str, Any], flags: Flags) -> Draft:
     )
 
 
-def _activity(value: dict[str, Any], flags: Flags) -> Draft:
-    rec = Activity.model_validate(value)
+def _activity(rec: Activity, flags: Flags) -> Draft:
     kind: dict[str, Any] = flags.lookup("activity_types", rec.hdlx, "unmapped_activity_type") or {}
     # 列席 guests may push attendance above the roll: kept, but flagged for a second look.
     flags.raise_if(rec.ydrs is not None and rec.cjrs > rec.ydrs, "attendance_above_expected")
@@ -114,11 +113,18 @@ def _activity(value: dict[str, Any], flags: Flags) -> Draft:
     )
 
 
-def to_event(record: RawRecord, received_at: datetime) -> Event:
-    value = as_object(record)
+def read(raw: bytes) -> Organisation | Activity:
+    if record_type(FEED, raw) == "organisation":
+        return decode(Organisation, raw)
+    return decode(Activity, raw)
+
+
+def to_event(
+    rec: Organisation | Activity, raw: bytes, received_at: datetime, point: Point | None
+) -> Event:
     flags = Flags(FEED)
-    read = _organisation if record_type(FEED, value) == "organisation" else _activity
-    return build(read(value, flags), record, received_at, flags)
+    draft = _organisation(rec, flags) if isinstance(rec, Organisation) else _activity(rec, flags)
+    return build(draft, raw, received_at, flags)
 
 
-ADAPTER = ModuleAdapter(FEED, to_event, keys=("hdbh", "zzbm"))
+ADAPTER = JsonFeed(FEED, read, to_event, keys=("hdbh", "zzbm"))

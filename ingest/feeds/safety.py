@@ -2,48 +2,53 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, FiniteFloat
+import msgspec
 
-from ingest.adapter import RecordError, Result, parse_json_body
-from ingest.coords import CRS, to_wgs84
+from ingest.adapter import JsonFeed
+from ingest.coords import CRS, Point, SourcePoint, required
 from ingest.event import Event, Status, content_id
 from ingest.mapping import mapping
-from ingest.payload import RawRecord
-from ingest.times import beijing, parse_source_time
+from ingest.native import Code, Record, Text, code, decode, finite, is_blank, source_time
+from ingest.times import beijing
 from ingest.uscc import uscc_attrs
 
 FEED = "safety"
 
 
-class HazardRecord(BaseModel):
+class HazardRecord(Record):
     """A hazard found in an inspection (隐患排查); field names are the source's abbreviations."""
 
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+    yhbh: Code  # hazard number
+    pcsj: str  # inspection time, Beijing
+    lon: float
+    lat: float
+    qymc: Annotated[str, msgspec.Meta(max_length=200)] = ""  # enterprise name
+    tyshxydm: Annotated[str, msgspec.Meta(max_length=64)] | None = None  # USCC, GB 32100
+    yhdj: str = ""  # 一般隐患 | 重大隐患
+    yhms: Text = ""  # description, plain text
+    zgqx: str | None = None  # rectification deadline (a date)
+    zgzt: str = ""  # 未整改 | 整改中 | 已整改
 
-    yhbh: str = Field(min_length=1, max_length=64, description="hazard number")
-    qymc: str = Field(default="", max_length=200, description="enterprise name")
-    tyshxydm: str | None = Field(default=None, max_length=64, description="USCC, GB 32100")
-    yhdj: str = Field(default="", description="一般隐患 | 重大隐患")
-    yhms: str = Field(default="", max_length=4000, description="description, plain text")
-    pcsj: str = Field(description="inspection time, Beijing")
-    zgqx: str | None = Field(default=None, description="rectification deadline (a date)")
-    zgzt: str = Field(default="", description="未整改 | 整改中 | 已整改")
-    lon: FiniteFloat
-    lat: FiniteFloat
+    def __post_init__(self) -> None:
+        self.yhbh = code(self.yhbh, "yhbh")
+        self.yhdj, self.zgzt = self.yhdj.strip(), self.zgzt.strip()
+        if self.tyshxydm is not None:
+            self.tyshxydm = self.tyshxydm.strip()
+        finite(self.lon, "lon")
+        finite(self.lat, "lat")
+
+    def source_point(self) -> SourcePoint:
+        return SourcePoint(self.lon, self.lat, CRS.WGS84)
 
 
 def _deadline(zgqx: str | None) -> str | None:
     """The deadline as an ISO date on Beijing's calendar (a time of day, if sent, is dropped)."""
-    if not zgqx:
+    if is_blank(zgqx):
         return None
-    try:
-        return beijing(parse_source_time(zgqx)).date().isoformat()
-    except ValueError as exc:
-        raise RecordError(f"zgqx: {exc}") from None
+    return beijing(source_time(zgqx, "zgqx")).date().isoformat()
 
 
 def _grade(yhdj: str) -> tuple[dict[str, Any], bool]:
@@ -53,11 +58,12 @@ def _grade(yhdj: str) -> tuple[dict[str, Any], bool]:
     return (grade, False) if grade else (table["unmapped"], True)
 
 
-def to_event(record: RawRecord, received_at: datetime) -> Event:
-    if not isinstance(record.value, dict):
-        raise RecordError(f"a record must be a JSON object, not {type(record.value).__name__}")
-    rec = HazardRecord.model_validate(record.value)
-    lon, lat = to_wgs84(rec.lon, rec.lat, CRS.WGS84)
+def read(raw: bytes) -> HazardRecord:
+    return decode(HazardRecord, raw)
+
+
+def to_event(rec: HazardRecord, raw: bytes, received_at: datetime, point: Point | None) -> Event:
+    point = required(point)
     grade, unmapped = _grade(rec.yhdj)
     attrs: dict[str, Any] = {
         "enterprise": rec.qymc,
@@ -69,7 +75,7 @@ def to_event(record: RawRecord, received_at: datetime) -> Event:
         attrs["unmapped_category"] = True
     status: Status | None = mapping(FEED)["status"].get(rec.zgzt)
     return Event(
-        id=content_id(FEED, rec.yhbh, record.value),
+        id=content_id(FEED, rec.yhbh, raw),
         feed=FEED,
         kind="report",
         source_id=rec.yhbh,
@@ -77,23 +83,16 @@ def to_event(record: RawRecord, received_at: datetime) -> Event:
         severity=grade["severity"],
         title=rec.qymc or rec.yhdj or "企业隐患",
         description=rec.yhms,
-        occurred_at=parse_source_time(rec.pcsj),
+        occurred_at=source_time(rec.pcsj, "pcsj"),
         received_at=received_at,
-        lon=lon,
-        lat=lat,
-        source_crs=CRS.WGS84.value,
+        lon=point.lon,
+        lat=point.lat,
+        source_crs=point.crs,
         source_status=rec.zgzt,
         status=status,
         attrs=attrs,
-        raw=record.raw,
+        raw=raw.decode(),
     )
 
 
-class SafetyAdapter:
-    feed = FEED
-
-    def parse(self, body: bytes, received_at: datetime) -> Iterator[Result]:
-        return parse_json_body(FEED, body, received_at, to_event, key_field="yhbh")
-
-
-ADAPTER = SafetyAdapter()
+ADAPTER = JsonFeed(FEED, read, to_event, keys=("yhbh",))

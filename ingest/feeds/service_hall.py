@@ -2,65 +2,60 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any, NamedTuple
 
-from pydantic import Field, model_validator
-
-from ingest.adapter import RecordError
+from ingest.adapter import JsonFeed, RecordError
+from ingest.coords import Point
 from ingest.event import Event, Status
-from ingest.feeds._module_common import (
-    Blank,
-    Code,
-    Count,
-    Draft,
-    Flags,
-    ModuleAdapter,
-    ModuleRecord,
-    Name,
-    SourceTime,
-    Text,
-    as_object,
-    beijing_day,
-    build,
-    iso,
-)
+from ingest.feeds._module_common import Draft, Flags, beijing_day, build, iso
 from ingest.mapping import mapping
-from ingest.payload import RawRecord
+from ingest.native import (
+    Name,
+    Record,
+    Text,
+    code,
+    decode,
+    optional_count,
+    optional_time,
+    source_time,
+)
 
 FEED = "service_hall"
-PromisedDays = Annotated[Count, Field(le=365)]
 
 
-class ServiceCase(ModuleRecord):
+class ServiceCase(Record):
     """One 办件 as the hall's system exports it; times are Beijing time."""
 
-    bjbh: Code = Field(description="办件编号 case number")
-    sxbm: str = Field(default="", description="事项编码 item code")
-    sxmc: Name = Field(description="事项名称 item name")
-    sxlx: str = Field(default="", description="事项类型 item type")
-    bm: str = Field(default="", description="承办部门 department")
-    ck: Code = Field(description="窗口 window")
-    blfs: Name = Field(description="办理方式 即办件 | 承诺件 | 不见面审批")
-    slsj: SourceTime = Field(description="受理时间 accepted")
-    bjsj: Annotated[SourceTime | None, Blank] = Field(default=None, description="办结时间")
-    cnsx: Annotated[PromisedDays | None, Blank] = Field(
-        default=None, description="承诺时限 promised working days"
-    )
-    zt: str = Field(default="", description="状态 status")
-    pj: str = Field(default="", description="好差评 rating")
-    bz: Text = Field(default="", description="备注 remark")
+    bjbh: Any  # 办件编号 case number
+    sxmc: Name  # 事项名称 item name
+    ck: Any  # 窗口 window
+    blfs: Name  # 办理方式 即办件 | 承诺件 | 不见面审批
+    slsj: Any  # 受理时间 accepted
+    sxbm: Any = ""  # 事项编码 item code
+    sxlx: str = ""  # 事项类型 item type
+    bm: str = ""  # 承办部门 department
+    bjsj: Any = None  # 办结时间 finished
+    cnsx: Any = None  # 承诺时限 promised working days
+    zt: str = ""  # 状态 status
+    pj: str = ""  # 好差评 rating
+    bz: Text = ""  # 备注 remark
 
-    @model_validator(mode="after")
-    def _finished_after_accepted(self) -> ServiceCase:
+    def __post_init__(self) -> None:
+        self.bjbh = code(self.bjbh, "bjbh")
+        self.sxmc = code(self.sxmc, "sxmc", 200)
+        self.ck = code(self.ck, "ck")
+        self.blfs = code(self.blfs, "blfs", 200)
+        self.slsj = source_time(self.slsj, "slsj")
+        self.sxbm = str(self.sxbm).strip() if self.sxbm is not None else ""
+        self.bjsj = optional_time(self.bjsj, "bjsj")
+        self.cnsx = optional_count(self.cnsx, "cnsx", le=365)
+        self.zt, self.pj = self.zt.strip(), self.pj.strip()
         if self.bjsj is not None and self.bjsj < self.slsj:
             raise ValueError("bjsj (finished) is before slsj (accepted)")
-        return self
 
 
-@dataclass(frozen=True, slots=True)
-class Promise:
+class Promise(NamedTuple):
     days: int | None
     due: date | None
     overdue: bool | None
@@ -115,8 +110,11 @@ def _attrs(rec: ServiceCase, flags: Flags) -> dict[str, Any]:
     }
 
 
-def to_event(record: RawRecord, received_at: datetime) -> Event:
-    rec = ServiceCase.model_validate(as_object(record))
+def read(raw: bytes) -> ServiceCase:
+    return decode(ServiceCase, raw)
+
+
+def to_event(rec: ServiceCase, raw: bytes, received_at: datetime, point: Point | None) -> Event:
     flags = Flags(FEED)
     attrs = _attrs(rec, flags)
     lifecycle: Status | None = mapping(FEED)["lifecycle"].get(attrs["status"])
@@ -131,7 +129,7 @@ def to_event(record: RawRecord, received_at: datetime) -> Event:
         status=lifecycle,
         source_status=rec.zt,
     )
-    return build(draft, record, received_at, flags)
+    return build(draft, raw, received_at, flags)
 
 
-ADAPTER = ModuleAdapter(FEED, to_event, keys=("bjbh",))
+ADAPTER = JsonFeed(FEED, read, to_event, keys=("bjbh",))

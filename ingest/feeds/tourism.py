@@ -2,47 +2,54 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field
-
+from ingest.adapter import JsonFeed
+from ingest.coords import Point
 from ingest.event import Event
-from ingest.feeds._module_common import (
-    Blank,
-    Code,
-    Count,
-    Draft,
-    Flags,
-    Located,
-    ModuleAdapter,
-    Name,
-    Positive,
-    SourceTime,
-    as_object,
-    build,
-    locate,
-    ratio,
-)
+from ingest.feeds._module_common import Draft, Flags, Located, build, ratio
 from ingest.mapping import mapping
-from ingest.payload import RawRecord
+from ingest.native import Name, code, count, decode, is_blank, optional_count, source_time
 
 FEED = "tourism"
-Period = Annotated[str, Field(pattern=r"^\d{1,2}:\d{2}\s*[-~–至]\s*\d{1,2}:\d{2}$")]
+PERIOD = re.compile(r"\d{1,2}:\d{2}\s*[-~–至]\s*\d{1,2}:\d{2}")
 
 
-class VisitorCount(Located):
+class VisitorCount(Located, kw_only=True):
     """One count of one scenic spot: how many are inside now, against what it can hold."""
 
-    jqbm: Code = Field(description="景区编码 spot code")
-    jqmc: Name = Field(description="景区名称 spot name")
-    jqdj: str = Field(default="", description="景区等级 A-grade, e.g. AAAA")
-    tjsj: SourceTime = Field(description="统计时间 the moment counted")
-    sd: Annotated[Period | None, Blank] = Field(default=None, description="时段 09:00-09:15")
-    zyrs: Count = Field(description="在园人数 visitors inside")
-    zdczl: Positive = Field(description="最大承载量 instantaneous capacity")
-    rys: Annotated[Count | None, Blank] = Field(default=None, description="时段入园人数")
-    ljrys: Annotated[Count | None, Blank] = Field(default=None, description="当日累计入园")
+    jqbm: Any  # 景区编码 spot code
+    jqmc: Name  # 景区名称 spot name
+    tjsj: Any  # 统计时间 the moment counted
+    zyrs: Any  # 在园人数 visitors inside
+    zdczl: Any  # 最大承载量 instantaneous capacity
+    jqdj: str = ""  # 景区等级 A-grade, e.g. AAAA
+    sd: Any = None  # 时段 09:00-09:15
+    rys: Any = None  # 时段入园人数
+    ljrys: Any = None  # 当日累计入园
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.jqbm = code(self.jqbm, "jqbm")
+        self.jqmc = code(self.jqmc, "jqmc", 200)
+        self.tjsj = source_time(self.tjsj, "tjsj")
+        self.zyrs = count(self.zyrs, "zyrs")
+        self.zdczl = count(self.zdczl, "zdczl", gt=0)
+        self.sd = _period(self.sd)
+        self.rys = optional_count(self.rys, "rys")
+        self.ljrys = optional_count(self.ljrys, "ljrys")
+
+
+def _period(value: Any) -> str | None:
+    if is_blank(value):
+        return None
+    if type(value) is not str or not PERIOD.fullmatch(value.strip()):
+        raise ValueError(
+            f"field 'sd': does not match the pattern of a period (09:00-09:15): {value!r}"
+        )
+    return value.strip()
 
 
 def comfort(load: float) -> dict[str, Any]:
@@ -51,8 +58,11 @@ def comfort(load: float) -> dict[str, Any]:
     return next(row for row in rows if row["below"] is None or load < row["below"])
 
 
-def to_event(record: RawRecord, received_at: datetime) -> Event:
-    rec = VisitorCount.model_validate(as_object(record))
+def read(raw: bytes) -> VisitorCount:
+    return decode(VisitorCount, raw)
+
+
+def to_event(rec: VisitorCount, raw: bytes, received_at: datetime, point: Point | None) -> Event:
     flags = Flags(FEED)
     load = ratio(rec.zyrs, rec.zdczl) or 0.0
     level = comfort(load)
@@ -80,9 +90,9 @@ def to_event(record: RawRecord, received_at: datetime) -> Event:
         occurred_at=rec.tjsj,
         attrs=attrs,
         severity=level["severity"],
-        point=locate(rec),
+        point=point,
     )
-    return build(draft, record, received_at, flags)
+    return build(draft, raw, received_at, flags)
 
 
-ADAPTER = ModuleAdapter(FEED, to_event, keys=("jqbm",))
+ADAPTER = JsonFeed(FEED, read, to_event, keys=("jqbm",))

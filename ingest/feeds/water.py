@@ -6,51 +6,42 @@ the engine will consult; until then the event has no point.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, field_validator
+import msgspec
 
-from ingest.adapter import RecordError, Result, parse_json_body
+from ingest.adapter import JsonFeed
+from ingest.coords import Point
 from ingest.event import Event, content_id
 from ingest.mapping import mapping
-from ingest.payload import RawRecord
-from ingest.times import parse_source_time
+from ingest.native import Record, code, decode, finite, source_time
 
 FEED = "water"
 LEVELS = ("z", "wrz", "grz")
 
 
-class GaugeReading(BaseModel):
+class GaugeReading(Record):
     """One row of the real-time hydrological database (SL 323): levels in m, rainfall in mm."""
 
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+    stcd: str | int  # station code; some exports write an all-digit code as a JSON number
+    tm: str  # reading time, Beijing
+    stnm: Annotated[str, msgspec.Meta(max_length=200)] = ""  # station name
+    z: float | None = None  # water level
+    wrz: float | None = None  # warning level 警戒水位
+    grz: float | None = None  # guaranteed level 保证水位
+    drp: Annotated[float, msgspec.Meta(ge=0)] | None = None  # rainfall in the period
 
-    stcd: str = Field(min_length=1, max_length=64, description="station code")
-    stnm: str = Field(default="", max_length=200, description="station name")
-    tm: str = Field(description="reading time, Beijing")
-    z: FiniteFloat | None = Field(default=None, description="water level")
-    wrz: FiniteFloat | None = Field(default=None, description="warning level 警戒水位")
-    grz: FiniteFloat | None = Field(default=None, description="guaranteed level 保证水位")
-    drp: FiniteFloat | None = Field(default=None, ge=0, description="rainfall in the period")
-
-    @field_validator("stcd", mode="before")
-    @classmethod
-    def _code_as_text(cls, value: Any) -> Any:
-        # Some exports write an all-digit station code as a JSON number.
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        return value
-
-
-def _check(rec: GaugeReading) -> None:
-    if rec.z is None and rec.drp is None:
-        raise RecordError("a reading needs z (water level) or drp (rainfall); it has neither")
-    if rec.wrz is not None and rec.grz is not None and rec.wrz > rec.grz:
-        raise RecordError(
-            f"warning level wrz {rec.wrz:g} is above guaranteed level grz {rec.grz:g}"
-        )
+    def __post_init__(self) -> None:
+        self.stcd = code(self.stcd, "stcd")
+        for name in ("z", "wrz", "grz", "drp"):
+            finite(getattr(self, name), name)
+        if self.z is None and self.drp is None:
+            raise ValueError("a reading needs z (water level) or drp (rainfall); it has neither")
+        if self.wrz is not None and self.grz is not None and self.wrz > self.grz:
+            raise ValueError(
+                f"warning level wrz {self.wrz:g} is above guaranteed level grz {self.grz:g}"
+            )
 
 
 def _summary(rec: GaugeReading) -> str:
@@ -60,13 +51,14 @@ def _summary(rec: GaugeReading) -> str:
     return ", ".join(parts)
 
 
-def to_event(record: RawRecord, received_at: datetime) -> Event:
-    if not isinstance(record.value, dict):
-        raise RecordError(f"a record must be a JSON object, not {type(record.value).__name__}")
-    rec = GaugeReading.model_validate(record.value)
-    _check(rec)
+def read(raw: bytes) -> GaugeReading:
+    return decode(GaugeReading, raw)
+
+
+def to_event(rec: GaugeReading, raw: bytes, received_at: datetime, point: Point | None) -> Event:
+    station = str(rec.stcd)
     attrs: dict[str, Any] = {
-        "station": rec.stcd,
+        "station": station,
         "name": rec.stnm,
         "z": rec.z,
         "wrz": rec.wrz,
@@ -74,25 +66,18 @@ def to_event(record: RawRecord, received_at: datetime) -> Event:
         "drp": rec.drp,
     }
     return Event(
-        id=content_id(FEED, rec.stcd, record.value),
+        id=content_id(FEED, station, raw),
         feed=FEED,
         kind="telemetry",
-        source_id=rec.stcd,
+        source_id=station,
         category=mapping(FEED)["category"],
-        title=rec.stnm or rec.stcd,
+        title=rec.stnm or station,
         description=_summary(rec),
-        occurred_at=parse_source_time(rec.tm),
+        occurred_at=source_time(rec.tm, "tm"),
         received_at=received_at,
         attrs=attrs,
-        raw=record.raw,
+        raw=raw.decode(),
     )
 
 
-class WaterAdapter:
-    feed = FEED
-
-    def parse(self, body: bytes, received_at: datetime) -> Iterator[Result]:
-        return parse_json_body(FEED, body, received_at, to_event, key_field="stcd")
-
-
-ADAPTER = WaterAdapter()
+ADAPTER = JsonFeed(FEED, read, to_event, keys=("stcd",))

@@ -7,7 +7,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.coords import CRS, UnknownCRSError, from_wgs84, gcj02_offset, parse_crs, to_wgs84
+from ingest.coords import (
+    CRS,
+    VECTOR_MIN,
+    Point,
+    SourcePoint,
+    UnknownCRSError,
+    _bd09_to_gcj02,
+    from_wgs84,
+    gcj02_offset,
+    parse_crs,
+    place_all,
+    to_wgs84,
+)
 
 TOWN = (120.40, 31.78)
 
@@ -81,3 +93,46 @@ def test_the_gcj02_inverse_is_sub_millimetre_and_agrees_with_prcoords(
 @given(china_lon, china_lat)
 def test_bd09_comes_back_to_within_a_centimetre(lon: float, lat: float) -> None:
     assert _metres(to_wgs84(*from_wgs84(lon, lat, CRS.BD09), CRS.BD09), (lon, lat)) < 0.01
+
+
+@given(china_lon, china_lat)
+def test_bd09_to_gcj02_inverts_prcoords_forward_formula(lon: float, lat: float) -> None:
+    glon, glat = _bd09_to_gcj02(lon, lat, math)
+    forward = prcoords.gcj_bd(prcoords.Coords(glat, glon))
+    assert _metres((forward.lon, forward.lat), (lon, lat)) < 0.0001
+    # prcoords' own inverse stops iterating earlier (within 1e-5 degrees of its fixed point)
+    reference = prcoords.bd_gcj_bored(prcoords.Coords(lat, lon), check_china=False)
+    assert _metres((glon, glat), (reference.lon, reference.lat)) < 0.01
+
+
+points = st.tuples(
+    st.floats(min_value=60.0, max_value=150.0),  # inside China and around it
+    st.floats(min_value=-5.0, max_value=60.0),
+    st.sampled_from(["WGS84", "CGCS2000", "gcj-02", "BD09", "Beijing54"]),
+)
+
+
+@given(st.lists(st.none() | points.map(lambda p: SourcePoint(*p)), max_size=3 * VECTOR_MIN))
+def test_a_body_s_points_convert_as_each_point_alone(sources: list[SourcePoint | None]) -> None:
+    for source, placed in zip(sources, place_all(sources), strict=True):
+        if source is None:
+            assert placed is None
+            continue
+        try:
+            crs = parse_crs(source.crs)
+            alone = to_wgs84(source.lon, source.lat, crs)
+        except ValueError as exc:
+            assert isinstance(placed, ValueError)
+            assert str(placed) == str(exc)
+            continue
+        assert isinstance(placed, Point)
+        assert placed.crs == crs.value
+        assert _metres((placed.lon, placed.lat), alone) < 0.001
+
+
+def test_impossible_points_are_refused_in_a_body_too() -> None:
+    sources = [SourcePoint(120.4, 31.8, "GCJ02")] * VECTOR_MIN + [SourcePoint(31.8, 190.0, "GCJ02")]
+    *good, bad = place_all(sources)
+    assert all(isinstance(p, Point) for p in good)
+    assert isinstance(bad, ValueError)
+    assert "out of range" in str(bad)

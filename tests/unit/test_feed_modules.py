@@ -201,7 +201,7 @@ def test_the_above_scale_flag_reads_chinese_yes_and_no(word: object, above: bool
 
 
 def test_a_count_of_true_is_not_one() -> None:
-    assert "expected a number" in dead("enterprise", {**FIRM, "cyrs": True}).reason
+    assert "expected a whole number, not true" in dead("enterprise", {**FIRM, "cyrs": True}).reason
 
 
 # --- labour --------------------------------------------------------------------------

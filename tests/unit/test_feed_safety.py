@@ -143,7 +143,7 @@ def test_the_deadline_is_a_beijing_calendar_date(zgqx: str | None, deadline: str
         ({"yhbh": None}, "yhbh"),
         ({"pcsj": None}, "pcsj"),
         ({"pcsj": "上午"}, "unreadable time"),
-        ({"zgqx": "限期一周"}, "zgqx: unreadable time"),
+        ({"zgqx": "限期一周"}, "field 'zgqx': unreadable time"),
         ({"lon": 31.801, "lat": 120.371}, "out of range"),
         ({"lon": None}, "lon"),
         ({"lat": "北纬"}, "lat"),

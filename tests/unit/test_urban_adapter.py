@@ -79,7 +79,7 @@ def test_bad_records_are_dead_lettered_with_reason_and_raw(
 def test_one_bad_record_does_not_sink_the_batch() -> None:
     results = parse([GOOD, {"ajbh": "X"}, 42])
     assert [type(r).__name__ for r in results] == ["Event", "DeadLetter", "DeadLetter"]
-    assert "missing required field 'zbx'" in results[1].reason  # type: ignore[union-attr]
+    assert "missing required field" in results[1].reason  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"", b"\xff\xfe\x00", b"[1, 2"])
