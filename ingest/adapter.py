@@ -94,14 +94,14 @@ class JsonFeed(Generic[R]):
         return DeadLetter(
             feed=self.feed,
             reason=reason,
-            raw=raw.decode(),
+            raw=raw.decode(errors="replace"),
             received_at=received_at,
             source_id=self._source_id(raw),
         )
 
     def _source_id(self, raw: bytes) -> str | None:
         try:
-            value = orjson.loads(raw)  # the slow path, for a dead letter only
+            value = orjson.loads(raw.decode(errors="replace"))  # the slow path, for a dead letter
         except orjson.JSONDecodeError:  # e.g. an integer beyond 64 bits
             return None
         if not isinstance(value, dict):

@@ -25,9 +25,10 @@ def json_raws(body: bytes) -> list[bytes]:
 
     A record's text is the source's own, with only the whitespace between tokens made
     uniform: the same record sent pretty-printed, in an array or on a line of its own is the
-    same text, so its content id is the same. Nothing is decoded into Python objects here.
+    same text, so its content id is the same. Nothing is decoded into Python objects here,
+    and the text is not checked for UTF-8 here: each record is when it is read, so a record
+    with broken bytes is dead-lettered alone, not with its whole body.
     """
-    decode_text(body)  # the whole body must be UTF-8
     data = body.removeprefix(_BOM).strip()
     if not data:
         raise BodyError("empty body")
@@ -35,6 +36,7 @@ def json_raws(body: bytes) -> list[bytes]:
         raws = _RECORDS.decode(data) if data[:1] == b"[" else [_RECORD.decode(data)]
     except msgspec.DecodeError as exc:
         if b"\n" not in data:
+            decode_text(data)  # say so if the body is not text at all
             raise BodyError(f"malformed JSON: {exc}") from exc
         raws = _json_lines(data)
     return [msgspec.json.format(raw, indent=0) for raw in raws]

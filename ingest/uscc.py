@@ -12,7 +12,6 @@ holds it to stdnum's ``calc_check_digit`` on random codes.
 from __future__ import annotations
 
 import re
-from operator import mul
 from typing import Any
 
 from stdnum.cn import uscc as stdnum_uscc
@@ -22,26 +21,34 @@ __all__ = ["check_character", "compact", "uscc_attrs", "uscc_problem"]
 # GB 32100's code set: digits and capitals without I, O, S, V, Z.
 _FORMAT = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")
 _PLAIN = re.compile(r"[0-9A-Z]*")
+_SIMPLE = re.compile(r"[0-9A-Za-z -]*")  # stdnum drops the spaces and dashes, upper-cases
 _ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {ch: n for n, ch in enumerate(_ALPHABET)}
 _WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 1, 3, 9, 27, 19, 26, …
+# Per position, each character's value times the position's weight: one look-up a character.
+_WEIGHED = tuple({ch: n * w for ch, n in _VALUE.items()} for w in _WEIGHTS)
 
 
 def check_character(first17: str) -> str:
     """GB 32100's check character of the first 17 characters (of its code set)."""
     if len(first17) != len(_WEIGHTS):
         raise ValueError(f"expected {len(_WEIGHTS)} characters, not {len(first17)}")
-    total = sum(map(mul, map(_VALUE.__getitem__, first17), _WEIGHTS))
+    total = sum(map(dict.__getitem__, _WEIGHED, first17))
     return _ALPHABET[(31 - total % 31) % 31]
 
 
 def compact(code: str) -> str:
     """The code without separators, upper case (stdnum's ``compact``).
 
-    A code of plain ASCII capitals and digits is compact already; only the others go through
-    stdnum's Unicode clean-up, which costs more than the whole rest of a record's intake.
+    A code of plain ASCII capitals and digits is compact already, and one of ASCII letters,
+    digits, spaces and dashes needs only its spaces and dashes dropped; only the others go through stdnum's Unicode clean-up,
+    which costs more than the whole rest of a record's intake.
     """
-    return code if _PLAIN.fullmatch(code) else stdnum_uscc.compact(code)
+    if _PLAIN.fullmatch(code):
+        return code
+    if _SIMPLE.fullmatch(code):
+        return code.replace(" ", "").replace("-", "").upper()
+    return str(stdnum_uscc.compact(code))
 
 
 def uscc_problem(code: str) -> str | None:

@@ -6,6 +6,7 @@ docs/feeds/modules.md for the formats.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -58,8 +59,10 @@ class Located(Record):
     zbxt: str = ""
 
     def __post_init__(self) -> None:
-        self.zbx = optional_number(self.zbx, "zbx")
-        self.zby = optional_number(self.zby, "zby")
+        if type(self.zbx) is not float or not math.isfinite(self.zbx):
+            self.zbx = optional_number(self.zbx, "zbx")
+        if type(self.zby) is not float or not math.isfinite(self.zby):
+            self.zby = optional_number(self.zby, "zby")
         if (self.zbx is None) != (self.zby is None):
             raise ValueError("zbx and zby come together: give both or neither")
         if self.zbx is not None and not self.zbxt.strip():
@@ -87,7 +90,8 @@ class Flags:
         if not word:
             return None
         meaning = mapping(self.feed)[table].get(word)
-        self.raise_if(meaning is None, flag)
+        if meaning is None:
+            self.raised.add(flag)
         return meaning
 
 
@@ -128,7 +132,9 @@ def build(draft: Draft, raw: bytes, received_at: datetime, flags: Flags) -> Even
         severity=draft.severity,
         source_status=draft.source_status,
         status=draft.status,
-        attrs={**draft.attrs, **dict.fromkeys(sorted(flags.raised), True)},
+        attrs={**draft.attrs, **dict.fromkeys(sorted(flags.raised), True)}
+        if flags.raised
+        else draft.attrs,
         raw=raw.decode(),
     )
 

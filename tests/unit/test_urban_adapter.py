@@ -106,3 +106,12 @@ def test_an_unmapped_code_is_kept_and_flagged() -> None:
 def test_the_minor_class_name_is_the_fallback() -> None:
     [event] = parse({**GOOD, "xlbm": "9999", "xlmc": "占道经营"})
     assert isinstance(event, Event) and event.category == "street_vending"
+
+
+def test_a_record_with_broken_bytes_is_dead_lettered_alone() -> None:
+    good = orjson.dumps(GOOD)
+    broken = orjson.dumps({**GOOD, "ajbh": "B-1", "wtms": "x"}).replace(b'"x"', b'"\xff"')
+    results = list(ADAPTER.parse(b"[" + good + b"," + broken + b"]", NOW))
+    assert [type(r).__name__ for r in results] == ["Event", "DeadLetter"]
+    assert "utf-8" in results[1].reason.lower()  # type: ignore[union-attr]
+    assert results[1].source_id == "B-1"  # type: ignore[union-attr]

@@ -16,7 +16,7 @@ def test_the_check_character_is_stdnums(first17: str) -> None:
     assert check_character(first17) == stdnum_uscc.calc_check_digit(first17)
 
 
-@given(st.text(max_size=30))
+@given(st.text(max_size=30) | st.text(alphabet="0123456789AaZz -`_\t", max_size=30))
 def test_compact_is_stdnums_compact(text: str) -> None:
     assert compact(text) == stdnum_uscc.compact(text)
 
