@@ -41,8 +41,8 @@ def compact(code: str) -> str:
     """The code without separators, upper case (stdnum's ``compact``).
 
     A code of plain ASCII capitals and digits is compact already, and one of ASCII letters,
-    digits, spaces and dashes needs only its spaces and dashes dropped; only the others go through stdnum's Unicode clean-up,
-    which costs more than the whole rest of a record's intake.
+    digits, spaces and dashes needs only its spaces and dashes dropped; only the others go
+    through stdnum's Unicode clean-up, which costs more than the rest of a record's intake.
     """
     if _PLAIN.fullmatch(code):
         return code
