@@ -39,8 +39,11 @@ _TYPE = re.compile(r"^Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)`$")
 _MISSING = re.compile(r"^Object missing required field `(?P<field>[^`]+)`$")
 
 
-class Record(msgspec.Struct, kw_only=True):
-    """A native record. Unknown fields are ignored here and kept in the event's raw text."""
+class Record(msgspec.Struct, kw_only=True, gc=False):
+    """A native record. Unknown fields are ignored here and kept in the event's raw text.
+
+    Records hold no reference cycles: the cycle collector need not track them (``gc=False``).
+    """
 
     def source_point(self) -> SourcePoint | None:
         """The record's point as the source gave it; None for a record without one."""

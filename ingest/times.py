@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -52,6 +52,13 @@ def _loose(value: str) -> datetime:
 def beijing(value: datetime) -> datetime:
     """The same instant on Beijing's clock, for display."""
     return value.astimezone(BEIJING)
+
+
+def beijing_day(value: datetime) -> date:
+    """The day on Beijing's calendar of an aware time."""
+    if value.tzinfo is UTC and value.year >= FIXED_SINCE:
+        return (value + EIGHT_HOURS).date()  # the fixed offset of these years
+    return beijing(value).date()
 
 
 def epoch_ms(moment: datetime) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -19,7 +19,6 @@ from ingest.coords import Point, SourcePoint
 from ingest.event import Event, Kind, Status, content_id
 from ingest.mapping import mapping
 from ingest.native import Record, decode, is_blank, optional_number
-from ingest.times import EIGHT_HOURS, FIXED_SINCE, beijing
 from ingest.uscc import compact
 
 _MONTH = re.compile(r"(\d{4})\s*[-/年.]?\s*(\d{1,2})\s*月?")
@@ -95,7 +94,7 @@ class Flags:
         return meaning
 
 
-class Draft(msgspec.Struct, frozen=True, kw_only=True):
+class Draft(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Everything of an Event that the feed decides; the rest is filled in by ``build``."""
 
     kind: Kind
@@ -161,13 +160,6 @@ def record_type(feed: str, raw: bytes) -> str:
 def iso(value: datetime | None) -> str | None:
     """A time for attrs: UTC ISO 8601 text, so that the event survives a JSON round trip."""
     return value.isoformat() if value is not None else None
-
-
-def beijing_day(value: datetime) -> date:
-    """The day on Beijing's calendar of an aware time."""
-    if value.tzinfo is UTC and value.year >= FIXED_SINCE:
-        return (value + EIGHT_HOURS).date()  # the fixed offset of these years
-    return beijing(value).date()
 
 
 def ratio(part: int, whole: int | None) -> float | None:

@@ -14,7 +14,6 @@ from ingest.feeds._module_common import (
     Draft,
     Flags,
     Located,
-    beijing_day,
     build,
     uscc,
     yes_no,
@@ -31,6 +30,7 @@ from ingest.native import (
     optional_time,
     source_time,
 )
+from ingest.times import beijing_day
 from ingest.uscc import uscc_attrs
 
 FEED = "enterprise"

@@ -12,7 +12,7 @@ from ingest.coords import CRS, Point, SourcePoint, required
 from ingest.event import Event, Status, content_id
 from ingest.mapping import mapping
 from ingest.native import Code, Record, Text, code, decode, finite, is_blank, source_time
-from ingest.times import beijing
+from ingest.times import beijing_day
 from ingest.uscc import uscc_attrs
 
 FEED = "safety"
@@ -48,7 +48,7 @@ def _deadline(zgqx: str | None) -> str | None:
     """The deadline as an ISO date on Beijing's calendar (a time of day, if sent, is dropped)."""
     if is_blank(zgqx):
         return None
-    return beijing(source_time(zgqx, "zgqx")).date().isoformat()
+    return beijing_day(source_time(zgqx, "zgqx")).isoformat()
 
 
 def _grade(yhdj: str) -> tuple[dict[str, Any], bool]:

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 from ingest.adapter import JsonFeed, RecordError
 from ingest.coords import Point
 from ingest.event import Event, Status
-from ingest.feeds._module_common import Draft, Flags, beijing_day, build, iso
+from ingest.feeds._module_common import Draft, Flags, build, iso
 from ingest.mapping import mapping
 from ingest.native import (
     Name,
@@ -20,6 +20,7 @@ from ingest.native import (
     optional_time,
     source_time,
 )
+from ingest.times import beijing_day
 
 FEED = "service_hall"
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.times import parse_source_time
+from ingest.times import beijing_day, parse_source_time
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -41,3 +41,8 @@ def test_summer_time_of_1988_is_kept() -> None:
 )
 def test_the_formats_the_sources_send(text: str, utc: datetime) -> None:
     assert parse_source_time(text) == utc
+
+
+@given(st.datetimes(**NAIVE_RANGE, timezones=st.just(UTC)))
+def test_the_beijing_day_is_the_zone_s_own(moment: datetime) -> None:
+    assert beijing_day(moment) == moment.astimezone(SHANGHAI).date()
