@@ -46,3 +46,9 @@ def test_the_formats_the_sources_send(text: str, utc: datetime) -> None:
 @given(st.datetimes(**NAIVE_RANGE, timezones=st.just(UTC)))
 def test_the_beijing_day_is_the_zone_s_own(moment: datetime) -> None:
     assert beijing_day(moment) == moment.astimezone(SHANGHAI).date()
+
+
+@given(st.datetimes(**NAIVE_RANGE).map(lambda m: m.replace(microsecond=0)))
+def test_a_slashed_unpadded_time_is_read_by_the_zone_s_own_rules(moment: datetime) -> None:
+    text = f"{moment.year}/{moment.month}/{moment.day} {moment.hour}:{moment:%M:%S}"
+    assert parse_source_time(text) == moment.replace(tzinfo=SHANGHAI).astimezone(UTC)
