@@ -49,17 +49,18 @@ def plan(results: Iterable[Result], keys: Keys) -> tuple[list[Entry], Outcome]:
     """The stream entries to add for these results, and the outcome to report once stored."""
     entries: list[Entry] = []
     outcome = Outcome()
+    events = keys.events
     for index, result in enumerate(results):
         if isinstance(result, Event):
             fields: Fields = {"id": result.id, "feed": result.feed, "e": result.to_json()}
-            entries.append((keys.events, fields))
-            outcome.accepted += 1
+            entries.append((events, fields))
         else:
             entries.append((keys.deadletter, result.fields()))
             outcome.deadlettered += 1
             outcome.errors.append(_error(index, result))
             if result.scope == "body":
                 outcome.body_error = result.reason
+    outcome.accepted = len(entries) - outcome.deadlettered
     return entries, outcome
 
 
