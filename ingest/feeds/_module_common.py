@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -20,6 +21,8 @@ from ingest.event import Event, Kind, Status, content_id
 from ingest.mapping import mapping
 from ingest.native import Record, decode, is_blank, optional_number
 from ingest.uscc import compact
+
+R = TypeVar("R", bound=Record)
 
 _MONTH = re.compile(r"(\d{4})\s*[-/年.]?\s*(\d{1,2})\s*月?")
 _YES_NO = {"是": True, "否": False, "Y": True, "N": False, "1": True, "0": False}
@@ -155,6 +158,15 @@ def record_type(feed: str, raw: bytes) -> str:
         known = ", ".join(sorted(types))
         raise RecordError(f"field 'sjlx': unknown record type {word!r} (expected one of {known})")
     return types[word]
+
+
+def read_by_type(feed: str, raw: bytes, kinds: Mapping[str, type[R]]) -> R:
+    """The record read as the type its sjlx names (``kinds``: record type → native record)."""
+    kind = record_type(feed, raw)
+    if kind not in kinds:
+        known = ", ".join(kinds)
+        raise RecordError(f"field 'sjlx': the mapping table gives {kind!r}, not one of {known}")
+    return decode(kinds[kind], raw)
 
 
 def iso(value: datetime | None) -> str | None:

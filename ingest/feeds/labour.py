@@ -17,7 +17,7 @@ from ingest.feeds._module_common import (
     Flags,
     Located,
     build,
-    record_type,
+    read_by_type,
     uscc,
 )
 from ingest.mapping import mapping
@@ -30,7 +30,6 @@ from ingest.native import (
     Text,
     code,
     count,
-    decode,
     number,
     optional_code,
     optional_count,
@@ -148,10 +147,14 @@ def _arrears(rec: ArrearsAlert, flags: Flags, point: Point | None) -> Draft:
     )
 
 
+KINDS: dict[str, type[HeadcountSnapshot | ArrearsAlert]] = {
+    "snapshot": HeadcountSnapshot,
+    "arrears": ArrearsAlert,
+}
+
+
 def read(raw: bytes) -> HeadcountSnapshot | ArrearsAlert:
-    if record_type(FEED, raw) == "snapshot":
-        return decode(HeadcountSnapshot, raw)
-    return decode(ArrearsAlert, raw)
+    return read_by_type(FEED, raw, KINDS)
 
 
 def to_event(

@@ -15,8 +15,8 @@ import msgspec
 from ingest.adapter import JsonFeed
 from ingest.coords import Point
 from ingest.event import Event
-from ingest.feeds._module_common import Draft, Flags, build, ratio, record_type
-from ingest.native import Address, Name, Record, code, count, decode, optional_count, source_time
+from ingest.feeds._module_common import Draft, Flags, build, ratio, read_by_type
+from ingest.native import Address, Name, Record, code, count, optional_count, source_time
 
 FEED = "party"
 CATEGORY = "party_activity"
@@ -113,10 +113,14 @@ def _activity(rec: Activity, flags: Flags) -> Draft:
     )
 
 
+KINDS: dict[str, type[Organisation | Activity]] = {
+    "organisation": Organisation,
+    "activity": Activity,
+}
+
+
 def read(raw: bytes) -> Organisation | Activity:
-    if record_type(FEED, raw) == "organisation":
-        return decode(Organisation, raw)
-    return decode(Activity, raw)
+    return read_by_type(FEED, raw, KINDS)
 
 
 def to_event(
