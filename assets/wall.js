@@ -1,21 +1,23 @@
 /* The wall's browser side: the clock, the link light, the link-lost banner and the
-   reconnect nudge, the quiet reload, the per-feed lights' ages, the ticker's pace, and the
-   queue's ticking cells and order, the map's draw count and its layer toggles. Times are shown in Beijing time whatever the display
-   machine's zone. Nothing here pops up: no toasts, no spinners, no dialogs. */
+   reconnect nudge, the quiet reload, the per-feed lights' ages, the ticker's pace, the
+   queue's pushed rows, ticking cells and order, the map's draw marks and its layer toggles.
+   Times are shown in Beijing time whatever the display machine's zone. Nothing here pops
+   up: no toasts, no spinners, no dialogs. */
 (function () {
   "use strict";
 
   const ZONE = "Asia/Shanghai";
-  const HISTORY_KEPT = 50; // undo entries Dash may keep (see trimHistory)
+  const HISTORY_KEPT = 0; // undo entries Dash may keep (see trimHistory)
   const state = { offsetMs: 0, lastBeatAt: null, lastArrival: null, loadedAt: Date.now(),
     words: null, lights: {}, stripClass: null, gridReady: false, overdueKey: null,
     okSince: null, sourceDownSince: null, shown: {}, tickerText: null,
     lastHealth: 0, checking: false, healthySince: null, lastNudge: -Infinity, nudges: 0,
-    reloading: false };
+    reloading: false, gridBodyRenderedAt: Date.now() };
   const DEFAULT_SILENCE_S = 1800;
   const FLASH_MS = 4000; // a row the push added is "new" this long (the CSS flash is shorter)
   const TICKER_REM_PER_S = 4; // the ticker's speed, in root ems (screen heights / 72) a second
   const QUIET_RELOAD_AFTER_MS = 120000; // a page loaded this recently never reloads again
+  const GRID_BODY_RENDER_MS = 60000; // see renderGridBody
 
   // Server time: ages and countdowns follow the server's clock, not the wall PC's.
   function now() {
@@ -133,18 +135,58 @@
       : ["wall-link is-ok", word("link", "ok", "live")];
   }
 
-  // Re-evaluates the age and countdown cells and the overdue colouring; re-sorts when the
-  // set of overdue rows changed (they sit on top); counts overdue rows.
-  function refreshQueue(gridId) {
+  // The queue grid's API, or null while its (lazily loaded) code is not up.
+  function gridApi(gridId) {
     let api = null;
     try {
       api = window.dash_ag_grid.getApi(gridId);
     } catch (e) {
       return null;
     }
-    if (!api || api.isDestroyed()) {
+    return api && !api.isDestroyed() ? api : null;
+  }
+
+  // The push's row changes (dashboard/live.py): one ag-grid transaction a tick, or all rows
+  // after a resync. Not through the grid's rowTransaction prop: dash-ag-grid's wrapper keeps
+  // every value that prop ever had (it waits for a `mounted` flag nothing sets), so every
+  // row ever pushed stayed in memory for as long as the wall was open.
+  function applyRows(change, config) {
+    const api = gridApi(config && config.gridId);
+    if (!change || !api) {
+      return;
+    }
+    if (change.rowData) {
+      api.setGridOption("rowData", change.rowData);
+    } else {
+      api.applyTransaction(change);
+    }
+  }
+
+  // On every model update (each transaction, each re-sort) ag-grid sets six states of its
+  // grid body (the pinned rows' heights), nearly always to the values they already hold.
+  // React 18 keeps such updates queued on the component until it renders, which the grid
+  // body otherwise never does: about 1300 updates a minute stayed in memory for good.
+  // Turning row animation off and on again in one go makes it render once; nothing on
+  // screen changes (no paint in between).
+  function renderGridBody(api) {
+    const t = Date.now();
+    if (t - state.gridBodyRenderedAt < GRID_BODY_RENDER_MS) {
+      return;
+    }
+    state.gridBodyRenderedAt = t;
+    const animate = api.getGridOption("animateRows") !== false;
+    api.setGridOption("animateRows", !animate);
+    api.setGridOption("animateRows", animate);
+  }
+
+  // Re-evaluates the age and countdown cells and the overdue colouring; re-sorts when the
+  // set of overdue rows changed (they sit on top); counts overdue rows.
+  function refreshQueue(gridId) {
+    const api = gridApi(gridId);
+    if (!api) {
       return null;
     }
+    renderGridBody(api);
     api.refreshCells({ force: true });
     const late = [];
     api.forEachNode((node) => {
@@ -270,23 +312,27 @@
     }
   }
 
-  // The push sends the next map patch once the page has drawn the last (dashboard/live.py):
-  // count the map's draws where the server can read them.
+  // The push marks each figure change it sends (layout.meta) and sends the next map patch
+  // once the page has drawn the last one (dashboard/live.py): put the mark of each figure the
+  // map draws where the server can read it.
   function watchMapDraws(config) {
     const gd = document.querySelector(`#${config.mapId} .js-plotly-plot`);
     if (!gd || typeof gd.on !== "function" || gd === state.mapWatched) {
       return;
     }
     state.mapWatched = gd;
-    state.mapDraws = state.mapDraws || 0;
     gd.on("plotly_afterplot", () => {
-      state.mapDraws += 1;
-      window.dash_clientside.set_props(config.mapDrawnId, { data: state.mapDraws });
+      const mark = gd.layout && gd.layout.meta;
+      if (typeof mark === "number" && mark !== state.mapDrawn) {
+        state.mapDrawn = mark;
+        window.dash_clientside.set_props(config.mapDrawnId, { data: mark });
+      }
     });
   }
 
   // Dash keeps every change of a callback input for undo/redo, which a wall never uses: the
-  // clock's ticks and the push's beats would grow that list for as long as the page is open.
+  // clock's ticks and the push's beats would grow that list for as long as the page is open,
+  // and each of the push's row changes holds a tick's rows. None is kept past a second.
   function trimHistory() {
     const store = window.store;
     const history = store && store.getState().history;
@@ -453,6 +499,6 @@
 
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.towncc = Object.assign(window.dash_clientside.towncc || {}, {
-    wallTick, linkTick, feedTick, reloadDue, toggleLayer,
+    wallTick, linkTick, feedTick, reloadDue, toggleLayer, applyRows,
   });
 })();

@@ -45,7 +45,8 @@ WALL_PUSH_CURSOR = "wall-push-cursor"
 WALL_PUSH_BEAT = "wall-push-beat"
 WALL_PUSH_FEEDS = "wall-push-feeds"
 WALL_PUSH_READY = "wall-push-ready"
-WALL_MAP_DRAWN = "wall-map-drawn"  # written by the browser: how many times the map was drawn
+WALL_PUSH_ROWS = "wall-push-rows"  # the queue's changes: a grid transaction, or all rows
+WALL_MAP_DRAWN = "wall-map-drawn"  # written by the browser: the mark of the figure last drawn
 WALL_PAGE_CONFIG = "wall-page-config"
 WALL_CLOCK_TICK = "wall-clock-tick"
 

@@ -1,11 +1,13 @@
 """The wall's one persistent WebSocket callback: XREAD BLOCK on `case-events`, push changes.
 
 Cadence: the loop blocks on XREAD up to `BLOCK_MS`; whatever arrived is read in one pipeline
-and sent as ONE tick (one ag-grid `rowTransaction`, the KPIs, the cursor), then the loop
-rests so that ticks are at least `TICK_SECONDS` apart: never two transactions in one
-WebSocket batch (the grid would keep only the last). The map gets its changes as one `Patch`
-once the page has drawn the previous one (the page counts its draws in `WALL_MAP_DRAWN`):
-a slow map redraw never builds a queue in the browser, changes in between are folded in.
+and sent as ONE tick (one ag-grid transaction in `WALL_PUSH_ROWS`, which the page applies to
+its grid, the KPIs, the cursor), then the loop rests so that ticks are at least
+`TICK_SECONDS` apart: never two transactions in one WebSocket batch (the store would keep
+only the last). The map gets its changes as one `Patch` once the page has drawn every figure
+change sent before (each is marked, and the page reports the mark of each figure it draws in
+`WALL_MAP_DRAWN`): a slow map redraw never builds a queue in the browser, changes in between
+are folded in.
 A heartbeat goes out at least every `BLOCK_MS`, so the page can tell a calm town from a dead
 link. Every `FEEDS_SECONDS` (between XREADs) the loop also reads the per-feed freshness and
 sends the header's link lights, and every `ALERTS_SECONDS` the CAP alerts in force for the
@@ -26,7 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import redis
-from dash import ctx, set_props
+from dash import Patch, ctx, set_props
 
 from dashboard import ids
 from dashboard.components.panels import module_figures
@@ -139,10 +141,12 @@ class Pusher:
         self.modules: dict[str, list[Figure]] | None = None  # as the page shows them
         self.next_modules = Every(MODULES_SECONDS)
         self.ws: Any = None  # the page's socket, once run() has it
-        # The map's changes not yet sent, and the draw count when the last patch went out.
+        # The map's changes not yet sent; the mark of the last figure change sent, and whether
+        # the page has yet to say it drew that one.
         self.map_pending: dict[str, dict[str, Any]] = {}
         self.map_counts: dict[str, int] | None = None
-        self.map_in_flight: int | None = None
+        self.map_mark = 0
+        self.map_in_flight = False
         self.map_sent_at = 0.0
         self.next_map_check = 0.0
         self.overlays: Overlays | None = None  # the map's overlay layers as the page shows them
@@ -169,11 +173,11 @@ class Pusher:
         view = build_view(
             cases, snap.counts, lang=self.lang, limits=wall.limits, locations=locations
         )
-        set_props(ids.WALL_QUEUE_GRID, {"rowData": view.rows})
-        set_props(ids.WALL_MAP, {"figure": resync_patch(view, wall.traces)})
+        set_props(ids.WALL_PUSH_ROWS, {"data": {"rowData": view.rows}})
+        self.send_map(resync_patch(view, wall.traces))
         kpi_props(snap.open_total, snap.today_total)
         self.mirror, self.cursor = view.mirror, snap.cursor
-        self.map_pending, self.map_counts, self.map_in_flight = {}, None, None
+        self.map_pending, self.map_counts = {}, None
         self.save_cursor()
 
     async def step(self) -> bool:
@@ -196,15 +200,24 @@ class Pusher:
             self.mirror, visible, lang=self.lang, max_rows=wall.limits.max_rows, stamp=epoch_ms()
         )
         if transaction:
-            set_props(ids.WALL_QUEUE_GRID, {"rowTransaction": transaction})
+            set_props(ids.WALL_PUSH_ROWS, {"data": transaction})
         kpi_props(open_total, today_total)
         self.save_cursor()
         self.map_pending.update((c["id"], c) for c in visible)
         self.map_counts = counts  # the loop's flush_map sends them, paced by the page's draws
         return True
 
+    def send_map(self, patch: Patch) -> None:
+        """Send the map a figure change, marked (in `layout.meta`) with a number larger than
+        any sent before, by this loop or (the clock going on) by an earlier one."""
+        self.map_mark = max(epoch_ms(), self.map_mark + 1)
+        patch["layout"]["meta"] = self.map_mark
+        set_props(ids.WALL_MAP, {"figure": patch})
+        if not self.map_in_flight:  # stuck counts from the first change not drawn
+            self.map_in_flight, self.map_sent_at = True, time.monotonic()
+
     async def map_drawn(self) -> int | None:
-        """How many times the page has drawn its map (None: it does not say)."""
+        """The mark of the last figure the page's map drew (None: it does not say)."""
         if self.ws is None:
             return None
         try:
@@ -218,22 +231,26 @@ class Pusher:
 
         A map redraw is slow (a 4K WebGL map, software-rendered on a wall PC without a GPU:
         about a second here), while a busy town changes cases many times a second. Patches
-        sent faster than the page draws them queue up in the browser, holding memory and
-        showing an ever older map; so one patch is in flight at most, and the changes in
-        between are folded into the next (the mirror keeps the browser's point order).
+        sent faster than the page draws them queue up in the browser (dcc.Graph chains each
+        new figure behind the draw of the last), holding memory and showing an ever older
+        map; so a patch goes only once the page has drawn the last figure change sent (an
+        overlay patch too), and the changes in between are folded into the next (the mirror
+        keeps the browser's point order). Counting the page's draws would not do: a figure
+        change that was not counted (an overlay patch, a layer toggled) would keep one more
+        figure queued for good.
         """
         if self.mirror is None or (not self.map_pending and self.map_counts is None):
             return
         now = time.monotonic()
-        drawn: int | None = None
-        if self.map_in_flight is not None:
+        if self.map_in_flight:
             if now < self.next_map_check:
                 return
             self.next_map_check = now + MAP_CHECK_SECONDS
             drawn = await self.map_drawn()
             stuck = now - self.map_sent_at > MAP_STUCK_SECONDS
-            if not stuck and (drawn is None or drawn <= self.map_in_flight):
+            if not stuck and (drawn is None or drawn < self.map_mark):
                 return
+            self.map_in_flight = False
         wall = self.wall
         patch = plan_map(
             self.mirror, list(self.map_pending.values()), self.map_counts,
@@ -242,12 +259,9 @@ class Pusher:
         self.map_pending, self.map_counts = {}, None
         if patch is None:
             return
-        if drawn is None:
-            drawn = await self.map_drawn()
         # In its own WebSocket message: the rows show before the (slow) map redraw starts.
         await asyncio.sleep(MAP_DELAY_SECONDS)
-        set_props(ids.WALL_MAP, {"figure": patch})
-        self.map_in_flight, self.map_sent_at = drawn, now
+        self.send_map(patch)
 
     async def push_lights(self) -> None:
         """At most every FEEDS_SECONDS: the per-feed lights, sent only when one changed."""
@@ -294,7 +308,7 @@ class Pusher:
         readings, states = await aread_stations(wall.ar, wall.keys)
         overlays = build_overlays(data.cases, readings, states, sites(), self.lang, data.now)
         if (patch := overlay_patch(self.overlays, overlays)) is not None:
-            set_props(ids.WALL_MAP, {"figure": patch})
+            self.send_map(patch)
         self.overlays = overlays
 
     async def push_trends(self) -> None:
@@ -324,9 +338,9 @@ class Pusher:
     async def grid_ready(self, ws: Any) -> None:
         """Wait (beating) until the page's queue grid is up, at most GRID_WAIT_SECONDS.
 
-        ag-grid's code loads lazily: transactions that arrive before the grid is mounted
-        overwrite one another and only the last is applied, so the rows of the others would
-        be missing for good. Nothing is lost by waiting: the stream is read from the cursor.
+        ag-grid's code loads lazily: the page drops transactions that arrive before the grid
+        is mounted (there is no grid to apply them to), so their rows would be missing for
+        good. Nothing is lost by waiting: the stream is read from the cursor.
         """
         deadline = time.monotonic() + GRID_WAIT_SECONDS
         while not ws.is_shutdown and time.monotonic() < deadline:

@@ -1,7 +1,7 @@
 """The pure heart of the wall's push: changed cases → one grid transaction and one map patch.
 
 The server keeps a `Mirror` of what the browser holds (queue row ids, map point ids in trace
-order, the choropleth's z), so each tick sends only changes: an ag-grid `rowTransaction`
+order, the choropleth's z), so each tick sends only changes: an ag-grid transaction
 (add / update / remove, all in one: several in one WebSocket batch lose rows) and a
 `dash.Patch` of the point trace and the z array. No I/O here: unit tests drive it directly.
 """
@@ -153,7 +153,7 @@ def plan_rows(
         "remove": [{"id": i} for i in sorted(remove)],
     }
     found = {k: v for k, v in parts.items() if v}
-    return {**found, "async": False} if found else None
+    return found or None
 
 
 def plan_points(

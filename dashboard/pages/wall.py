@@ -110,6 +110,7 @@ def stores(wall: WallContext, cursor: dict[str, Any], feeds: list[Light], config
         dcc.Store(id=ids.WALL_PUSH_BEAT),
         dcc.Store(id=ids.WALL_PUSH_FEEDS, data=feeds),
         dcc.Store(id=ids.WALL_PUSH_READY, data=False),
+        dcc.Store(id=ids.WALL_PUSH_ROWS),
         dcc.Store(id=ids.WALL_MAP_DRAWN, data=0),
         dcc.Store(id=ids.WALL_LINK_NUDGE),
         dcc.Store(id=ids.WALL_PAGE_CONFIG, data=config),
@@ -233,6 +234,13 @@ def register_wall_callbacks(app: Dash, wall: WallContext) -> None:
         Input(ids.WALL_CLOCK_TICK, "n_intervals"),
         Input(ids.WALL_PUSH_BEAT, "data"),
         State(ids.WALL_PAGE_CONFIG, "data"),
+    )
+    # The queue's rows go to the grid's API from the browser (wall.js: why not a grid prop).
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        ClientsideFunction(namespace="towncc", function_name="applyRows"),
+        Input(ids.WALL_PUSH_ROWS, "data"),
+        State(ids.WALL_PAGE_CONFIG, "data"),
+        prevent_initial_call=True,
     )
     app.clientside_callback(  # type: ignore[no-untyped-call]
         ClientsideFunction(namespace="towncc", function_name="linkTick"),

@@ -7,10 +7,12 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
+from dash import Patch
 
 from dashboard import ids, live
 from dashboard.filters import filter_of
 from dashboard.live import Pusher
+from dashboard.push import MapTraces, Mirror
 
 
 @pytest.fixture
@@ -173,3 +175,114 @@ def test_a_case_the_pages_filter_hides_reads_as_closed() -> None:
     assert live.shown(cases, filter_of({})) is cases
     hidden = live.shown(cases, filter_of({"category": "-parking"}))
     assert hidden == [{"id": "urban:1", "status": "closed"}, cases[1]]
+
+
+class Stream:
+    """An async Redis that holds one XREAD reply."""
+
+    def __init__(self, reply: Any) -> None:
+        self.reply = reply
+
+    async def xread(self, streams: Any, count: int, block: int) -> Any:
+        return self.reply
+
+
+def test_a_ticks_rows_go_to_the_rows_store_not_to_a_grid_prop(
+    monkeypatch: pytest.MonkeyPatch, sent: list[tuple[Any, dict[str, Any]]]
+) -> None:
+    """dash-ag-grid keeps every `rowTransaction` it is given: the page applies them itself."""
+    new = {"id": "urban:1", "status": "open", "reported_at": "2026-11-28T01:00:00+00:00"}
+
+    async def read_changes(ar: Any, keys: Any, changed: list[str], now: Any) -> Any:
+        return [new], {}, 1, 1
+
+    monkeypatch.setattr(live, "read_changes", read_changes)
+    reply = [["t:case-events", [("8-0", {"case_id": "urban:1"})]]]
+    wall = SimpleNamespace(
+        ar=Stream(reply), keys=SimpleNamespace(case_events="t:case-events"),
+        limits=SimpleNamespace(max_rows=10),
+    )  # fmt: skip
+    p = Pusher(cast(Any, wall), "zh", Mirror(), "7-0")
+    assert run(p.step()) is True
+    rows = [props["data"] for cid, props in sent if cid == ids.WALL_PUSH_ROWS]
+    assert [[r["id"] for r in tx["add"]] for tx in rows] == [["urban:1"]]
+    assert all(cid != ids.WALL_QUEUE_GRID for cid, _ in sent)
+    assert p.cursor == "8-0" and p.mirror is not None and set(p.mirror.rows) == {"urban:1"}
+
+
+class DrawingPage:
+    """A page whose map reports the mark of the figure it drew last."""
+
+    is_shutdown = False
+
+    def __init__(self) -> None:
+        self.drawn = 0
+
+    async def get_prop(self, component_id: str, prop: str, timeout: float) -> Any:
+        assert (component_id, prop) == (ids.WALL_MAP_DRAWN, "data")
+        return self.drawn
+
+
+def map_pusher(monkeypatch: pytest.MonkeyPatch) -> tuple[Pusher, DrawingPage]:
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    monkeypatch.setattr(live.asyncio, "sleep", no_wait)
+    traces = MapTraces(choropleth=0, halo=1, points=2, locations=("G1",))
+    wall = SimpleNamespace(limits=SimpleNamespace(max_points=10), traces=traces)
+    p = Pusher(cast(Any, wall), "zh", Mirror(), "7-0")
+    p.ws = DrawingPage()
+    return p, p.ws
+
+
+def moved(p: Pusher, n: int) -> None:
+    """A case with a place arrived: the map has something to send."""
+    p.map_pending[f"urban:{n}"] = {"id": f"urban:{n}", "status": "open", "lon": 120.4, "lat": 31.8}
+    p.next_map_check = 0.0
+
+
+def marks(sent: list[tuple[Any, dict[str, Any]]]) -> list[int]:
+    figures = [props["figure"] for cid, props in sent if cid == ids.WALL_MAP]
+    return [f.to_plotly_json()["operations"][-1]["params"]["value"] for f in figures]
+
+
+def test_the_map_gets_its_next_patch_once_every_figure_change_sent_is_drawn(
+    monkeypatch: pytest.MonkeyPatch, sent: list[tuple[Any, dict[str, Any]]]
+) -> None:
+    """An overlay patch between two map patches is waited for too: counting draws instead,
+    each such change kept one more figure queued in the browser for good."""
+    p, page = map_pusher(monkeypatch)
+    moved(p, 1)
+    run(p.flush_map())
+    [first] = marks(sent)
+    moved(p, 2)
+    run(p.flush_map())
+    assert len(marks(sent)) == 1  # not drawn yet
+    p.send_map(Patch())  # the overlay layers changed
+    overlay = marks(sent)[-1]
+    assert overlay > first
+    page.drawn = first
+    moved(p, 3)
+    run(p.flush_map())
+    assert len(marks(sent)) == 2  # the overlay patch is not drawn yet
+    page.drawn = overlay
+    moved(p, 4)
+    run(p.flush_map())
+    assert len(marks(sent)) == 3 and marks(sent)[-1] > overlay
+    assert p.map_pending == {}
+
+
+def test_a_page_that_never_says_it_drew_gets_the_next_patch_after_a_while(
+    monkeypatch: pytest.MonkeyPatch, sent: list[tuple[Any, dict[str, Any]]]
+) -> None:
+    p, _ = map_pusher(monkeypatch)
+    moved(p, 1)
+    run(p.flush_map())
+    p.send_map(Patch())  # a later change does not put the deadline off
+    moved(p, 2)
+    run(p.flush_map())
+    assert len(marks(sent)) == 2
+    p.map_sent_at -= live.MAP_STUCK_SECONDS + 1
+    moved(p, 3)
+    run(p.flush_map())
+    assert len(marks(sent)) == 3

@@ -53,7 +53,6 @@ class Browser:
 
     def apply(self, transaction: dict[str, Any] | None, patch: Patch | None) -> None:
         if transaction:
-            assert transaction.pop("async") is False
             for row in transaction.pop("add", []):
                 assert row["id"] not in self.rows, "ag-grid: duplicate row id"
                 self.rows[row["id"]] = row
@@ -124,7 +123,7 @@ def test_a_new_case_is_added_then_updated_then_removed() -> None:
     first = tick(mirror, browser, [case(1)])
     assert [r["id"] for r in first.transaction["add"]] == ["urban:1"]
     second = tick(mirror, browser, [{**case(1), "title": "改"}])
-    assert set(second.transaction) == {"update", "async"}
+    assert set(second.transaction) == {"update"}
     assert browser.rows["urban:1"]["summary"] == "改"
     third = tick(mirror, browser, [case(1, status="closed")])
     assert third.transaction["remove"] == [{"id": "urban:1"}]
