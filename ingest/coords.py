@@ -4,10 +4,11 @@ GCJ-02 and BD-09 are the obfuscated datums of Chinese web maps; their inverses a
 iterative. GCJ-02 is on the hot path of intake (many 数字城管 systems report in it), so
 its forward offset is evaluated here in one pass, sharing the terms that prcoords computes
 twice, and inverted with two fixed-point refinements (~1e-9°, sub-millimetre);
-tests/unit/test_coords.py holds it to prcoords (the reference). BD-09 is taken
-to GCJ-02 by prcoords' ``bd_gcj_bored``, then the same way. CGCS2000 (EPSG:4490) is
-converted with pyproj: sub-metre from WGS84, but done explicitly so that the CRS is never
-silently assumed.
+tests/unit/test_coords.py holds it to prcoords (the reference). BD-09 is taken to GCJ-02
+by prcoords' ``bd_gcj`` formula refined twice through its forward ``gcj_bd`` (closer than
+prcoords' own ``bd_gcj_bored``, which stops at 1e-5°), then the same way. CGCS2000
+(EPSG:4490) is converted with pyproj: sub-metre from WGS84, but done explicitly so that
+the CRS is never silently assumed.
 
 ``place_all`` converts a whole body's points at once: the points of each datum go through
 numpy arrays (the same formulas, written once for floats and arrays alike), which costs a
@@ -134,15 +135,14 @@ def _gcj02_inverse(lon: Num, lat: Num, m: ModuleType) -> tuple[Num, Num]:
 
 def _bd09_to_gcj02(lon: Num, lat: Num, m: ModuleType) -> tuple[Num, Num]:
     """prcoords' ``bd_gcj`` (~1e-7°), refined twice through its forward ``gcj_bd``."""
+    atan2 = np.arctan2 if m is np else math.atan2
     x, y = lon - _BD_DLON, lat - _BD_DLAT
     r = m.sqrt(x * x + y * y) - 0.00002 * m.sin(y * _BD_WAVE)
-    theta = m.arctan2(y, x) if m is np else m.atan2(y, x)
-    theta = theta - 0.000003 * m.cos(x * _BD_WAVE)
+    theta = atan2(y, x) - 0.000003 * m.cos(x * _BD_WAVE)
     glon, glat = r * m.cos(theta), r * m.sin(theta)
     for _ in range(2):
         r = m.sqrt(glon * glon + glat * glat) + 0.00002 * m.sin(glat * _BD_WAVE)
-        theta = m.arctan2(glat, glon) if m is np else m.atan2(glat, glon)
-        theta = theta + 0.000003 * m.cos(glon * _BD_WAVE)
+        theta = atan2(glat, glon) + 0.000003 * m.cos(glon * _BD_WAVE)
         blon, blat = r * m.cos(theta) + _BD_DLON, r * m.sin(theta) + _BD_DLAT
         glon, glat = glon - (blon - lon), glat - (blat - lat)
     return glon, glat

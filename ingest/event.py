@@ -76,9 +76,7 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
 
     def _to_utc(self, name: str) -> None:
         value = getattr(self, name)
-        if not isinstance(value, datetime) or value.tzinfo is None:
-            raise ValueError(f"{name} must be a datetime with a time zone, not {value!r}")
-        if value.utcoffset() is None:
+        if not isinstance(value, datetime) or value.utcoffset() is None:
             raise ValueError(f"{name} must be a datetime with a time zone, not {value!r}")
         msgspec.structs.force_setattr(self, name, value.astimezone(UTC))
 

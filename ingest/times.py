@@ -47,16 +47,14 @@ def parse_source_time(text: str) -> datetime:
 
 
 def _loose(value: str) -> datetime:
-    """A loose time; naive, or already in UTC when the fixed offset applies (its year)."""
     match = _LOOSE.fullmatch(value)
     if match is None:
         raise ValueError(f"unreadable time {value!r} (expected e.g. 2026-11-28 09:12:33)")
     year, _, month, day, hour, minute, second = match.groups()
-    fields = (int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
     try:
-        if int(year) > FIXED_SINCE:  # the year after: UTC on its first day is still in it
-            return datetime(int(year), *fields, tzinfo=UTC) - EIGHT_HOURS
-        return datetime(int(year), *fields)  # noqa: DTZ001 - the zone is added by the caller
+        return datetime(  # noqa: DTZ001 - the zone is added by the caller
+            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
+        )
     except ValueError as exc:
         raise ValueError(f"unreadable time {value!r}: {exc}") from exc
 
