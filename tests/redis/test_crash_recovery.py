@@ -17,7 +17,7 @@ import redis
 from cases import store
 from cases.journal import BEGIN_ID, Step
 from tests.support.pipeline import push
-from tests.support.urban import urban_record
+from tests.support.urban import reported_now, urban_record
 from towncc import processes
 from towncc.keys import ENGINE_GROUP, Keys
 from towncc.settings import Settings
@@ -61,14 +61,20 @@ def start_engine(
         processes.stop(process)
 
 
-def _records(start: int, stop: int) -> list[dict[str, object]]:
+def _records(start: int, stop: int, reported: str) -> list[dict[str, object]]:
     # Points spread over the centre so many grids are touched; every 10th record is sent twice.
     # The points repeat from record REPEAT on: those records are duplicates of the first ones.
+    # Reported at `reported`, near the real clock the engine runs on: no deadline passes.
     out = []
     for n in range(start, stop):
         # 暴露垃圾 has no first-response clock: the only changes are the records' own.
         record = urban_record(
-            n, 120.37 + (n % 97) * 0.0006, 31.76 + (n % 89) * 0.0005, xlbm="0101", xlmc="暴露垃圾"
+            n,
+            120.37 + (n % 97) * 0.0006,
+            31.76 + (n % 89) * 0.0005,
+            xlbm="0101",
+            xlmc="暴露垃圾",
+            sbsj=reported,
         )
         out += [record, record] if n % 10 == 0 else [record]
     return out
@@ -78,16 +84,17 @@ def test_sigkill_mid_burst_leaves_exactly_one_case_per_record(
     r: redis.Redis, keys: Keys, start_engine: Callable[[], subprocess.Popen[bytes]]
 ) -> None:
     engine = start_engine()
+    reported = reported_now()
     wait_for(lambda: r.exists(keys.events) and _has_group(r, keys), 30, "the engine's group")
     half = RECORDS // 2
     for first in range(0, half, CHUNK):
-        push(r, keys, _records(first, first + CHUNK))
+        push(r, keys, _records(first, first + CHUNK, reported))
     wait_for(lambda: r.zcard(keys.all_cases) > 500, 60, "the engine to apply some cases")
     engine.send_signal(signal.SIGKILL)
     engine.wait()
     applied_at_kill = r.zcard(keys.all_cases)
     for first in range(half, RECORDS, CHUNK):
-        push(r, keys, _records(first, first + CHUNK))
+        push(r, keys, _records(first, first + CHUNK, reported))
     assert applied_at_kill < RECORDS, "the kill came too late to test anything"
 
     start_engine()

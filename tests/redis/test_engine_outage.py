@@ -14,7 +14,7 @@ from cases import store
 from cases.engine import Engine
 from cases.places import Geography
 from tests.support.pipeline import push
-from tests.support.urban import urban_record
+from tests.support.urban import reported_now, urban_record
 from towncc.embedded import EmbeddedRedis
 from towncc.keys import Keys
 
@@ -28,9 +28,10 @@ def wait_for(condition: Callable[[], bool], timeout: float = 20) -> None:
         time.sleep(0.05)
 
 
-def garbage(n: int) -> dict[str, object]:
-    """A record on no first-response clock: its only case events are its own."""
-    return urban_record(n, xlbm="0101", xlmc="暴露垃圾")
+def garbage(n: int, reported: str) -> dict[str, object]:
+    """A record on no first-response clock, reported at ``reported`` (its handling deadline
+    days ahead of the real clock the engine runs on): its only case events are its own."""
+    return urban_record(n, xlbm="0101", xlmc="暴露垃圾", sbsj=reported)
 
 
 def test_engine_survives_a_redis_restart(tmp_path: Path, geography: Geography) -> None:
@@ -41,12 +42,13 @@ def test_engine_survives_a_redis_restart(tmp_path: Path, geography: Geography) -
     stop = threading.Event()
     worker = threading.Thread(target=engine.run, args=(stop,), daemon=True)
     worker.start()
+    reported = reported_now()
     try:
-        push(client, keys, [garbage(1)])
+        push(client, keys, [garbage(1, reported)])
         wait_for(lambda: len(store.all_case_ids(client, keys)) == 1)
         server.stop()
         server = EmbeddedRedis(tmp_path, port=server.port, appendonly=True).start()
-        push(client, keys, [garbage(2), garbage(1)])
+        push(client, keys, [garbage(2, reported), garbage(1, reported)])
         wait_for(lambda: len(store.all_case_ids(client, keys)) == 2)
         assert worker.is_alive()
         assert client.xlen(keys.case_events) == 2

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
 
 from ingest.coords import CRS, from_wgs84
+from ingest.times import beijing
 
 DEFAULT_POINT = (120.397, 31.7835)
 # One lattice step (m): wider than the duplicate radius of most categories
@@ -28,6 +30,13 @@ def urban_record(
         "zbx": x, "zby": y, "zbxt": crs.value, "sbsj": "2026-11-28 09:12:33", "zt": "待受理",
         **fields,
     }  # fmt: skip
+
+
+def reported_now() -> str:
+    """Now, as a feed writes a report time (Beijing, to the second). For tests whose engine runs
+    on the real clock: the fixed default report time falls behind it, and the engine would
+    escalate the case past its deadline."""
+    return beijing(datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def offset(lon: float, lat: float, east_m: float, north_m: float) -> tuple[float, float]:
