@@ -43,7 +43,7 @@ from cases.engine import Engine
 from cases.places import Geography
 from dashboard.components.wall_map import map_traces, wall_figure
 from dashboard.ids import WALL_QUEUE_GRID
-from dashboard.push import Limits, Mirror, build_view, plan_tick
+from dashboard.push import Limits, Mirror, build_view, mirror_to_store, plan_tick
 from dashboard.snapshot import aread_snapshot, read_changes
 from ingest.feeds.urban import ADAPTER
 from ingest.sim.urban import UrbanSimulator
@@ -182,9 +182,14 @@ async def push_costs(ar: aredis.Redis, keys: Keys, town: Town, limits: Limits,
         cases, counts, open_total, today_total = await read_changes(ar, keys, changed, now)
         tick = plan_tick(mirror, cases, counts, lang="zh", limits=limits, traces=traces,
                          stamp=int(time.time() * 1000))  # fmt: skip
-        size = encoded({"rowTransaction": tick.transaction}) + encoded(
+        # As dashboard.live sends them: the rows' store, the two KPIs, the cursor's store and,
+        # when the map changed, its Patch marked for the page's draw report.
+        size = encoded({"data": tick.transaction}) + encoded(
             {"children": str(open_total)}) + encoded({"children": str(today_total)})  # fmt: skip
+        cursor = f"{int(time.time() * 1000)}-0"  # a stream entry's id
+        size += encoded({"data": mirror_to_store(Mirror(), cursor, "zh", fresh=False)})
         if tick.patch is not None:
+            tick.patch["layout"]["meta"] = int(time.time() * 1000)
             size += encoded({"figure": tick.patch.to_plotly_json()})
         times.append(time.perf_counter() - started)
         sizes.append(size)
