@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
 import msgspec
 
-from ingest.adapter import RecordError
+from ingest.adapter import JsonFeed, RecordError
 from ingest.coords import Point, SourcePoint
 from ingest.event import Event, Kind, Status, content_id
 from ingest.mapping import mapping
@@ -167,6 +167,27 @@ def read_by_type(feed: str, raw: bytes, kinds: Mapping[str, type[R]]) -> R:
         known = ", ".join(kinds)
         raise RecordError(f"field 'sjlx': the mapping table gives {kind!r}, not one of {known}")
     return decode(kinds[kind], raw)
+
+
+DraftOf = Callable[[Any, Flags, Point | None], Draft]
+
+
+def typed_feed(
+    feed: str, types: Mapping[str, tuple[type[Record], DraftOf]], keys: Sequence[str]
+) -> JsonFeed[Record]:
+    """A feed of several record types told apart by sjlx (``types``: record type → its native
+    record and the function drafting its Event, given the record's flags and point)."""
+    kinds = {name: kind for name, (kind, _) in types.items()}
+    drafts = {kind: draft for kind, draft in types.values()}
+
+    def read(raw: bytes) -> Record:
+        return read_by_type(feed, raw, kinds)
+
+    def to_event(rec: Record, raw: bytes, received_at: datetime, point: Point | None) -> Event:
+        flags = Flags(feed)
+        return build(drafts[type(rec)](rec, flags, point), raw, received_at, flags)
+
+    return JsonFeed(feed, read, to_event, keys)
 
 
 def iso(value: datetime | None) -> str | None:

@@ -6,18 +6,15 @@ wage-arrears alerts (reports: a case to dispatch).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from ingest.adapter import JsonFeed
 from ingest.coords import Point
-from ingest.event import Event, Status
+from ingest.event import Status
 from ingest.feeds._module_common import (
     Draft,
     Flags,
     Located,
-    build,
-    read_by_type,
+    typed_feed,
     uscc,
 )
 from ingest.mapping import mapping
@@ -97,7 +94,7 @@ def severity(workers: int, amount: float) -> int:
     return max(met, default=1)
 
 
-def _snapshot(rec: HeadcountSnapshot, flags: Flags) -> Draft:
+def _snapshot(rec: HeadcountSnapshot, flags: Flags, point: Point | None) -> Draft:
     attrs: dict[str, Any] = {
         "record": "snapshot",
         **uscc_attrs(rec.tyshxydm, required=False),
@@ -147,23 +144,8 @@ def _arrears(rec: ArrearsAlert, flags: Flags, point: Point | None) -> Draft:
     )
 
 
-KINDS: dict[str, type[HeadcountSnapshot | ArrearsAlert]] = {
-    "snapshot": HeadcountSnapshot,
-    "arrears": ArrearsAlert,
-}
-
-
-def read(raw: bytes) -> HeadcountSnapshot | ArrearsAlert:
-    return read_by_type(FEED, raw, KINDS)
-
-
-def to_event(
-    rec: HeadcountSnapshot | ArrearsAlert, raw: bytes, received_at: datetime, point: Point | None
-) -> Event:
-    flags = Flags(FEED)
-    if isinstance(rec, HeadcountSnapshot):
-        return build(_snapshot(rec, flags), raw, received_at, flags)
-    return build(_arrears(rec, flags, point), raw, received_at, flags)
-
-
-ADAPTER = JsonFeed(FEED, read, to_event, keys=("yjbh", "tyshxydm"))
+ADAPTER = typed_feed(
+    FEED,
+    {"snapshot": (HeadcountSnapshot, _snapshot), "arrears": (ArrearsAlert, _arrears)},
+    keys=("yjbh", "tyshxydm"),
+)

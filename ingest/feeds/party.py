@@ -7,15 +7,12 @@ numberings that may collide.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
 
-from ingest.adapter import JsonFeed
 from ingest.coords import Point
-from ingest.event import Event
-from ingest.feeds._module_common import Draft, Flags, build, ratio, read_by_type
+from ingest.feeds._module_common import Draft, Flags, ratio, typed_feed
 from ingest.native import Address, Name, Record, code, count, optional_count, source_time
 
 FEED = "party"
@@ -67,7 +64,7 @@ class Activity(Record):
         self.ydrs = optional_count(self.ydrs, "ydrs")
 
 
-def _organisation(rec: Organisation, flags: Flags) -> Draft:
+def _organisation(rec: Organisation, flags: Flags, point: Point | None) -> Draft:
     attrs = {
         "record": "organisation",
         "org": rec.zzbm,
@@ -87,7 +84,7 @@ def _organisation(rec: Organisation, flags: Flags) -> Draft:
     )
 
 
-def _activity(rec: Activity, flags: Flags) -> Draft:
+def _activity(rec: Activity, flags: Flags, point: Point | None) -> Draft:
     kind: dict[str, Any] = flags.lookup("activity_types", rec.hdlx, "unmapped_activity_type") or {}
     # 列席 guests may push attendance above the roll: kept, but flagged for a second look.
     flags.raise_if(rec.ydrs is not None and rec.cjrs > rec.ydrs, "attendance_above_expected")
@@ -113,22 +110,8 @@ def _activity(rec: Activity, flags: Flags) -> Draft:
     )
 
 
-KINDS: dict[str, type[Organisation | Activity]] = {
-    "organisation": Organisation,
-    "activity": Activity,
-}
-
-
-def read(raw: bytes) -> Organisation | Activity:
-    return read_by_type(FEED, raw, KINDS)
-
-
-def to_event(
-    rec: Organisation | Activity, raw: bytes, received_at: datetime, point: Point | None
-) -> Event:
-    flags = Flags(FEED)
-    draft = _organisation(rec, flags) if isinstance(rec, Organisation) else _activity(rec, flags)
-    return build(draft, raw, received_at, flags)
-
-
-ADAPTER = JsonFeed(FEED, read, to_event, keys=("hdbh", "zzbm"))
+ADAPTER = typed_feed(
+    FEED,
+    {"organisation": (Organisation, _organisation), "activity": (Activity, _activity)},
+    keys=("hdbh", "zzbm"),
+)
