@@ -32,6 +32,11 @@ OK, ALARM, SILENT = "#3ddc84", "#ff4d4f", "#8fa3b8"
 HAZARD, MAJOR_HAZARD, TEAM = "#ffb020", "#ff4d4f", "#00bcd4"
 # The colour a layer's button shows: what its marks look like when all is well.
 SWATCHES = {"stations": OK, "enterprises": HAZARD, "teams": TEAM}
+# What the colours of a layer's marks say, for the legend: (the state's i18n key, colour).
+STATES = {
+    "stations": (("state.ok", OK), ("state.alarm", ALARM), ("state.no_data", SILENT)),
+    "enterprises": (("state.hazard", HAZARD), ("state.major_hazard", MAJOR_HAZARD)),
+}
 
 
 @dataclass(frozen=True, slots=True)

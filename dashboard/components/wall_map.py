@@ -17,7 +17,7 @@ from cases.categories import GROUPS
 from dashboard import ids
 from dashboard.i18n import Lang, t
 from dashboard.overlays import LAYERS as OVERLAY_LAYERS
-from dashboard.overlays import SWATCHES, Mark, Overlays
+from dashboard.overlays import STATES, SWATCHES, Mark, Overlays
 from dashboard.push import MapTraces, zmax
 from dashboard.theme import GROUP_COLOURS, MAP_BACKGROUND, POINT_OUTLINE
 from dashboard.view import Point
@@ -234,9 +234,35 @@ def layer_toggles(lang: Lang, hidden: frozenset[str]) -> html.Ul:
     )
 
 
+def layer_states(lang: Lang) -> html.Ul:
+    """What the colours of the stations' and the hazard sites' marks say, a line a layer."""
+    return html.Ul(
+        className="wall-legend-states",
+        children=[
+            html.Li(
+                className="wall-legend-state",
+                children=[
+                    html.Span(t(f"layer.{layer}", lang), className="wall-legend-state-layer"),
+                    *(
+                        part
+                        for key, colour in states
+                        for part in (
+                            html.Span(
+                                className="wall-legend-dot", style={"backgroundColor": colour}
+                            ),
+                            html.Span(t(key, lang)),
+                        )
+                    ),
+                ],
+            )
+            for layer, states in STATES.items()
+        ],
+    )
+
+
 def legend(lang: Lang, hidden: frozenset[str] = frozenset()) -> html.Div:
-    """The layers to turn off and on, then the category groups and their point colours (the
-    queue's colour bars use the same)."""
+    """The layers to turn off and on and what their marks' colours say, then the category
+    groups and their point colours (the queue's colour bars use the same)."""
     items = [
         html.Li(
             className="wall-legend-item",
@@ -253,6 +279,7 @@ def legend(lang: Lang, hidden: frozenset[str] = frozenset()) -> html.Div:
         children=[
             html.H3(t("layers.title", lang)),
             layer_toggles(lang, hidden),
+            layer_states(lang),
             html.H3(t("legend.title", lang)),
             html.Ul(items),
         ],

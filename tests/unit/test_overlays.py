@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from cases.telemetry import NO_DATA, Alarm, StationState
 from dashboard.components.wall_map import (
     LAYER_TRACES,
     hidden_layers,
+    legend,
     map_traces,
     overlay_patch,
     wall_figure,
@@ -110,3 +112,43 @@ def test_hidden_layers_are_off_in_the_figure_and_a_patch_sends_only_what_changed
     assert ("data", LAYER_TRACES["stations"][0], "hovertext") in paths
     assert not any(path[1] != LAYER_TRACES["stations"][0] for path in paths)
     assert overlay_patch(None, Overlays()) is not None, "unknown: every layer is sent"
+
+
+def _state_lines(lang: str) -> dict[str, dict[str, str]]:
+    """The legend's state lines: layer name → {colour: the word after its dot}."""
+    found: dict[str, dict[str, str]] = {}
+
+    def walk(node: Any) -> None:
+        if getattr(node, "className", None) == "wall-legend-state":
+            name, *parts = node.children
+            found[name.children] = {
+                dot.style["backgroundColor"]: word.children
+                for dot, word in zip(parts[::2], parts[1::2], strict=True)
+            }
+        children = getattr(node, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if child is not None and not isinstance(child, str):
+                walk(child)
+
+    walk(legend(lang))  # type: ignore[arg-type]
+    return found
+
+
+def test_the_legend_says_what_each_colour_of_a_station_or_a_hazard_site_means() -> None:
+    readings = {GAUGE: gauge(3.9)}
+    stations = {
+        m.colour
+        for states in ({GAUGE: state(NOW)}, {GAUGE: state(NOW, "z")}, {})
+        for m in station_marks(readings if states else {}, states, PLACES, "zh", NOW)
+    }
+    hazard = {"title": "甲厂", "status": "open", "lon": 120.4, "lat": 31.8}
+    sites = {
+        m.colour
+        for category in ("enterprise_hazard", "major_hazard")
+        for m in enterprise_marks([{**hazard, "id": category, "category": category}], "zh")
+    }
+    zh, en = _state_lines("zh"), _state_lines("en")
+    assert set(zh["监测站"]) == stations and len(stations) == 3
+    assert set(zh["隐患企业"]) == sites and len(sites) == 2
+    assert zh["监测站"][SILENT] == "无数据" and en["Stations"][ALARM] == "alarm"
+    assert en["Hazard sites"][MAJOR_HAZARD] == "major"
