@@ -234,6 +234,12 @@ def layer_toggles(lang: Lang, hidden: frozenset[str]) -> html.Ul:
     )
 
 
+def _state(colour: str, word: str) -> html.Span:
+    """A dot and its word, kept on one line."""
+    dot = html.Span(className="wall-legend-dot", style={"backgroundColor": colour})
+    return html.Span(className="wall-legend-pair", children=[dot, html.Span(word)])
+
+
 def layer_states(lang: Lang) -> html.Ul:
     """What the colours of the stations' and the hazard sites' marks say, a line a layer."""
     return html.Ul(
@@ -243,16 +249,7 @@ def layer_states(lang: Lang) -> html.Ul:
                 className="wall-legend-state",
                 children=[
                     html.Span(t(f"layer.{layer}", lang), className="wall-legend-state-layer"),
-                    *(
-                        part
-                        for key, colour in states
-                        for part in (
-                            html.Span(
-                                className="wall-legend-dot", style={"backgroundColor": colour}
-                            ),
-                            html.Span(t(key, lang)),
-                        )
-                    ),
+                    *(_state(colour, t(key, lang)) for key, colour in states),
                 ],
             )
             for layer, states in STATES.items()

@@ -120,10 +120,10 @@ def _state_lines(lang: str) -> dict[str, dict[str, str]]:
 
     def walk(node: Any) -> None:
         if getattr(node, "className", None) == "wall-legend-state":
-            name, *parts = node.children
+            name, *pairs = node.children
             found[name.children] = {
                 dot.style["backgroundColor"]: word.children
-                for dot, word in zip(parts[::2], parts[1::2], strict=True)
+                for dot, word in (pair.children for pair in pairs)
             }
         children = getattr(node, "children", None)
         for child in children if isinstance(children, list) else [children]:
