@@ -38,12 +38,25 @@ def parse_source_time(text: str) -> datetime:
         except ValueError:
             parsed = _loose(value)
     if parsed.tzinfo is None:
-        if parsed.year >= FIXED_SINCE:
-            p = parsed
-            utc = datetime(p.year, p.month, p.day, p.hour, p.minute, p.second, p.microsecond, UTC)
-            return utc - EIGHT_HOURS
-        parsed = parsed.replace(tzinfo=BEIJING)
+        p = parsed
+        return beijing_to_utc(p.year, p.month, p.day, p.hour, p.minute, p.second, p.microsecond)
     return parsed.astimezone(UTC)
+
+
+def beijing_to_utc(
+    year: int,
+    month: int,
+    day: int,
+    hour: int = 0,
+    minute: int = 0,
+    second: int = 0,
+    microsecond: int = 0,
+) -> datetime:
+    """A time on Beijing's clock as UTC (by the fixed offset from 1992 on)."""
+    if year >= FIXED_SINCE:
+        return datetime(year, month, day, hour, minute, second, microsecond, UTC) - EIGHT_HOURS
+    local = datetime(year, month, day, hour, minute, second, microsecond, BEIJING)
+    return local.astimezone(UTC)
 
 
 def _loose(value: str) -> datetime:

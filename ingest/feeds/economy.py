@@ -10,7 +10,7 @@ from ingest.coords import Point
 from ingest.event import Event
 from ingest.feeds._module_common import Draft, Flags, build, month
 from ingest.native import Name, Record, code, decode, number, optional_number
-from ingest.times import BEIJING
+from ingest.times import beijing_to_utc
 
 FEED = "economy"
 
@@ -81,7 +81,7 @@ def to_event(rec: Indicator, raw: bytes, received_at: datetime, point: Point | N
         source_id=f"{rec.tjyf}/{rec.zbdm}/{scope}",
         category="economy_indicator",
         title=attrs["indicator_name"],
-        occurred_at=datetime(year, month, 1, tzinfo=BEIJING),
+        occurred_at=beijing_to_utc(year, month, 1),
         attrs=attrs,
     )
     return build(draft, raw, received_at, flags)
