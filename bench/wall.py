@@ -180,16 +180,17 @@ async def push_costs(ar: aredis.Redis, keys: Keys, town: Town, limits: Limits,
         changed = [ids[n % len(ids)]]
         started = time.perf_counter()
         cases, counts, open_total, today_total = await read_changes(ar, keys, changed, now)
+        stamp = int(time.time() * 1000)
         tick = plan_tick(mirror, cases, counts, lang="zh", limits=limits, traces=traces,
-                         stamp=int(time.time() * 1000))  # fmt: skip
+                         stamp=stamp)  # fmt: skip
         # As dashboard.live sends them: the rows' store, the two KPIs, the cursor's store and,
         # when the map changed, its Patch marked for the page's draw report.
         size = encoded({"data": tick.transaction}) + encoded(
             {"children": str(open_total)}) + encoded({"children": str(today_total)})  # fmt: skip
-        cursor = f"{int(time.time() * 1000)}-0"  # a stream entry's id
+        cursor = f"{stamp}-0"  # a stream entry's id
         size += encoded({"data": mirror_to_store(Mirror(), cursor, "zh", fresh=False)})
         if tick.patch is not None:
-            tick.patch["layout"]["meta"] = int(time.time() * 1000)
+            tick.patch["layout"]["meta"] = stamp
             size += encoded({"figure": tick.patch.to_plotly_json()})
         times.append(time.perf_counter() - started)
         sizes.append(size)
