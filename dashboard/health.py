@@ -1,0 +1,75 @@
+"""The centre's own health, in one place: what `/healthz`, `/metrics` and the wall say about
+the processes, the memory and the calendar behind the screens.
+
+A check is a function of (sync Redis client, keys, settings, now) returning notices; every
+reader asks `notices()` and shows what it returns, so the three never disagree. A check that
+fails is itself a notice: a broken check must not look like a healthy centre.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import redis
+
+from towncc.keys import Keys
+from towncc.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Level = Literal["warning", "critical"]
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something an operator must know about the centre itself.
+
+    ``code``: stable id (`engine-stopped`, `calendar-ends`, `redis-memory`, …), also the key
+    of its wall text in dashboard/i18n.py (`notice.<code>`), formatted with ``params``.
+    ``detail``: one English line for /healthz and the logs; never a secret or a host name.
+    """
+
+    code: str
+    level: Level
+    detail: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"code": self.code, "level": self.level, "detail": self.detail, **self.params}
+
+
+Check = Callable[[redis.Redis, Keys, Settings, datetime], list[Notice]]
+
+# Filled by register(): each concern adds its check next to its own code's import here.
+CHECKS: list[Check] = []
+
+
+def register(check: Check) -> Check:
+    """Add a check (usable as a decorator); checks run in the order registered."""
+    CHECKS.append(check)
+    return check
+
+
+def notices(r: redis.Redis, keys: Keys, settings: Settings, now: datetime) -> list[Notice]:
+    """Every registered check's notices; a check that raises becomes a notice of its own."""
+    found: list[Notice] = []
+    for check in CHECKS:
+        try:
+            found += check(r, keys, settings, now)
+        except redis.RedisError:
+            raise  # Redis itself is down: the caller answers 503, not a list of notices
+        except Exception as exc:  # one broken check must not hide the others
+            log.exception("health check %s failed", getattr(check, "__name__", check))
+            found.append(
+                Notice(
+                    "check-failed",
+                    "warning",
+                    f"health check {getattr(check, '__name__', '?')} failed: {type(exc).__name__}",
+                    {"check": getattr(check, "__name__", "?")},
+                )
+            )
+    return found
