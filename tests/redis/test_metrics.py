@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,6 +115,24 @@ def test_with_redis_stopped_metrics_still_answers_with_redis_up_0(
         assert ("towncc_walls_connected", ()) in down  # the process's own figures stay
         private_redis.start()
         assert value(scrape(client), "towncc_redis_up") == 1
+
+
+def test_a_full_redis_refuses_writes_and_the_intake_spools_until_there_is_room(
+    private_redis: EmbeddedRedis, tmp_path: Path
+) -> None:
+    settings = Settings(REDIS_URL=private_redis.url, key_prefix="m:", data_dir=tmp_path)
+    r = redis.Redis.from_url(private_redis.url, decode_responses=True)
+    with TestClient(build(settings).server) as client:
+        r.config_set("maxmemory", str(int(r.info("memory")["used_memory"])))
+        reply = client.post("/api/ingest/urban", json=[urban_record(1), urban_record(2)])
+        assert reply.status_code == 202 and reply.json()["accepted"] == 2  # kept on disk
+        assert r.xlen("m:events") == 0
+        r.config_set("maxmemory", str(2 * 1024**3))
+        deadline = time.monotonic() + 10
+        while r.xlen("m:events") < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)  # the intake drains its spool every second
+    assert r.xlen("m:events") == 2
+    r.close()
 
 
 def test_redis_near_its_limit_is_a_notice_and_a_metric(
