@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     )
     stream_maxlen: int = Field(default=1_000_000, description="Approximate cap of each stream.")
     stream_max_age_days: float = Field(
-        default=90.0,
+        default=30.0,
         ge=0,
         description="Stream entries older than this many days are trimmed (0: by count only).",
     )
