@@ -10,6 +10,7 @@ notice (`dashboard/health.py`). With Redis down the page still answers, with `to
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +34,7 @@ from towncc.keys import ENGINE_GROUP, Keys
 from towncc.replies import text
 from towncc.settings import Settings
 
+log = logging.getLogger(__name__)
 PATH = "/metrics"
 INGEST = re.compile(r"/api/ingest/([^/]+)$")
 OPEN311_POST = "/open311/v2/requests.json"
@@ -206,7 +208,9 @@ class RedisCollector(Collector):
         try:
             snap = read(self.r, self.keys, self.feeds)
             found = health.notices(self.r, self.keys, self.settings, self.clock())
-        except redis.RedisError:
+        except redis.RedisError as exc:
+            if not isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+                log.warning("metrics: Redis refused a read (%s)", type(exc).__name__)
             yield redis_up(False)
             return
         yield redis_up(True)
