@@ -69,6 +69,8 @@ class Engine:
     kinds: Mapping[str, str] | None = None
     # A rebuild (cases/rebuild.py): write the projections only, never the streams or acks.
     replay: bool = False
+    # After each batch: trim the streams by age (cases/retention.py); default: by count only.
+    trim: Callable[[redis.Redis, Keys, datetime], object] = dc_field(default=lambda *_: None)
     written: int = dc_field(default=0, init=False)  # audit entries of the last transaction
     _beaten: float = dc_field(default=float("-inf"), init=False)
 
@@ -327,6 +329,7 @@ class Engine:
                 while not stop.is_set():
                     self.step()
                     self.sweep()
+                    self.trim(self.r, self.keys, self.clock())
                     self._beat()
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 # Nothing is lost: unacked entries stay pending and are re-read after reconnecting.

@@ -18,6 +18,7 @@ from dashboard.context import WallContext
 from dashboard.i18n import request_lang, t
 from dashboard.kpi_api import kpi_router
 from dashboard.live import BLOCK_MS
+from dashboard.metrics import mount_metrics
 from dashboard.pages.admin import PATH as ADMIN_PATH
 from dashboard.pages.admin import Links, build_admin, register_admin_callbacks
 from dashboard.pages.wall import PATH as WALL_PATH
@@ -57,6 +58,7 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     server = FastAPI(title=t("app.title", town=wall.settings.town_name))
     server.include_router(api_router(wall.r, wall.keys))
     server.include_router(kpi_router(wall.r, wall.keys, wall.town))
+    mount_metrics(server, wall)
     for router in routers:
         server.include_router(router)
 

@@ -8,6 +8,7 @@ import redis
 import redis.asyncio as aredis
 
 from dashboard.lights import ordered_feeds
+from dashboard.meters import Meters
 from dashboard.push import Limits, MapTraces
 from ingest.feeds import FEEDS
 from layers.town import Town
@@ -25,6 +26,7 @@ class WallContext:
     ar: aredis.Redis  # async: the push loop (XREAD BLOCK must not hold a thread)
     # The feeds the link lights show, in wall order: every adapter found at start-up.
     feeds: tuple[str, ...] = field(default_factory=lambda: ordered_feeds(FEEDS))
+    meters: Meters = field(default_factory=Meters)  # this process's own figures for /metrics
 
     @property
     def limits(self) -> Limits:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import redis
 
+from dashboard import redis_memory
 from towncc.keys import Keys
 from towncc.settings import Settings
 
@@ -72,4 +73,34 @@ def notices(r: redis.Redis, keys: Keys, settings: Settings, now: datetime) -> li
                     {"check": getattr(check, "__name__", "?")},
                 )
             )
+    return found
+
+
+@register
+def redis_memory_check(
+    r: redis.Redis, keys: Keys, settings: Settings, now: datetime
+) -> list[Notice]:
+    """Redis near its memory limit (writes are refused when full), or a policy that evicts."""
+    memory = redis_memory.read(r)
+    found: list[Notice] = []
+    params = memory.params()
+    if (level := redis_memory.level(memory)) is not None:
+        found.append(
+            Notice(
+                "redis-memory",
+                level,
+                f"Redis uses {params['used_mb']} of {params['max_mb']} MB; "
+                "when full it refuses writes",
+                params,
+            )
+        )
+    if memory.evicts:
+        found.append(
+            Notice(
+                "redis-evicts",
+                "warning",
+                f"Redis maxmemory-policy is {memory.policy}: it may drop data; set noeviction",
+                {"policy": memory.policy},
+            )
+        )
     return found

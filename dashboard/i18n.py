@@ -126,6 +126,8 @@ ZH: Final[dict[str, str]] = {
     "col.raw": "原始报文",
     "col.count": "条数",
     "col.entry": "条目",
+    "notice.redis-memory": "Redis 内存已用 {used_mb} MB / {max_mb} MB，接近上限，满后将拒绝写入",
+    "notice.redis-evicts": "Redis 内存策略为 {policy}，满时会丢弃数据，应设为 noeviction",
 }
 
 EN: Final[dict[str, str]] = {
@@ -244,6 +246,8 @@ EN: Final[dict[str, str]] = {
     "col.raw": "Raw payload",
     "col.count": "Count",
     "col.entry": "Entry",
+    "notice.redis-memory": "Redis memory {used_mb} of {max_mb} MB used; full: writes refused",
+    "notice.redis-evicts": "Redis policy {policy} drops data when full: set noeviction",
 }
 
 TEXTS: Final[dict[Lang, dict[str, str]]] = {"zh": ZH, "en": EN}

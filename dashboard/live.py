@@ -191,6 +191,7 @@ class Pusher:
         if not entries:
             return False
         self.cursor = entries[-1][0]
+        read_at = time.perf_counter()
         changed = list(dict.fromkeys(fields["case_id"] for _, fields in entries))
         cases, counts, open_total, today_total = await read_changes(
             wall.ar, wall.keys, changed, datetime.now(UTC)
@@ -201,6 +202,7 @@ class Pusher:
         )
         if transaction:
             set_props(ids.WALL_PUSH_ROWS, {"data": transaction})
+            wall.meters.push.observe(time.perf_counter() - read_at)
         kpi_props(open_total, today_total)
         self.save_cursor()
         self.map_pending.update((c["id"], c) for c in visible)
@@ -385,4 +387,5 @@ async def run_push(wall: WallContext, store: dict[str, Any] | None) -> None:
     cursor = str(data.get("cursor") or NO_ENTRY)
     case_filter = filter_of(data.get("filter"))
     mirror = mirror_from_store(data)
-    await Pusher(wall, lang_of(data.get("lang")), mirror, cursor, case_filter).run()
+    with wall.meters.walls.track_inprogress():
+        await Pusher(wall, lang_of(data.get("lang")), mirror, cursor, case_filter).run()

@@ -27,7 +27,8 @@ from towncc.replies import text
 
 log = logging.getLogger(__name__)
 DRAIN_CHUNK = 500
-REDIS_DOWN = (aredis.ConnectionError, aredis.TimeoutError)
+# A full Redis (maxmemory, noeviction) refuses writes with OOM: spool as when it is away.
+REDIS_DOWN = (aredis.ConnectionError, aredis.TimeoutError, redis.exceptions.OutOfMemoryError)
 
 
 @dataclass(slots=True)

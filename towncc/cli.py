@@ -41,6 +41,7 @@ def _engine(args: argparse.Namespace, settings: Settings) -> None:
 
     from cases.engine import Engine, stop_on_signals
     from cases.places import Geography
+    from cases.retention import Retention
     from cases.routing import village_kinds
     from towncc.keys import Keys
 
@@ -55,6 +56,7 @@ def _engine(args: argparse.Namespace, settings: Settings) -> None:
         batch=settings.engine_batch,
         maxlen=settings.stream_maxlen,
         kinds=village_kinds(town),
+        trim=Retention(timedelta(days=settings.stream_max_age_days)),
     )
     if args.rebuild:
         _rebuild(engine)

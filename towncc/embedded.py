@@ -24,10 +24,18 @@ def free_port() -> int:
 class EmbeddedRedis:
     """A private redis-server on a loopback port, with AOF under ``data_dir``; stop() ends it."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, *, appendonly: bool = True) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        *,
+        appendonly: bool = True,
+        maxmemory: int = 2 * 1024**3,
+    ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
         self.appendonly = appendonly
+        self.maxmemory = maxmemory
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -45,6 +53,9 @@ class EmbeddedRedis:
             "--save", "",
             "--daemonize", "no",
             "--logfile", "redis.log",
+            # Full: writes are refused (the intake spools, the engine retries), never evicted.
+            "--maxmemory", str(self.maxmemory),
+            "--maxmemory-policy", "noeviction",
         ]  # fmt: skip
         self.process = subprocess.Popen(
             args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True

@@ -31,6 +31,11 @@ class Keys:
         return f"{self.prefix}deadletter"
 
     @property
+    def quarantine(self) -> str:
+        """Stream: entries the engine could not apply (raw fields, error, deliveries)."""
+        return f"{self.prefix}quarantine"
+
+    @property
     def case_events(self) -> str:
         return f"{self.prefix}case-events"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import ByteSize, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LAYERS_DATA = Path(__file__).resolve().parent.parent / "layers" / "data"
@@ -37,6 +37,16 @@ class Settings(BaseSettings):
         default=LAYERS_DATA / "roster.json", description="一长五员 roster of each level-2 grid."
     )
     stream_maxlen: int = Field(default=1_000_000, description="Approximate cap of each stream.")
+    stream_max_age_days: float = Field(
+        default=30.0,
+        ge=0,
+        description="Stream entries older than this many days are trimmed (0: by count only).",
+    )
+    redis_maxmemory: ByteSize = Field(
+        default=ByteSize(2 * 1024**3),
+        gt=0,
+        description="maxmemory of the embedded Redis (e.g. `2GiB`), policy noeviction.",
+    )
     ingest_tokens: dict[str, SecretStr] = Field(
         default_factory=dict,
         description="Per-feed intake tokens (JSON object feed → token); a feed listed here "

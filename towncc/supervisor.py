@@ -86,7 +86,9 @@ def run_demo(settings: Settings, *, simulate: bool = True) -> None:
     redis_server = None
     url = settings.redis_url
     if not url:
-        redis_server = EmbeddedRedis(settings.data_dir / "redis").start()
+        redis_server = EmbeddedRedis(
+            settings.data_dir / "redis", maxmemory=settings.redis_maxmemory
+        ).start()
         url = redis_server.url
         log.info("embedded Redis on %s (data in %s)", url, settings.data_dir / "redis")
     env = {**os.environ, "REDIS_URL": url, "PORT": str(settings.port)}

@@ -12,6 +12,7 @@ from dash import Patch
 from dashboard import ids, live
 from dashboard.filters import filter_of
 from dashboard.live import Pusher
+from dashboard.meters import Meters
 from dashboard.push import MapTraces, Mirror
 
 
@@ -200,7 +201,7 @@ def test_a_ticks_rows_go_to_the_rows_store_not_to_a_grid_prop(
     reply = [["t:case-events", [("8-0", {"case_id": "urban:1"})]]]
     wall = SimpleNamespace(
         ar=Stream(reply), keys=SimpleNamespace(case_events="t:case-events"),
-        limits=SimpleNamespace(max_rows=10),
+        limits=SimpleNamespace(max_rows=10), meters=Meters(),
     )  # fmt: skip
     p = Pusher(cast(Any, wall), "zh", Mirror(), "7-0")
     assert run(p.step()) is True
