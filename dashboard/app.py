@@ -25,6 +25,7 @@ from dashboard.pages.admin import Links, build_admin, register_admin_callbacks
 from dashboard.pages.wall import PATH as WALL_PATH
 from dashboard.pages.wall import register_wall_callbacks, wall_layout
 from dashboard.routing import page_address, page_path
+from dashboard.unavailable import RESPONSES as OUTAGE
 from dashboard.unavailable import install as answer_outages_503
 from layers.town import Town
 from towncc.keys import Keys
@@ -60,7 +61,7 @@ def page_layout(wall: WallContext, health_url: str, links: Links) -> html.Div:
 
 def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     """FastAPI with our routes first: Dash adds its own later, its catch-all at start-up."""
-    server = FastAPI(title=t("app.title", town=wall.settings.town_name))
+    server = FastAPI(title=t("app.title", town=wall.settings.town_name), responses=OUTAGE)
     answer_outages_503(server)
     server.include_router(api_router(wall.r, wall.keys))
     server.include_router(kpi_router(wall.r, wall.keys, wall.town))

@@ -24,7 +24,7 @@ from cases.store import get_cases
 from ingest.adapter import Result
 from ingest.event import DeadLetter
 from ingest.feeds.open311 import ADAPTER, FEED, UNKNOWN_SERVICE, code_of, services
-from ingest.http import RETRY_LATER, BodyRefusedError, Intake, read_body
+from ingest.http import RETRY_AFTER_DOC, RETRY_LATER, BodyRefusedError, Intake, read_body
 from ingest.offload import Offload
 from ingest.sink import REDIS_DOWN, RedisSink
 from ingest.times import BEIJING, epoch_ms, parse_source_time
@@ -229,7 +229,8 @@ def open311_router(
             201: {"description": "Stored in Redis, or in the local spool while Redis is away "
                   "(the id is derived from the request: the case follows once it is back)"},
             413: {"description": "Body too large (refused before it is read whole)"},
-            503: {"description": "Nothing stored: Redis and the spool are unavailable"},
+            503: {"description": "Nothing stored: Redis and the spool are unavailable",
+                  "headers": RETRY_AFTER_DOC},
         },
     )  # fmt: skip
     async def create(request: Request) -> Answer:

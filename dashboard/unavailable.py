@@ -11,6 +11,8 @@ route answers by itself (`/healthz`, an action that could not be queued) gets th
 
 from __future__ import annotations
 
+from typing import Any
+
 import redis
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -19,10 +21,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dashboard.open311_api import PREFIX as OPEN311
 from dashboard.open311_api import error as open311_error
-from ingest.http import RETRY_AFTER_S, RETRY_LATER
+from ingest.http import RETRY_AFTER_DOC, RETRY_AFTER_S, RETRY_LATER
 
 UNREACHABLE = "Redis did not answer: nothing was read or stored; try again shortly"
 FULL = "Redis is out of memory: nothing was stored; try again later"
+# Declared on every route of the OpenAPI document (a route may say more of its own 503).
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    503: {
+        "description": "Redis did not answer (or is full): try again after `Retry-After`",
+        "headers": RETRY_AFTER_DOC,
+    }
+}
 
 
 async def unavailable(request: Request, exc: Exception) -> JSONResponse:

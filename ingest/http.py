@@ -26,6 +26,7 @@ DRAIN_EVERY_S = 1.0
 # Seconds a client is told to wait when Redis is away (long enough for a restart to finish).
 RETRY_AFTER_S = 5
 RETRY_LATER = {"Retry-After": str(RETRY_AFTER_S)}
+RETRY_AFTER_DOC = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
 
 
 class BodyRefusedError(ValueError):
@@ -160,7 +161,10 @@ def ingest_router(
             401: {"description": "The feed has a token and the request did not carry it."},
             404: {"description": "No such feed."},
             413: {"description": "Body too large (refused before it is read whole)."},
-            503: {"description": "Nothing was stored: Redis and the spool are unavailable."},
+            503: {
+                "description": "Nothing was stored: Redis and the spool are unavailable.",
+                "headers": RETRY_AFTER_DOC,
+            },
         },
     )
     async def ingest(feed: str, request: Request) -> JSONResponse:

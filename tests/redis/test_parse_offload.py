@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +21,10 @@ from fastapi.testclient import TestClient
 import ingest.http
 from ingest.http import ingest_router
 from tests.support.gated import GATE_ENV, gated_parse_and_store
+from tests.support.system import wait_healthy
 from tests.support.urban import urban_record
+from towncc import processes
+from towncc.embedded import EmbeddedRedis, free_port
 from towncc.keys import Keys
 from towncc.settings import Settings
 
@@ -94,3 +100,41 @@ def state(pid: int) -> str:
     except OSError:
         return "Z"
     return next(line.split()[1] for line in status.splitlines() if line.startswith("State:"))
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def test_the_parse_workers_die_with_a_killed_server(
+    redis_server: EmbeddedRedis, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {**os.environ, "REDIS_URL": redis_server.url, "PORT": str(port),
+           "TOWNCC_DATA_DIR": str(tmp_path), "TOWNCC_KEY_PREFIX": "killed:",
+           "TOWNCC_PARSE_PROCESSES": "1", "TOWNCC_PARSE_INLINE_BYTES": "0"}  # fmt: skip
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "towncc", "serve"], env=env, stdout=out, stderr=out
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_healthy(base, server, log)
+        reply = httpx.post(f"{base}/api/ingest/urban", json=[urban_record(1)], timeout=60)
+        assert reply.status_code == 202, reply.text  # parsed by a worker process
+        workers = children(server.pid)
+        assert workers, "no worker process was started"
+        server.send_signal(signal.SIGKILL)
+        server.wait(10)
+        assert all(gone(pid, timeout=5) for pid in workers), "a worker outlived its server"
+    finally:
+        processes.stop(server)

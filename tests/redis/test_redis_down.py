@@ -79,6 +79,8 @@ def send(client: TestClient, method: str, path: str) -> httpx.Response:
 
 def api_routes(client: TestClient) -> list[tuple[str, str]]:
     paths: dict[str, dict[str, Any]] = client.get("/openapi.json").json()["paths"]
+    for path, methods in paths.items():  # the document says so too
+        assert all("503" in m["responses"] for m in methods.values()), path
     return [
         (method, path)
         for path, methods in paths.items()
