@@ -47,9 +47,14 @@ def error(status: int, description: str, headers: dict[str, str] | None = None) 
     return Answer(body, status_code=status, headers=headers)
 
 
-def parse_request(body: bytes, received_at: datetime) -> Result:
-    """The one Event or DeadLetter of a POST body (module level: it may run in a worker)."""
-    [result] = ADAPTER.parse(body, received_at)
+def receive(
+    settings: Settings, body: bytes, authorization: str, idempotency: str, received_at: datetime
+) -> Result | None:
+    """A POST body's one Event or DeadLetter; None when its api_key is wrong. Module level:
+    a large body's form is read in a worker, off the event loop."""
+    if not authorised(settings, body, authorization):
+        return None
+    [result] = ADAPTER.parse(with_idempotency_key(body, idempotency), received_at)
     return result
 
 
@@ -57,7 +62,7 @@ class QueryError(ValueError):
     """A GET Service Requests argument that cannot be honoured: a 400."""
 
 
-def authorised(settings: Settings, body: bytes, header: str | None) -> bool:
+def authorised(settings: Settings, body: bytes, header: str) -> bool:
     """The spec's api_key (form argument, or a Bearer header) when open311 has a token."""
     token = settings.ingest_tokens.get(FEED)
     if token is None:
@@ -238,13 +243,18 @@ def open311_router(
             body = await read_body(request, settings.max_body_bytes)
         except BodyRefusedError as exc:
             return error(exc.status, str(exc))
-        if not authorised(settings, body, request.headers.get("authorization")):
-            return error(403, "invalid or missing api_key: cannot create the request")
         kind = request.headers.get("content-type", "application/x-www-form-urlencoded")
         if not kind.startswith("application/x-www-form-urlencoded"):
             return error(400, f"send application/x-www-form-urlencoded, not {kind}")
-        body = with_idempotency_key(body, request.headers.get("idempotency-key", ""))
-        result = await intake.offload.run(len(body), parse_request, body, datetime.now(UTC))
+        headers = (
+            request.headers.get("authorization", ""),
+            request.headers.get("idempotency-key", ""),
+        )
+        result = await intake.offload.run(
+            len(body), receive, settings, body, *headers, datetime.now(UTC)
+        )
+        if result is None:
+            return error(403, "invalid or missing api_key: cannot create the request")
         try:
             await intake.sink.write_async(client, [result])
         except REDIS_DOWN:

@@ -56,7 +56,14 @@ def durable_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
 
 @pytest.fixture
 def app_settings(durable_redis: EmbeddedRedis, tmp_path: Path) -> Settings:
-    return Settings(REDIS_URL=durable_redis.url, key_prefix="down:", data_dir=tmp_path / "data")
+    # Every body goes to a worker process, whose failed write the web process spools.
+    return Settings(
+        REDIS_URL=durable_redis.url,
+        key_prefix="down:",
+        data_dir=tmp_path / "data",
+        parse_processes=1,
+        parse_inline_bytes=0,
+    )
 
 
 @pytest.fixture
