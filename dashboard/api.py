@@ -33,6 +33,7 @@ from cases.store import (
 from dashboard.actions import ActionBody, to_command
 from ingest import deadletters, freshness
 from ingest.feeds import FEEDS
+from ingest.http import RETRY_AFTER_DOC
 from towncc.keys import Keys
 from towncc.replies import text
 
@@ -47,7 +48,10 @@ ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such case"},
     409: {"description": "Refused, with the reason (by the check or by the engine)"},
     422: {"description": "Not a well-formed action body"},
-    503: {"description": "Redis did not answer"},
+    503: {
+        "description": "Redis did not answer: read the case before retrying",
+        "headers": RETRY_AFTER_DOC,
+    },
 }
 
 

@@ -11,6 +11,8 @@ import redis.asyncio as aredis
 from dash import Dash, html
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse
+from redis.backoff import ConstantBackoff
+from redis.retry import Retry
 
 from dashboard.api import api_router
 from dashboard.components.wall_map import map_traces
@@ -24,6 +26,8 @@ from dashboard.pages.admin import Links, build_admin, register_admin_callbacks
 from dashboard.pages.wall import PATH as WALL_PATH
 from dashboard.pages.wall import register_wall_callbacks, wall_layout
 from dashboard.routing import page_address, page_path
+from dashboard.unavailable import RESPONSES as OUTAGE
+from dashboard.unavailable import install as answer_outages_503
 from layers.town import Town
 from towncc.keys import Keys
 from towncc.settings import Settings
@@ -40,7 +44,10 @@ def _wall_context(settings: Settings, url: str) -> WallContext:
         keys=Keys(settings.key_prefix),
         town=town,
         traces=map_traces(town),
-        r=redis.Redis.from_url(url, decode_responses=True, socket_timeout=5),
+        # One quick retry: with Redis away a request waits a moment, not seconds, for its 503.
+        r=redis.Redis.from_url(
+            url, decode_responses=True, socket_timeout=5, retry=Retry(ConstantBackoff(0.05), 1)
+        ),
         # Longer than one XREAD BLOCK: a Redis that hangs surfaces as an error, not silence.
         ar=aredis.Redis.from_url(url, decode_responses=True, socket_timeout=BLOCK_MS / 1000 + 5),
     )
@@ -55,7 +62,8 @@ def page_layout(wall: WallContext, health_url: str, links: Links) -> html.Div:
 
 def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     """FastAPI with our routes first: Dash adds its own later, its catch-all at start-up."""
-    server = FastAPI(title=t("app.title", town=wall.settings.town_name))
+    server = FastAPI(title=t("app.title", town=wall.settings.town_name), responses=OUTAGE)
+    answer_outages_503(server)
     server.include_router(api_router(wall.r, wall.keys))
     server.include_router(kpi_router(wall.r, wall.keys, wall.town))
     mount_metrics(server, wall)

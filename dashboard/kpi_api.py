@@ -19,13 +19,14 @@ from cases.kpi import CaseFacts, GroupBy, KpiRow, group, kpi_row
 from cases.kpi_store import read_facts
 from cases.periods import PERIOD_FORMS, Period, choose_period
 from cases.routing import table
+from ingest.http import RETRY_AFTER_DOC
 from ingest.times import BEIJING
 from layers.town import Town
 from towncc.keys import Keys
 
 KPI_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"description": "Unknown `by`, or a period that is malformed or has not begun"},
-    503: {"description": "Redis did not answer"},
+    503: {"description": "Redis did not answer", "headers": RETRY_AFTER_DOC},
 }
 
 

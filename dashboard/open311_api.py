@@ -17,10 +17,15 @@ import redis
 import redis.asyncio as aredis
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from redis.backoff import ConstantBackoff
+from redis.retry import Retry
 
 from cases.store import get_cases
+from ingest.adapter import Result
 from ingest.event import DeadLetter
 from ingest.feeds.open311 import ADAPTER, FEED, UNKNOWN_SERVICE, code_of, services
+from ingest.http import RETRY_AFTER_DOC, RETRY_LATER, BodyRefusedError, Intake, read_body
+from ingest.offload import Offload
 from ingest.sink import REDIS_DOWN, RedisSink
 from ingest.times import BEIJING, epoch_ms, parse_source_time
 from towncc.keys import Keys
@@ -37,15 +42,27 @@ class Answer(JSONResponse):
     media_type = "application/json; charset=utf-8"  # the spec asks for the charset
 
 
-def error(status: int, description: str) -> Answer:
-    return Answer([{"code": status, "description": description}], status_code=status)
+def error(status: int, description: str, headers: dict[str, str] | None = None) -> Answer:
+    body = [{"code": status, "description": description}]
+    return Answer(body, status_code=status, headers=headers)
+
+
+def receive(
+    settings: Settings, body: bytes, authorization: str, idempotency: str, received_at: datetime
+) -> Result | None:
+    """A POST body's one Event or DeadLetter; None when its api_key is wrong. Module level:
+    a large body's form is read in a worker, off the event loop."""
+    if not authorised(settings, body, authorization):
+        return None
+    [result] = ADAPTER.parse(with_idempotency_key(body, idempotency), received_at)
+    return result
 
 
 class QueryError(ValueError):
     """A GET Service Requests argument that cannot be honoured: a 400."""
 
 
-def authorised(settings: Settings, body: bytes, header: str | None) -> bool:
+def authorised(settings: Settings, body: bytes, header: str) -> bool:
     """The spec's api_key (form argument, or a Bearer header) when open311 has a token."""
     token = settings.ingest_tokens.get(FEED)
     if token is None:
@@ -180,15 +197,25 @@ def _wanted(case_id: str, codes: set[str]) -> bool:
     return feed == FEED and (not codes or code_of(srid) in codes)
 
 
-def open311_router(settings: Settings, client: aredis.Redis) -> APIRouter:
-    """GeoReport v2 endpoints; POST writes through ``client``, GETs read the case store."""
+def open311_router(
+    settings: Settings, client: aredis.Redis, shared: Intake | None = None
+) -> APIRouter:
+    """GeoReport v2 endpoints; POST writes through ``client`` and ``shared``'s sink (the
+    intake's, so it spools like the rest of the intake; without one: no spool), GETs read the
+    case store."""
     router = APIRouter(prefix=PREFIX, tags=["open311"])
     if not settings.redis_url:
         raise ValueError("open311_router needs settings.redis_url")
     keys = Keys(settings.key_prefix)
-    sink = RedisSink(keys, settings.stream_maxlen)
+    intake = shared or Intake(RedisSink(keys, settings.stream_maxlen), Offload(0, 1 << 20))
     # The case store is synchronous; FastAPI runs the plain-def readers in its threadpool.
-    reader = redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=5)
+    # One quick retry: a reader waits for Redis seconds at most, then the app answers 503.
+    reader = redis.Redis.from_url(
+        settings.redis_url,
+        decode_responses=True,
+        socket_timeout=5,
+        retry=Retry(ConstantBackoff(0.05), 1),
+    )
 
     @router.get("/services.json", summary="GET Service List")
     def list_services() -> Answer:
@@ -200,22 +227,38 @@ def open311_router(settings: Settings, client: aredis.Redis) -> APIRouter:
             return error(404, f"{UNKNOWN_SERVICE} {service_code!r}")
         return Answer({"service_code": service_code, "attributes": []})
 
-    @router.post("/requests.json", summary="POST Service Request (form-encoded)")
+    @router.post(
+        "/requests.json",
+        summary="POST Service Request (form-encoded)",
+        responses={
+            201: {"description": "Stored in Redis, or in the local spool while Redis is away "
+                  "(the id is derived from the request: the case follows once it is back)"},
+            413: {"description": "Body too large (refused before it is read whole)"},
+            503: {"description": "Nothing stored: Redis and the spool are unavailable",
+                  "headers": RETRY_AFTER_DOC},
+        },
+    )  # fmt: skip
     async def create(request: Request) -> Answer:
-        body = await request.body()
-        if len(body) > settings.max_body_bytes:
-            return error(413, f"body of {len(body)} bytes over {settings.max_body_bytes}")
-        if not authorised(settings, body, request.headers.get("authorization")):
-            return error(403, "invalid or missing api_key: cannot create the request")
+        try:
+            body = await read_body(request, settings.max_body_bytes)
+        except BodyRefusedError as exc:
+            return error(exc.status, str(exc))
         kind = request.headers.get("content-type", "application/x-www-form-urlencoded")
         if not kind.startswith("application/x-www-form-urlencoded"):
             return error(400, f"send application/x-www-form-urlencoded, not {kind}")
-        body = with_idempotency_key(body, request.headers.get("idempotency-key", ""))
-        [result] = ADAPTER.parse(body, datetime.now(UTC))
+        headers = (
+            request.headers.get("authorization", ""),
+            request.headers.get("idempotency-key", ""),
+        )
+        result = await intake.offload.run(
+            len(body), receive, settings, body, *headers, datetime.now(UTC)
+        )
+        if result is None:
+            return error(403, "invalid or missing api_key: cannot create the request")
         try:
-            await sink.write_async(client, [result])
-        except REDIS_DOWN as exc:
-            return error(503, f"not stored, Redis unreachable: {exc}; send again")
+            await intake.sink.write_async(client, [result])
+        except REDIS_DOWN:
+            return error(503, "not stored, Redis unreachable: send again", RETRY_LATER)
         if isinstance(result, DeadLetter):
             status = 404 if result.reason.startswith(UNKNOWN_SERVICE) else 400
             return error(status, result.reason)
@@ -230,20 +273,16 @@ def open311_router(settings: Settings, client: aredis.Redis) -> APIRouter:
 
     @router.get("/requests.json", summary="GET Service Requests")
     def list_requests(request: Request) -> Answer:
+        # Redis away raises through: the app answers 503 (dashboard/unavailable.py).
         try:
             query = Query.of(request, datetime.now(UTC))
-            return Answer(find(reader, keys, query))
         except QueryError as exc:
             return error(400, str(exc))
-        except redis.RedisError as exc:
-            return error(503, f"cases unavailable, Redis unreachable: {exc}")
+        return Answer(find(reader, keys, query))
 
     @router.get("/requests/{service_request_id}.json", summary="GET Service Request")
     def one_request(service_request_id: str) -> Answer:
-        try:
-            cases = get_cases(reader, keys, [f"{FEED}:{service_request_id}"])
-        except redis.RedisError as exc:
-            return error(503, f"cases unavailable, Redis unreachable: {exc}")
+        cases = get_cases(reader, keys, [f"{FEED}:{service_request_id}"])
         if not cases:
             return error(404, f"no service request {service_request_id!r}")
         return Answer([as_request(cases[0])])

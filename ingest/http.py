@@ -7,6 +7,7 @@ import contextlib
 import hmac
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import redis.asyncio as aredis
@@ -14,13 +15,66 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from ingest.feeds import FEEDS
-from ingest.sink import REDIS_DOWN, RedisSink
+from ingest.offload import Offload, Target, parse_and_plan, parse_and_store
+from ingest.sink import REDIS_DOWN, Outcome, RedisSink
 from ingest.spool import Spool, SpoolBusyError
 from towncc.keys import Keys
 from towncc.settings import Settings
 
 log = logging.getLogger(__name__)
 DRAIN_EVERY_S = 1.0
+# Seconds a client is told to wait when Redis is away (long enough for a restart to finish).
+RETRY_AFTER_S = 5
+RETRY_LATER = {"Retry-After": str(RETRY_AFTER_S)}
+RETRY_AFTER_DOC = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
+
+
+class BodyRefusedError(ValueError):
+    """A body refused before it is read whole: ``status`` is 413 (too large) or 400."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, never holding more than ``limit`` bytes of it.
+
+    A declared Content-Length over the limit is refused before a byte is read; a chunked (or
+    lying) body is counted as it arrives and refused at the limit.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.strip().isdigit():
+            raise BodyRefusedError(400, f"Content-Length {declared[:40]!r} is not a number")
+        if int(declared) > limit:
+            raise BodyRefusedError(413, f"body of {int(declared)} bytes over {limit}")
+    body = bytearray()
+    async for chunk in request.stream():
+        if len(body) + len(chunk) > limit:
+            raise BodyRefusedError(413, f"body over {limit} bytes")
+        body += chunk
+    return bytes(body)
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    """What every intake endpoint of one process shares: one sink (so one spool, drained in
+    order) and one place to parse bodies off the event loop."""
+
+    sink: RedisSink
+    offload: Offload
+
+    def close(self) -> None:
+        self.offload.close()
+        if self.sink.spool is not None:
+            self.sink.spool.close()
+
+
+def new_intake(settings: Settings) -> Intake:
+    """The intake of this process: its spool (if it can own the folder) and its workers."""
+    sink = RedisSink(Keys(settings.key_prefix), settings.stream_maxlen, _spool(settings))
+    return Intake(sink, Offload(settings.parse_processes, settings.parse_inline_bytes))
 
 
 def _spool(settings: Settings) -> Spool | None:
@@ -55,17 +109,43 @@ def _authorise(settings: Settings, feed: str, header: str | None) -> None:
         )
 
 
-def ingest_router(settings: Settings, client: aredis.Redis) -> APIRouter:
-    """The intake endpoints, writing through one shared async Redis client."""
-    sink = RedisSink(Keys(settings.key_prefix), settings.stream_maxlen, _spool(settings))
+async def store(
+    own: Intake, client: aredis.Redis, settings: Settings, feed: str, body: bytes
+) -> Outcome:
+    """Parse and store one body, in Redis or in the spool; raises only when neither is possible.
+
+    A small body is parsed here and written through the async client. A large one is parsed
+    and written by a worker, unless the spool holds entries it must queue behind; whatever
+    the worker could not write (Redis went away) is spooled here.
+    """
+    received, sink = datetime.now(UTC), own.sink
+    if len(body) <= own.offload.inline_bytes or (sink.spool is not None and sink.spool.lines):
+        args = (feed, body, received, settings.key_prefix)
+        entries, outcome = await own.offload.run(len(body), parse_and_plan, *args)
+    else:
+        target = Target(settings.redis_url or "", settings.key_prefix, settings.stream_maxlen)
+        entries, outcome = await own.offload.run(
+            len(body), parse_and_store, feed, body, received, target
+        )
+        if not entries:
+            return outcome
+    return await sink.write_planned_async(client, entries, outcome)
+
+
+def ingest_router(
+    settings: Settings, client: aredis.Redis, shared: Intake | None = None
+) -> APIRouter:
+    """The intake endpoints, writing through one shared async Redis client; the router's
+    lifespan drains the spool and closes ``shared`` (made here when not given)."""
+    own = shared or new_intake(settings)
+    sink = own.sink
 
     @contextlib.asynccontextmanager
     async def drainer(_: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(_drain_forever(sink, client))
         yield
         task.cancel()
-        if sink.spool is not None:
-            sink.spool.close()
+        own.close()
 
     router = APIRouter(prefix="/api/ingest", tags=["ingest"], lifespan=drainer)
 
@@ -80,23 +160,26 @@ def ingest_router(settings: Settings, client: aredis.Redis) -> APIRouter:
             400: {"description": "The body could not be read; it is kept as a dead letter."},
             401: {"description": "The feed has a token and the request did not carry it."},
             404: {"description": "No such feed."},
-            413: {"description": "Body too large."},
-            503: {"description": "Nothing was stored: Redis and the spool are unavailable."},
+            413: {"description": "Body too large (refused before it is read whole)."},
+            503: {
+                "description": "Nothing was stored: Redis and the spool are unavailable.",
+                "headers": RETRY_AFTER_DOC,
+            },
         },
     )
     async def ingest(feed: str, request: Request) -> JSONResponse:
-        adapter = FEEDS.get(feed)
-        if adapter is None:
+        if feed not in FEEDS:
             raise HTTPException(404, f"unknown feed {feed!r}; known feeds: {sorted(FEEDS)}")
         _authorise(settings, feed, request.headers.get("authorization"))
-        body = await request.body()
-        if len(body) > settings.max_body_bytes:
-            raise HTTPException(413, f"body of {len(body)} bytes over {settings.max_body_bytes}")
-        results = list(adapter.parse(body, datetime.now(UTC)))
         try:
-            outcome = await sink.write_async(client, results)
+            body = await read_body(request, settings.max_body_bytes)
+        except BodyRefusedError as exc:
+            raise HTTPException(exc.status, str(exc)) from exc
+        try:
+            outcome = await store(own, client, settings, feed, body)
         except REDIS_DOWN as exc:
-            raise HTTPException(503, f"not stored, Redis unreachable: {exc}") from exc
+            why = "not stored, Redis unreachable and no local spool: send again"
+            raise HTTPException(503, why, headers=RETRY_LATER) from exc
         if outcome.body_error is not None:
             detail = {"detail": outcome.body_error, **outcome.as_json()}
             return JSONResponse(detail, status_code=400)

@@ -27,6 +27,7 @@ from towncc.replies import text
 
 log = logging.getLogger(__name__)
 DRAIN_CHUNK = 500
+WRITE_CHUNK = 1000
 # A full Redis (maxmemory, noeviction) refuses writes with OOM: spool as when it is away.
 REDIS_DOWN = (aredis.ConnectionError, aredis.TimeoutError, redis.exceptions.OutOfMemoryError)
 
@@ -111,21 +112,44 @@ class RedisSink:
         pipe.execute()
         return outcome
 
+    def write_planned(self, client: redis.Redis, entries: list[Entry]) -> int:
+        """Synchronous, in chunks, no spool: how many entries were written before Redis went
+        away (all of them, normally); the caller keeps the rest."""
+        for first in range(0, len(entries), WRITE_CHUNK):
+            pipe = client.pipeline(transaction=False)
+            for stream, fields in entries[first : first + WRITE_CHUNK]:
+                pipe.xadd(stream, fields, maxlen=self.maxlen, approximate=True)
+            queue_stats(pipe, self.keys, entries[first : first + WRITE_CHUNK])
+            try:
+                pipe.execute()
+            except REDIS_DOWN:
+                return first
+        return len(entries)
+
     async def write_async(self, client: aredis.Redis, results: Iterable[Result]) -> Outcome:
         """Store in Redis, or durably in the spool; raises only when neither is possible."""
-        entries, outcome = plan(results, self.keys)
+        return await self.write_planned_async(client, *plan(results, self.keys))
+
+    async def write_planned_async(
+        self, client: aredis.Redis, entries: list[Entry], outcome: Outcome
+    ) -> Outcome:
+        """As write_async, for entries planned already (by a worker, off the event loop)."""
         async with self._lock:
             if self.spool is not None and self.spool.lines:
                 self.spool.append(entries)  # keep order: queue behind what is spooled
                 outcome.spooled = True
                 return outcome
+            written = 0
             try:
-                await self._xadd(client, entries)
+                # In chunks: packing one pipeline of a whole large body would hold the event
+                # loop (the wall's sockets, /healthz) for tens of milliseconds.
+                for written in range(0, len(entries), WRITE_CHUNK):
+                    await self._xadd(client, entries[written : written + WRITE_CHUNK])
             except REDIS_DOWN:
                 if self.spool is None:
                     raise
-                log.warning("Redis unreachable: spooling %d entries", len(entries))
-                self.spool.append(entries)
+                log.warning("Redis unreachable: spooling %d entries", len(entries) - written)
+                self.spool.append(entries[written:])  # the chunks before it are in Redis
                 outcome.spooled = True
         return outcome
 

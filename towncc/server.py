@@ -10,7 +10,7 @@ from redis.backoff import ConstantBackoff
 
 from dashboard.app import create_app
 from dashboard.open311_api import open311_router
-from ingest.http import ingest_router
+from ingest.http import ingest_router, new_intake
 from towncc.settings import Settings
 
 
@@ -25,7 +25,9 @@ def build(settings: Settings) -> dash.Dash:
         socket_timeout=10,
         retry=Retry(ConstantBackoff(0.05), 1),
     )
-    routers = [ingest_router(settings, client), open311_router(settings, client)]
+    # One intake for both doors: Open311 requests spool and drain with the rest, in order.
+    shared = new_intake(settings)
+    routers = [ingest_router(settings, client, shared), open311_router(settings, client, shared)]
     app: dash.Dash = create_app(settings, routers=routers)
     return app
 

@@ -53,6 +53,17 @@ class Settings(BaseSettings):
         "needs `Authorization: Bearer <token>`.",
     )
     max_body_bytes: int = Field(default=5_000_000, description="Largest accepted ingest body.")
+    parse_processes: int = Field(
+        default=2,
+        ge=0,
+        description="Worker processes that parse large intake bodies off the web process's "
+        "event loop; 0 parses them in a thread instead.",
+    )
+    parse_inline_bytes: int = Field(
+        default=65_536,
+        ge=0,
+        description="Intake bodies up to this size are parsed on the event loop (no hop).",
+    )
     wall_max_rows: int = Field(default=500, description="Rows kept in the wall's queue.")
     wall_max_points: int = Field(default=3000, description="Case points kept on the wall map.")
     wall_reload_at: str | None = Field(

@@ -51,6 +51,18 @@ def test_health_is_503_when_redis_does_not_answer(client: TestClient) -> None:
     assert response.json() == {"status": "unavailable", "redis": "unreachable"}
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/cases", "/api/cases/urban:T-1", "/api/feeds", "/api/commands/1-0", "/healthz"]
+)
+def test_an_unreachable_redis_is_a_503_with_retry_after_that_names_no_host(
+    client: TestClient, path: str
+) -> None:
+    response = client.get(path)
+    assert response.status_code == 503
+    assert int(response.headers["retry-after"]) > 0
+    assert "127.0.0.1" not in response.text and "localhost" not in response.text
+
+
 def test_the_wall_page_links_its_assets_before_any_other_request(app: Dash) -> None:
     with TestClient(app.server) as fresh:
         html = fresh.get("/wall").text

@@ -1,0 +1,135 @@
+"""Redis stops under the whole web app: every API route answers 503 with Retry-After and names
+no host; the intake (Open311 included) spools, and once Redis is back each request becomes
+exactly one case."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from cases.engine import Engine
+from cases.places import Geography
+from tests.support.pipeline import drain_now
+from tests.support.urban import urban_record
+from towncc.embedded import EmbeddedRedis
+from towncc.keys import Keys
+from towncc.server import build
+from towncc.settings import Settings
+
+pytestmark = pytest.mark.redis
+
+PREFIXES = ("/api/", "/open311/v2/", "/healthz")
+# Routes that need no Redis to answer, and the intake, which spools while Redis is away.
+WITHOUT_REDIS = {
+    ("get", "/open311/v2/services.json"): 200,
+    ("get", "/open311/v2/services/{service_code}.json"): 200,
+    ("post", "/api/ingest/{feed}"): 202,
+    ("post", "/open311/v2/requests.json"): 201,
+}
+PATH_VALUES = {
+    "case_id": "urban:T-000001",
+    "command_id": "1-0",
+    "feed": "urban",
+    "service_code": "006",
+    "service_request_id": "006-000000000000",
+}
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+STREETLIGHT = {"service_code": "006", "lat": "31.7823", "long": "120.3911",
+               "description": "路口东侧两盏路灯晚上不亮"}  # fmt: skip
+
+
+@pytest.fixture
+def durable_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    """A private AOF Redis this test stops and starts (never the session's shared one)."""
+    server = EmbeddedRedis(tmp_path / "redis", appendonly=True).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def app_settings(durable_redis: EmbeddedRedis, tmp_path: Path) -> Settings:
+    # Every body goes to a worker process, whose failed write the web process spools.
+    return Settings(
+        REDIS_URL=durable_redis.url,
+        key_prefix="down:",
+        data_dir=tmp_path / "data",
+        parse_processes=1,
+        parse_inline_bytes=0,
+    )
+
+
+@pytest.fixture
+def client(app_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(build(app_settings).server, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def send(client: TestClient, method: str, path: str) -> httpx.Response:
+    """One request to a route of the OpenAPI document, with a body it accepts."""
+    url = path.format(**PATH_VALUES)
+    if path == "/api/ingest/{feed}":
+        return client.post(url, json=urban_record(1))
+    if path == "/open311/v2/requests.json" and method == "post":
+        return client.post(url, content=urlencode(STREETLIGHT), headers=FORM)
+    if path.endswith("/actions"):
+        return client.post(url, json={"action": "accept", "actor": "值班员 李四"})
+    return client.request(method.upper(), url)
+
+
+def api_routes(client: TestClient) -> list[tuple[str, str]]:
+    paths: dict[str, dict[str, Any]] = client.get("/openapi.json").json()["paths"]
+    for path, methods in paths.items():  # the document says so too
+        assert all("503" in m["responses"] for m in methods.values()), path
+    return [
+        (method, path)
+        for path, methods in paths.items()
+        if path.startswith(PREFIXES)
+        for method in methods
+    ]
+
+
+def test_every_api_route_is_503_with_retry_after_and_spooled_intake_becomes_one_case(
+    client: TestClient, durable_redis: EmbeddedRedis, geography: Geography
+) -> None:
+    routes = api_routes(client)
+    assert len(routes) >= 12, routes
+    durable_redis.stop()
+    answered = {route: send(client, *route) for route in routes}
+
+    for (method, path), reply in answered.items():
+        expected = WITHOUT_REDIS.get((method, path), 503)
+        assert reply.status_code == expected, (method, path, reply.text)
+        assert "127.0.0.1" not in reply.text and str(durable_redis.port) not in reply.text
+        if expected == 503:
+            assert int(reply.headers["retry-after"]) > 0, (method, path)
+    assert answered["post", "/api/ingest/{feed}"].json()["spooled"] is True
+    [created] = answered["post", "/open311/v2/requests.json"].json()
+    srid = created["service_request_id"]
+    [description] = answered["get", "/open311/v2/requests.json"].json()
+    assert description["code"] == 503  # the spec's error format, from the app's one handler
+
+    durable_redis.restart()
+    r = redis.Redis.from_url(durable_redis.url, decode_responses=True)
+    keys = Keys("down:")
+    deadline = time.monotonic() + 30
+    while r.xlen(keys.events) < 2 and time.monotonic() < deadline:  # the spool drains
+        time.sleep(0.05)
+    again = client.post("/open311/v2/requests.json", content=urlencode(STREETLIGHT), headers=FORM)
+    assert again.json()[0]["service_request_id"] == srid  # a client's retry is the same request
+
+    engine = Engine(r, keys, geography, batch=200)
+    engine.ensure_group()
+    drain_now(engine)
+    ids = sorted(r.zrange(keys.all_cases, 0, -1))
+    assert ids == sorted([f"open311:{srid}", "urban:T-000001"])  # nothing lost, nothing doubled
+    [one] = client.get(f"/open311/v2/requests/{srid}.json").json()
+    assert one["status"] == "open"
+    r.close()
