@@ -126,6 +126,7 @@ ZH: Final[dict[str, str]] = {
     "col.raw": "原始报文",
     "col.count": "条数",
     "col.entry": "条目",
+    "notice.calendar-ends": "节假日安排仅录入至 {until}，请补录国务院 {year} 年放假调休安排",
 }
 
 EN: Final[dict[str, str]] = {
@@ -244,6 +245,8 @@ EN: Final[dict[str, str]] = {
     "col.raw": "Raw payload",
     "col.count": "Count",
     "col.entry": "Entry",
+    "notice.calendar-ends": "Holiday calendar known only until {until}: add the State Council's "
+    "{year} arrangement",
 }
 
 TEXTS: Final[dict[Lang, dict[str, str]]] = {"zh": ZH, "en": EN}
