@@ -1,8 +1,13 @@
 """Case deadlines in working time, on China's official holiday and 调休 calendar.
 
 Pure functions: UTC in, UTC out. Working days and hours are Beijing's (Asia/Shanghai), and
-whether a day is worked comes from the ``chinese-calendar`` package, which carries the State
-Council's yearly notice: a 调休 Saturday or Sunday is a working day, a holiday weekday is not.
+whether a day is worked comes from the calendar of cases/calendar.py: the town's file of the
+State Council's yearly notices first, the ``chinese-calendar`` package next. A 调休 Saturday or
+Sunday is a working day, a holiday weekday is not.
+
+No function here lets an OverflowError out: a time too near the ends of what ``datetime``
+holds (a report dated 9999-12-31 or 0001-01-01) is a ClockRangeError, a ValueError that says
+which time.
 """
 
 from __future__ import annotations
@@ -11,27 +16,44 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache, lru_cache
+from functools import cache, wraps
 from pathlib import Path
-from typing import Literal, cast, get_args
+from typing import Literal, ParamSpec, TypeVar, cast, get_args
 
-import chinese_calendar
-
+from cases.calendar import CalendarRangeError as CalendarRangeError  # re-exported
+from cases.calendar import HolidayCalendar, default_calendar
 from ingest.times import BEIJING
 
 CLOCKS_FILE = Path(__file__).resolve().parent / "data" / "clocks.json"
 ClockKind = Literal["calendar", "working_days", "working_hours"]
 ONE_DAY = timedelta(days=1)
 Workday = Callable[[date], bool]
-# The years the installed package has the State Council's arrangement for.
-SUPPORTED_YEARS: tuple[int, int] = (
-    min(chinese_calendar.holidays).year,
-    max(chinese_calendar.holidays).year,
-)
+P = ParamSpec("P")
+R = TypeVar("R")
+# The years the shipped calendar knows (the arrangement file's and the package's).
+SUPPORTED_YEARS: tuple[int, int] = default_calendar().years
 
 
-class CalendarRangeError(ValueError):
-    """A date the holiday calendar has no data for: guessing weekends would be wrong."""
+class ClockRangeError(ValueError):
+    """A time too near the ends of the calendar (years 1 and 9999) to count a deadline from."""
+
+
+def _in_range(count: Callable[P, R]) -> Callable[P, R]:
+    """``count``, with an overflow of ``datetime`` turned into a ClockRangeError naming the times
+    (the engine must get a domain error it can quarantine, not an OverflowError)."""
+
+    @wraps(count)
+    def counted(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return count(*args, **kwargs)
+        except OverflowError as exc:
+            times = [a for a in (*args, *kwargs.values()) if isinstance(a, datetime)]
+            raise ClockRangeError(
+                f"{count.__name__}: {', '.join(t.isoformat() for t in times) or 'a time'} is too "
+                "near the ends of the calendar (years 1–9999) to count a deadline from"
+            ) from exc
+
+    return counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,31 +78,18 @@ class WorkingHours:
 OFFICE_HOURS = WorkingHours()
 
 
-@lru_cache(maxsize=8192)  # chinese-calendar scans its whole table on every call
 def is_working_day(day: date) -> bool:
-    """Whether Beijing works on this day (调休 weekends yes, holiday weekdays no)."""
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError as exc:
-        first, last = SUPPORTED_YEARS
-        raise CalendarRangeError(
-            f"no holiday calendar for {day.isoformat()}: chinese-calendar "
-            f"{getattr(chinese_calendar, '__version__', '?')} supports {first}–{last}; "
-            "upgrade it once the State Council publishes the next year's arrangement"
-        ) from exc
+    """Whether Beijing works on this day, by the shipped calendar (CalendarRangeError past it)."""
+    return default_calendar().is_working_day(day)
 
 
-@lru_cache(maxsize=8192)
 def workday_or_weekday(day: date) -> bool:
-    """The calendar where it has data, plain Monday to Friday beyond it.
+    """The shipped calendar where it has data, plain Monday to Friday beyond it.
 
-    Only for a fallback that the caller flags: it misses the holidays and 调休 of years the
-    installed package does not know yet.
+    Only for a fallback that the caller flags: it misses the holidays and 调休 of years
+    nobody has entered yet.
     """
-    try:
-        return is_working_day(day)
-    except CalendarRangeError:
-        return day.weekday() < 5
+    return default_calendar().workday_or_weekday(day)
 
 
 def _local(moment: datetime) -> datetime:
@@ -120,6 +129,7 @@ def _spans_from(
         day += ONE_DAY
 
 
+@_in_range
 def add_working_time(
     start: datetime,
     duration: timedelta,
@@ -144,15 +154,20 @@ def add_working_time(
     raise AssertionError("unreachable: spans end only by CalendarRangeError")  # pragma: no cover
 
 
+@_in_range
 def working_time_between(
-    a: datetime, b: datetime, *, hours: WorkingHours | None = OFFICE_HOURS
+    a: datetime,
+    b: datetime,
+    *,
+    hours: WorkingHours | None = OFFICE_HOURS,
+    workday: Workday = is_working_day,
 ) -> timedelta:
     """Working time from a to b; negative when b is before a (closed ahead of a deadline)."""
     if b < a:
-        return -working_time_between(b, a, hours=hours)
+        return -working_time_between(b, a, hours=hours, workday=workday)
     start, stop = _local(a), _local(b)
     total = timedelta(0)
-    for begin, end in _spans_from(start, hours):
+    for begin, end in _spans_from(start, hours, workday):
         if begin >= stop:
             break
         total += min(end, stop) - begin
@@ -171,6 +186,7 @@ class Clock:
     def hours(self) -> WorkingHours | None:
         return OFFICE_HOURS if self.kind == "working_hours" else None
 
+    @_in_range
     def add(
         self, start: datetime, duration: timedelta, *, workday: Workday = is_working_day
     ) -> datetime:
@@ -179,6 +195,7 @@ class Clock:
             return (start + duration).astimezone(UTC)
         return add_working_time(start, duration, hours=self.hours, workday=workday)
 
+    @_in_range
     def between(self, a: datetime, b: datetime) -> timedelta:
         """Time from a to b as this clock counts it."""
         if self.kind == "calendar":
@@ -231,28 +248,36 @@ def clock(category: str) -> Clock:
     return table.get(category, table["other"])
 
 
-def handling_due(category: str, reported_at: datetime) -> datetime | None:
+def handling_due(
+    category: str, reported_at: datetime, calendar: HolidayCalendar | None = None
+) -> datetime | None:
     """The handling deadline (处置时限) of a case; None when the category has none."""
     spec = clock(category)
-    return None if spec.handling is None else spec.add(reported_at, spec.handling)
+    workday = (calendar or default_calendar()).is_working_day
+    return None if spec.handling is None else spec.add(reported_at, spec.handling, workday=workday)
 
 
-def handling_deadline(category: str, start: datetime) -> tuple[datetime | None, bool]:
+def handling_deadline(
+    category: str, start: datetime, calendar: HolidayCalendar | None = None
+) -> tuple[datetime | None, bool]:
     """The handling deadline, and whether it had to assume plain weekends past the calendar.
 
-    For the engine, which must never stop on a date the installed calendar does not know yet:
+    For the engine, which must never stop on a date nobody has entered the arrangement of:
     it counts the known days by the calendar and later ones Monday to Friday, and the caller
-    flags the case so that a person checks the deadline (upgrading chinese-calendar fixes it).
+    flags the case so that a person checks the deadline (adding the year's arrangement to the
+    holiday file fixes it). A time beyond what ``datetime`` holds is a ClockRangeError.
     """
+    calendar = calendar or default_calendar()
     try:
-        return handling_due(category, start), False
+        return handling_due(category, start, calendar), False
     except CalendarRangeError:
         spec = clock(category)
         if spec.handling is None:  # pragma: no cover - a clock without handling never raises
             return None, False
-        return spec.add(start, spec.handling, workday=workday_or_weekday), True
+        return spec.add(start, spec.handling, workday=calendar.workday_or_weekday), True
 
 
+@_in_range
 def first_response_due(category: str, reported_at: datetime) -> datetime | None:
     """The first-response deadline, always wall-clock: the 15-minute rule runs at night too."""
     spec = clock(category)

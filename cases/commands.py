@@ -19,6 +19,7 @@ import orjson
 
 from cases import dedup
 from cases import lifecycle_events as ev
+from cases.calendar import HolidayCalendar
 from cases.clock import handling_deadline
 from cases.lifecycle import ALLOWED, TERMINAL, IllegalCommand, Lifecycle, Stage, decide, fold
 from cases.model import Case, ChangeType, entry_key
@@ -130,15 +131,18 @@ def _route(code: str, village: str | None, kind: str | None) -> Routing:
     return table().route(code, village, kind)
 
 
-def admit(case: Case, kinds: Mapping[str, str]) -> tuple[Case, str, list[ev.LifecycleEvent]]:
+def admit(
+    case: Case, kinds: Mapping[str, str], calendar: HolidayCalendar | None = None
+) -> tuple[Case, str, list[ev.LifecycleEvent]]:
     """A new case with its handling deadline, registered and dispatched by the engine where
     the routing table names one team, else in the duty officer's queue; and the reason.
 
     Still version 1: the case is created dispatched, in one audit entry that says why.
+    ``calendar``: the town's holiday calendar (None: the shipped one).
     """
     if case.status != "open":
         return case, "", []
-    due, fallback = handling_deadline(case.category, case.reported_at)
+    due, fallback = handling_deadline(case.category, case.reported_at, calendar)
     flags = (*case.flags, "calendar_fallback") if fallback else case.flags
     routing = _route(case.category, case.village, kinds.get(case.village or ""))
     queued: dict[str, Any] = {"handling_due": due, "flags": flags, "queue": DUTY_QUEUE}

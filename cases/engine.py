@@ -17,6 +17,7 @@ import redis
 
 from cases import group
 from cases.alarms import FEED as ALARM_FEED
+from cases.calendar import HolidayCalendar
 from cases.commands import admit, apply_commands, merge_duplicate, wanted_cases
 from cases.dedup import Pool, nearby_ids
 from cases.journal import Op, step_fields
@@ -67,6 +68,8 @@ class Engine:
     clock: Callable[[], datetime] = dc_field(default=lambda: datetime.now(UTC))
     # Level-1 grid code → community or village, for the routing table; None: the shipped town's.
     kinds: Mapping[str, str] | None = None
+    # The holiday calendar of working-time deadlines; None: the shipped one (cases/calendar.py).
+    calendar: HolidayCalendar | None = None
     # A rebuild (cases/rebuild.py): write the projections only, never the streams or acks.
     replay: bool = False
     # After each batch: trim the streams by age (cases/retention.py); default: by count only.
@@ -238,7 +241,7 @@ class Engine:
 
     def _admit(self, case: Case) -> tuple[Case, str, tuple[LifecycleEvent, ...]]:
         """A new case: its handling deadline, and its team or the duty officer's queue."""
-        after, reason, lifecycle = admit(case, self.kinds or {})
+        after, reason, lifecycle = admit(case, self.kinds or {}, self.calendar)
         if "calendar_fallback" in after.flags and not self.replay:
             log.warning("case %s: handling deadline runs past the holiday calendar", after.id)
         return after, reason, tuple(lifecycle)

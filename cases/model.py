@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
 import orjson
 
 from cases.categories import category
+from cases.clock import first_response_due
 from ingest.event import Event
 
 ChangeType = Literal[
@@ -162,7 +163,6 @@ def _status_fields(event: Event, previous: Case | None) -> dict[str, Any]:
 def _fields(event: Event, siting: Siting, entry: str) -> dict[str, Any]:
     place = siting.place
     cat = category(event.category)
-    minutes = cat.response_minutes
     return {
         "category": cat.code,
         "group": cat.group,
@@ -178,7 +178,7 @@ def _fields(event: Event, siting: Siting, entry: str) -> dict[str, Any]:
         "lat": siting.lat,
         "outside_town": "outside_town" in siting.flags,
         "reported_at": event.occurred_at,
-        "response_due": event.occurred_at + timedelta(minutes=minutes) if minutes else None,
+        "response_due": first_response_due(cat.code, event.occurred_at),
         "severity": event.severity,
         "updated_at": event.received_at,
         "flags": _flags(event, siting),

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import redis
 
+from cases.calendar import calendar_end, load_calendar
 from dashboard import redis_memory
 from towncc.keys import Keys
 from towncc.settings import Settings
@@ -104,3 +105,23 @@ def redis_memory_check(
             )
         )
     return found
+
+
+# ---- the checks, each with its own code's import above --------------------------------------
+
+
+@register
+def calendar_ends(r: redis.Redis, keys: Keys, settings: Settings, now: datetime) -> list[Notice]:
+    """`calendar-ends`: within 30 days, working-time deadlines run past the holiday calendar."""
+    end = calendar_end(load_calendar(settings.holiday_arrangements_path), now)
+    if end is None:
+        return []
+    until, year = end.until.isoformat(), str(end.next_year)
+    where = "the file of holiday_arrangements_path (TOWNCC_HOLIDAY_ARRANGEMENTS_PATH)"
+    state = (
+        f"holiday calendar ended {until}: later deadlines are counted Monday to Friday"
+        if end.ended
+        else f"holiday calendar known until {until}"
+    )
+    detail = f"{state}; add the {year} arrangement to {where}"
+    return [Notice("calendar-ends", "warning", detail, {"until": until, "year": year})]

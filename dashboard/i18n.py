@@ -128,6 +128,7 @@ ZH: Final[dict[str, str]] = {
     "col.entry": "条目",
     "notice.redis-memory": "Redis 内存已用 {used_mb} MB / {max_mb} MB，接近上限，满后将拒绝写入",
     "notice.redis-evicts": "Redis 内存策略为 {policy}，满时会丢弃数据，应设为 noeviction",
+    "notice.calendar-ends": "节假日安排仅录入至 {until}，请补录国务院 {year} 年放假调休安排",
 }
 
 EN: Final[dict[str, str]] = {
@@ -248,6 +249,8 @@ EN: Final[dict[str, str]] = {
     "col.entry": "Entry",
     "notice.redis-memory": "Redis memory {used_mb} of {max_mb} MB used; full: writes refused",
     "notice.redis-evicts": "Redis policy {policy} drops data when full: set noeviction",
+    "notice.calendar-ends": "Holiday calendar known only until {until}: add the State Council's "
+    "{year} arrangement",
 }
 
 TEXTS: Final[dict[Lang, dict[str, str]]] = {"zh": ZH, "en": EN}

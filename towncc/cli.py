@@ -13,6 +13,7 @@ from towncc.cli_ingest import add_commands
 from towncc.settings import Settings
 
 if TYPE_CHECKING:
+    from cases.calendar import HolidayCalendar
     from cases.engine import Engine
     from layers.town import Town
 
@@ -26,11 +27,22 @@ def _town(settings: Settings) -> Town:
     return Town.load(*paths, name=settings.town_name)
 
 
+def _calendar(settings: Settings) -> HolidayCalendar:
+    """The town's holiday calendar; a broken arrangement file stops the start-up, loudly."""
+    from cases.calendar import CalendarFileError, load_calendar
+
+    try:
+        return load_calendar(settings.holiday_arrangements_path)
+    except CalendarFileError as exc:
+        raise SystemExit(f"holiday calendar refused: {exc}") from None
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
     from towncc.server import build
 
+    _calendar(settings)  # the health check reads it: a broken file fails here, not on the wall
     app = build(settings)
     print(f"towncc wall: http://{settings.host}:{settings.port}/wall", flush=True)
     uvicorn.run(app.server, host=settings.host, port=settings.port, log_level="warning")
@@ -57,6 +69,7 @@ def _engine(args: argparse.Namespace, settings: Settings) -> None:
         maxlen=settings.stream_maxlen,
         kinds=village_kinds(town),
         trim=Retention(timedelta(days=settings.stream_max_age_days)),
+        calendar=_calendar(settings),
     )
     if args.rebuild:
         _rebuild(engine)

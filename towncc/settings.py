@@ -8,6 +8,7 @@ from pydantic import ByteSize, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LAYERS_DATA = Path(__file__).resolve().parent.parent / "layers" / "data"
+CASES_DATA = Path(__file__).resolve().parent.parent / "cases" / "data"
 
 
 class Settings(BaseSettings):
@@ -80,3 +81,8 @@ class Settings(BaseSettings):
     simulate_rate: float = Field(default=0.2, description="Simulated urban records per second.")
     engine_batch: int = Field(default=500, description="Stream entries the engine applies at once.")
     engine_consumer: str = Field(default="engine-1", description="Engine consumer name.")
+    holiday_arrangements_path: Path = Field(
+        default=CASES_DATA / "holidays.toml",
+        description="The State Council's yearly holiday and 调休 arrangements (TOML), over "
+        "the chinese-calendar package's.",
+    )
