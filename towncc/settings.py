@@ -59,3 +59,9 @@ class Settings(BaseSettings):
     simulate_rate: float = Field(default=0.2, description="Simulated urban records per second.")
     engine_batch: int = Field(default=500, description="Stream entries the engine applies at once.")
     engine_consumer: str = Field(default="engine-1", description="Engine consumer name.")
+    restart_limit: int = Field(
+        default=5, ge=0, description="Restarts `towncc demo` allows a child per restart window."
+    )
+    restart_window_s: float = Field(
+        default=60.0, gt=0, description="Seconds of the window that restart_limit counts in."
+    )
