@@ -55,7 +55,7 @@ def page_layout(wall: WallContext, health_url: str, links: Links) -> html.Div:
 def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     """FastAPI with our routes first: Dash adds its own later, its catch-all at start-up."""
     server = FastAPI(title=t("app.title", town=wall.settings.town_name))
-    server.include_router(api_router(wall.r, wall.keys))
+    server.include_router(api_router(wall.r, wall.keys, settings=wall.settings))
     server.include_router(kpi_router(wall.r, wall.keys, wall.town))
     for router in routers:
         server.include_router(router)
