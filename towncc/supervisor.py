@@ -36,7 +36,7 @@ from towncc.keys import Keys
 from towncc.settings import Settings
 
 log = logging.getLogger(__name__)
-STOP_S = 9.0  # stop signal → every process gone (the promise is 10 s)
+STOP_S = 8.0  # stop signal → every process gone (the promise is 10 s)
 REDIS_RESERVE_S = 2.0  # of STOP_S, kept for Redis to write its AOF once the others are gone
 RESTART_DELAY_S = 1.0
 TICK_S = 0.5
@@ -145,6 +145,40 @@ class Child:
         return ChildState(self.name, self.state, self.restarts, self.exit_code, self.since, pid)
 
 
+@dataclass(eq=False)
+class RedisChild:
+    """The embedded Redis, supervised like a child: restarted on its port and data folder."""
+
+    server: EmbeddedRedis
+    budget: RestartBudget
+    name: str = "redis"
+    state: State = "running"
+    restarts: int = 0
+    exit_code: int | None = None
+    since: str = field(default_factory=utc_now)
+
+    def tick(self, now: float) -> None:
+        process = self.server.process
+        if self.state == "down" or process is None or (code := process.poll()) is None:
+            return
+        self.exit_code, self.since = code, utc_now()
+        if not self.budget.allow(now):
+            log.error("the embedded Redis exited with %s, over its budget: it stays DOWN", code)
+            self.state = "down"
+            return
+        log.warning("the embedded Redis exited with %s; restarting", code)
+        self.restarts += 1
+        try:
+            self.server.restart()
+        except RuntimeError as exc:  # its process has exited: the next tick counts it again
+            log.error("the embedded Redis did not start again: %s", exc)
+
+    def status(self) -> ChildState:
+        process = self.server.process
+        pid = process.pid if process is not None and self.state == "running" else None
+        return ChildState(self.name, self.state, self.restarts, self.exit_code, self.since, pid)
+
+
 class Publisher:
     """Writes the children's states to Redis; an outage costs a warning, never the loop."""
 
@@ -152,7 +186,7 @@ class Publisher:
         self.r = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
         self.keys, self.failing = keys, False
 
-    def publish(self, children: Sequence[Child]) -> None:
+    def publish(self, children: Sequence[Child | RedisChild]) -> None:
         try:
             publish(self.r, self.keys, [c.status() for c in children])
         except redis.RedisError as exc:
@@ -183,12 +217,14 @@ def healthy(url: str) -> bool:
 
 def supervise(
     children: list[Child], waiting: Child | None, health_url: str, out: Publisher,
-    stop: threading.Event,
+    stop: threading.Event, redis_child: RedisChild | None = None,
 ) -> None:  # fmt: skip
     """Until ``stop``: restart what exits, start ``waiting`` once the wall answers, publish."""
     announced = False
     while not stop.wait(TICK_S):
         now = time.monotonic()
+        if redis_child is not None:
+            redis_child.tick(now)
         for child in children:
             child.tick(now)
         if not announced and healthy(health_url):
@@ -197,7 +233,10 @@ def supervise(
                 waiting.start()
                 children.append(waiting)
             print(f"\ntowncc is running: {health_url.removesuffix('/healthz')}/wall", flush=True)
-        out.publish([*children, *([waiting] if waiting and not announced else [])])
+        shown: list[Child | RedisChild] = [*children]
+        shown += [waiting] if waiting is not None and not announced else []
+        shown += [redis_child] if redis_child is not None else []
+        out.publish(shown)
 
 
 def stop_everything(children: Sequence[Child], redis_server: EmbeddedRedis | None) -> None:
@@ -234,7 +273,8 @@ def run_demo(
             if not stop.is_set():
                 child.start()
         base = f"http://{settings.host}:{settings.port}"
-        supervise([c for c in started if c.process], sim, f"{base}/healthz", out, stop)
+        watched = RedisChild(redis_server, RestartBudget(*budget)) if redis_server else None
+        supervise([c for c in started if c.process], sim, f"{base}/healthz", out, stop, watched)
     finally:
         out.close()
         stop_everything(started + ([sim] if sim else []), redis_server)

@@ -4,6 +4,7 @@ child that keeps failing stays down, loudly, while the wall keeps serving."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 from tests.support.procs import descendants, gone_within
 from tests.support.system import wait_healthy
@@ -111,3 +113,27 @@ def test_a_child_that_keeps_failing_stays_down_and_says_so_while_the_wall_serves
         assert "处置引擎已停止" in layout.text and "进程「failing」已停止" in layout.text
         log = (tmp_path / "supervisor.log").read_text()
         assert log.count("started failing") == 4 and "it stays DOWN" in log
+
+
+def test_the_embedded_redis_that_dies_is_started_again_on_its_port(tmp_path: Path) -> None:
+    with supervisor(tmp_path, "sleeper", TOWNCC_KEY_PREFIX="sv:") as process:
+        found = wait_children(process.pid, 2, tmp_path / "supervisor.log")
+        [(pid, title)] = [(p, c) for p, c in found.items() if b"redis-server" in c]
+        os.kill(pid, signal.SIGKILL)
+        port = int(title.rstrip(b"\0").rsplit(b":", 1)[1])
+        client = redis.Redis(port=port, socket_timeout=1, decode_responses=True)
+        deadline = time.monotonic() + 30
+        while not (states := states_of(client)) or states["redis"]["restarts"] != 1:
+            assert time.monotonic() < deadline, (tmp_path / "supervisor.log").read_text()
+            time.sleep(0.2)
+        assert states["redis"]["state"] == "running" and states["redis"]["exit_code"] == -9
+        assert states["sleeper"]["state"] == "running"
+        client.close()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=STOP_CEILING_S) == 0
+
+
+def states_of(client: redis.Redis) -> dict[str, dict[str, object]]:
+    with contextlib.suppress(redis.RedisError):
+        return {k: json.loads(v) for k, v in client.hgetall("sv:supervisor").items()}
+    return {}

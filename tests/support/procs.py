@@ -44,4 +44,3 @@ def gone_within(pids: list[int], seconds: float) -> tuple[float, list[int]]:
     while (left := [p for p in pids if alive(p)]) and time.monotonic() - start < seconds:
         time.sleep(0.05)
     return time.monotonic() - start, left
-
