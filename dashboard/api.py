@@ -31,17 +31,20 @@ from cases.store import (
     wait_outcome,
 )
 from dashboard.actions import ActionBody, to_command
+from dashboard.health import notices
 from ingest import deadletters, freshness
 from ingest.feeds import FEEDS
 from ingest.http import RETRY_AFTER_DOC
 from towncc.keys import Keys
 from towncc.replies import text
+from towncc.settings import Settings
 
 Status = Literal["open", "closed", "all"]
 SCAN_PAGE = 500
 # How long an action waits for the engine before answering 202 (below the socket timeout).
 WAIT_S = 3.0
 COMMANDS_MAXLEN = 100_000
+RETRY_AFTER_S = "5"  # seconds: a client's next try, when Redis does not answer
 ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Applied by the engine: the outcome and the case as it now is"},
     202: {"description": "Queued, not applied within the wait: poll `status_url`"},
@@ -140,9 +143,14 @@ def api_router(
     *,
     wait_s: float = WAIT_S,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    settings: Settings | None = None,
 ) -> APIRouter:
-    """Plain `def` handlers: FastAPI runs them in its threadpool, the sync client is fine."""
+    """Plain `def` handlers: FastAPI runs them in its threadpool, the sync client is fine.
+
+    ``settings`` are what the health checks read (defaults when not given, as in tests).
+    """
     router = APIRouter()
+    health_settings = settings or Settings.model_construct()
 
     @router.get("/api/cases")
     def cases(
@@ -192,12 +200,18 @@ def api_router(
 
     @router.get("/healthz")
     def healthz() -> JSONResponse:
-        """200 while Redis answers, 503 when it does not (the wall's watchdog asks this)."""
+        """200 while Redis answers: `ok`, or `degraded` with the centre's notices (an engine
+        stopped, a child down…; the wall's watchdog must not read those as a dead link);
+        503 with Retry-After when Redis does not answer."""
         try:
             r.ping()
+            found = notices(r, keys, health_settings, clock())
         except redis.RedisError:
             body = {"status": "unavailable", "redis": "unreachable"}
-            return JSONResponse(body, status_code=503)
-        return JSONResponse({"status": "ok", "redis": "ok"})
+            return JSONResponse(body, status_code=503, headers={"Retry-After": RETRY_AFTER_S})
+        status = "degraded" if found else "ok"
+        return JSONResponse(
+            {"status": status, "redis": "ok", "notices": [n.as_json() for n in found]}
+        )
 
     return router

@@ -64,7 +64,7 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     """FastAPI with our routes first: Dash adds its own later, its catch-all at start-up."""
     server = FastAPI(title=t("app.title", town=wall.settings.town_name), responses=OUTAGE)
     answer_outages_503(server)
-    server.include_router(api_router(wall.r, wall.keys))
+    server.include_router(api_router(wall.r, wall.keys, settings=wall.settings))
     server.include_router(kpi_router(wall.r, wall.keys, wall.town))
     mount_metrics(server, wall)
     for router in routers:

@@ -18,7 +18,9 @@ import redis
 
 from cases.calendar import calendar_end, load_calendar
 from dashboard import redis_memory
-from towncc.keys import Keys
+from towncc import children
+from towncc.keys import ENGINE_GROUP, Keys
+from towncc.replies import text
 from towncc.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -125,3 +127,43 @@ def calendar_ends(r: redis.Redis, keys: Keys, settings: Settings, now: datetime)
     )
     detail = f"{state}; add the {year} arrangement to {where}"
     return [Notice("calendar-ends", "warning", detail, {"until": until, "year": year})]
+
+
+# ---- the processes -------------------------------------------------------------------------
+
+
+def engine_consumers(r: redis.Redis, keys: Keys, settings: Settings) -> list[str]:
+    """The configured engine and every consumer of the engine group on `events`."""
+    names = [settings.engine_consumer]
+    try:
+        consumers: Any = r.xinfo_consumers(keys.events, ENGINE_GROUP)
+    except redis.ResponseError:  # no stream or no group yet: no engine ever ran
+        consumers = []
+    return names + [text(c["name"]) for c in consumers]
+
+
+@register
+def engine_stopped(r: redis.Redis, keys: Keys, settings: Settings, now: datetime) -> list[Notice]:
+    """No engine heartbeat (an engine refreshes its own every second, with a 10 s TTL):
+    nothing turns events and commands into cases, so the wall's cases stand still."""
+    names = engine_consumers(r, keys, settings)
+    if any(r.mget([keys.heartbeat(n) for n in names])):
+        return []
+    detail = "case engine stopped: no engine heartbeat; cases are not being updated"
+    return [Notice("engine-stopped", "critical", detail)]
+
+
+@register
+def children_down(r: redis.Redis, keys: Keys, settings: Settings, now: datetime) -> list[Notice]:
+    """A child of `towncc demo` over its restart budget (towncc/children.py)."""
+    return [
+        Notice(
+            "child-down",
+            "critical",
+            f"process {s.name} is down: it exited (code {s.exit_code}) more often than its "
+            "restart budget allows",
+            {"child": s.name, "exit_code": s.exit_code, "restarts": s.restarts},
+        )
+        for s in children.read(r, keys)
+        if s.state == "down"
+    ]

@@ -17,6 +17,8 @@ WALL_HEADER_LINK_TEXT = "wall-header-link-text"
 WALL_HEADER_FEEDS = "wall-header-feeds"
 WALL_HEADER_TICKER = "wall-header-ticker"  # the scrolling track of live CAP alert headlines
 WALL_HEADER_LANG = "wall-header-lang"  # the other language, same filters
+# The centre's own health (dashboard/health.py): a strip over the data, hidden when all is well
+WALL_HEADER_NOTICES = "wall-header-notices"
 
 # The wall: live queue (left), map (centre, with its legend), module panels (right column),
 # trend charts (bottom band); the last two are containers that other builders fill.
@@ -69,6 +71,7 @@ TICKER_ITEM_TYPE = "wall-header-ticker-item"
 MODULE_PANEL_TYPE = "wall-modules-panel"
 MODULE_BODY_TYPE = "wall-modules-figures"
 MODULE_FIGURE_TYPE = "wall-modules-figure"
+NOTICE_ITEM_TYPE = "wall-header-notice"
 
 
 def wall_kpi(kind: str) -> dict[str, str]:
@@ -96,6 +99,11 @@ def ticker_item(key: str) -> dict[str, str]:
     at the same place only when its React key (its id) is new, so the id names the content.
     """
     return {"type": TICKER_ITEM_TYPE, "key": key}
+
+
+def notice_item(key: str) -> dict[str, str]:
+    """One notice of the health strip; `key` changes with its content (see `ticker_item`)."""
+    return {"type": NOTICE_ITEM_TYPE, "key": key}
 
 
 def wall_module(module: str) -> dict[str, str]:

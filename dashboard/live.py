@@ -8,6 +8,8 @@ only the last). The map gets its changes as one `Patch` once the page has drawn 
 change sent before (each is marked, and the page reports the mark of each figure it draws in
 `WALL_MAP_DRAWN`): a slow map redraw never builds a queue in the browser, changes in between
 are folded in.
+Every `NOTICES_SECONDS` the centre's own health notices (dashboard/health.py: an engine
+stopped, a process down…) go to the health strip, when they changed.
 A heartbeat goes out at least every `BLOCK_MS`, so the page can tell a calm town from a dead
 link. Every `FEEDS_SECONDS` (between XREADs) the loop also reads the per-feed freshness and
 sends the header's link lights, and every `ALERTS_SECONDS` the CAP alerts in force for the
@@ -31,12 +33,14 @@ import redis
 from dash import Patch, ctx, set_props
 
 from dashboard import ids
+from dashboard.components.notices import notice_children, notice_class, notice_items
 from dashboard.components.panels import module_figures
 from dashboard.components.ticker import Item, ticker_children, ticker_class, ticker_items
 from dashboard.components.trends import changed_charts
 from dashboard.components.wall_map import overlay_patch
 from dashboard.context import WallContext
 from dashboard.filters import CaseFilter, filter_of
+from dashboard.health import Notice, notices
 from dashboard.i18n import Lang, lang_of
 from dashboard.lights import Light, changed, lights
 from dashboard.modules import Figure, compute
@@ -77,6 +81,7 @@ FEEDS_SECONDS = 5.0
 ALERTS_SECONDS = 10.0
 MODULES_SECONDS = 10.0
 TRENDS_SECONDS = 60.0
+NOTICES_SECONDS = 5.0
 GRID_WAIT_SECONDS = 30.0
 GRID_POLL_SECONDS = 0.25
 STALE_AFTER_MS = 4 * BLOCK_MS  # the page calls the link down after this long without a beat
@@ -111,6 +116,12 @@ class Every:
             return False
         self.next = now + self.seconds
         return True
+
+
+async def aread_notices(wall: WallContext) -> list[Notice]:
+    """The health checks use the sync client: off the event loop, in a worker thread."""
+    now = datetime.now(UTC)
+    return await asyncio.to_thread(notices, wall.r, wall.keys, wall.settings, now)
 
 
 def epoch_ms() -> int:
@@ -152,6 +163,8 @@ class Pusher:
         self.overlays: Overlays | None = None  # the map's overlay layers as the page shows them
         self.trends: TrendData | None = None  # what the page's charts show (None: unknown)
         self.next_trends = Every(TRENDS_SECONDS)
+        self.notices: list[dict[str, str]] | None = None  # the strip as the page shows it
+        self.next_notices = Every(NOTICES_SECONDS)
 
     def save_cursor(self) -> None:
         query = self.case_filter.query()
@@ -324,6 +337,16 @@ class Pusher:
             set_props(ids.wall_trend(name), {"figure": figure})
         self.trends = data
 
+    async def push_notices(self) -> None:
+        """At most every NOTICES_SECONDS: the health strip, sent only when it changed."""
+        if not self.next_notices.due():
+            return
+        items = notice_items(await aread_notices(self.wall), self.lang)
+        if items != self.notices:
+            props = {"children": notice_children(items), "className": notice_class(items)}
+            set_props(ids.WALL_HEADER_NOTICES, props)
+            self.notices = items
+
     async def page_alive(self, ws: Any) -> bool:
         """Tabs of one browser share one socket, so a closed tab never sets `is_shutdown`:
         now and then ask the page for a prop; a page that does not answer is gone."""
@@ -366,6 +389,7 @@ class Pusher:
                 await self.push_alerts()
                 await self.push_modules()
                 await self.push_trends()
+                await self.push_notices()
             except redis.RedisError:
                 self.beat(ok=False)
                 await asyncio.sleep(RETRY_SECONDS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import socket
 import subprocess
 import time
@@ -57,8 +58,11 @@ class EmbeddedRedis:
             "--maxmemory", str(self.maxmemory),
             "--maxmemory-policy", "noeviction",
         ]  # fmt: skip
-        self.process = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        # Its own session, out of reach of a terminal's Ctrl-C or a signal to the caller's
+        # process group: the caller stops it last. If the caller dies, SIGTERM (Redis then
+        # writes its AOF and exits).
+        self.process = processes.spawn(
+            args, death_signal=signal.SIGTERM, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
         self._wait_ready(timeout)
         return self
@@ -83,10 +87,11 @@ class EmbeddedRedis:
         self.stop()
         self.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM (Redis writes its AOF), SIGKILL after ``timeout`` seconds."""
         if self.process is None:
             return
-        processes.stop(self.process)
+        processes.stop(self.process, timeout)
         if self.process.stderr is not None:
             self.process.stderr.close()
 

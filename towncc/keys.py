@@ -49,6 +49,12 @@ class Keys:
         return f"{self.prefix}engine-heartbeat:{consumer}"
 
     @property
+    def supervisor(self) -> str:
+        """Hash: child process name → its state as `towncc demo` sees it (JSON, towncc/children.py);
+        the whole hash expires unless the supervisor refreshes it."""
+        return f"{self.prefix}supervisor"
+
+    @property
     def rebuild_lock(self) -> str:
         """String: held while `towncc engine --rebuild` runs; an engine waits for it to go."""
         return f"{self.prefix}engine-rebuild"

@@ -86,3 +86,9 @@ class Settings(BaseSettings):
         description="The State Council's yearly holiday and 调休 arrangements (TOML), over "
         "the chinese-calendar package's.",
     )
+    restart_limit: int = Field(
+        default=5, ge=0, description="Restarts `towncc demo` allows a child per restart window."
+    )
+    restart_window_s: float = Field(
+        default=60.0, gt=0, description="Seconds of the window that restart_limit counts in."
+    )

@@ -1,4 +1,15 @@
-"""`towncc demo`: start and supervise Redis, the engine, the wall and the simulator."""
+"""`towncc demo`: start and supervise Redis, the engine, the wall, the drop folders and the
+simulator.
+
+- No child outlives the supervisor: each gets a parent-death signal and leads a process group
+  of its own (towncc/processes.py); every child is started from the main thread, which lives
+  as long as the supervisor (the signal follows the thread that forked).
+- A stop (SIGTERM, SIGINT, SIGHUP) stops every child at once with one deadline, then the
+  embedded Redis within the same budget: everything is gone within `STOP_S`.
+- A child that exits is restarted, at most `restart_limit` times in `restart_window_s`; one
+  over its budget stays down, and says so (towncc/children.py → `/healthz`, the wall), while
+  everything else keeps serving.
+"""
 
 from __future__ import annotations
 
@@ -6,83 +17,246 @@ import contextlib
 import logging
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import httpx
+import redis
 
 from ingest.times import beijing
 from towncc import processes
+from towncc.children import ChildState, State, publish
 from towncc.embedded import EmbeddedRedis
+from towncc.keys import Keys
 from towncc.settings import Settings
 
 log = logging.getLogger(__name__)
-MAX_RESTARTS = 5
+STOP_S = 8.0  # stop signal → every process gone (the promise is 10 s)
+REDIS_RESERVE_S = 2.0  # of STOP_S, kept for Redis to write its AOF once the others are gone
+RESTART_DELAY_S = 1.0
+TICK_S = 0.5
 
 
-@dataclass
-class Child:
+@dataclass(frozen=True, slots=True)
+class ChildSpec:
     name: str
-    args: list[str]
-    env: dict[str, str]
-    process: subprocess.Popen[bytes] | None = None
-    restarts: int = 0
-    started: float = field(default=0.0)
-
-    def start(self) -> None:
-        # Own session: a terminal's Ctrl-C reaches only the supervisor, which stops the
-        # children in order (simulator, wall, engine, then Redis) instead of all at once.
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "towncc", *self.args], env=self.env, start_new_session=True
-        )
-        self.started = time.monotonic()
-        log.info("started %s (pid %d)", self.name, self.process.pid)
-
-    def stop(self) -> None:
-        processes.stop(self.process)
+    args: tuple[str, ...]
 
 
-def _wait_healthy(url: str, stop: threading.Event, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not stop.is_set():
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=2).status_code == 200:
-                return True
-        stop.wait(0.3)
-    return False
+def towncc_command(name: str, *args: str) -> ChildSpec:
+    return ChildSpec(name, (sys.executable, "-m", "towncc", *args))
 
 
-def _first_case_number() -> int:
+def demo_children() -> list[ChildSpec]:
+    """The processes of a demo, in start order (the simulator waits for a healthy wall)."""
+    return [
+        towncc_command("engine", "engine"),
+        towncc_command("wall", "serve"),
+        towncc_command("drop-folders", "ingest", "watch"),
+    ]
+
+
+def first_case_number() -> int:
     """Tenths of a second since Beijing midnight: case numbers don't repeat across restarts."""
     now = beijing(datetime.now().astimezone())
     return (now.hour * 3600 + now.minute * 60 + now.second) * 10
 
 
-def _watch(children: list[Child], stop: threading.Event) -> None:
-    """Restart a child that died on its own, a few times, then give up and stop everything."""
-    while not stop.wait(1.0):
-        for child in children:
-            if child.process is None or child.process.poll() is None:
-                continue
-            if child.restarts >= MAX_RESTARTS:
-                log.error(
-                    "%s keeps failing (exit %s); stopping", child.name, child.process.returncode
-                )
-                stop.set()
-                return
-            child.restarts += 1
-            log.warning("%s exited with %s; restarting", child.name, child.process.returncode)
-            child.start()
+def simulator() -> ChildSpec:
+    first = str(first_case_number())
+    return towncc_command("simulator", "simulate", "--first", first, "--backfill", "30")
 
 
-def run_demo(settings: Settings, *, simulate: bool = True) -> None:
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class RestartBudget:
+    """At most ``limit`` restarts within any ``window_s`` seconds (monotonic time)."""
+
+    def __init__(self, limit: int, window_s: float) -> None:
+        self.limit, self.window_s = limit, window_s
+        self.times: deque[float] = deque()
+
+    def allow(self, now: float) -> bool:
+        while self.times and self.times[0] <= now - self.window_s:
+            self.times.popleft()
+        if len(self.times) >= self.limit:
+            return False
+        self.times.append(now)
+        return True
+
+
+@dataclass(eq=False)
+class Child:
+    spec: ChildSpec
+    env: dict[str, str]
+    budget: RestartBudget
+    process: processes.Process | None = None
+    state: State = "waiting"
+    restarts: int = 0
+    exit_code: int | None = None
+    since: str = field(default_factory=utc_now)
+    due: float = 0.0  # monotonic: when a restarting child starts again
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def enter(self, state: State) -> None:
+        self.state, self.since = state, utc_now()
+
+    def start(self) -> None:
+        self.process = processes.spawn(self.spec.args, env=self.env)
+        self.enter("running")
+        log.info("started %s (pid %d)", self.name, self.process.pid)
+
+    def tick(self, now: float) -> None:
+        """Notice an exit; restart within the budget (after a pause), or stay down."""
+        if self.state == "restarting" and now >= self.due:
+            self.restarts += 1
+            self.start()
+            return
+        if self.state != "running" or self.process is None:
+            return
+        code = self.process.poll()
+        if code is None:
+            return
+        processes.signal_group(self.process, signal.SIGKILL)  # what it started goes too
+        self.exit_code = code
+        if self.budget.allow(now):
+            log.warning("%s exited with %s; restarting", self.name, code)
+            self.due = now + RESTART_DELAY_S
+            self.enter("restarting")
+            return
+        log.error(
+            "%s exited with %s, over its budget of %d restarts in %g s: it stays DOWN",
+            self.name, code, self.budget.limit, self.budget.window_s,
+        )  # fmt: skip
+        self.enter("down")
+
+    def status(self) -> ChildState:
+        pid = self.process.pid if self.process is not None and self.state == "running" else None
+        return ChildState(self.name, self.state, self.restarts, self.exit_code, self.since, pid)
+
+
+@dataclass(eq=False)
+class RedisChild:
+    """The embedded Redis, supervised like a child: restarted on its port and data folder."""
+
+    server: EmbeddedRedis
+    budget: RestartBudget
+    name: str = "redis"
+    state: State = "running"
+    restarts: int = 0
+    exit_code: int | None = None
+    since: str = field(default_factory=utc_now)
+
+    def tick(self, now: float) -> None:
+        process = self.server.process
+        if self.state == "down" or process is None or (code := process.poll()) is None:
+            return
+        self.exit_code, self.since = code, utc_now()
+        if not self.budget.allow(now):
+            log.error("the embedded Redis exited with %s, over its budget: it stays DOWN", code)
+            self.state = "down"
+            return
+        log.warning("the embedded Redis exited with %s; restarting", code)
+        self.restarts += 1
+        try:
+            self.server.restart()
+        except RuntimeError as exc:  # its process has exited: the next tick counts it again
+            log.error("the embedded Redis did not start again: %s", exc)
+
+    def status(self) -> ChildState:
+        process = self.server.process
+        pid = process.pid if process is not None and self.state == "running" else None
+        return ChildState(self.name, self.state, self.restarts, self.exit_code, self.since, pid)
+
+
+class Publisher:
+    """Writes the children's states to Redis; an outage costs a warning, never the loop."""
+
+    def __init__(self, url: str, keys: Keys) -> None:
+        self.r = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        self.keys, self.failing = keys, False
+
+    def publish(self, children: Sequence[Child | RedisChild]) -> None:
+        try:
+            publish(self.r, self.keys, [c.status() for c in children])
+        except redis.RedisError as exc:
+            if not self.failing:
+                log.warning("cannot publish the children's states (%s)", type(exc).__name__)
+            self.failing = True
+            return
+        self.failing = False
+
+    def close(self) -> None:
+        with contextlib.suppress(redis.RedisError):
+            self.r.delete(self.keys.supervisor)
+        self.r.close()
+
+
+def stop_on_signals() -> threading.Event:
     stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def healthy(url: str) -> bool:
+    with contextlib.suppress(httpx.HTTPError):
+        return httpx.get(url, timeout=1).status_code == 200
+    return False
+
+
+def supervise(
+    children: list[Child], waiting: Child | None, health_url: str, out: Publisher,
+    stop: threading.Event, redis_child: RedisChild | None = None,
+) -> None:  # fmt: skip
+    """Until ``stop``: restart what exits, start ``waiting`` once the wall answers, publish."""
+    announced = False
+    while not stop.wait(TICK_S):
+        now = time.monotonic()
+        if redis_child is not None:
+            redis_child.tick(now)
+        for child in children:
+            child.tick(now)
+        if not announced and healthy(health_url):
+            announced = True
+            if waiting is not None:
+                waiting.start()
+                children.append(waiting)
+            print(f"\ntowncc is running: {health_url.removesuffix('/healthz')}/wall", flush=True)
+        shown: list[Child | RedisChild] = [*children]
+        shown += [waiting] if waiting is not None and not announced else []
+        shown += [redis_child] if redis_child is not None else []
+        out.publish(shown)
+
+
+def stop_everything(children: Sequence[Child], redis_server: EmbeddedRedis | None) -> None:
+    """Every child at once, one deadline; the embedded Redis last, within the same budget."""
+    start = time.monotonic()
+    deadline = start + STOP_S
+    started = [c.process for c in children if c.process is not None]
+    log.info("stopping %d children", len(started))
+    processes.stop_all(started, deadline - REDIS_RESERVE_S)
+    log.info("children stopped in %.1f s", time.monotonic() - start)
+    if redis_server is not None:
+        redis_server.stop(timeout=max(0.5, deadline - time.monotonic()))
+        log.info("Redis stopped; %.1f s in all", time.monotonic() - start)
+
+
+def run_demo(
+    settings: Settings, *, simulate: bool = True, children: Sequence[ChildSpec] | None = None
+) -> None:
+    """Run until a stop signal; ``children`` replaces the demo's processes (none simulated)."""
+    stop = stop_on_signals()
     redis_server = None
     url = settings.redis_url
     if not url:
@@ -92,29 +266,18 @@ def run_demo(settings: Settings, *, simulate: bool = True) -> None:
         url = redis_server.url
         log.info("embedded Redis on %s (data in %s)", url, settings.data_dir / "redis")
     env = {**os.environ, "REDIS_URL": url, "PORT": str(settings.port)}
-    children = [
-        Child("engine", ["engine"], env),
-        Child("wall", ["serve"], env),
-        Child("drop folders", ["ingest", "watch"], env),
-    ]
-    first = str(_first_case_number())
-    simulator = Child("simulator", ["simulate", "--first", first, "--backfill", "30"], env)
+    budget = (settings.restart_limit, settings.restart_window_s)
+    started = [Child(s, env, RestartBudget(*budget)) for s in children or demo_children()]
+    sim = Child(simulator(), env, RestartBudget(*budget)) if simulate and not children else None
+    out = Publisher(url, Keys(settings.key_prefix))
     try:
-        for child in children:
-            child.start()
+        for child in started:
+            if not stop.is_set():
+                child.start()
         base = f"http://{settings.host}:{settings.port}"
-        if _wait_healthy(f"{base}/healthz", stop):
-            if simulate:
-                simulator.start()
-                children.append(simulator)
-            print(f"\ntowncc is running: {base}/wall  (Ctrl-C stops it)\n", flush=True)
-        elif not stop.is_set():
-            log.error("the wall did not become healthy within 60 s; stopping")
-            stop.set()
-        _watch(children, stop)
+        watched = RedisChild(redis_server, RestartBudget(*budget)) if redis_server else None
+        supervise([c for c in started if c.process], sim, f"{base}/healthz", out, stop, watched)
     finally:
-        for child in reversed(children):
-            child.stop()
-        if redis_server is not None:
-            redis_server.stop()
+        out.close()
+        stop_everything(started + ([sim] if sim else []), redis_server)
         log.info("stopped")

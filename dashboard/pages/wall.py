@@ -19,6 +19,7 @@ from dash.development.base_component import Component
 from dashboard import ids
 from dashboard.components.feed_lights import feed_strip
 from dashboard.components.header import wall_header
+from dashboard.components.notices import notice_items, notice_strip
 from dashboard.components.panels import module_panels, modules_column, trends_band
 from dashboard.components.queue import queue_panel
 from dashboard.components.ticker import Item, ticker, ticker_items
@@ -26,6 +27,7 @@ from dashboard.components.trends import trend_charts
 from dashboard.components.wall_map import LAYER_TRACES, hidden_layers, map_panel, wall_figure
 from dashboard.context import WallContext
 from dashboard.filters import CaseFilter, describe, page_query, request_filter
+from dashboard.health import notices
 from dashboard.i18n import Lang, request_lang, words
 from dashboard.lights import Light, lights, silence_s, unknown_lights
 from dashboard.live import STALE_AFTER_MS, run_push
@@ -99,6 +101,15 @@ def read_lights(wall: WallContext) -> list[Light]:
         return unknown_lights(wall.feeds)
 
 
+def read_notices(wall: WallContext, lang: Lang) -> list[dict[str, str]]:
+    """The health strip's items at page load (none while Redis is away: the banner says so)."""
+    try:
+        found = notices(wall.r, wall.keys, wall.settings, datetime.now(UTC))
+    except redis.RedisError:
+        return []
+    return notice_items(found, lang)
+
+
 def link_banner() -> html.Div:
     """Hidden while the link is up; the browser tick fills and shows it (wall.js)."""
     return html.Div(id=ids.WALL_LINK_BANNER, className="wall-banner", role="alert")
@@ -133,6 +144,7 @@ def build_wall(
     trends: list[Component] | None = None,
     overlays: Overlays | None = None,
     hidden: frozenset[str] = frozenset(),
+    notices: list[dict[str, str]] | None = None,
 ) -> html.Div:
     """The whole wall for one snapshot (pure: the layout function does the reading)."""
     settings = wall.settings
@@ -171,6 +183,7 @@ def build_wall(
             modules_column(lang, modules),
             trends_band(lang, trends),
             link_banner(),
+            notice_strip(notices or []),
             *stores(wall, cursor, feeds, config),
         ],
     )
@@ -203,6 +216,7 @@ def wall_layout(wall: WallContext, health_url: str) -> html.Div:
         trends=trend_charts(trends, lang),
         overlays=overlays,
         hidden=hidden_layers(hide),
+        notices=read_notices(wall, lang),
     )
 
 

@@ -48,6 +48,7 @@ def test_routers_given_to_create_app_are_not_shadowed_by_the_catch_all(client: T
 def test_health_is_503_when_redis_does_not_answer(client: TestClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
     assert response.json() == {"status": "unavailable", "redis": "unreachable"}
 
 
