@@ -62,4 +62,6 @@ def test_health_is_200_while_redis_answers(api: httpx.Client) -> None:
     assert (response.status_code, body["redis"]) == (200, "ok")
     # No engine runs beside this server: it says so, and is still 200 (degraded, not down).
     assert body["status"] == "degraded"
-    assert [n["code"] for n in body["notices"]] == ["engine-stopped"]
+    # (the calendar's end may be noticed too, depending on today's date: not tested here)
+    codes = [n["code"] for n in body["notices"]]
+    assert [c for c in codes if c != "calendar-ends"] == ["engine-stopped"]

@@ -106,7 +106,8 @@ def test_a_child_that_keeps_failing_stays_down_and_says_so_while_the_wall_serves
         assert process.poll() is None
         health = httpx.get(f"{base}/healthz", timeout=5).json()
         assert health["status"] == "degraded"
-        assert {n["code"] for n in health["notices"]} == {"child-down", "engine-stopped"}
+        # (and any notice of the date or the machine, e.g. the calendar's end: not tested here)
+        assert {"child-down", "engine-stopped"} <= {n["code"] for n in health["notices"]}
         page = httpx.get(f"{base}/wall", timeout=10)
         assert page.status_code == 200
         layout = httpx.get(f"{base}/_dash-layout", headers={"referer": f"{base}/wall"}, timeout=30)
