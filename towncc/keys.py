@@ -119,6 +119,16 @@ class Keys:
         return f"{self.prefix}latest:{kind}"
 
     @property
+    def quarantine(self) -> str:
+        """Stream: what the engine could not apply, with the error (cases/quarantine.py)."""
+        return f"{self.prefix}quarantine"
+
+    @property
+    def quarantine_counts(self) -> str:
+        """Hash: source (`events`, `commands`, `sweep`) → entries ever quarantined."""
+        return f"{self.prefix}quarantine:counts"
+
+    @property
     def deadletter_counts(self) -> str:
         """Hash: `<feed>\t<reason class>` → dead letters counted."""
         return f"{self.prefix}deadletter:counts"

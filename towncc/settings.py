@@ -59,3 +59,9 @@ class Settings(BaseSettings):
     simulate_rate: float = Field(default=0.2, description="Simulated urban records per second.")
     engine_batch: int = Field(default=500, description="Stream entries the engine applies at once.")
     engine_consumer: str = Field(default="engine-1", description="Engine consumer name.")
+    engine_max_deliveries: int = Field(
+        default=3,
+        ge=2,
+        description="Deliveries of a stream entry, each ended by the engine process dying, "
+        "after which the entry is quarantined unapplied.",
+    )
