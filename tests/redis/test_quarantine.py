@@ -3,6 +3,7 @@ acknowledged, and the rest of its batch is applied exactly once; replayed after 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -15,13 +16,20 @@ from pathlib import Path
 import orjson
 import pytest
 import redis
+import redis.asyncio as aredis
+from dash import html, no_update
 
 from cases import quarantine, store
 from cases.engine import Engine
 from cases.journal import BEGIN_ID, Step
 from cases.model import Siting
 from cases.places import Geography
+from dashboard.components.admin_tables import quarantine_columns, quarantine_detail
+from dashboard.components.wall_map import map_traces
+from dashboard.context import WallContext
+from dashboard.pages.admin import QuarantineData, plan_quarantine, read_quarantine
 from ingest.event import Event
+from layers.town import Town
 from tests.support.pipeline import drain, push
 from tests.support.poison_engine import KILLED
 from tests.support.urban import lattice_point, urban_record
@@ -30,6 +38,7 @@ from towncc.keys import ENGINE_GROUP, Keys
 from towncc.settings import Settings
 
 pytestmark = pytest.mark.redis
+MARKUP = "<script>alert(1)</script>"
 
 
 @dataclass
@@ -195,6 +204,41 @@ def test_redis_out_of_memory_quarantines_nothing_and_counts_no_delivery(
     assert engine.recover() == 2
     assert sorted(created(r, keys)) == ["urban:T-000001", "urban:T-000002"]
     assert quarantine.count(r, keys) == 0 and pending(r, keys.events) == 0
+
+
+def test_quarantined_entries_are_listed_on_admin_as_text(
+    r: redis.Redis, keys: Keys, faulty: Engine, siter: FaultySiter, settings: Settings, town: Town
+) -> None:
+    siter.poisoned = {"T-000001"}
+    push(r, keys, [urban_record(1, wtms=MARKUP)])
+    drain(faulty)
+    poison = entry_of(r, keys, "T-000001")
+
+    async def refresh() -> tuple[QuarantineData, QuarantineData, dict[str, str] | None]:
+        ar = aredis.Redis.from_url(settings.redis_url or "")
+        try:
+            wall = WallContext(settings, keys, town, map_traces(town), r, ar)
+            data = await read_quarantine(wall, None)
+            again = await read_quarantine(wall, data.probe)
+            record = await quarantine.aget(ar, keys, (data.records or [{}])[0]["id"])
+        finally:
+            await ar.aclose()
+        return data, again, record
+
+    data, again, record = asyncio.run(refresh())
+    rows, count, sent = plan_quarantine(data, "zh", None)
+    [row] = rows
+    assert (row["entry"], row["source"], row["deliveries"]) == (poison, "事件", 1)
+    assert row["error"].startswith("RuntimeError: injected fault") and MARKUP in row["raw"]
+    assert count == "（现存 1 条）"
+    assert again.records is None  # nothing came or went: the records are not read again
+    assert plan_quarantine(data, "zh", sent)[0] is no_update  # nor sent again
+    columns = quarantine_columns("en")
+    assert not any("cellRenderer" in c or "tooltipComponent" in c for c in columns)
+    detail = quarantine_detail(record, "en")
+    [pre] = [c for c in detail if isinstance(c, html.Pre)]
+    assert isinstance(pre.children, str) and MARKUP in pre.children  # text, never markup
+    assert "Quarantined entry" in [getattr(c, "children", None) for c in detail]
 
 
 def test_the_record_keeps_a_bounded_raw_and_no_secret() -> None:
