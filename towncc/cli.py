@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from towncc.cli_ingest import add_commands
@@ -86,6 +86,7 @@ def _redis(settings: Settings) -> redis.Redis:
 
 def _quarantine_list(args: argparse.Namespace, settings: Settings) -> None:
     from cases import quarantine
+    from ingest.times import beijing
     from towncc.keys import Keys
 
     r, keys = _redis(settings), Keys(settings.key_prefix)
@@ -93,8 +94,10 @@ def _quarantine_list(args: argparse.Namespace, settings: Settings) -> None:
     ever = ", ".join(f"{n} {source}" for source, n in sorted(totals.items())) or "none"
     print(f"{quarantine.count(r, keys)} in quarantine; ever quarantined: {ever}")
     for row in quarantine.recent(r, keys, limit=args.limit):
+        when = beijing(datetime.fromisoformat(row["at"])) if "at" in row else None
+        at = f"{when:%Y-%m-%d %H:%M:%S}" if when else ""
         print(
-            f"{row['id']}  {row.get('at', '')}  {row.get('source', ''):<8} "
+            f"{row['id']}  {at}  {row.get('source', ''):<8} "
             f"entry {row.get('entry', '')}  deliveries {row.get('deliveries', '')}"
         )
         print(f"    error: {row.get('error', '')}")
