@@ -21,9 +21,11 @@ from dash import html, no_update
 
 from cases import quarantine, store
 from cases.engine import Engine
+from cases.group import Pending
 from cases.journal import BEGIN_ID, Step
 from cases.model import Siting
 from cases.places import Geography
+from cases.recovery import runs
 from dashboard.components.admin_tables import quarantine_columns, quarantine_detail
 from dashboard.components.wall_map import map_traces
 from dashboard.context import WallContext
@@ -292,3 +294,9 @@ def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s")
         time.sleep(0.05)
+
+
+def test_suspects_are_retried_alone_in_stream_order_and_spent_ones_not_at_all() -> None:
+    counts = {"1-0": 1, "2-0": 1, "3-0": 2, "4-0": 1, "5-0": 3, "6-0": 2}
+    pending = [Pending(entry, "engine-1", n) for entry, n in counts.items()]
+    assert runs(pending, max_deliveries=3) == [["1-0", "2-0"], ["3-0"], ["4-0"], ["6-0"]]
