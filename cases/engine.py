@@ -13,9 +13,10 @@ from dataclasses import field as dc_field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import orjson
 import redis
 
-from cases import group
+from cases import group, quarantine, recovery
 from cases.alarms import FEED as ALARM_FEED
 from cases.calendar import HolidayCalendar
 from cases.commands import admit, apply_commands, merge_duplicate, wanted_cases
@@ -34,6 +35,7 @@ from cases.model import (
     escalation_reason,
 )
 from cases.projections import Change, Fields, Writes, commit, off_clock
+from cases.quarantine import Poison, Source
 from cases.routing import village_kinds
 from ingest.event import Event
 from ingest.times import epoch_ms
@@ -51,9 +53,8 @@ class Siter(Protocol):
 
 Entry = tuple[str, dict[str, Any]]
 
-# An entry that another consumer has held this long without acking is taken over.
-CLAIM_IDLE_MS = 30_000
-RETRY_S = 1.0
+RETRY_S = 1.0  # the first wait after Redis failed; it doubles up to RETRY_MAX_S
+RETRY_MAX_S = 8.0
 NO_LIFECYCLE: tuple[LifecycleEvent, ...] = ()
 
 
@@ -74,8 +75,11 @@ class Engine:
     replay: bool = False
     # After each batch: trim the streams by age (cases/retention.py); default: by count only.
     trim: Callable[[redis.Redis, Keys, datetime], object] = dc_field(default=lambda *_: None)
+    # Deliveries (each ended by the process dying) after which an entry is quarantined.
+    max_deliveries: int = 3
     written: int = dc_field(default=0, init=False)  # audit entries of the last transaction
     _beaten: float = dc_field(default=float("-inf"), init=False)
+    _recovered: bool = dc_field(default=False, init=False)  # this process has recovered once
 
     def __post_init__(self) -> None:
         if self.kinds is None:
@@ -91,22 +95,17 @@ class Engine:
         group.ensure(self.r, self.keys)
 
     def recover(self) -> int:
-        """Re-apply what this consumer had read but not acked, then what dead peers left."""
-        done = 0
-        while read := self._read("0", block=None):
-            done += self._apply(read)
-        for stream in self._streams:
-            cursor = "0-0"
-            while True:
-                cursor, claimed, *_ = self.r.xautoclaim(
-                    stream, ENGINE_GROUP, self.consumer, CLAIM_IDLE_MS, cursor, count=self.batch
-                )
-                entries = [(text(i), _decode(f)) for i, f in claimed if f]
-                if entries:
-                    done += self._apply({stream: entries})
-                if text(cursor) == "0-0":
-                    break
-        return done
+        """Apply what this consumer had read but not acked, then what dead peers left; an
+        entry that killed the engine ``max_deliveries`` times is quarantined (cases/recovery.py).
+
+        Only the first recovery of a process counts a delivery: a later one follows a Redis
+        outage, which was not the entries' fault.
+        """
+        counted, self._recovered = not self._recovered, True
+        return recovery.recover(self, counted)
+
+    def source(self, stream: str) -> Source:
+        return "events" if stream == self.keys.events else "commands"
 
     def step(self, block_ms: int | None = 1000) -> int:
         """Read and apply one batch of new entries; the number of entries handled.
@@ -121,10 +120,36 @@ class Engine:
         self._beat()
         done = 0
         if entries := read.get(self.keys.events):
-            done += self.process(entries)
+            done += self.isolate("events", entries)
         if entries := read.get(self.keys.commands):
-            done += self.process_commands(entries)
+            done += self.isolate("commands", entries)
         return done
+
+    def isolate(self, source: Source, entries: list[Entry]) -> int:
+        """Apply a batch; an entry that makes it raise is quarantined, the rest applied once."""
+        apply = self.process if source == "events" else self.process_commands
+        stream = self.keys.events if source == "events" else self.keys.commands
+
+        def set_aside(item: Entry, exc: Exception) -> int:
+            count = group.deliveries(self.r, stream, item[0])
+            error = quarantine.error_text(exc)
+            return self.set_aside(Poison(source, item[0], item[1], error, count))
+
+        return quarantine.isolate(entries, apply, set_aside)
+
+    def set_aside(self, poison: Poison) -> int:
+        """Quarantine it: its record, its count and its ack (or its due sets) in one
+        transaction; the stream entries this handled (a swept case is none)."""
+        # The error is bounded and redacted, and says where it was raised; no traceback,
+        # whose last line would repeat the message unredacted.
+        log.error(
+            "engine %s: %s %s quarantined: %s",
+            self.consumer, poison.source, poison.entry, poison.error,
+        )  # fmt: skip
+        pipe = self.r.pipeline(transaction=True)
+        quarantine.add(pipe, self.keys, poison, self.clock(), self.maxlen)
+        pipe.execute()
+        return 1 if poison.source != "sweep" else 0
 
     def _read(self, start: str, block: int | None) -> dict[str, list[Entry]]:
         reply: Any = self.r.xreadgroup(
@@ -135,7 +160,9 @@ class Engine:
             block=block,
         )
         return {
-            text(s): [(text(i), _decode(f)) for i, f in rows] for s, rows in reply or [] if rows
+            text(s): [(text(i), group.decode(f)) for i, f in rows]
+            for s, rows in reply or []
+            if rows
         }
 
     def _beat(self, now: bool = False) -> None:
@@ -254,7 +281,8 @@ class Engine:
         """Escalate every case whose first-response or handling deadline has passed, and
         raise the no-data alarm of every station silent for longer than its window.
 
-        Runs between batches, so deadlines fire on time even when no event arrives.
+        Runs between batches, so deadlines fire on time even when no event arrives. A case or
+        station whose sweep raises is quarantined, off its due set, so it cannot stop the rest.
         """
         at = self._now(now)
         due = epoch_ms(at)
@@ -262,11 +290,26 @@ class Engine:
         for key in (self.keys.response_due, self.keys.handling_due):
             found: Any = self.r.zrangebyscore(key, "-inf", due, start=0, num=self.batch)
             ids += [text(i) for i in found]
-        escalated = self.sweep_cases(list(dict.fromkeys(ids)), at)
+        escalated = self._sweep_guarded(list(dict.fromkeys(ids)), at, stations=False)
         silent: Any = self.r.zrangebyscore(
             self.keys.silent_due, "-inf", f"({due}", start=0, num=self.batch
         )
-        return escalated + self.sweep_stations([text(s) for s in silent], at)
+        return escalated + self._sweep_guarded([text(s) for s in silent], at, stations=True)
+
+    def _sweep_guarded(self, members: list[str], at: datetime, *, stations: bool) -> int:
+        keys = self.keys
+        due_sets = (keys.silent_due,) if stations else (keys.response_due, keys.handling_due)
+
+        def apply(part: list[str]) -> int:
+            return self.sweep_stations(part, at) if stations else self.sweep_cases(part, at)
+
+        def set_aside(member: str, exc: Exception) -> int:
+            scores = {k: s for k in due_sets if (s := self.r.zscore(k, member)) is not None}
+            fields = {"member": member, "due": orjson.dumps(scores).decode()}
+            error = quarantine.error_text(exc)
+            return self.set_aside(Poison("sweep", member, fields, error))
+
+        return quarantine.isolate(members, apply, set_aside)
 
     def sweep_stations(self, stations: list[str], now: datetime) -> int:
         """Open the no-data alarm cases of these stations if silent by ``now``; the changes."""
@@ -318,6 +361,7 @@ class Engine:
 
     def run(self, stop: threading.Event) -> None:
         """Apply batches until ``stop``; ride out Redis outages, re-reading what was pending."""
+        delay = RETRY_S
         while not stop.is_set():
             try:
                 # First the heartbeat, then the lock; a rebuild takes them the other way round:
@@ -329,15 +373,23 @@ class Engine:
                 log.info(
                     "engine %s running; %d pending entries re-applied", self.consumer, recovered
                 )
+                delay = RETRY_S
                 while not stop.is_set():
                     self.step()
                     self.sweep()
                     self.trim(self.r, self.keys, self.clock())
                     self._beat()
-            except (redis.ConnectionError, redis.TimeoutError) as exc:
-                # Nothing is lost: unacked entries stay pending and are re-read after reconnecting.
-                log.warning("engine %s: Redis unreachable (%s); retrying", self.consumer, exc)
-                stop.wait(RETRY_S)
+            except redis.RedisError as exc:
+                if not quarantine.redis_fault(exc):
+                    raise
+                # Unreachable, out of memory, read-only: nothing is lost and nothing is the
+                # entries' fault; they stay pending and are re-read once Redis serves again.
+                log.warning(
+                    "engine %s: Redis cannot serve (%s); retrying in %g s", self.consumer,
+                    quarantine.error_text(exc), delay,
+                )  # fmt: skip
+                stop.wait(delay)
+                delay = min(delay * 2, RETRY_MAX_S)
         group.leave(self.r, self.keys, self.consumer)
 
 
@@ -347,7 +399,3 @@ def stop_on_signals() -> threading.Event:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     return stop
-
-
-def _decode(fields: dict[Any, Any] | None) -> dict[str, str]:
-    return {text(k): text(v) for k, v in (fields or {}).items()}

@@ -1,5 +1,5 @@
 """The engine's consumer group on `events` and `commands`: joining, leaving, who is live,
-and the rebuild lock an engine waits on."""
+what is pending with its delivery count, and the rebuild lock an engine waits on."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -77,6 +79,76 @@ def live_engines(r: redis.Redis, keys: Keys, idle_ms: int) -> list[str]:
             if idle < idle_ms:
                 found.add(f"{text(consumer['name'])} (read {idle / 1000:.1f} s ago)")
     return sorted(found)
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An entry delivered to a consumer and not yet acknowledged (XPENDING's extended form)."""
+
+    entry: str
+    consumer: str
+    deliveries: int  # times delivered so far: each read, claim or XAUTOCLAIM adds one
+
+
+def pending(
+    r: redis.Redis,
+    stream: str,
+    *,
+    consumer: str | None = None,
+    idle_ms: int | None = None,
+    after: str | None = None,
+    count: int = 500,
+) -> list[Pending]:
+    """The next ``count`` pending entries after ``after`` (of one consumer, or idle that long)."""
+    start = "-" if after is None else f"({after}"
+    rows: Any = r.xpending_range(
+        stream, ENGINE_GROUP, start, "+", count, consumername=consumer, idle=idle_ms
+    )
+    return [
+        Pending(text(row["message_id"]), text(row["consumer"]), int(row["times_delivered"]))
+        for row in rows
+    ]
+
+
+def deliveries(r: redis.Redis, stream: str, entry: str) -> int:
+    """How many times the group delivered this entry (0: it is not pending)."""
+    rows: Any = r.xpending_range(stream, ENGINE_GROUP, entry, entry, 1)
+    return int(rows[0]["times_delivered"]) if rows else 0
+
+
+def fetch(r: redis.Redis, stream: str, ids: Sequence[str]) -> dict[str, dict[str, str]]:
+    """These entries' fields, read without delivering them (the delivery count stays);
+    an entry trimmed or deleted from the stream is missing from the answer."""
+    if not ids:
+        return {}
+    pipe = r.pipeline(transaction=False)
+    for entry in ids:
+        pipe.xrange(stream, entry, entry, count=1)
+    found: dict[str, dict[str, str]] = {}
+    for entry, rows in zip(ids, pipe.execute(), strict=True):
+        if rows:
+            found[entry] = decode(rows[0][1])
+    return found
+
+
+def claim(
+    r: redis.Redis, stream: str, consumer: str, ids: Sequence[str], idle_ms: int = 0
+) -> list[str]:
+    """Take these pending entries (those idle ``idle_ms`` at least), counting a delivery each;
+    the ids taken."""
+    if not ids:
+        return []
+    taken: Any = r.xclaim(stream, ENGINE_GROUP, consumer, idle_ms, list(ids), justid=False)
+    return [text(entry) for entry, fields in taken if entry is not None and fields is not None]
+
+
+def decode(fields: dict[Any, Any] | None) -> dict[str, str]:
+    """An entry's fields as text; bytes that are not UTF-8 become U+FFFD, never an error."""
+    return {_text(k): _text(v) for k, v in (fields or {}).items()}
+
+
+def _text(value: Any) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
 
 
 def wait_for_rebuild(r: redis.Redis, keys: Keys, stop: threading.Event, consumer: str) -> None:

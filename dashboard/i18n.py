@@ -137,6 +137,22 @@ ZH: Final[dict[str, str]] = {
     "notice.redis-memory": "Redis 内存已用 {used_mb} MB / {max_mb} MB，接近上限，满后将拒绝写入",
     "notice.redis-evicts": "Redis 内存策略为 {policy}，满时会丢弃数据，应设为 noeviction",
     "notice.calendar-ends": "节假日安排仅录入至 {until}，请补录国务院 {year} 年放假调休安排",
+    "admin.quarantine": "引擎隔离的条目",
+    "admin.quarantine_count": "（现存 {n} 条）",
+    "admin.no_quarantine": "暂无隔离条目",
+    "admin.quarantine_detail": "隔离条目详情",
+    "admin.quarantine_hint": "点击一条查看其原始字段；修复后用 towncc quarantine replay 重放",
+    "admin.quarantine_gone": "该条目已不在隔离区（已重放或已清理）",
+    "admin.quarantine_cut": "（原始字段共 {n} 字节，只保存了开头部分）",
+    "quarantine.events": "事件",
+    "quarantine.commands": "操作指令",
+    "quarantine.sweep": "时限巡检",
+    "col.quarantined_at": "隔离时间",
+    "col.source": "来源",
+    "col.error": "错误",
+    "col.deliveries": "投递次数",
+    "col.raw_bytes": "原始字节数",
+    "col.sha256": "SHA-256",
 }
 
 EN: Final[dict[str, str]] = {
@@ -267,6 +283,23 @@ EN: Final[dict[str, str]] = {
     "notice.redis-evicts": "Redis policy {policy} drops data when full: set noeviction",
     "notice.calendar-ends": "Holiday calendar known only until {until}: add the State Council's "
     "{year} arrangement",
+    "admin.quarantine": "Quarantined by the engine",
+    "admin.quarantine_count": "({n} kept)",
+    "admin.no_quarantine": "Nothing quarantined",
+    "admin.quarantine_detail": "Quarantined entry",
+    "admin.quarantine_hint": "Click one to see its raw fields; after a fix, "
+    "towncc quarantine replay puts it back",
+    "admin.quarantine_gone": "This entry is no longer in quarantine (replayed or trimmed)",
+    "admin.quarantine_cut": "(its raw fields were {n} bytes: only the first part is kept)",
+    "quarantine.events": "events",
+    "quarantine.commands": "commands",
+    "quarantine.sweep": "deadline sweep",
+    "col.quarantined_at": "Quarantined",
+    "col.source": "Source",
+    "col.error": "Error",
+    "col.deliveries": "Deliveries",
+    "col.raw_bytes": "Raw bytes",
+    "col.sha256": "SHA-256",
 }
 
 TEXTS: Final[dict[Lang, dict[str, str]]] = {"zh": ZH, "en": EN}

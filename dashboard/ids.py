@@ -62,6 +62,11 @@ ADMIN_COUNTS_GRID = "admin-counts-grid"
 ADMIN_PAGE_CONFIG = "admin-page-config"
 ADMIN_REFRESH_TICK = "admin-refresh-tick"
 ADMIN_REFRESH_DIGEST = "admin-refresh-digest"
+ADMIN_QUARANTINE_GRID = "admin-quarantine-grid"
+ADMIN_QUARANTINE_DETAIL = "admin-quarantine-detail"
+ADMIN_QUARANTINE_COUNT = "admin-quarantine-count"
+ADMIN_QUARANTINE_TICK = "admin-quarantine-tick"
+ADMIN_QUARANTINE_DIGEST = "admin-quarantine-digest"
 
 # Types of the dict ids of repeated widgets
 KPI_TILE_TYPE = "wall-header-kpi"

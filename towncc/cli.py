@@ -6,13 +6,15 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from towncc.cli_ingest import add_commands
 from towncc.settings import Settings
 
 if TYPE_CHECKING:
+    import redis
+
     from cases.calendar import HolidayCalendar
     from cases.engine import Engine
     from layers.town import Town
@@ -70,6 +72,7 @@ def _engine(args: argparse.Namespace, settings: Settings) -> None:
         kinds=village_kinds(town),
         trim=Retention(timedelta(days=settings.stream_max_age_days)),
         calendar=_calendar(settings),
+        max_deliveries=settings.engine_max_deliveries,
     )
     if args.rebuild:
         _rebuild(engine)
@@ -86,6 +89,50 @@ def _rebuild(engine: Engine) -> None:
     except RebuildError as exc:
         raise SystemExit(f"rebuild refused: {exc}") from None
     print("\n".join(summary.lines()), flush=True)
+
+
+def _redis(settings: Settings) -> redis.Redis:
+    import redis
+
+    if not settings.redis_url:
+        raise SystemExit("REDIS_URL is not set: run `towncc demo`, or point REDIS_URL at a Redis")
+    return redis.Redis.from_url(settings.redis_url)
+
+
+def _quarantine_list(args: argparse.Namespace, settings: Settings) -> None:
+    from cases import quarantine
+    from ingest.times import beijing
+    from towncc.keys import Keys
+
+    r, keys = _redis(settings), Keys(settings.key_prefix)
+    totals = quarantine.totals(r, keys)
+    ever = ", ".join(f"{n} {source}" for source, n in sorted(totals.items())) or "none"
+    print(f"{quarantine.count(r, keys)} in quarantine; ever quarantined: {ever}")
+    for row in quarantine.recent(r, keys, limit=args.limit):
+        when = beijing(datetime.fromisoformat(row["at"])) if "at" in row else None
+        at = f"{when:%Y-%m-%d %H:%M:%S}" if when else ""
+        print(
+            f"{row['id']}  {at}  {row.get('source', ''):<8} "
+            f"entry {row.get('entry', '')}  deliveries {row.get('deliveries', '')}"
+        )
+        print(f"    error: {row.get('error', '')}")
+        raw = row.get("raw", "").replace("\n", " ")
+        more = "…" if len(raw) > 160 else ""
+        print(f"    raw ({row.get('raw_bytes', '?')} bytes): {raw[:160]}{more}")
+
+
+def _quarantine_replay(args: argparse.Namespace, settings: Settings) -> None:
+    from cases import quarantine
+    from towncc.keys import Keys
+
+    r, keys = _redis(settings), Keys(settings.key_prefix)
+    report = quarantine.replay(r, keys, record=args.entry, maxlen=settings.stream_maxlen)
+    if args.entry and not report.examined:
+        raise SystemExit(f"no quarantine record {args.entry}")
+    print(
+        f"{report.examined} examined: {report.replayed} put back for the engine, "
+        f"{report.lost} lost (raw cut short and the entry gone from its stream)"
+    )
 
 
 def _simulate(args: argparse.Namespace, settings: Settings) -> None:
@@ -154,6 +201,18 @@ def _parser() -> argparse.ArgumentParser:
         "--rain-at", type=float, default=5, help="minutes from start to the rain episode"
     )
     sim.add_argument("--rain-for", type=float, default=30, help="minutes the rain episode lasts")
+    quarantined = sub.add_parser(
+        "quarantine", help="list and replay what the engine could not apply"
+    )
+    qsub = quarantined.add_subparsers(dest="action", required=True)
+    qlist = qsub.add_parser("list", help="the newest quarantine records, with their errors")
+    qlist.add_argument("--limit", type=int, default=20)
+    qlist.set_defaults(handler=_quarantine_list)
+    qreplay = qsub.add_parser(
+        "replay", help="put quarantined entries back into their streams after a fix"
+    )
+    qreplay.add_argument("--entry", help="one quarantine record's id (default: every record)")
+    qreplay.set_defaults(handler=_quarantine_replay)
     add_commands(sub)
     return parser
 

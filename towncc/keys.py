@@ -31,11 +31,6 @@ class Keys:
         return f"{self.prefix}deadletter"
 
     @property
-    def quarantine(self) -> str:
-        """Stream: entries the engine could not apply (raw fields, error, deliveries)."""
-        return f"{self.prefix}quarantine"
-
-    @property
     def case_events(self) -> str:
         return f"{self.prefix}case-events"
 
@@ -128,6 +123,16 @@ class Keys:
     def latest(self, kind: str) -> str:
         """Hash: `<feed>:<source id>` → the newest telemetry, alert or metric record (JSON)."""
         return f"{self.prefix}latest:{kind}"
+
+    @property
+    def quarantine(self) -> str:
+        """Stream: what the engine could not apply, with the error (cases/quarantine.py)."""
+        return f"{self.prefix}quarantine"
+
+    @property
+    def quarantine_counts(self) -> str:
+        """Hash: source (`events`, `commands`, `sweep`) → entries ever quarantined."""
+        return f"{self.prefix}quarantine:counts"
 
     @property
     def deadletter_counts(self) -> str:

@@ -92,3 +92,9 @@ class Settings(BaseSettings):
     restart_window_s: float = Field(
         default=60.0, gt=0, description="Seconds of the window that restart_limit counts in."
     )
+    engine_max_deliveries: int = Field(
+        default=3,
+        ge=2,
+        description="Deliveries of a stream entry, each ended by the engine process dying, "
+        "after which the entry is quarantined unapplied.",
+    )

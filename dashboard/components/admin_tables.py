@@ -1,4 +1,5 @@
-"""The admin page's three tables (pure): per-feed freshness, recent dead letters, their counts.
+"""The admin page's tables (pure): per-feed freshness, recent dead letters, their counts, and
+what the engine quarantined.
 
 Everything a dead letter carries came from outside: it is only ever shown as text. The grids
 use ag-grid's default text cells and tooltips (no HTML renderer, no markdown), the detail
@@ -183,4 +184,64 @@ def dead_letter_detail(letter: Mapping[str, str] | None, lang: Lang) -> list[Any
         html.Dl(terms, className="admin-detail-fields"),
         *(note if len(raw) > DETAIL_MAX else []),
         html.Pre(raw[:DETAIL_MAX], className="admin-raw-full"),
+    ]
+
+
+# ---- the engine's quarantine ---------------------------------------------------------------
+
+
+def _source(source: str, lang: Lang) -> str:
+    return t(f"quarantine.{source}", lang) if source in ("events", "commands", "sweep") else source
+
+
+def quarantine_rows(records: Iterable[Mapping[str, str]], lang: Lang) -> list[Row]:
+    """Quarantine records, newest first; the raw fields clipped (the detail shows them)."""
+    return [
+        {
+            "id": record["id"],
+            "at": beijing_text(record.get("at")),
+            "source": _source(record.get("source", ""), lang),
+            "entry": record.get("entry", ""),
+            "error": record.get("error", ""),
+            "deliveries": int(record.get("deliveries") or 0),
+            "raw": clip(record.get("raw", ""), PREVIEW_MAX),
+        }
+        for record in records
+    ]
+
+
+def quarantine_columns(lang: Lang) -> list[dict[str, Any]]:
+    return [
+        _col("at", "col.quarantined_at", lang, width=180),
+        _col("source", "col.source", lang, width=110),
+        _col("entry", "col.entry", lang, width=170, tooltipField="entry"),
+        _col("error", "col.error", lang, flex=1, minWidth=240, tooltipField="error"),
+        _col("deliveries", "col.deliveries", lang, width=100, type="numericColumn"),
+        _col(
+            "raw", "col.raw", lang, flex=1, minWidth=220, tooltipField="raw", cellClass="admin-raw"
+        ),
+    ]
+
+
+def quarantine_detail(record: Mapping[str, str] | None, lang: Lang) -> list[Any]:
+    """The detail panel's children for one quarantine record (None: it is gone)."""
+    if record is None:
+        return [html.P(t("admin.quarantine_gone", lang), className="admin-hint")]
+    fields = [
+        ("col.quarantined_at", beijing_text(record.get("at"))),
+        ("col.source", _source(record.get("source", ""), lang)),
+        ("col.entry", record.get("entry", "")),
+        ("col.deliveries", record.get("deliveries", "")),
+        ("col.error", record.get("error", "")),
+        ("col.raw_bytes", record.get("raw_bytes", "")),
+        ("col.sha256", record.get("raw_sha256", "")),
+    ]
+    terms = [part for key, value in fields for part in (html.Dt(t(key, lang)), html.Dd(value))]
+    cut = record.get("truncated") == "1"
+    note = t("admin.quarantine_cut", lang, n=record.get("raw_bytes", "?"))
+    return [
+        html.H3(t("admin.quarantine_detail", lang), className="admin-detail-title"),
+        html.Dl(terms, className="admin-detail-fields"),
+        *([html.P(note, className="admin-hint")] if cut else []),
+        html.Pre(readable(record.get("raw", ""))[:DETAIL_MAX], className="admin-raw-full"),
     ]

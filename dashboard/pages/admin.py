@@ -1,4 +1,5 @@
-"""/admin: the intake desk page. Per-feed freshness, recent dead letters, counts per reason.
+"""/admin: the intake desk page. Per-feed freshness, recent dead letters, counts per reason,
+and what the engine quarantined.
 
 A desk page, not the wall: a `dcc.Interval` refreshes it every 5 s through one ordinary
 (HTTP) callback. No second persistent WebSocket loop per open page, nothing to resync after a
@@ -6,7 +7,9 @@ restart (each refresh stands alone), and one request per 5 s is no load. The cal
 `async` on the async Redis client: the FastAPI backend runs a sync callback on the event loop
 itself, where a slow Redis would stall every wall's push. A table is sent only when its rows
 changed, so a selected row and the grid's scroll stay put, and the dead letters (whose raw
-payloads can be large) are read only when one came or went.
+payloads can be large) are read only when one came or went. The quarantine panel has its own
+interval and callback, so that its failure never blanks the intake tables, and reads its
+records (up to 64 KiB of raw fields each) only when one came or went.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import orjson
 import redis
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
+from cases import quarantine
 from dashboard import ids
 from dashboard.components.admin_tables import (
     admin_grid,
@@ -30,12 +34,16 @@ from dashboard.components.admin_tables import (
     dead_letter_rows,
     feed_columns,
     feed_rows,
+    quarantine_columns,
+    quarantine_detail,
+    quarantine_rows,
 )
 from dashboard.context import WallContext
 from dashboard.i18n import Lang, lang_of, t
 from dashboard.pages.wall import town_name
 from ingest import deadletters, freshness
 from ingest.times import beijing
+from towncc.replies import text
 
 PATH = "/admin"
 REFRESH_MS = 5000
@@ -49,6 +57,12 @@ class AdminData(NamedTuple):
     letters: list[dict[str, str]] | None  # None: not read, nothing came or went since last time
     counts: list[dict[str, Any]]
     probe: str  # dead letters ever counted and still kept: moves when one comes or goes
+
+
+class QuarantineData(NamedTuple):
+    records: list[dict[str, str]] | None  # None: not read, nothing came or went since
+    kept: int  # records in quarantine now
+    probe: str  # moves when a record comes or goes
 
 
 class Links(NamedTuple):
@@ -124,6 +138,51 @@ def _header(wall: WallContext, lang: Lang, links: Links) -> html.Header:
     )
 
 
+def quarantine_panel(lang: Lang) -> html.Section:
+    """The engine's quarantine: its records, the one selected, and its own refresh."""
+    single = {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}
+    columns, none = quarantine_columns(lang), t("admin.no_quarantine", lang)
+    grid = admin_grid(ids.ADMIN_QUARANTINE_GRID, columns, none, DEAD_GRID_PX, rowSelection=single)
+    hint = html.P(t("admin.quarantine_hint", lang), className="admin-hint")
+    return html.Section(
+        className="admin-panel admin-quarantine",
+        children=[
+            html.H2(
+                [t("admin.quarantine", lang), html.Span(id=ids.ADMIN_QUARANTINE_COUNT)],
+                className="admin-panel-title",
+            ),
+            grid,
+            html.Div(id=ids.ADMIN_QUARANTINE_DETAIL, className="admin-detail", children=[hint]),
+            dcc.Store(id=ids.ADMIN_QUARANTINE_DIGEST, data={}),
+            dcc.Interval(id=ids.ADMIN_QUARANTINE_TICK, interval=REFRESH_MS),
+        ],
+    )
+
+
+async def read_quarantine(wall: WallContext, probe: str | None) -> QuarantineData:
+    """The newest quarantine records, read only when one came or went since ``probe``."""
+    ar, keys = wall.ar, wall.keys
+    kept = await quarantine.acount(ar, keys)
+    newest: Any = await ar.xrevrange(keys.quarantine, count=1)
+    found = f"{kept}:{text(newest[0][0]) if newest else ''}"
+    if found == probe:
+        return QuarantineData(None, kept, found)
+    return QuarantineData(await quarantine.arecent(ar, keys, limit=RECENT_LIMIT), kept, found)
+
+
+def plan_quarantine(
+    data: QuarantineData, lang: Lang, sent: Mapping[str, Any] | None
+) -> tuple[Any, ...]:
+    """The quarantine refresh's outputs: its rows only when they changed, its count, state."""
+    count = t("admin.quarantine_count", lang, n=str(data.kept))
+    if data.records is None:
+        return no_update, count, {**(sent or {}), "probe": data.probe}
+    rows = quarantine_rows(data.records, lang)
+    rows_digest = digest(rows)
+    out = rows if rows_digest != (sent or {}).get("rows") else no_update
+    return out, count, {"rows": rows_digest, "probe": data.probe}
+
+
 def build_admin(wall: WallContext, lang: Lang, links: Links) -> html.Div:
     """The page with empty tables: the interval's first call (at load) fills them."""
     single = {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}
@@ -155,6 +214,7 @@ def build_admin(wall: WallContext, lang: Lang, links: Links) -> html.Div:
                     ),
                 ],
             ),
+            quarantine_panel(lang),
             dcc.Store(id=ids.ADMIN_PAGE_CONFIG, data={"lang": lang}),
             dcc.Store(id=ids.ADMIN_REFRESH_DIGEST, data={}),
             dcc.Interval(id=ids.ADMIN_REFRESH_TICK, interval=REFRESH_MS),
@@ -203,3 +263,45 @@ def register_admin_callbacks(app: Dash, wall: WallContext) -> None:
         except redis.RedisError:
             return [html.P(t("admin.redis_down", lang, time="—"), className="admin-hint")]
         return dead_letter_detail(letter, lang)
+
+    register_quarantine_callbacks(app, wall)
+
+
+def register_quarantine_callbacks(app: Dash, wall: WallContext) -> None:
+    """The quarantine panel's refresh and detail: like the dead letters', on their own."""
+
+    @app.callback(
+        Output(ids.ADMIN_QUARANTINE_GRID, "rowData"),
+        Output(ids.ADMIN_QUARANTINE_COUNT, "children"),
+        Output(ids.ADMIN_QUARANTINE_DIGEST, "data"),
+        Input(ids.ADMIN_QUARANTINE_TICK, "n_intervals"),
+        State(ids.ADMIN_PAGE_CONFIG, "data"),
+        State(ids.ADMIN_QUARANTINE_DIGEST, "data"),
+    )
+    async def admin_quarantine(
+        _n: int | None, config: dict[str, Any] | None, sent: dict[str, Any] | None
+    ) -> tuple[Any, ...]:
+        lang = lang_of((config or {}).get("lang"))
+        try:
+            data = await read_quarantine(wall, (sent or {}).get("probe"))
+        except redis.RedisError:
+            return no_update, no_update, no_update  # the header says Redis is down
+        return plan_quarantine(data, lang, sent)
+
+    @app.callback(
+        Output(ids.ADMIN_QUARANTINE_DETAIL, "children"),
+        Input(ids.ADMIN_QUARANTINE_GRID, "selectedRows"),
+        State(ids.ADMIN_PAGE_CONFIG, "data"),
+        prevent_initial_call=True,
+    )
+    async def admin_quarantine_detail(
+        selected: list[dict[str, Any]] | None, config: dict[str, Any] | None
+    ) -> list[Any]:
+        lang = lang_of((config or {}).get("lang"))
+        if not selected:
+            return [html.P(t("admin.quarantine_hint", lang), className="admin-hint")]
+        try:
+            record = await quarantine.aget(wall.ar, wall.keys, str(selected[0]["id"]))
+        except redis.RedisError:
+            return [html.P(t("admin.redis_down", lang, time="—"), className="admin-hint")]
+        return quarantine_detail(record, lang)

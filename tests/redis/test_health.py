@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from cases.group import beat
-from dashboard.api import api_router
 from dashboard import health
+from dashboard.api import api_router
 from dashboard.health import notices
 from towncc import children
 from towncc.children import ChildState
