@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -34,12 +36,13 @@ from towncc.settings import Settings
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 HEALTH_PATH = "/healthz"
+Clock = Callable[[], datetime]
 
 
-def _wall_context(settings: Settings, url: str) -> WallContext:
+def _wall_context(settings: Settings, url: str, clock: Clock | None) -> WallContext:
     paths = (settings.grids_l1_path, settings.grids_l2_path, settings.roster_path)
     town = Town.load(*paths, name=settings.town_name)
-    return WallContext(
+    wall = WallContext(
         settings=settings,
         keys=Keys(settings.key_prefix),
         town=town,
@@ -51,6 +54,7 @@ def _wall_context(settings: Settings, url: str) -> WallContext:
         # Longer than one XREAD BLOCK: a Redis that hangs surfaces as an error, not silence.
         ar=aredis.Redis.from_url(url, decode_responses=True, socket_timeout=BLOCK_MS / 1000 + 5),
     )
+    return wall if clock is None else dataclasses.replace(wall, clock=clock)
 
 
 def page_layout(wall: WallContext, health_url: str, links: Links) -> html.Div:
@@ -64,7 +68,7 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     """FastAPI with our routes first: Dash adds its own later, its catch-all at start-up."""
     server = FastAPI(title=t("app.title", town=wall.settings.town_name), responses=OUTAGE)
     answer_outages_503(server)
-    server.include_router(api_router(wall.r, wall.keys, settings=wall.settings))
+    server.include_router(api_router(wall.r, wall.keys, settings=wall.settings, clock=wall.clock))
     server.include_router(kpi_router(wall.r, wall.keys, wall.town))
     mount_metrics(server, wall)
     for router in routers:
@@ -78,11 +82,14 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     return server
 
 
-def create_app(settings: Settings, *, routers: Sequence[APIRouter] = ()) -> Dash:
-    """The whole web app; `app.server` is the ASGI application."""
+def create_app(
+    settings: Settings, *, routers: Sequence[APIRouter] = (), clock: Clock | None = None
+) -> Dash:
+    """The whole web app; `app.server` is the ASGI application. ``clock``: the time the
+    pages, /healthz and /metrics read (default: now)."""
     if not settings.redis_url:
         raise ValueError("create_app needs settings.redis_url")
-    wall = _wall_context(settings, settings.redis_url)
+    wall = _wall_context(settings, settings.redis_url, clock)
     app = Dash(
         __name__,
         server=_server(wall, routers),  # type: ignore[arg-type]  # Dash types know Flask only

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import redis
 import redis.asyncio as aredis
@@ -27,6 +29,8 @@ class WallContext:
     # The feeds the link lights show, in wall order: every adapter found at start-up.
     feeds: tuple[str, ...] = field(default_factory=lambda: ordered_feeds(FEEDS))
     meters: Meters = field(default_factory=Meters)  # this process's own figures for /metrics
+    # The one clock of the pages, /healthz and /metrics: tests move it (e.g. to the calendar's end).
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     @property
     def limits(self) -> Limits:

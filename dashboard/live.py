@@ -120,8 +120,7 @@ class Every:
 
 async def aread_notices(wall: WallContext) -> list[Notice]:
     """The health checks use the sync client: off the event loop, in a worker thread."""
-    now = datetime.now(UTC)
-    return await asyncio.to_thread(notices, wall.r, wall.keys, wall.settings, now)
+    return await asyncio.to_thread(notices, wall.r, wall.keys, wall.settings, wall.clock())
 
 
 def epoch_ms() -> int:

@@ -250,7 +250,9 @@ class IntakeTimer:
 def mount_metrics(server: FastAPI, wall: WallContext) -> None:
     """GET /metrics and the intake timer on the app's FastAPI server."""
     meters = wall.meters
-    meters.registry.register(RedisCollector(wall.r, wall.keys, wall.settings, wall.feeds))
+    meters.registry.register(
+        RedisCollector(wall.r, wall.keys, wall.settings, wall.feeds, wall.clock)
+    )
 
     def metrics() -> Response:
         return Response(generate_latest(meters.registry), media_type=CONTENT_TYPE_LATEST)

@@ -104,7 +104,7 @@ def read_lights(wall: WallContext) -> list[Light]:
 def read_notices(wall: WallContext, lang: Lang) -> list[dict[str, str]]:
     """The health strip's items at page load (none while Redis is away: the banner says so)."""
     try:
-        found = notices(wall.r, wall.keys, wall.settings, datetime.now(UTC))
+        found = notices(wall.r, wall.keys, wall.settings, wall.clock())
     except redis.RedisError:
         return []
     return notice_items(found, lang)
