@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from cases.store import get_cases
 from ingest.event import DeadLetter
 from ingest.feeds.open311 import ADAPTER, FEED, UNKNOWN_SERVICE, code_of, services
+from ingest.guard import Guard
 from ingest.sink import REDIS_DOWN, RedisSink
 from ingest.times import BEIJING, epoch_ms, parse_source_time
 from towncc.keys import Keys
@@ -186,7 +187,7 @@ def open311_router(settings: Settings, client: aredis.Redis) -> APIRouter:
     if not settings.redis_url:
         raise ValueError("open311_router needs settings.redis_url")
     keys = Keys(settings.key_prefix)
-    sink = RedisSink(keys, settings.stream_maxlen)
+    sink = RedisSink(keys, settings.stream_maxlen, guard=Guard.of(settings))
     # The case store is synchronous; FastAPI runs the plain-def readers in its threadpool.
     reader = redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=5)
 

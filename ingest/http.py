@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from ingest.feeds import FEEDS
+from ingest.guard import Guard
 from ingest.sink import REDIS_DOWN, RedisSink
 from ingest.spool import Spool, SpoolBusyError
 from towncc.keys import Keys
@@ -57,7 +58,9 @@ def _authorise(settings: Settings, feed: str, header: str | None) -> None:
 
 def ingest_router(settings: Settings, client: aredis.Redis) -> APIRouter:
     """The intake endpoints, writing through one shared async Redis client."""
-    sink = RedisSink(Keys(settings.key_prefix), settings.stream_maxlen, _spool(settings))
+    sink = RedisSink(
+        Keys(settings.key_prefix), settings.stream_maxlen, _spool(settings), Guard.of(settings)
+    )
 
     @contextlib.asynccontextmanager
     async def drainer(_: FastAPI) -> AsyncIterator[None]:
