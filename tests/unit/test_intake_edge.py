@@ -4,11 +4,15 @@ unexpected exceptions all end as dead letters with a reason, and the other recor
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from ingest import times
 from ingest.adapter import JsonFeed, total
@@ -18,8 +22,10 @@ from ingest.guard import Guard
 from ingest.sanity import TimeWindow
 from tests.support.adapters import NOW
 from tests.support.edge import CAP_EARLY, CAP_LATE, JSON_CASES, TimeCase, cap_alert, governance_csv
+from tests.support.fixtures import fixtures
 
 GUARD = Guard()
+EARLIEST_OK = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def through_guard(feed: str, body: bytes, at: datetime = NOW) -> list[Event | DeadLetter]:
@@ -170,3 +176,55 @@ def test_an_exception_escaping_a_parse_becomes_a_dead_letter_of_the_rest() -> No
 
 def _json(value: object) -> str:
     return orjson.dumps(value).decode()
+
+
+def test_odd_records_are_each_their_own_dead_letter_and_the_good_ones_kept() -> None:
+    good = orjson.dumps(JSON_CASES[0].base())
+    odd = [
+        good.replace(b'"zbx":', b'"zbx":1' + b"0" * 400 + b',"x":'),  # a number beyond a float
+        good.replace(b'"ajbh":', b'"ajbh":123' + b"0" * 40 + b',"y":'),  # an int beyond 64 bits
+        good.replace("璜塘路".encode(), b"\xff\xfe"),  # bytes that are not UTF-8
+        good.replace(b'"zby":', b'"zby":"north","z":'),  # a wrong type
+        b'"just a string"',
+        b"[1, 2]",
+    ]
+    body = b"\n".join([good, *odd, good.replace(b"DCM-", b"DCM-2-")])
+    results = through_guard("urban", body)
+    assert [type(r).__name__ for r in results] == ["Event", *["DeadLetter"] * len(odd), "Event"]
+    assert all(r.reason for r in results if isinstance(r, DeadLetter))
+
+
+GOOD_BODIES = {feed: [p.read_bytes() for f, p in fixtures("good") if f == feed] for feed in FEEDS}
+
+
+@st.composite
+def odd_body(draw: st.DrawFn, feed: str) -> bytes:
+    """A good fixture with bytes flipped, cut or inserted, a time swapped for an extreme one,
+    or random bytes."""
+    seed = draw(st.sampled_from(GOOD_BODIES[feed]))
+    choice = draw(st.sampled_from(["mutate", "time", "random"]))
+    if choice == "random":
+        return draw(st.binary(max_size=500))
+    if choice == "time":
+        extreme = draw(st.sampled_from(["9999-12-31 23:59:59", "0001-01-01 00:00:00", "9999-12"]))
+        return re.sub(rb"20\d\d-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?", extreme.encode(), seed, count=1)
+    data = bytearray(seed)
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, max(len(data) - 1, 0)))
+        data[at : at + draw(st.integers(0, 8))] = draw(st.binary(max_size=8))
+    return bytes(data)
+
+
+@pytest.mark.parametrize("feed", sorted(FEEDS))
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_adapter_and_the_guard_are_total(feed: str, data: st.DataObject) -> None:
+    body = data.draw(odd_body(feed))
+    results = list(FEEDS[feed].parse(body, NOW))
+    assert results, "every body has an outcome"
+    for result in results:
+        checked = GUARD.event(result) if isinstance(result, Event) else result
+        if isinstance(checked, DeadLetter):
+            assert checked.reason and GUARD.dead_fields(checked)["raw_sha256"]
+        else:
+            assert EARLIEST_OK <= checked.occurred_at <= NOW + timedelta(days=1)
