@@ -128,9 +128,20 @@ class RedisSink:
         pipe.execute()
         return outcome
 
+    def plan(self, results: Iterable[Result]) -> tuple[list[Entry], Outcome]:
+        """The entries and outcome of these results through this sink's guard: CPU work (a
+        large dead letter is redacted and hashed), which a caller may run in a worker thread
+        and hand to ``store_async``."""
+        return plan(results, self.keys, self.guard)
+
     async def write_async(self, client: aredis.Redis, results: Iterable[Result]) -> Outcome:
         """Store in Redis, or durably in the spool; raises only when neither is possible."""
-        entries, outcome = plan(results, self.keys, self.guard)
+        return await self.store_async(client, *self.plan(results))
+
+    async def store_async(
+        self, client: aredis.Redis, entries: list[Entry], outcome: Outcome
+    ) -> Outcome:
+        """``write_async`` of entries planned already (``plan``)."""
         async with self._lock:
             if self.spool is not None and self.spool.lines:
                 self.spool.append(entries)  # keep order: queue behind what is spooled
