@@ -190,13 +190,17 @@ def api_router(
 
     @router.get("/api/deadletters")
     def dead_letters(
-        feed: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50
+        feed: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        before: Annotated[str | None, Query(pattern=r"^[0-9]{1,20}-[0-9]{1,20}$")] = None,
     ) -> dict[str, Any]:
-        """The newest dead letters (raw payload and reason) and the counts per feed and reason."""
-        return {
-            "recent": deadletters.recent(r, keys, feed=feed, limit=limit),
-            "counts": deadletters.counts(r, keys),
-        }
+        """A page of dead letters (raw payload's head and reason), newest first, older than
+        the entry ``before``; ``next`` is the ``before`` of the next page (null: the last).
+        A page stops short of ``limit`` to stay under 1 MB. With the largest counts per feed
+        and reason."""
+        letters, following = deadletters.page(r, keys, feed=feed, limit=limit, before=before)
+        counts = deadletters.counts(r, keys)[: deadletters.COUNT_ROWS]
+        return {"recent": letters, "next": following, "counts": counts}
 
     @router.get("/healthz")
     def healthz() -> JSONResponse:

@@ -118,6 +118,7 @@ ZH: Final[dict[str, str]] = {
     "admin.detail_hint": "点击一条死信查看完整原始报文",
     "admin.detail_gone": "该死信已不存在（已重放或已清理）",
     "admin.truncated": "（报文过长，只显示前 {n} 个字符）",
+    "admin.stored_head": "（存储时已截断：原报文 {n} 字节，只存开头；sha256 {sha}；不能重放）",
     "admin.no_dead": "暂无死信",
     "admin.no_feeds": "暂无数据源",
     "col.feed": "数据源",
@@ -263,6 +264,10 @@ EN: Final[dict[str, str]] = {
     "admin.detail_hint": "Click a dead letter to see its whole raw payload",
     "admin.detail_gone": "This dead letter is gone (replayed or trimmed)",
     "admin.truncated": "(payload too long: the first {n} characters)",
+    "admin.stored_head": (
+        "(truncated when stored: only the head of {n} bytes is kept; sha256 {sha}; "
+        "cannot be replayed)"
+    ),
     "admin.no_dead": "No dead letters",
     "admin.no_feeds": "No feeds",
     "col.feed": "Feed",

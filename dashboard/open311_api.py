@@ -24,6 +24,7 @@ from cases.store import get_cases
 from ingest.adapter import Result
 from ingest.event import DeadLetter
 from ingest.feeds.open311 import ADAPTER, FEED, UNKNOWN_SERVICE, code_of, services
+from ingest.guard import Guard
 from ingest.http import RETRY_AFTER_DOC, RETRY_LATER, BodyRefusedError, Intake, read_body
 from ingest.offload import Offload
 from ingest.sink import REDIS_DOWN, RedisSink
@@ -207,7 +208,8 @@ def open311_router(
     if not settings.redis_url:
         raise ValueError("open311_router needs settings.redis_url")
     keys = Keys(settings.key_prefix)
-    intake = shared or Intake(RedisSink(keys, settings.stream_maxlen), Offload(0, 1 << 20))
+    sink = RedisSink(keys, settings.stream_maxlen, guard=Guard.of(settings))
+    intake = shared or Intake(sink, Offload(0, 1 << 20))
     # The case store is synchronous; FastAPI runs the plain-def readers in its threadpool.
     # One quick retry: a reader waits for Redis seconds at most, then the app answers 503.
     reader = redis.Redis.from_url(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Generic, Protocol, TypeVar, cast
+from typing import Generic, Literal, Protocol, TypeVar, cast
 
 import msgspec
 import orjson
@@ -15,6 +18,7 @@ from ingest.coords import Point, place_all
 from ingest.event import DeadLetter, Event
 from ingest.payload import BodyError, json_raws
 
+log = logging.getLogger(__name__)
 Result = Event | DeadLetter
 R = TypeVar("R", bound=native.Record)
 
@@ -27,6 +31,54 @@ class Adapter(Protocol):
     feed: str
 
     def parse(self, body: bytes, received_at: datetime) -> Iterator[Result]: ...
+
+
+A = TypeVar("A", bound=Adapter)
+Parse = Callable[[A, bytes, datetime], Iterator[Result]]
+
+
+def unexpected(
+    feed: str,
+    exc: Exception,
+    raw: str,
+    received_at: datetime,
+    *,
+    scope: Literal["record", "body"] = "record",
+    source_id: str | None = None,
+) -> DeadLetter:
+    """The last resort: an exception no check foresaw becomes the dead letter of its record
+    (or body), and is logged with its type and where it was raised, so the bug is seen and
+    fixed rather than hidden. The log names no value of the record (it may be personal)."""
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    place = f"{where.filename}:{where.lineno}" if where else "?"
+    name = type(exc).__name__
+    log.error("%s: unexpected %s at %s while parsing: dead-lettered", feed, name, place)
+    if isinstance(exc, RecursionError):
+        reason = "nested too deeply to read"
+    else:
+        reason = f"unexpected error {type(exc).__name__}: {str(exc)[:200]}"
+    return DeadLetter(
+        feed=feed, reason=reason, raw=raw, received_at=received_at, source_id=source_id, scope=scope
+    )
+
+
+def total(parse: Parse[A]) -> Parse[A]:
+    """Makes an adapter's parse total: an exception that escapes it becomes a dead letter of
+    the body (or of the rest of the body, when some records were yielded already)."""
+
+    @functools.wraps(parse)
+    def guarded(self: A, body: bytes, received_at: datetime) -> Iterator[Result]:
+        yielded = 0
+        try:
+            for result in parse(self, body, received_at):
+                yielded += 1
+                yield result
+        except Exception as exc:  # the last resort: logged with its type in unexpected()
+            text = body.decode("utf-8", errors="replace")
+            scope: Literal["record", "body"] = "record" if yielded else "body"
+            yield unexpected(self.feed, exc, text, received_at, scope=scope)
+
+    return guarded
 
 
 def describe(exc: ValidationError) -> str:
@@ -63,6 +115,7 @@ class JsonFeed(Generic[R]):
         self.to_event = to_event
         self.keys = tuple(keys)
 
+    @total
     def parse(self, body: bytes, received_at: datetime) -> Iterator[Result]:
         try:
             raws = json_raws(body)
@@ -77,7 +130,7 @@ class JsonFeed(Generic[R]):
         for i, raw in enumerate(raws):
             try:
                 read.append((i, self.read(raw)))
-            except ValueError as exc:
+            except Exception as exc:  # ValueError: a bad record; anything else: see _dead
                 results[i] = self._dead(raw, exc, received_at)
         points = place_all([rec.source_point() for _, rec in read])
         for (i, rec), point in zip(read, points, strict=True):
@@ -85,11 +138,14 @@ class JsonFeed(Generic[R]):
                 if isinstance(point, ValueError):
                     raise point
                 results[i] = self.to_event(rec, raws[i], received_at, point)
-            except ValueError as exc:
+            except Exception as exc:
                 results[i] = self._dead(raws[i], exc, received_at)
         yield from cast(list[Result], results)  # every record has its outcome by now
 
-    def _dead(self, raw: bytes, exc: ValueError, received_at: datetime) -> DeadLetter:
+    def _dead(self, raw: bytes, exc: Exception, received_at: datetime) -> DeadLetter:
+        if not isinstance(exc, ValueError):
+            text = raw.decode(errors="replace")
+            return unexpected(self.feed, exc, text, received_at, source_id=self._source_id(raw))
         reason = native.reason(exc) if isinstance(exc, msgspec.ValidationError) else str(exc)
         return DeadLetter(
             feed=self.feed,
@@ -102,7 +158,7 @@ class JsonFeed(Generic[R]):
     def _source_id(self, raw: bytes) -> str | None:
         try:
             value = orjson.loads(raw.decode(errors="replace"))  # the slow path, for a dead letter
-        except orjson.JSONDecodeError:  # e.g. an integer beyond 64 bits
+        except orjson.JSONDecodeError:  # e.g. an integer beyond 64 bits, or nested too deeply
             return None
         if not isinstance(value, dict):
             return None

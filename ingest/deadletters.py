@@ -2,7 +2,11 @@
 
 A replay re-parses each dead letter's raw payload with its feed's adapter (whose mapping
 table may have been corrected since). What now becomes Events goes to `events` and the dead
-letter is deleted in the same transaction; what still fails stays, with its new reason.
+letter is deleted in the same transaction; what still fails stays, with its new reason. A
+dead letter stored truncated (only the head of a large payload is kept) is never replayed:
+its head is not the record.
+
+Pages of dead letters are bounded twice: by the number asked for and by their JSON size.
 """
 
 from __future__ import annotations
@@ -11,16 +15,54 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import redis
 import redis.asyncio as aredis
 
 from ingest.adapter import Adapter
-from ingest.event import DeadLetter, Event
-from ingest.sink import plan, queue_stats
+from ingest.event import Event
+from ingest.guard import Guard
+from ingest.sink import plan, queue_stats, xadd
+from ingest.spool import Entry
 from towncc.keys import Keys
 from towncc.replies import text
 
-SCAN = 1000
+# Entries read per round trip: a stored dead letter holds at most guard.ENTRY_MAX_BYTES.
+SCAN = 100
+# A page's dead letters as JSON, at most: an API answer (with the counts) stays under 1 MB.
+PAGE_MAX_BYTES = 800_000
+COUNT_ROWS = 200  # the largest counts answered with a page
+
+
+def page(
+    r: redis.Redis,
+    keys: Keys,
+    *,
+    feed: str | None = None,
+    limit: int = 50,
+    before: str | None = None,
+    max_bytes: int = PAGE_MAX_BYTES,
+) -> tuple[list[dict[str, str]], str | None]:
+    """Up to ``limit`` dead letters older than the entry ``before`` (newest first), no more
+    than ``max_bytes`` of JSON (but always one), and the ``before`` of the next page (None:
+    no older one)."""
+    found: list[dict[str, str]] = []
+    size = 0
+    last = f"({before}" if before else "+"
+    while True:
+        batch = _page(r.xrevrange(keys.deadletter, max=last, count=SCAN), "+")
+        if not batch:
+            return found, None
+        for entry, fields in batch:
+            if feed not in (None, fields.get("feed")):
+                continue
+            letter = {"entry": entry, **fields}
+            n = len(orjson.dumps(letter)) + 1
+            if len(found) == limit or (found and size + n > max_bytes):
+                return found, found[-1]["entry"]
+            found.append(letter)
+            size += n
+        last = f"({batch[-1][0]}"
 
 
 def recent(
@@ -90,33 +132,51 @@ class ReplayReport:
     replayed: int = 0
     still_failing: int = 0
     unknown_feed: int = 0
+    truncated: int = 0
 
 
 def replay(
-    r: redis.Redis, keys: Keys, feeds: dict[str, Adapter], *, feed: str | None, maxlen: int
+    r: redis.Redis,
+    keys: Keys,
+    feeds: dict[str, Adapter],
+    *,
+    feed: str | None,
+    maxlen: int,
+    guard: Guard | None = None,
 ) -> ReplayReport:
-    """Re-parse every dead letter (of one feed, or all) and move those that now pass."""
+    """Re-parse every dead letter (of one feed, or all) and move those that now pass (the
+    sink's guard included: a time still out of range still fails)."""
     report = ReplayReport()
+    guard = guard or Guard()
     for letter in recent(r, keys, feed=feed, limit=10**9):
         report.examined += 1
         adapter = feeds.get(letter.get("feed", ""))
         if adapter is None:
             report.unknown_feed += 1
             continue
+        if letter.get("truncated") == "1":
+            report.truncated += 1  # only the head was kept: replaying it would lose the rest
+            continue
         results = list(adapter.parse(letter["raw"].encode(), datetime.now(UTC)))
-        if not results or any(isinstance(x, DeadLetter) for x in results):
+        events = [x for x in results if isinstance(x, Event)]
+        if not results or len(events) < len(results):
             report.still_failing += 1
             continue
-        _move(r, keys, [x for x in results if isinstance(x, Event)], letter["entry"], maxlen)
+        entries, outcome = plan(events, keys, guard)
+        if outcome.deadlettered:
+            report.still_failing += 1
+            continue
+        _move(r, keys, entries, letter["entry"], maxlen, guard)
         report.replayed += 1
     return report
 
 
-def _move(r: redis.Redis, keys: Keys, events: list[Event], entry: str, maxlen: int) -> None:
-    entries, _ = plan(events, keys)
+def _move(
+    r: redis.Redis, keys: Keys, entries: list[Entry], entry: str, maxlen: int, guard: Guard
+) -> None:
     pipe = r.pipeline(transaction=True)
-    for stream, fields in entries:
-        pipe.xadd(stream, fields, maxlen=maxlen, approximate=True)
+    for planned in entries:
+        xadd(pipe, keys, planned, maxlen, guard)
     queue_stats(pipe, keys, entries)
     pipe.xdel(keys.deadletter, entry)
     pipe.execute()

@@ -5,11 +5,19 @@ A file in `<drop>/<feed>/` is read once it has stopped changing (writers should 
 dead-lettered it moves to `done/`; a file that cannot be read at all moves to `failed/`.
 Either way, a `<file>.reason` beside it lists what was dead-lettered and why. While Redis is
 unreachable the file stays where it is and is tried again.
+
+Only regular files are read. Anything else in a drop folder (a symbolic link, a FIFO, a
+directory, a device, a socket) is refused: moved as it is into `failed/` with a `.reason`
+that says what it was, and never opened; a link's target is never read. The file is opened
+without following links and without blocking, and checked again once open, so an entry
+swapped for a link or a FIFO after the scan is refused too.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -28,9 +36,52 @@ SETTLE_S = 1.0
 IGNORED_SUFFIXES = (".tmp", ".part", ".reason")
 
 
-def ingest_file(path: Path, adapter: Adapter, sink: RedisSink, client: redis.Redis) -> Outcome:
-    """Every record of one file, stored or dead-lettered; raises if Redis is unreachable."""
-    return sink.write(client, adapter.parse(path.read_bytes(), datetime.now(UTC)))
+KINDS = {
+    stat.S_IFLNK: "a symbolic link (never followed: its target is not read)",
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFDIR: "a directory",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
+OWN_FOLDERS = ("done", "failed")
+
+
+class NotRegularError(OSError):
+    """A drop-folder entry that is not a regular file: refused, never read."""
+
+
+def not_regular(mode: int) -> str | None:
+    """What an entry is when it is not a regular file (None when it is one)."""
+    if stat.S_ISREG(mode):
+        return None
+    return KINDS.get(stat.S_IFMT(mode), "not a regular file")
+
+
+def read_regular(path: Path, *, follow: bool = False) -> bytes:
+    """The bytes of a regular file, opened without blocking (a FIFO never stalls the reader)
+    and, unless ``follow``, without following a symbolic link."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if not follow and path.is_symlink():
+            raise NotRegularError(KINDS[stat.S_IFLNK]) from exc
+        raise
+    with os.fdopen(fd, "rb") as src:
+        kind = not_regular(os.fstat(src.fileno()).st_mode)
+        if kind is not None:
+            raise NotRegularError(kind)
+        return src.read()
+
+
+def ingest_file(
+    path: Path, adapter: Adapter, sink: RedisSink, client: redis.Redis, *, follow: bool = False
+) -> Outcome:
+    """Every record of one file, stored or dead-lettered; raises if Redis is unreachable and
+    NotRegularError for anything but a regular file."""
+    body = read_regular(path, follow=follow)
+    return sink.write(client, adapter.parse(body, datetime.now(UTC)))
 
 
 def _reason_text(outcome: Outcome) -> str:
@@ -53,15 +104,42 @@ def settle(path: Path, outcome: Outcome) -> Path:
     return target
 
 
+def refuse(path: Path, kind: str) -> Path:
+    """Move a drop-folder entry that is not a regular file into failed/ as it is (a link is
+    moved, not its target), with a `.reason` that says what it was."""
+    target_dir = path.parent / "failed"
+    target_dir.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    target = target_dir / f"{stamp}-{path.name}"
+    path.rename(target)
+    reason = f"refused: {kind}; a drop folder takes regular files only\n"
+    target.with_name(target.name + ".reason").write_text(reason, "utf-8")
+    log.warning("%s: refused, %s", target.name, kind)
+    return target
+
+
+def scan(folder: Path, now: float) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """A drop folder's regular files that have stopped changing, oldest first, and the
+    entries to refuse with what each is; nothing is followed or opened."""
+    ready: list[tuple[float, Path]] = []
+    refused: list[tuple[Path, str]] = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            name = entry.name
+            if name.startswith(".") or name.endswith(IGNORED_SUFFIXES) or name in OWN_FOLDERS:
+                continue
+            info = entry.stat(follow_symlinks=False)
+            kind = not_regular(info.st_mode)
+            if kind is not None:
+                refused.append((Path(entry.path), kind))
+            elif now - info.st_mtime >= SETTLE_S:
+                ready.append((info.st_mtime, Path(entry.path)))
+    return [path for _, path in sorted(ready)], refused
+
+
 def ready_files(folder: Path, now: float) -> Iterator[Path]:
-    """Files in a drop folder that have stopped changing, oldest first."""
-    candidates = [
-        p for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and not p.name.endswith(IGNORED_SUFFIXES)
-    ]  # fmt: skip
-    for path in sorted(candidates, key=lambda p: p.stat().st_mtime):
-        if now - path.stat().st_mtime >= SETTLE_S:
-            yield path
+    """Regular files in a drop folder that have stopped changing, oldest first."""
+    yield from scan(folder, now)[0]
 
 
 @dataclass
@@ -81,9 +159,17 @@ class Watcher:
         """Ingest every ready file once; the number of files settled."""
         settled = 0
         for feed, adapter in self.feeds.items():
-            for path in ready_files(self.root / feed, time.time()):
+            ready, refused = scan(self.root / feed, time.time())
+            for path, kind in refused:
+                refuse(path, kind)
+                settled += 1
+            for path in ready:
                 try:
                     outcome = ingest_file(path, adapter, self.sink, self.client)
+                except NotRegularError as exc:  # swapped after the scan
+                    refuse(path, str(exc))
+                    settled += 1
+                    continue
                 except (redis.ConnectionError, redis.TimeoutError) as exc:
                     log.warning("Redis unreachable (%s); %s stays for the next sweep", exc, path)
                     return settled
@@ -113,7 +199,11 @@ def replay(
     """Bulk-load files (each with its feed's adapter), with a progress bar; files stay put."""
     summary = ReplaySummary()
     for path in tqdm(list(paths), unit="file", desc="replay"):
-        outcome = ingest_file(path, adapter_of[path], sink, client)
+        try:  # the operator named these paths: a link is followed, a FIFO or folder is not read
+            outcome = ingest_file(path, adapter_of[path], sink, client, follow=True)
+        except NotRegularError as exc:
+            summary.unreadable.append(f"{path}: {exc}")
+            continue
         summary.files += 1
         summary.accepted += outcome.accepted
         summary.deadlettered += outcome.deadlettered

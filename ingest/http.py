@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from ingest.feeds import FEEDS
+from ingest.guard import Guard
 from ingest.offload import Offload, Target, parse_and_plan, parse_and_store
 from ingest.sink import REDIS_DOWN, Outcome, RedisSink
 from ingest.spool import Spool, SpoolBusyError
@@ -73,7 +74,8 @@ class Intake:
 
 def new_intake(settings: Settings) -> Intake:
     """The intake of this process: its spool (if it can own the folder) and its workers."""
-    sink = RedisSink(Keys(settings.key_prefix), settings.stream_maxlen, _spool(settings))
+    guard = Guard.of(settings)
+    sink = RedisSink(Keys(settings.key_prefix), settings.stream_maxlen, _spool(settings), guard)
     return Intake(sink, Offload(settings.parse_processes, settings.parse_inline_bytes))
 
 
@@ -120,10 +122,12 @@ async def store(
     """
     received, sink = datetime.now(UTC), own.sink
     if len(body) <= own.offload.inline_bytes or (sink.spool is not None and sink.spool.lines):
-        args = (feed, body, received, settings.key_prefix)
+        args = (feed, body, received, settings.key_prefix, sink.guard)
         entries, outcome = await own.offload.run(len(body), parse_and_plan, *args)
     else:
-        target = Target(settings.redis_url or "", settings.key_prefix, settings.stream_maxlen)
+        target = Target(
+            settings.redis_url or "", settings.key_prefix, settings.stream_maxlen, sink.guard
+        )
         entries, outcome = await own.offload.run(
             len(body), parse_and_store, feed, body, received, target
         )

@@ -35,6 +35,7 @@ from redis.backoff import ConstantBackoff
 from redis.retry import Retry
 
 from ingest.feeds import FEEDS
+from ingest.guard import Guard
 from ingest.sink import Outcome, RedisSink, plan
 from ingest.spool import Entry
 from towncc.keys import Keys
@@ -50,11 +51,13 @@ WORKER_NICE = 5
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """Where a worker writes: the Redis URL, the key prefix, the streams' cap."""
+    """Where a worker writes: the Redis URL, the key prefix, the streams' cap, and the
+    sink's guard (times, redaction, the dead letters' bounds) that every path applies."""
 
     url: str
     prefix: str
     maxlen: int
+    guard: Guard
 
 
 _clients: dict[str, redis.Redis] = {}
@@ -71,11 +74,11 @@ def _client(url: str) -> redis.Redis:
 
 
 def parse_and_plan(
-    feed: str, body: bytes, received_at: datetime, prefix: str
+    feed: str, body: bytes, received_at: datetime, prefix: str, guard: Guard
 ) -> tuple[list[Entry], Outcome]:
     """A body's stream entries and its outcome: what crosses back from a worker is plain
     bytes and text (cheap to unpickle), never the Events themselves."""
-    return plan(FEEDS[feed].parse(body, received_at), Keys(prefix))
+    return plan(FEEDS[feed].parse(body, received_at), Keys(prefix), guard)
 
 
 def parse_and_store(
@@ -84,8 +87,8 @@ def parse_and_store(
     """Parse, plan and write a body to Redis; the entries not written (Redis went away: the
     web process spools them) and the outcome. Writing here too spares the web process the
     cost of a large write (as much CPU as the parse)."""
-    entries, outcome = parse_and_plan(feed, body, received_at, target.prefix)
-    sink = RedisSink(Keys(target.prefix), target.maxlen)
+    entries, outcome = parse_and_plan(feed, body, received_at, target.prefix, target.guard)
+    sink = RedisSink(Keys(target.prefix), target.maxlen, guard=target.guard)
     return entries[sink.write_planned(_client(target.url), entries) :], outcome
 
 

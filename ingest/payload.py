@@ -33,13 +33,16 @@ def json_raws(body: bytes) -> list[bytes]:
     if not data:
         raise BodyError("empty body")
     try:
-        raws = _RECORDS.decode(data) if data[:1] == b"[" else [_RECORD.decode(data)]
-    except msgspec.DecodeError as exc:
-        if b"\n" not in data:
-            decode_text(data)  # say so if the body is not text at all
-            raise BodyError(f"malformed JSON: {exc}") from exc
-        raws = _json_lines(data)
-    return [msgspec.json.format(raw, indent=0) for raw in raws]
+        try:
+            raws = _RECORDS.decode(data) if data[:1] == b"[" else [_RECORD.decode(data)]
+        except msgspec.DecodeError as exc:
+            if b"\n" not in data:
+                decode_text(data)  # say so if the body is not text at all
+                raise BodyError(f"malformed JSON: {exc}") from exc
+            raws = _json_lines(data)
+        return [msgspec.json.format(raw, indent=0) for raw in raws]
+    except RecursionError:  # msgspec's depth limit: a record never nests so deep
+        raise BodyError("JSON nested too deeply to read") from None
 
 
 def _json_lines(data: bytes) -> list[msgspec.Raw]:

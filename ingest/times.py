@@ -18,8 +18,18 @@ _LOOSE = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2}
 
 
 def parse_source_time(text: str) -> datetime:
-    """A source's time in UTC; a time without a zone is read as Beijing time."""
-    value = text.strip()
+    """A source's time in UTC; a time without a zone is read as Beijing time.
+
+    Every failure is a ValueError naming the text, including a time that exists on its own
+    clock but not in UTC (0001-01-01 00:00 in Beijing is still year 0 in UTC).
+    """
+    try:
+        return _parse(text.strip())
+    except OverflowError:
+        raise ValueError(f"time {text.strip()!r} is out of range in UTC") from None
+
+
+def _parse(value: str) -> datetime:
     if "/" in value:
         parsed = _loose(value)
     else:
@@ -52,11 +62,16 @@ def beijing_to_utc(
     second: int = 0,
     microsecond: int = 0,
 ) -> datetime:
-    """A time on Beijing's clock as UTC (by the fixed offset from 1992 on)."""
-    if year >= FIXED_SINCE:
-        return datetime(year, month, day, hour, minute, second, microsecond, UTC) - EIGHT_HOURS
-    local = datetime(year, month, day, hour, minute, second, microsecond, BEIJING)
-    return local.astimezone(UTC)
+    """A time on Beijing's clock as UTC (by the fixed offset from 1992 on); a ValueError when
+    it has no UTC time (the first hours of year 1)."""
+    try:
+        if year >= FIXED_SINCE:
+            moment = datetime(year, month, day, hour, minute, second, microsecond, UTC)
+            return moment - EIGHT_HOURS
+        local = datetime(year, month, day, hour, minute, second, microsecond, BEIJING)
+        return local.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{year:04d}-{month:02d}-{day:02d} is out of range in UTC") from None
 
 
 def _loose(value: str) -> datetime:

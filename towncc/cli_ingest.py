@@ -22,6 +22,7 @@ def _client(settings: Settings) -> redis.Redis:
 def ingest_replay(args: argparse.Namespace, settings: Settings) -> None:
     from ingest.feeds import FEEDS
     from ingest.files import replay
+    from ingest.guard import Guard
     from ingest.sink import RedisSink
 
     adapter_of = {}
@@ -32,7 +33,7 @@ def ingest_replay(args: argparse.Namespace, settings: Settings) -> None:
         if not path.is_file():
             raise SystemExit(f"{path}: no such file")
         adapter_of[path] = FEEDS[feed]
-    sink = RedisSink(Keys(settings.key_prefix), settings.stream_maxlen)
+    sink = RedisSink(Keys(settings.key_prefix), settings.stream_maxlen, guard=Guard.of(settings))
     summary = replay(args.files, adapter_of, sink, _client(settings))
     print(
         f"{summary.files} files: {summary.accepted} records accepted, "
@@ -46,10 +47,11 @@ def ingest_watch(args: argparse.Namespace, settings: Settings) -> None:
     from cases.engine import stop_on_signals
     from ingest.feeds import FEEDS
     from ingest.files import Watcher
+    from ingest.guard import Guard
     from ingest.sink import RedisSink
 
     root = args.folder or settings.data_dir / "drop"
-    sink = RedisSink(Keys(settings.key_prefix), settings.stream_maxlen)
+    sink = RedisSink(Keys(settings.key_prefix), settings.stream_maxlen, guard=Guard.of(settings))
     print(f"watching {root}/<feed>/ for {', '.join(FEEDS)}", flush=True)
     Watcher(root, FEEDS, sink, _client(settings)).run(stop_on_signals())
 
@@ -73,14 +75,16 @@ def deadletter_list(args: argparse.Namespace, settings: Settings) -> None:
 def deadletter_replay(args: argparse.Namespace, settings: Settings) -> None:
     from ingest.deadletters import replay
     from ingest.feeds import FEEDS
+    from ingest.guard import Guard
 
     report = replay(
         _client(settings), Keys(settings.key_prefix), dict(FEEDS), feed=args.feed,
-        maxlen=settings.stream_maxlen,
+        maxlen=settings.stream_maxlen, guard=Guard.of(settings),
     )  # fmt: skip
     print(
         f"{report.examined} examined: {report.replayed} replayed into events, "
-        f"{report.still_failing} still failing, {report.unknown_feed} of unknown feeds"
+        f"{report.still_failing} still failing, {report.unknown_feed} of unknown feeds, "
+        f"{report.truncated} stored truncated (not replayed)"
     )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pydantic import ByteSize, Field, SecretStr
+from pydantic import AwareDatetime, ByteSize, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LAYERS_DATA = Path(__file__).resolve().parent.parent / "layers" / "data"
@@ -64,6 +65,20 @@ class Settings(BaseSettings):
         default=65_536,
         ge=0,
         description="Intake bodies up to this size are parsed on the event loop (no hop).",
+    )
+    ingest_earliest: AwareDatetime = Field(
+        default=datetime(2000, 1, 1, tzinfo=UTC),
+        description="Earliest plausible time of a record; earlier is dead-lettered.",
+    )
+    ingest_ahead: timedelta = Field(
+        default=timedelta(days=1),
+        ge=timedelta(0),
+        description="How far after its arrival a record's time may lie; later is dead-lettered.",
+    )
+    deadletter_budget_bytes: int = Field(
+        default=128 * 1024 * 1024,
+        ge=64 * 1024,
+        description="Bytes the dead-letter stream may hold; the oldest are trimmed beyond it.",
     )
     wall_max_rows: int = Field(default=500, description="Rows kept in the wall's queue.")
     wall_max_points: int = Field(default=3000, description="Case points kept on the wall map.")

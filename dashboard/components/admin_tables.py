@@ -179,9 +179,12 @@ def dead_letter_detail(letter: Mapping[str, str] | None, lang: Lang) -> list[Any
     terms = [part for key, value in fields for part in (html.Dt(t(key, lang)), html.Dd(value))]
     raw = readable(letter.get("raw", ""))
     note = [html.P(t("admin.truncated", lang, n=str(DETAIL_MAX)), className="admin-hint")]
+    size, sha = letter.get("raw_bytes", ""), letter.get("raw_sha256", "")
+    head = [html.P(t("admin.stored_head", lang, n=size, sha=sha), className="admin-hint")]
     return [
         html.H3(t("admin.detail", lang), className="admin-detail-title"),
         html.Dl(terms, className="admin-detail-fields"),
+        *(head if letter.get("truncated") == "1" else []),
         *(note if len(raw) > DETAIL_MAX else []),
         html.Pre(raw[:DETAIL_MAX], className="admin-raw-full"),
     ]

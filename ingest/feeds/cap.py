@@ -9,17 +9,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import defusedxml
 from defusedxml import ElementTree as SafeET
 
-from ingest.adapter import RecordError, Result
+from ingest.adapter import RecordError, Result, total, unexpected
 from ingest.event import DeadLetter, Event, Status, content_id
 from ingest.geometry import ShapeError, area_geometry, geojson, representative
 from ingest.mapping import mapping
-from ingest.times import BEIJING, parse_source_time
+from ingest.times import beijing_to_utc, parse_source_time
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -118,8 +118,9 @@ def gb35965(identifier: str) -> dict[str, Any] | None:
         return None
     region, agency, unit, extension, stamp, sequence = match.groups()
     try:
-        entered = datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=BEIJING)
-    except ValueError:
+        local = datetime.strptime(stamp, "%Y%m%d%H%M%S")  # noqa: DTZ007 - Beijing, made UTC below
+        entered = beijing_to_utc(*local.timetuple()[:6])
+    except ValueError:  # not a date, or one without a UTC time (year 1)
         return None
     return {
         "issuer": f"{region}{agency}{unit}{extension}",
@@ -127,7 +128,7 @@ def gb35965(identifier: str) -> dict[str, Any] | None:
         "agency": agency,
         "unit": unit,
         "extension": extension,
-        "entered_at": entered.astimezone(UTC).isoformat(),
+        "entered_at": entered.isoformat(),
         "sequence": int(sequence),
     }
 
@@ -263,6 +264,7 @@ def to_event(alert: dict[str, Any], block: Block, source_id: str, raw: str, at: 
 class CapAdapter:
     feed = FEED
 
+    @total
     def parse(self, body: bytes, received_at: datetime) -> Iterator[Result]:
         raw = decode(body)
         try:
@@ -289,6 +291,8 @@ class CapAdapter:
                 yield to_event(alert, block, source_id, raw, received_at)
             except (RecordError, ValueError) as exc:
                 yield self._dead(f"<info> {index}: {exc}", raw, received_at, identifier)
+            except Exception as exc:  # the last resort, logged: this block alone is lost
+                yield unexpected(FEED, exc, raw, received_at, source_id=identifier)
 
     @staticmethod
     def _dead(reason: str, raw: str, at: datetime, source_id: str | None) -> DeadLetter:

@@ -66,6 +66,13 @@ def _attrs(rec: Indicator, flags: Flags) -> dict[str, Any]:
     }
 
 
+def _first_day(year: int, month: int) -> datetime:
+    try:
+        return beijing_to_utc(year, month, 1)
+    except ValueError as exc:
+        raise RecordError(f"field 'tjyf': {exc}") from None
+
+
 def read(raw: bytes) -> Indicator:
     return decode(Indicator, raw)
 
@@ -81,7 +88,7 @@ def to_event(rec: Indicator, raw: bytes, received_at: datetime, point: Point | N
         source_id=f"{rec.tjyf}/{rec.zbdm}/{scope}",
         category="economy_indicator",
         title=attrs["indicator_name"],
-        occurred_at=beijing_to_utc(year, month, 1),
+        occurred_at=_first_day(year, month),
         attrs=attrs,
     )
     return build(draft, raw, received_at, flags)

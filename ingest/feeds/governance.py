@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ingest.adapter import RecordError, Result, describe
+from ingest.adapter import RecordError, Result, describe, total, unexpected
 from ingest.coords import CRS, to_wgs84
 from ingest.event import DeadLetter, Event, content_id
 from ingest.mapping import mapping
@@ -147,6 +147,13 @@ def _meaning(row: GridEventRow, located: bool) -> tuple[str, int, dict[str, Any]
     return category, severity, attrs
 
 
+def _reported_at(text: str) -> datetime:
+    try:
+        return parse_source_time(text)
+    except ValueError as exc:
+        raise RecordError(f"上报时间: {exc}") from None
+
+
 def to_event(record: dict[str, str], raw: str, received_at: datetime) -> Event:
     row = GridEventRow.model_validate(record)
     lon, lat = _point(row)
@@ -160,7 +167,7 @@ def to_event(record: dict[str, str], raw: str, received_at: datetime) -> Event:
         severity=severity,
         title=row.subcategory or row.category or "综治事件",
         description=row.description,
-        occurred_at=parse_source_time(row.reported_at),
+        occurred_at=_reported_at(row.reported_at),
         received_at=received_at,
         lon=lon,
         lat=lat,
@@ -192,6 +199,8 @@ def _row_result(header: list[str], row: list[str], line: int, received_at: datet
         reason = describe(exc)
     except ValueError as exc:
         reason = str(exc)
+    except Exception as exc:  # the last resort, logged: this row alone is lost to a bug
+        return unexpected(FEED, exc, raw, received_at, source_id=record.get(KEY) or None)
     source_id = record.get(KEY, "").strip() or None
     return DeadLetter(
         feed=FEED,
@@ -202,20 +211,34 @@ def _row_result(header: list[str], row: list[str], line: int, received_at: datet
     )
 
 
-def _unreadable(text: str, start: int, exc: csv.Error, received_at: datetime) -> DeadLetter:
-    # The reader cannot go on (an oversized field): the rest of the body is one bad record.
-    rest = "".join(io.StringIO(text, newline="").readlines()[start:])
+class _Lines:
+    """The body's lines, split once and only when a row cannot be read."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lines: list[str] | None = None
+
+    def between(self, start: int, end: int) -> str:
+        if self._lines is None:
+            self._lines = io.StringIO(self.text, newline="").readlines()
+        return "".join(self._lines[start:end])
+
+
+def _unreadable(lines: _Lines, start: int, end: int, exc: csv.Error, at: datetime) -> DeadLetter:
+    # A row the reader refuses (a cell over the csv module's field limit): that row alone is
+    # dead-lettered, and the reader goes on at the next line.
     return DeadLetter(
         feed=FEED,
         reason=f"line {start + 1}: unreadable CSV: {exc}",
-        raw=rest or text,
-        received_at=received_at,
+        raw=lines.between(start, max(end, start + 1)),
+        received_at=at,
     )
 
 
 class GovernanceAdapter:
     feed = FEED
 
+    @total
     def parse(self, body: bytes, received_at: datetime) -> Iterator[Result]:
         text: str | None = None
         try:
@@ -228,14 +251,19 @@ class GovernanceAdapter:
                 feed=FEED, reason=str(exc), raw=raw, received_at=received_at, scope="body"
             )
             return
+        lines = _Lines(text)
         start = rows.line_num
-        try:
-            for row in rows:
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield _unreadable(lines, start, rows.line_num, exc, received_at)
+            else:
                 if any(cell.strip() for cell in row):
                     yield _row_result(header, row, start + 1, received_at)
-                start = rows.line_num
-        except csv.Error as exc:
-            yield _unreadable(text, start, exc, received_at)
+            start = rows.line_num
 
 
 ADAPTER = GovernanceAdapter()

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ingest.adapter import RecordError, Result, describe
+from ingest.adapter import RecordError, Result, describe, total
 from ingest.event import DeadLetter, Event, content_id
 from ingest.mapping import mapping
 from ingest.payload import BodyError, decode_text
@@ -166,6 +166,7 @@ def to_event(pairs: Pairs, raw: str, received_at: datetime) -> Event:
 class Open311Adapter:
     feed = FEED
 
+    @total
     def parse(self, body: bytes, received_at: datetime) -> Iterator[Result]:
         """One form body is one request: one Event, or one DeadLetter with the reason."""
         try:

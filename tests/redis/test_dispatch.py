@@ -98,7 +98,8 @@ def test_a_deadline_past_the_holiday_calendar_falls_back_to_weekdays_and_is_flag
     r: redis.Redis, keys: Keys, engine: Engine
 ) -> None:
     last = SUPPORTED_YEARS[1]
-    push(r, keys, [urban_record(1, sbsj=f"{last}-12-31 17:00:00")])
+    received = datetime(last, 12, 31, 9, 5, tzinfo=UTC)  # the record is not from the future
+    push(r, keys, [urban_record(1, sbsj=f"{last}-12-31 17:00:00")], received)
     push(r, keys, [urban_record(2)])  # the engine goes on
     drain(engine)
     case = store.get_case(r, keys, "urban:T-000001")

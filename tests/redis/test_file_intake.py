@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import redis
 
 from ingest import coords, deadletters, freshness
 from ingest.feeds import FEEDS
-from ingest.files import Watcher, replay
+from ingest.files import NotRegularError, Watcher, read_regular, replay
 from ingest.sink import RedisSink
 from tests.support.urban import urban_record
 from towncc.keys import Keys
@@ -115,3 +116,74 @@ def test_freshness_counts_records_and_dead_letters(r: redis.Redis, keys: Keys) -
     assert (rows["urban"]["records"], rows["urban"]["dead_letters"]) == (1, 1)
     assert rows["urban"]["rate_per_min"] == pytest.approx(1 / freshness.RATE_WINDOW_MIN)
     assert rows["water"]["status"] == "never"
+
+
+def test_a_symlink_in_a_drop_folder_is_refused_and_its_target_never_read(
+    r: redis.Redis, keys: Keys, tmp_path: Path
+) -> None:
+    watcher = Watcher(tmp_path / "drop", {"urban": FEEDS["urban"]}, sink(keys), r)
+    outside = tmp_path / "outside.json"
+    outside.write_bytes(orjson.dumps([urban_record(1, wtms="the secret content outside")]))
+    link = tmp_path / "drop" / "urban" / "link.json"
+    link.symlink_to(outside)
+    assert watcher.sweep() == 1
+    [moved] = (tmp_path / "drop" / "urban" / "failed").glob("*-link.json")
+    assert moved.is_symlink(), "the link itself is moved, not its target"
+    assert "refused: a symbolic link" in Path(f"{moved}.reason").read_text("utf-8")
+    assert outside.exists()
+    assert (r.xlen(keys.events), r.xlen(keys.deadletter)) == (0, 0), "the target is never read"
+    assert watcher.sweep() == 0, "refused once"
+
+
+def test_a_fifo_a_folder_and_a_dangling_link_are_refused_without_blocking(
+    r: redis.Redis, keys: Keys, tmp_path: Path
+) -> None:
+    watcher = Watcher(tmp_path, {"urban": FEEDS["urban"]}, sink(keys), r)
+    folder = tmp_path / "urban"
+    os.mkfifo(folder / "pipe.json")
+    (folder / "sub").mkdir()
+    (folder / "dangling.json").symlink_to(tmp_path / "nowhere")
+    good = folder / "good.json"
+    good.write_bytes(orjson.dumps(urban_record(1)))
+    aged(good)
+    done = threading.Event()
+    sweeper = threading.Thread(target=lambda: (watcher.sweep(), done.set()), daemon=True)
+    sweeper.start()
+    assert done.wait(10), "a FIFO must never block the watcher"
+    reasons = {
+        p.name.split("-", 1)[1]: p.read_text("utf-8") for p in (folder / "failed").glob("*.reason")
+    }
+    assert "a FIFO" in reasons["pipe.json.reason"]
+    assert "a directory" in reasons["sub.reason"]
+    assert "a symbolic link" in reasons["dangling.json.reason"]
+    assert r.xlen(keys.events) == 1, "the regular file beside them is ingested"
+
+
+def test_a_file_swapped_for_a_fifo_after_the_scan_is_refused(tmp_path: Path) -> None:
+    pipe = tmp_path / "p.json"
+    os.mkfifo(pipe)
+    with pytest.raises(NotRegularError, match="FIFO"):
+        read_regular(pipe)
+    link = tmp_path / "l.json"
+    link.symlink_to(tmp_path / "p.json")
+    with pytest.raises(NotRegularError, match="symbolic link"):
+        read_regular(link)
+
+
+def test_a_truncated_dead_letter_is_never_replayed(r: redis.Redis, keys: Keys) -> None:
+    big = orjson.dumps([urban_record(n, wtms="长" * 1000, zbxt="Xian80") for n in range(10)])
+    sink(keys).write(r, FEEDS["urban"].parse(big[:-1], datetime.now(UTC)))  # malformed: one letter
+    [(_, letter)] = r.xrange(keys.deadletter)
+    assert letter["truncated"] == "1"
+    report = deadletters.replay(r, keys, dict(FEEDS), feed="urban", maxlen=1000)
+    assert (report.examined, report.truncated, report.replayed) == (1, 1, 0)
+    assert r.xlen(keys.deadletter) == 1
+
+
+def test_a_replayed_letter_still_out_of_the_time_window_stays(r: redis.Redis, keys: Keys) -> None:
+    body = orjson.dumps([urban_record(1, sbsj="9999-12-31 23:59:59")])
+    sink(keys).write(r, FEEDS["urban"].parse(body, datetime.now(UTC)))
+    [letter] = deadletters.recent(r, keys)
+    assert letter["reason"].startswith("time out of range: occurred_at 9999-12-31T15:59:59Z")
+    report = deadletters.replay(r, keys, dict(FEEDS), feed="urban", maxlen=1000)
+    assert (report.still_failing, r.xlen(keys.events)) == (1, 0)

@@ -109,6 +109,14 @@ def test_the_detail_shows_the_whole_payload_as_text_json_indented() -> None:
     assert walk(gone)[0].children == "该死信已不存在（已重放或已清理）"
 
 
+def test_the_detail_says_when_only_the_head_of_a_payload_was_stored() -> None:
+    stored = {**LETTER, "truncated": "1", "raw_bytes": "4900000", "raw_sha256": "ab" * 32}
+    texts = [getattr(c, "children", None) for c in walk(dead_letter_detail(stored, "en"))]
+    assert any(isinstance(x, str) and "only the head of 4900000 bytes" in x for x in texts)
+    whole = [getattr(c, "children", None) for c in walk(dead_letter_detail(LETTER, "en"))]
+    assert not any(isinstance(x, str) and "only the head" in x for x in whole)
+
+
 def test_a_refresh_sends_only_the_tables_that_changed() -> None:
     counts = [{"feed": "urban", "reason": "bad", "count": 1}]
     data = AdminData([FEED_ROW], [LETTER], counts, "1:1")

@@ -207,13 +207,15 @@ def test_blank_lines_and_empty_rows_are_not_records() -> None:
     assert parse() == []
 
 
-def test_an_oversized_field_stops_the_reader_with_a_dead_letter() -> None:
+def test_an_oversized_field_is_dead_lettered_and_the_rows_after_it_are_kept() -> None:
     results = parse(ROW, row(事件编号="ZZ2", 事件描述="长" * 200_000), row(事件编号="ZZ3"))
-    assert isinstance(results[0], Event)
-    dead = results[-1]
+    assert [type(r).__name__ for r in results] == ["Event", "DeadLetter", "Event"]
+    dead = results[1]
     assert isinstance(dead, DeadLetter)
     assert "line 3: unreadable CSV" in dead.reason
     assert dead.raw.startswith("ZZ2,")
+    assert "ZZ3" not in dead.raw, "the dead letter is that row alone"
+    assert results[2].source_id == "ZZ3"
 
 
 def test_an_unquoted_comma_is_named_as_the_likely_cause() -> None:
