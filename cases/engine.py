@@ -37,7 +37,8 @@ from cases.model import (
 from cases.projections import Change, Fields, Writes, commit, off_clock
 from cases.quarantine import Poison, Source
 from cases.routing import village_kinds
-from ingest.event import Event
+from ingest.event import DeadLetter, Event
+from ingest.guard import Guard
 from ingest.times import epoch_ms
 from towncc.keys import ENGINE_GROUP, Keys
 from towncc.replies import text
@@ -56,6 +57,7 @@ Entry = tuple[str, dict[str, Any]]
 RETRY_S = 1.0  # the first wait after Redis failed; it doubles up to RETRY_MAX_S
 RETRY_MAX_S = 8.0
 NO_LIFECYCLE: tuple[LifecycleEvent, ...] = ()
+DEAD_LETTERS = Guard()  # the default bounds of a stored dead letter and of its stream
 
 
 @dataclass
@@ -347,10 +349,14 @@ class Engine:
             # Only a writer bug puts such an entry in the stream: keep it, never loop on it.
             if not self.replay:
                 log.error("entry %s of %s is not an Event: %s", entry, self.keys.events, exc)
-            dead.append(
-                {"feed": fields.get("feed", ""), "reason": f"engine: not an Event: {exc}",
-                 "raw": str(fields), "entry": entry}
-            )  # fmt: skip
+            letter = DeadLetter(
+                feed=fields.get("feed", ""),
+                reason=f"engine: not an Event: {exc}",
+                raw=orjson.dumps(fields).decode(),
+                received_at=self._now(None),
+            )
+            # Bounded and redacted as the intake stores its own (ingest/guard.py).
+            dead.append({**DEAD_LETTERS.dead_fields(letter), "entry": entry})
             return None
 
     def _load(self, ids: list[str]) -> dict[str, Case | None]:

@@ -25,6 +25,7 @@ from cases.dedup import near_point
 from cases.lifecycle_events import LifecycleEvent, event_to_dict
 from cases.model import Case, ChangeType, awaiting_response, entry_key, handling_armed
 from cases.telemetry import StationState, silent_at
+from ingest.guard import Guard
 from ingest.times import epoch_ms
 from towncc.keys import COMMAND_OUTCOME_TTL_S, COMMAND_REPLY_TTL_S, ENGINE_GROUP, Keys
 
@@ -104,6 +105,9 @@ def _ms(moment: datetime | None) -> int | None:
     return None if moment is None else epoch_ms(moment)
 
 
+# The dead-letter stream's exact cap at the default byte budget, as the intake keeps it.
+DEAD_MAXLEN = Guard().deadletter_maxlen
+
 # Each sorted set the engine keeps, and a case's score in it (None: not a member).
 INDEXES: tuple[tuple[Callable[[Keys], str], Callable[[Case], int | None]], ...] = (
     (lambda k: k.all_cases, lambda c: _ms(c.reported_at)),
@@ -155,7 +159,7 @@ def commit(
     _reply(pipe, keys, writes.replies, replay)
     if not replay:
         for fields in writes.dead:
-            pipe.xadd(keys.deadletter, fields)
+            pipe.xadd(keys.deadletter, fields, maxlen=DEAD_MAXLEN, approximate=False)
         if writes.acks:
             pipe.xack(keys.events, ENGINE_GROUP, *writes.acks)
         if writes.command_acks:

@@ -16,7 +16,6 @@ entry's fault: ``redis_fault`` tells them apart, and the engine retries those in
 from __future__ import annotations
 
 import hashlib
-import re
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ import redis
 import redis.asyncio as aredis
 from redis.typing import EncodableT, FieldT
 
+from ingest.redact import Redactor
 from towncc.keys import ENGINE_GROUP, Keys
 from towncc.replies import text
 
@@ -52,14 +52,6 @@ _FAULTS: Final = (
     redis.exceptions.NoPermissionError,
 )
 _FAULT_CODES: Final = ("OOM", "MISCONF", "NOREPLICAS", "BUSY", "LOADING", "READONLY", "NOAUTH")
-# Secrets a payload may carry: JSON members (at any depth of escaping: an Event's `raw` is
-# JSON inside JSON, inside the record's JSON), form fields, Authorization values.
-_HIDDEN_NAMES = r"api_key|apikey|access_token|token|password|passwd|secret|authorization"
-_SECRETS: Final = (
-    re.compile(rf'((\\*)"(?:{_HIDDEN_NAMES})\2"\s*:\s*\2")[^"\\]*', re.IGNORECASE),
-    re.compile(rf"(\b(?:{_HIDDEN_NAMES})=)[^&\s\"'\\]*", re.IGNORECASE),
-    re.compile(r"(\b(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE),
-)
 
 
 def redis_fault(exc: BaseException) -> bool:
@@ -87,11 +79,8 @@ def isolate(
         return isolate(items[:half], apply, set_aside) + isolate(items[half:], apply, set_aside)
 
 
-def redact(value: str) -> str:
-    """``value`` with every secret it carries replaced by ``***``."""
-    for pattern in _SECRETS:
-        value = pattern.sub(r"\1***", value)
-    return value
+# The intake's one redactor (ingest/redact.py): the same secrets, found the same way.
+redact: Final = Redactor()
 
 
 def error_text(exc: BaseException) -> str:
@@ -120,7 +109,8 @@ class Poison:
     def record(self, at: datetime) -> Fields:
         """The quarantine stream's fields for it."""
         raw = orjson.dumps(dict(self.fields))
-        kept = redact(raw[:RAW_MAX].decode(errors="ignore"))  # a cut character is dropped
+        # Redacted before it is cut, so a secret is never half kept and the cut holds.
+        kept = redact(raw.decode(errors="replace")).encode()[:RAW_MAX].decode(errors="ignore")
         return {
             "source": self.source,
             "entry": self.entry,

@@ -27,6 +27,11 @@ _NOT_A_VALUE = r"(?![\s\"'<]|\[redacted\]|(?:bearer|basic|token|digest)\s)"
 # Every scan is bounded, so a body full of names costs at most MAX_NAMES short scans; a
 # value is masked up to 16 KiB (a dead letter keeps no more of its payload than that).
 _JSON = re.compile(r'"\s{0,64}:\s{0,64}("(?:[^"\\]|\\.){0,16384}"|-?[0-9][0-9.eE+-]{0,64})')
+# JSON inside a JSON string (an Event's raw record in a stream entry, quoted again): the
+# quotes come escaped, `\"token\": \"value\"`; group 1 is the value, up to its escaped quote.
+_JSON_ESCAPED = re.compile(
+    r'(\\{1,8})"\s{0,64}:\s{0,64}(?:\1"([^"\\]{0,16384})\1"|(-?[0-9][0-9.eE+-]{0,64}))'
+)
 _XML = re.compile(r"(?:\s[^<>]{0,256})?>([^<]{1,16384})</")  # <name …>value</name>
 _TEXT = re.compile(rf"[ \t]{{0,64}}[:=][ \t]{{0,64}}{_NOT_A_VALUE}([^&\s,;\"'<>]{{1,16384}})", re.I)
 _AFTER_SCHEME = re.compile(
@@ -101,6 +106,9 @@ def _value_after(text: str, start: int, end: int) -> Iterator[Span]:
     """The value of the name at text[start:end], if a value follows it."""
     if found := _JSON.match(text, end):
         yield (*found.span(1), f'"{MASK}"')
+    elif text.startswith("\\", end) and (found := _JSON_ESCAPED.match(text, end)):
+        group = 2 if found.group(2) is not None else 3
+        yield (*found.span(group), MASK)
     else:
         xml = _XML.match(text, end)
         found = xml if xml and _opening_tag(text, start) else _TEXT.match(text, end)

@@ -31,6 +31,7 @@ from dashboard.components.wall_map import map_traces
 from dashboard.context import WallContext
 from dashboard.pages.admin import QuarantineData, plan_quarantine, read_quarantine
 from ingest.event import Event
+from ingest.feeds.urban import ADAPTER as URBAN
 from layers.town import Town
 from tests.support.pipeline import drain, push
 from tests.support.poison_engine import KILLED
@@ -118,8 +119,12 @@ def test_an_entry_that_raises_is_quarantined_and_its_batch_applied_once(
 def test_a_record_dated_9999_is_quarantined_instead_of_killing_the_engine(
     r: redis.Redis, keys: Keys, engine: Engine
 ) -> None:
-    # Written straight into `events`, as an intake without a plausible-time check did.
-    push(r, keys, [urban_record(1, sbsj="9999-12-31 23:59:59"), urban_record(2)])
+    # Written straight into `events`, past the intake's plausible-time check (as an intake
+    # without one did, or a writer of the stream that is not the intake).
+    body = orjson.dumps([urban_record(1, sbsj="9999-12-31 23:59:59"), urban_record(2)])
+    for event in URBAN.parse(body, datetime.now(UTC)):
+        assert isinstance(event, Event)
+        r.xadd(keys.events, {"id": event.id, "feed": event.feed, "e": event.to_json()})
     drain(engine)
     [record] = quarantine.recent(r, keys)
     # The clock refuses it with its domain error (it was an OverflowError before).
