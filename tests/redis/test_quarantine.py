@@ -3,7 +3,6 @@ acknowledged, and the rest of its batch is applied exactly once; replayed after 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from dashboard.pages.admin import QuarantineData, plan_quarantine, read_quaranti
 from ingest.event import Event
 from ingest.feeds.urban import ADAPTER as URBAN
 from layers.town import Town
+from tests.support.aio import run_apart
 from tests.support.pipeline import drain, push
 from tests.support.poison_engine import KILLED
 from tests.support.urban import lattice_point, urban_record
@@ -233,7 +233,7 @@ def test_quarantined_entries_are_listed_on_admin_as_text(
             await ar.aclose()
         return data, again, record
 
-    data, again, record = asyncio.run(refresh())
+    data, again, record = run_apart(refresh())
     rows, count, sent = plan_quarantine(data, "zh", None)
     [row] = rows
     assert (row["entry"], row["source"], row["deliveries"]) == (poison, "事件", 1)

@@ -3,8 +3,6 @@ yesterday, and records per minute per feed."""
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +11,7 @@ import redis.asyncio as aredis
 
 from dashboard.trends import MINUTES, aread_trends, read_trends
 from ingest.times import BEIJING, epoch_ms
+from tests.support.aio import run_apart
 from towncc.keys import Keys
 
 pytestmark = pytest.mark.redis
@@ -50,9 +49,7 @@ def test_records_per_minute_per_feed_oldest_first_without_the_minute_still_filli
     r.set(keys.feed_minute("urban", minute - MINUTES), 3)
     r.set(keys.feed_minute("urban", minute), 99)  # the current minute: not shown yet
     r.set(keys.feed_minute("water", minute - 5), 2)
-    # In a thread of its own: a browser test of the session may hold this thread's loop.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        data = pool.submit(asyncio.run, _async(r, keys)).result()
+    data = run_apart(_async(r, keys))
     assert data.feeds["urban"][-1] == 7 and data.feeds["urban"][0] == 3
     assert sum(data.feeds["urban"]) == 10 and sum(data.feeds["water"]) == 2
     assert len(data.feeds["urban"]) == MINUTES
