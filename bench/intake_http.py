@@ -12,11 +12,9 @@ Usage: python -m bench.intake_http [--modes loop,thread,processes]
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -27,10 +25,9 @@ import httpx
 import orjson
 
 from bench.machine import describe
-from tests.support.system import wait_healthy
+from tests.support.system import running_serve
 from tests.support.urban import lattice_point, urban_record
-from towncc import processes
-from towncc.embedded import EmbeddedRedis, free_port
+from towncc.embedded import EmbeddedRedis
 
 MB = 1 << 20
 LIMIT = 5_000_000
@@ -48,22 +45,13 @@ MODES = {  # environment of each way of parsing
 @contextmanager
 def serving(folder: Path, extra: dict[str, str]) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """A private Redis and `towncc serve` on it: (the server process, its base URL)."""
-    with EmbeddedRedis(folder / "redis", appendonly=False) as redis_server:
-        port = free_port()
-        env = {**os.environ, "REDIS_URL": redis_server.url, "PORT": str(port),
-               "TOWNCC_DATA_DIR": str(folder / "data"), "TOWNCC_MAX_BODY_BYTES": str(LIMIT),
-               **extra}  # fmt: skip
-        log = folder / "serve.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "towncc", "serve"], env=env, stdout=out, stderr=out
-            )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(base, process, log)
-            yield process, base
-        finally:
-            processes.stop(process)
+    with (
+        EmbeddedRedis(folder / "redis", appendonly=False) as redis_server,
+        running_serve(
+            redis_server.url, folder / "data", TOWNCC_MAX_BODY_BYTES=str(LIMIT), **extra
+        ) as (process, base),
+    ):
+        yield process, base
 
 
 def peak_mb(pid: int) -> float:

@@ -15,7 +15,7 @@ records (up to 64 KiB of raw fields each) only when one came or went.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -246,25 +246,38 @@ def register_admin_callbacks(app: Dash, wall: WallContext) -> None:
             return failed_refresh(sent, lang)
         return plan_refresh(data, lang, now, sent)
 
+    register_detail(
+        app, (ids.ADMIN_DEAD_GRID, ids.ADMIN_DEAD_DETAIL, "admin.detail_hint"),
+        lambda entry: deadletters.aget(wall.ar, wall.keys, entry), dead_letter_detail,
+    )  # fmt: skip
+    register_quarantine_callbacks(app, wall)
+
+
+Fetch = Callable[[str], Awaitable[dict[str, str] | None]]
+
+
+def register_detail(
+    app: Dash, where: tuple[str, str, str], fetch: Fetch, render: Callable[..., list[Any]]
+) -> None:
+    """A grid's detail panel: the selected row's entry read by ``fetch`` and shown by
+    ``render``; ``where``: the grid's id, the panel's id and the hint's text key."""
+    grid, panel, hint = where
+
     @app.callback(
-        Output(ids.ADMIN_DEAD_DETAIL, "children"),
-        Input(ids.ADMIN_DEAD_GRID, "selectedRows"),
+        Output(panel, "children"),
+        Input(grid, "selectedRows"),
         State(ids.ADMIN_PAGE_CONFIG, "data"),
         prevent_initial_call=True,
     )
-    async def admin_detail(
-        selected: list[dict[str, Any]] | None, config: dict[str, Any] | None
-    ) -> list[Any]:
+    async def detail(selected: list[dict[str, Any]] | None, config: dict[str, Any] | None) -> Any:
         lang = lang_of((config or {}).get("lang"))
         if not selected:
-            return [html.P(t("admin.detail_hint", lang), className="admin-hint")]
+            return [html.P(t(hint, lang), className="admin-hint")]
         try:
-            letter = await deadletters.aget(wall.ar, wall.keys, str(selected[0]["id"]))
+            found = await fetch(str(selected[0]["id"]))
         except redis.RedisError:
             return [html.P(t("admin.redis_down", lang, time="—"), className="admin-hint")]
-        return dead_letter_detail(letter, lang)
-
-    register_quarantine_callbacks(app, wall)
+        return render(found, lang)
 
 
 def register_quarantine_callbacks(app: Dash, wall: WallContext) -> None:
@@ -288,20 +301,7 @@ def register_quarantine_callbacks(app: Dash, wall: WallContext) -> None:
             return no_update, no_update, no_update  # the header says Redis is down
         return plan_quarantine(data, lang, sent)
 
-    @app.callback(
-        Output(ids.ADMIN_QUARANTINE_DETAIL, "children"),
-        Input(ids.ADMIN_QUARANTINE_GRID, "selectedRows"),
-        State(ids.ADMIN_PAGE_CONFIG, "data"),
-        prevent_initial_call=True,
-    )
-    async def admin_quarantine_detail(
-        selected: list[dict[str, Any]] | None, config: dict[str, Any] | None
-    ) -> list[Any]:
-        lang = lang_of((config or {}).get("lang"))
-        if not selected:
-            return [html.P(t("admin.quarantine_hint", lang), className="admin-hint")]
-        try:
-            record = await quarantine.aget(wall.ar, wall.keys, str(selected[0]["id"]))
-        except redis.RedisError:
-            return [html.P(t("admin.redis_down", lang, time="—"), className="admin-hint")]
-        return quarantine_detail(record, lang)
+    register_detail(
+        app, (ids.ADMIN_QUARANTINE_GRID, ids.ADMIN_QUARANTINE_DETAIL, "admin.quarantine_hint"),
+        lambda entry: quarantine.aget(wall.ar, wall.keys, entry), quarantine_detail,
+    )  # fmt: skip

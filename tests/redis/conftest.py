@@ -1,12 +1,24 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 import redis
 
 from cases.engine import Engine
 from cases.places import Geography
 from layers.town import Town, default_town
+from towncc.embedded import EmbeddedRedis
 from towncc.keys import Keys
+
+
+@pytest.fixture
+def durable_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    """A private AOF Redis that a test stops and starts (never the session's shared one)."""
+    server = EmbeddedRedis(tmp_path / "redis", appendonly=True).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -3,18 +3,14 @@ byte of the body is read, a chunked body at the limit, and neither grows the ser
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.system import wait_healthy
-from towncc import processes
-from towncc.embedded import EmbeddedRedis, free_port
+from tests.support.system import running_serve
+from towncc.embedded import EmbeddedRedis
 
 pytestmark = pytest.mark.redis
 MB = 1 << 20
@@ -28,21 +24,9 @@ def server(
 ) -> Iterator[tuple[int, int]]:
     """`towncc serve` as a process of its own: (its pid, its port)."""
     data = tmp_path_factory.mktemp("serve")
-    port = free_port()
-    env = {**os.environ, "REDIS_URL": redis_server.url, "PORT": str(port),
-           "TOWNCC_DATA_DIR": str(data), "TOWNCC_KEY_PREFIX": "limits:",
-           "TOWNCC_MAX_BODY_BYTES": str(LIMIT)}  # fmt: skip
-    log = data / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "towncc", "serve"], env=env, stdout=out, stderr=out
-        )
-    try:
-        wait_healthy(f"http://127.0.0.1:{port}", process, log)
-        yield process.pid, port
-    finally:
-        processes.stop(process)
-    assert process.poll() is not None
+    limits = {"TOWNCC_KEY_PREFIX": "limits:", "TOWNCC_MAX_BODY_BYTES": str(LIMIT)}
+    with running_serve(redis_server.url, data, **limits) as (process, base):
+        yield process.pid, int(base.rsplit(":", 1)[1])
 
 
 def head(path: str, fields: str) -> bytes:

@@ -3,9 +3,6 @@ once — HTTP intake spools to disk while Redis is away and drains when it is ba
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,10 +12,9 @@ import orjson
 import pytest
 import redis
 
-from tests.support.system import wait_healthy
+from tests.support.system import running_serve
 from tests.support.urban import urban_record
-from towncc import processes
-from towncc.embedded import EmbeddedRedis, free_port
+from towncc.embedded import EmbeddedRedis
 from towncc.keys import Keys
 
 pytestmark = pytest.mark.redis
@@ -27,29 +23,12 @@ STOP_AT, START_AT = 1_500, 3_500
 
 
 @pytest.fixture
-def durable_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
-    """An AOF Redis the test stops and starts again."""
-    server = EmbeddedRedis(tmp_path / "redis", appendonly=True).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def serve(durable_redis: EmbeddedRedis, tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "REDIS_URL": durable_redis.url, "PORT": str(port),
-           "TOWNCC_DATA_DIR": str(tmp_path / "data"), "TOWNCC_KEY_PREFIX": "outage:"}  # fmt: skip
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "towncc", "serve"], env=env, stdout=out, stderr=out
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, process, log)
+    with running_serve(durable_redis.url, tmp_path / "data", TOWNCC_KEY_PREFIX="outage:") as (
+        _,
+        base,
+    ):
         yield base
-    finally:
-        processes.stop(process)
 
 
 def test_a_redis_outage_mid_push_loses_and_repeats_nothing(

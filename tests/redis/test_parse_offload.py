@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,10 +19,9 @@ from fastapi.testclient import TestClient
 import ingest.http
 from ingest.http import ingest_router
 from tests.support.gated import GATE_ENV, gated_parse_and_store
-from tests.support.system import wait_healthy
+from tests.support.system import running_serve
 from tests.support.urban import urban_record
-from towncc import processes
-from towncc.embedded import EmbeddedRedis, free_port
+from towncc.embedded import EmbeddedRedis
 from towncc.keys import Keys
 from towncc.settings import Settings
 
@@ -117,18 +114,9 @@ def children(pid: int) -> set[int]:
 def test_the_parse_workers_die_with_a_killed_server(
     redis_server: EmbeddedRedis, tmp_path: Path
 ) -> None:
-    port = free_port()
-    env = {**os.environ, "REDIS_URL": redis_server.url, "PORT": str(port),
-           "TOWNCC_DATA_DIR": str(tmp_path), "TOWNCC_KEY_PREFIX": "killed:",
+    env = {"TOWNCC_KEY_PREFIX": "killed:",
            "TOWNCC_PARSE_PROCESSES": "1", "TOWNCC_PARSE_INLINE_BYTES": "0"}  # fmt: skip
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "towncc", "serve"], env=env, stdout=out, stderr=out
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_healthy(base, server, log)
+    with running_serve(redis_server.url, tmp_path, **env) as (server, base):
         reply = httpx.post(f"{base}/api/ingest/urban", json=[urban_record(1)], timeout=60)
         assert reply.status_code == 202, reply.text  # parsed by a worker process
         workers = children(server.pid)
@@ -136,5 +124,3 @@ def test_the_parse_workers_die_with_a_killed_server(
         server.send_signal(signal.SIGKILL)
         server.wait(10)
         assert all(gone(pid, timeout=5) for pid in workers), "a worker outlived its server"
-    finally:
-        processes.stop(server)

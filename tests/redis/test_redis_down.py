@@ -47,14 +47,6 @@ STREETLIGHT = {"service_code": "006", "lat": "31.7823", "long": "120.3911",
 
 
 @pytest.fixture
-def durable_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
-    """A private AOF Redis this test stops and starts (never the session's shared one)."""
-    server = EmbeddedRedis(tmp_path / "redis", appendonly=True).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def app_settings(durable_redis: EmbeddedRedis, tmp_path: Path) -> Settings:
     # Every body goes to a worker process, whose failed write the web process spools.
     return Settings(

@@ -43,6 +43,31 @@ def running_demo(
         log.close()
 
 
+@contextlib.contextmanager
+def running_serve(
+    redis_url: str, data_dir: Path, **env: str
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`towncc serve` as a process of its own on a free port, with these TOWNCC_ settings
+    (``env``, by their variable names); yield it and its base URL; stop it afterwards and
+    check it is gone."""
+    port = free_port()
+    full = {**os.environ, "REDIS_URL": redis_url, "PORT": str(port),
+            "TOWNCC_DATA_DIR": str(data_dir), **env}  # fmt: skip
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log = data_dir / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "towncc", "serve"], env=full, stdout=out, stderr=out
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, process, log)
+        yield process, base
+    finally:
+        processes.stop(process)
+    assert process.poll() is not None
+
+
 def wait_healthy(
     base: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 90
 ) -> None:
