@@ -15,3 +15,13 @@ def run_apart(coro: Coroutine[Any, Any, T]) -> T:
     hold the main thread's event loop, where asyncio.run refuses to start another."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coro).result()
+
+
+def run_now(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Drive a coroutine that never really waits, with no event loop at all (Playwright may
+    own the thread's): its value, or an AssertionError if it waited."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    raise AssertionError("the coroutine waited")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -14,6 +13,7 @@ from dashboard.filters import filter_of
 from dashboard.live import Pusher
 from dashboard.meters import Meters
 from dashboard.push import MapTraces, Mirror
+from tests.support.aio import run_now
 
 
 @pytest.fixture
@@ -22,15 +22,6 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, dict[str, Any]]]:
     calls: list[tuple[Any, dict[str, Any]]] = []
     monkeypatch.setattr(live, "set_props", lambda cid, props: calls.append((cid, props)))
     return calls
-
-
-def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
-    """Drive a coroutine that never really waits (no event loop: Playwright may own one)."""
-    try:
-        coroutine.send(None)
-    except StopIteration as done:
-        return done.value
-    raise AssertionError("the coroutine waited")
 
 
 def pusher() -> Pusher:
@@ -79,9 +70,9 @@ class Socket:
 @pytest.mark.parametrize("answers", [True, False])
 def test_a_page_that_stops_answering_ends_its_push(answers: bool) -> None:
     p, socket = pusher(), Socket(answers)
-    assert run(p.page_alive(socket)) is True  # too soon to ask
+    assert run_now(p.page_alive(socket)) is True  # too soon to ask
     p.last_check -= live.LIVENESS_SECONDS
-    assert run(p.page_alive(socket)) is answers
+    assert run_now(p.page_alive(socket)) is answers
     assert socket.asked == 1
 
 
@@ -99,7 +90,7 @@ def test_the_lights_go_out_first_then_only_when_they_change_and_at_most_every_5_
 ) -> None:
     rows = [{"feed": "urban", "status": "live", "last_at": "2026-11-28T01:00:00+00:00"}]
     p = lights_pusher(monkeypatch, rows)
-    run(p.push_lights())
+    run_now(p.push_lights())
     assert sent == [
         (
             ids.WALL_PUSH_FEEDS,
@@ -112,13 +103,13 @@ def test_the_lights_go_out_first_then_only_when_they_change_and_at_most_every_5_
         )
     ]
     rows[0] = {**rows[0], "last_at": "2026-11-28T01:00:05+00:00"}
-    run(p.push_lights())
+    run_now(p.push_lights())
     assert len(sent) == 1  # too soon to read again
     p.next_lights.next -= live.FEEDS_SECONDS
-    run(p.push_lights())
+    run_now(p.push_lights())
     assert len(sent) == 2 and sent[-1][1]["data"][0]["last_at"] == rows[0]["last_at"]
     p.next_lights.next -= live.FEEDS_SECONDS
-    run(p.push_lights())
+    run_now(p.push_lights())
     assert len(sent) == 2  # nothing changed: nothing sent
 
 
@@ -135,12 +126,12 @@ class ReadySocket:
 
 def test_the_push_waits_for_the_pages_grid_before_its_first_transaction() -> None:
     socket = ReadySocket()
-    run(pusher().grid_ready(socket))
+    run_now(pusher().grid_ready(socket))
     assert socket.asked == [ids.WALL_PUSH_READY]
 
 
 def test_on_a_page_without_the_walls_stores_the_push_ends_at_once() -> None:
-    assert run(live.run_push(cast(Any, None), None)) is None
+    assert run_now(live.run_push(cast(Any, None), None)) is None
 
 
 def test_the_ticker_goes_out_first_then_only_when_the_alerts_change(
@@ -153,18 +144,18 @@ def test_the_ticker_goes_out_first_then_only_when_the_alerts_change(
 
     monkeypatch.setattr(live, "aread_alerts", alerts)
     p = Pusher(cast(Any, SimpleNamespace(ar=None, keys=None)), "zh", None, "7-0")
-    run(p.push_alerts())
+    run_now(p.push_alerts())
     assert [(cid, props["className"]) for cid, props in sent] == [
         (ids.WALL_HEADER_TICKER, "wall-ticker-track is-empty")
     ]
     found.append({"id": "cap:1", "title": "暴雨橙色预警", "severity": 3, "attrs": {}})
-    run(p.push_alerts())
+    run_now(p.push_alerts())
     assert len(sent) == 1  # too soon to read again
     p.next_alerts.next -= live.ALERTS_SECONDS
-    run(p.push_alerts())
+    run_now(p.push_alerts())
     assert sent[-1][1]["className"] == "wall-ticker-track" and len(sent) == 2
     p.next_alerts.next -= live.ALERTS_SECONDS
-    run(p.push_alerts())
+    run_now(p.push_alerts())
     assert len(sent) == 2  # nothing changed: nothing sent
 
 
@@ -204,7 +195,7 @@ def test_a_ticks_rows_go_to_the_rows_store_not_to_a_grid_prop(
         limits=SimpleNamespace(max_rows=10), meters=Meters(),
     )  # fmt: skip
     p = Pusher(cast(Any, wall), "zh", Mirror(), "7-0")
-    assert run(p.step()) is True
+    assert run_now(p.step()) is True
     rows = [props["data"] for cid, props in sent if cid == ids.WALL_PUSH_ROWS]
     assert [[r["id"] for r in tx["add"]] for tx in rows] == [["urban:1"]]
     assert all(cid != ids.WALL_QUEUE_GRID for cid, _ in sent)
@@ -254,21 +245,21 @@ def test_the_map_gets_its_next_patch_once_every_figure_change_sent_is_drawn(
     each such change kept one more figure queued in the browser for good."""
     p, page = map_pusher(monkeypatch)
     moved(p, 1)
-    run(p.flush_map())
+    run_now(p.flush_map())
     [first] = marks(sent)
     moved(p, 2)
-    run(p.flush_map())
+    run_now(p.flush_map())
     assert len(marks(sent)) == 1  # not drawn yet
     p.send_map(Patch())  # the overlay layers changed
     overlay = marks(sent)[-1]
     assert overlay > first
     page.drawn = first
     moved(p, 3)
-    run(p.flush_map())
+    run_now(p.flush_map())
     assert len(marks(sent)) == 2  # the overlay patch is not drawn yet
     page.drawn = overlay
     moved(p, 4)
-    run(p.flush_map())
+    run_now(p.flush_map())
     assert len(marks(sent)) == 3 and marks(sent)[-1] > overlay
     assert p.map_pending == {}
 
@@ -278,12 +269,12 @@ def test_a_page_that_never_says_it_drew_gets_the_next_patch_after_a_while(
 ) -> None:
     p, _ = map_pusher(monkeypatch)
     moved(p, 1)
-    run(p.flush_map())
+    run_now(p.flush_map())
     p.send_map(Patch())  # a later change does not put the deadline off
     moved(p, 2)
-    run(p.flush_map())
+    run_now(p.flush_map())
     assert len(marks(sent)) == 2
     p.map_sent_at -= live.MAP_STUCK_SECONDS + 1
     moved(p, 3)
-    run(p.flush_map())
+    run_now(p.flush_map())
     assert len(marks(sent)) == 3

@@ -3,7 +3,6 @@ push sends it only when it changed."""
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -14,6 +13,7 @@ from dashboard import ids, live
 from dashboard.components.notices import notice_class, notice_items, notice_strip
 from dashboard.health import Notice
 from dashboard.live import Pusher
+from tests.support.aio import run_now
 
 ENGINE = Notice("engine-stopped", "critical", "case engine stopped")
 CHILD = Notice("child-down", "critical", "process wall is down", {"child": "wall", "exit_code": 3})
@@ -56,14 +56,6 @@ def test_the_strip_is_hidden_when_all_is_well_and_names_each_notice_by_its_conte
     assert len({s.id["key"] for s in spans}) == 2
 
 
-def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
-    try:
-        coroutine.send(None)
-    except StopIteration as done:
-        return done.value
-    raise AssertionError("the coroutine waited")
-
-
 def test_the_push_sends_the_strip_first_then_only_when_it_changes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -76,18 +68,18 @@ def test_the_push_sends_the_strip_first_then_only_when_it_changes(
     monkeypatch.setattr(live, "set_props", lambda cid, props: sent.append((cid, props)))
     monkeypatch.setattr(live, "aread_notices", read)
     p = Pusher(cast(Any, SimpleNamespace()), "en", None, "7-0")
-    run(p.push_notices())
+    run_now(p.push_notices())
     assert [(cid, props["className"]) for cid, props in sent] == [
         (ids.WALL_HEADER_NOTICES, "wall-notices is-empty")
     ]
     found.append(ENGINE)
-    run(p.push_notices())
+    run_now(p.push_notices())
     assert len(sent) == 1  # too soon to read again
     p.next_notices.next -= live.NOTICES_SECONDS
-    run(p.push_notices())
+    run_now(p.push_notices())
     assert sent[-1][1]["className"] == "wall-notices is-critical" and len(sent) == 2
     p.next_notices.next -= live.NOTICES_SECONDS
-    run(p.push_notices())
+    run_now(p.push_notices())
     assert len(sent) == 2  # nothing changed: nothing sent
 
 

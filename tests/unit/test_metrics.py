@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -17,6 +16,7 @@ from dashboard.live import Pusher
 from dashboard.meters import Meters
 from dashboard.metrics import Engine, Snapshot, families, intake_label
 from dashboard.push import Mirror
+from tests.support.aio import run_now
 from towncc.settings import Settings
 
 GIB = 1024**3
@@ -109,14 +109,6 @@ class Stream:
         return self.reply
 
 
-def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
-    try:
-        coroutine.send(None)
-    except StopIteration as done:
-        return done.value
-    raise AssertionError("the coroutine waited")
-
-
 def count(meters: Meters, name: str) -> float | None:
     return meters.registry.get_sample_value(name)
 
@@ -139,7 +131,7 @@ def test_a_tick_that_sends_rows_observes_its_push_latency(
         meters=meters,
     )
     assert count(meters, "towncc_push_seconds_count") == 0
-    assert run(Pusher(cast(Any, wall), "zh", Mirror(), "7-0").step()) is True
+    assert run_now(Pusher(cast(Any, wall), "zh", Mirror(), "7-0").step()) is True
     assert count(meters, "towncc_push_seconds_count") == 1
 
 
@@ -152,9 +144,9 @@ def test_a_wall_counts_as_connected_while_its_push_runs(monkeypatch: pytest.Monk
 
     monkeypatch.setattr(Pusher, "run", push)
     wall = cast(Any, SimpleNamespace(meters=meters))
-    run(live.run_push(wall, {"cursor": "0-0", "lang": "zh", "filter": {}, "fresh": True}))
+    run_now(live.run_push(wall, {"cursor": "0-0", "lang": "zh", "filter": {}, "fresh": True}))
     assert seen == [1] and count(meters, "towncc_walls_connected") == 0
-    run(live.run_push(wall, None))  # /admin: no push, no wall
+    run_now(live.run_push(wall, None))  # /admin: no push, no wall
     assert seen == [1]
 
 
