@@ -4,7 +4,6 @@ the case projections."""
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -397,11 +396,3 @@ class Engine:
                 stop.wait(delay)
                 delay = min(delay * 2, RETRY_MAX_S)
         group.leave(self.r, self.keys, self.consumer)
-
-
-def stop_on_signals() -> threading.Event:
-    """An event set by SIGTERM or SIGINT, so the loop ends after its current batch."""
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    return stop

@@ -26,6 +26,7 @@ from typing import Any
 
 import redis
 
+from cases.journal import BEGIN_ID
 from cases.model import entry_key
 from towncc.keys import ENGINE_GROUP, Keys
 from towncc.replies import text
@@ -75,6 +76,12 @@ def min_id(r: redis.Redis, stream: str, cutoff: str, *, needs_engine: bool) -> s
     return bound
 
 
+def _steps_before(r: redis.Redis, journal: str, cutoff: str) -> bool:
+    """Whether the journal holds a step (an entry after its `0-1` beginning) before ``cutoff``."""
+    first: Any = r.xrange(journal, min=f"({BEGIN_ID}", count=1)
+    return bool(first) and entry_key(text(first[0][0])) < entry_key(cutoff)
+
+
 def trim(r: redis.Redis, keys: Keys, before: datetime, *, approximate: bool = True) -> int:
     """Trim every stream of the entries older than ``before`` that no reader still needs.
 
@@ -88,6 +95,9 @@ def trim(r: redis.Redis, keys: Keys, before: datetime, *, approximate: bool = Tr
         bound = min_id(r, stream, cutoff, needs_engine=stream in engine)
         if bound is None or entry_key(bound) <= (0, 0):
             continue
+        if stream == keys.journal and not _steps_before(r, stream, cutoff):
+            continue  # only its first entry, `0-1`, is "old": trimming it would lose nothing
+            # but the rebuild (which needs it), so the journal goes only with real history
         try:
             removed += int(r.xtrim(stream, minid=bound, approximate=approximate))
         except redis.ResponseError as exc:  # e.g. a Redis older than 6.2 (no MINID)

@@ -53,11 +53,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
 def _engine(args: argparse.Namespace, settings: Settings) -> None:
     import redis
 
-    from cases.engine import Engine, stop_on_signals
+    from cases.engine import Engine
     from cases.places import Geography
     from cases.retention import Retention
     from cases.routing import village_kinds
     from towncc.keys import Keys
+    from towncc.signals import stop_on_signals
 
     if not settings.redis_url:
         raise SystemExit("REDIS_URL is not set: run `towncc demo`, or point REDIS_URL at a Redis")
@@ -136,10 +137,10 @@ def _quarantine_replay(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _simulate(args: argparse.Namespace, settings: Settings) -> None:
-    from cases.engine import stop_on_signals
     from ingest.sim.common import Episode
     from ingest.sim.fleet import FEEDS, Options, build
     from ingest.sim.runner import run
+    from towncc.signals import stop_on_signals
 
     town = _town(settings)
     feeds = [f.strip() for f in args.feeds.split(",") if f.strip()] if args.feeds else FEEDS

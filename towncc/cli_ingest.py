@@ -44,11 +44,11 @@ def ingest_replay(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def ingest_watch(args: argparse.Namespace, settings: Settings) -> None:
-    from cases.engine import stop_on_signals
     from ingest.feeds import FEEDS
     from ingest.files import Watcher
     from ingest.guard import Guard
     from ingest.sink import RedisSink
+    from towncc.signals import stop_on_signals
 
     root = args.folder or settings.data_dir / "drop"
     sink = RedisSink(Keys(settings.key_prefix), settings.stream_maxlen, guard=Guard.of(settings))

@@ -34,6 +34,7 @@ from towncc.children import ChildState, State, publish
 from towncc.embedded import EmbeddedRedis
 from towncc.keys import Keys
 from towncc.settings import Settings
+from towncc.signals import stop_on_signals
 
 log = logging.getLogger(__name__)
 STOP_S = 8.0  # stop signal → every process gone (the promise is 10 s)
@@ -202,13 +203,6 @@ class Publisher:
         self.r.close()
 
 
-def stop_on_signals() -> threading.Event:
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, lambda *_: stop.set())
-    return stop
-
-
 def healthy(url: str) -> bool:
     with contextlib.suppress(httpx.HTTPError):
         return httpx.get(url, timeout=1).status_code == 200
@@ -256,7 +250,7 @@ def run_demo(
     settings: Settings, *, simulate: bool = True, children: Sequence[ChildSpec] | None = None
 ) -> None:
     """Run until a stop signal; ``children`` replaces the demo's processes (none simulated)."""
-    stop = stop_on_signals()
+    stop = stop_on_signals((signal.SIGTERM, signal.SIGINT, signal.SIGHUP))
     redis_server = None
     url = settings.redis_url
     if not url:

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cases.engine import Engine
+from cases.journal import BEGIN_ID, begin
 from cases.retention import Retention, trim
 from towncc.keys import ENGINE_GROUP, Keys
 
@@ -134,3 +135,17 @@ def test_the_engine_loop_calls_its_trim_with_its_clock(engine: Engine, keys: Key
     worker.join(timeout=30)
     assert not worker.is_alive()
     assert calls == [(keys, LATER)]
+
+
+def test_the_journal_keeps_its_beginning_until_a_step_is_old_enough_to_go(
+    r: redis.Redis, keys: Keys
+) -> None:
+    # A young centre: the journal's first entry `0-1` is "older" than any cutoff, but trimming
+    # it would only make a rebuild impossible (it needs the whole journal), losing nothing.
+    begin(r, keys)
+    steps = fill(r, keys.journal, 3, start=LATER)
+    trim(r, keys, LATER - timedelta(days=30), approximate=False)
+    assert ids(r, keys.journal) == [BEGIN_ID, *steps]
+    # Once a real step is older than the cutoff, history goes, beginning and all.
+    trim(r, keys, LATER + timedelta(seconds=1.5), approximate=False)
+    assert ids(r, keys.journal) == steps[2:]

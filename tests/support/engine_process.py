@@ -8,13 +8,14 @@ import logging
 
 import redis
 
-from cases.engine import Engine, stop_on_signals
+from cases.engine import Engine
 from cases.places import Geography
 from cases.routing import village_kinds
 from layers.town import default_town
 from tests.support.week import redis_clock
 from towncc.keys import Keys
 from towncc.settings import Settings
+from towncc.signals import stop_on_signals
 
 
 def main() -> None:

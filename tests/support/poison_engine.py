@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 import redis
 
-from cases.engine import Engine, stop_on_signals
+from cases.engine import Engine
 from cases.model import Siting
 from cases.places import Geography
 from ingest.event import Event
 from layers.town import default_town
 from towncc.keys import Keys
 from towncc.settings import Settings
+from towncc.signals import stop_on_signals
 
 KILLED = 70  # the exit status of a kill by the poison
 
