@@ -47,6 +47,7 @@ def wall_header(
     feeds: html.Div | None = None,
     ticker: html.Div | None = None,
     other_lang: str | None = None,
+    notices: html.Div | None = None,
 ) -> html.Header:
     main = html.Div(
         className="wall-header-main",
@@ -67,5 +68,9 @@ def wall_header(
             *([] if other_lang is None else [lang_link(lang, other_lang)]),
         ],
     )
-    rows = [main, ticker, feeds]
+    # The centre's own health at the end of the ticker's row: the header keeps its height (the
+    # panels below are laid out for it) and the notices cover no data.
+    if notices is not None and ticker is not None:
+        ticker = html.Div(className="wall-ticker-row", children=[ticker, notices])
+    rows = [main, ticker or notices, feeds]
     return html.Header(className="wall-header", children=[r for r in rows if r is not None])

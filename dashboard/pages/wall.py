@@ -171,6 +171,7 @@ def build_wall(
         strip,
         ticker(alerts or [], lang),
         page_query(other, case_filter, hidden) or "?",  # relative: the same page, wherever mounted
+        notice_strip(notices or []),
     )
     return html.Div(
         id=ids.WALL_ROOT,
@@ -183,7 +184,6 @@ def build_wall(
             modules_column(lang, modules),
             trends_band(lang, trends),
             link_banner(),
-            notice_strip(notices or []),
             *stores(wall, cursor, feeds, config),
         ],
     )

@@ -103,4 +103,8 @@ def test_the_wall_carries_the_strip_with_the_notices_read_at_load() -> None:
     tree = build_wall(wall, snap, view, "zh", notices=notice_items([ENGINE], "zh"))
     [strip] = [c for c in walk(tree) if getattr(c, "id", None) == ids.WALL_HEADER_NOTICES]
     assert strip.className == "wall-notices is-critical"
+    # In the header's ticker row: the header keeps its height and the strip covers no data.
+    [header] = [c for c in walk(tree) if getattr(c, "className", None) == "wall-header"]
+    [row] = [c for c in walk(header) if getattr(c, "className", None) == "wall-ticker-row"]
+    assert strip in list(walk(row))
     assert "处置引擎已停止" in str(strip.children)
