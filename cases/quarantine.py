@@ -15,7 +15,6 @@ entry's fault: ``redis_fault`` tells them apart, and the engine retries those in
 
 from __future__ import annotations
 
-import hashlib
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ import redis
 import redis.asyncio as aredis
 from redis.typing import EncodableT, FieldT
 
+from ingest.guard import kept_head
 from ingest.redact import Redactor
 from towncc.keys import ENGINE_GROUP, Keys
 from towncc.replies import text
@@ -108,19 +108,15 @@ class Poison:
 
     def record(self, at: datetime) -> Fields:
         """The quarantine stream's fields for it."""
-        raw = orjson.dumps(dict(self.fields))
-        # Redacted before it is cut, so a secret is never half kept and the cut holds.
-        kept = redact(raw.decode(errors="replace")).encode()[:RAW_MAX].decode(errors="ignore")
+        # The entry's fields as JSON, bounded and redacted as the intake keeps a dead letter's.
+        kept = kept_head(orjson.dumps(dict(self.fields)).decode(), RAW_MAX, redact)
         return {
             "source": self.source,
             "entry": self.entry,
             "error": self.error,
             "deliveries": str(self.deliveries),
             "at": at.astimezone(UTC).isoformat(),
-            "raw": kept,
-            "raw_bytes": str(len(raw)),
-            "raw_sha256": hashlib.sha256(raw).hexdigest(),
-            "truncated": "1" if len(raw) > RAW_MAX else "0",
+            **{name: str(value) for name, value in kept.items()},
         }
 
 

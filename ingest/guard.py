@@ -72,19 +72,27 @@ class Guard:
 
     def dead_fields(self, dead: DeadLetter) -> dict[FieldT, EncodableT]:
         """The stream entry of a dead letter: redacted, its raw payload's head kept."""
-        raw = self.redact(dead.raw).encode("utf-8", "replace")
-        head = raw[:RAW_KEPT_BYTES].decode("utf-8", "ignore")  # never half a character
         return {
             "feed": _cap(dead.feed, FEED_MAX_CHARS),
             "reason": self.reason(dead),
-            "raw": head,
-            "raw_bytes": len(raw),
-            "raw_sha256": hashlib.sha256(raw).hexdigest(),
-            "truncated": int(len(raw) > RAW_KEPT_BYTES),
+            **kept_head(dead.raw, RAW_KEPT_BYTES, self.redact),
             "received_at": dead.received_at.astimezone(UTC).isoformat(),
             "source_id": _cap(self.redact(dead.source_id or ""), SOURCE_ID_MAX_CHARS),
             "scope": dead.scope,
         }
+
+
+def kept_head(raw: str, limit: int, redact: Redactor) -> dict[FieldT, EncodableT]:
+    """A stored payload, bounded: the first ``limit`` bytes of its redacted text (never half a
+    character), with the redacted text's full length in bytes, its sha256, and whether it was
+    cut. Redacted before it is cut, so a secret is never half kept and the cut holds."""
+    text = redact(raw).encode("utf-8", "replace")
+    return {
+        "raw": text[:limit].decode("utf-8", "ignore"),
+        "raw_bytes": len(text),
+        "raw_sha256": hashlib.sha256(text).hexdigest(),
+        "truncated": int(len(text) > limit),
+    }
 
 
 def _cap(text: str, limit: int) -> str:
