@@ -26,6 +26,7 @@ from typing import Any
 
 import redis
 
+from cases.group import streams as engine_streams
 from cases.journal import BEGIN_ID
 from cases.model import entry_key
 from towncc.keys import ENGINE_GROUP, Keys
@@ -33,22 +34,6 @@ from towncc.replies import text
 
 log = logging.getLogger(__name__)
 EVERY_S = 60.0
-
-
-def trimmed(keys: Keys) -> tuple[str, ...]:
-    """Every stream trimmed by age."""
-    return (
-        keys.events,
-        keys.commands,
-        keys.case_events,
-        keys.deadletter,
-        keys.journal,
-        keys.quarantine,
-    )
-
-
-def _engine_streams(keys: Keys) -> tuple[str, str]:
-    return keys.events, keys.commands
 
 
 def _older(a: str, b: str) -> str:
@@ -89,9 +74,9 @@ def trim(r: redis.Redis, keys: Keys, before: datetime, *, approximate: bool = Tr
     which is far cheaper and may keep a few older entries a while longer.
     """
     cutoff = f"{int(before.timestamp() * 1000)}-0"
-    engine = _engine_streams(keys)
+    engine = engine_streams(keys)
     removed = 0
-    for stream in trimmed(keys):
+    for stream in keys.streams.values():
         bound = min_id(r, stream, cutoff, needs_engine=stream in engine)
         if bound is None or entry_key(bound) <= (0, 0):
             continue

@@ -60,21 +60,9 @@ class Snapshot:
     notices: list[health.Notice] = field(default_factory=list)
 
 
-def streams(keys: Keys) -> dict[str, str]:
-    """Label → key of every stream the centre writes."""
-    return {
-        "events": keys.events,
-        "commands": keys.commands,
-        "case-events": keys.case_events,
-        "deadletter": keys.deadletter,
-        "engine-journal": keys.journal,
-        "quarantine": keys.quarantine,
-    }
-
-
 def read(r: redis.Redis, keys: Keys, feeds: Iterable[str]) -> Snapshot:
     """Everything the collector reports from Redis, in two pipelined round trips."""
-    names, labels = list(feeds), streams(keys)
+    names, labels = list(feeds), keys.streams
     pipe = r.pipeline(transaction=False)
     for feed in names:
         pipe.hgetall(keys.feed_stats(feed))

@@ -125,6 +125,18 @@ class Keys:
         return f"{self.prefix}latest:{kind}"
 
     @property
+    def streams(self) -> dict[str, str]:
+        """Every stream the centre writes, by a short label (metrics, trimming by age)."""
+        return {
+            "events": self.events,
+            "commands": self.commands,
+            "case-events": self.case_events,
+            "deadletter": self.deadletter,
+            "engine-journal": self.journal,
+            "quarantine": self.quarantine,
+        }
+
+    @property
     def quarantine(self) -> str:
         """Stream: what the engine could not apply, with the error (cases/quarantine.py)."""
         return f"{self.prefix}quarantine"
