@@ -92,28 +92,30 @@ def _reason_text(outcome: Outcome) -> str:
     return "\n".join(lines) + "\n"
 
 
-def settle(path: Path, outcome: Outcome) -> Path:
-    """Move a processed file to done/ or failed/, with its reason file when anything failed."""
-    target_dir = path.parent / ("failed" if outcome.body_error else "done")
+def _move(path: Path, folder: str, reason: str | None) -> Path:
+    """Move a drop-folder entry as it is (a link, not its target) into ``folder`` beside it,
+    time-stamped, with a `.reason` file when there is a reason to give."""
+    target_dir = path.parent / folder
     target_dir.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     target = target_dir / f"{stamp}-{path.name}"
     path.rename(target)
-    if outcome.deadlettered:
-        target.with_name(target.name + ".reason").write_text(_reason_text(outcome), "utf-8")
+    if reason is not None:
+        target.with_name(target.name + ".reason").write_text(reason, "utf-8")
     return target
+
+
+def settle(path: Path, outcome: Outcome) -> Path:
+    """Move a processed file to done/ or failed/, with its reason file when anything failed."""
+    folder = "failed" if outcome.body_error else "done"
+    return _move(path, folder, _reason_text(outcome) if outcome.deadlettered else None)
 
 
 def refuse(path: Path, kind: str) -> Path:
     """Move a drop-folder entry that is not a regular file into failed/ as it is (a link is
     moved, not its target), with a `.reason` that says what it was."""
-    target_dir = path.parent / "failed"
-    target_dir.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    target = target_dir / f"{stamp}-{path.name}"
-    path.rename(target)
     reason = f"refused: {kind}; a drop folder takes regular files only\n"
-    target.with_name(target.name + ".reason").write_text(reason, "utf-8")
+    target = _move(path, "failed", reason)
     log.warning("%s: refused, %s", target.name, kind)
     return target
 
