@@ -129,7 +129,7 @@ class Engine:
     def isolate(self, source: Source, entries: list[Entry]) -> int:
         """Apply a batch; an entry that makes it raise is quarantined, the rest applied once."""
         apply = self.process if source == "events" else self.process_commands
-        stream = self.keys.events if source == "events" else self.keys.commands
+        stream = quarantine.stream_of(self.keys, source)
 
         def set_aside(item: Entry, exc: Exception) -> int:
             count = group.deliveries(self.r, stream, item[0])

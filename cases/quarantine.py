@@ -120,6 +120,11 @@ class Poison:
         }
 
 
+def stream_of(keys: Keys, source: str) -> str:
+    """The stream an entry of this source came from (`events` or `commands`)."""
+    return keys.events if source == "events" else keys.commands
+
+
 def add(pipe: redis.client.Pipeline, keys: Keys, poison: Poison, at: datetime, maxlen: int) -> None:
     """Queue the quarantine record, its count and what takes it out of the engine's way:
     the XACK of its entry, or (a sweep) its removal from the due sets."""
@@ -130,8 +135,7 @@ def add(pipe: redis.client.Pipeline, keys: Keys, poison: Poison, at: datetime, m
         for key in due:
             pipe.zrem(key, poison.fields["member"])
     else:
-        stream = keys.events if poison.source == "events" else keys.commands
-        pipe.xack(stream, ENGINE_GROUP, poison.entry)
+        pipe.xack(stream_of(keys, poison.source), ENGINE_GROUP, poison.entry)
 
 
 # ---- reading --------------------------------------------------------------------------------
@@ -220,7 +224,7 @@ def _put_back(r: redis.Redis, keys: Keys, row: Mapping[str, str], maxlen: int) -
         for key, score in orjson.loads(fields["due"]).items():
             pipe.zadd(key, {fields["member"]: score})
     else:
-        stream = keys.events if row.get("source") == "events" else keys.commands
+        stream = stream_of(keys, row.get("source", ""))
         original = _original(r, stream, row)
         if original is None:
             return False
