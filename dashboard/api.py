@@ -34,7 +34,7 @@ from dashboard.actions import ActionBody, to_command
 from dashboard.health import notices
 from ingest import deadletters, freshness
 from ingest.feeds import FEEDS
-from ingest.http import RETRY_AFTER_DOC
+from ingest.http import RETRY_AFTER_DOC, RETRY_LATER
 from towncc.keys import Keys
 from towncc.replies import text
 from towncc.settings import Settings
@@ -44,7 +44,6 @@ SCAN_PAGE = 500
 # How long an action waits for the engine before answering 202 (below the socket timeout).
 WAIT_S = 3.0
 COMMANDS_MAXLEN = 100_000
-RETRY_AFTER_S = "5"  # seconds: a client's next try, when Redis does not answer
 ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Applied by the engine: the outcome and the case as it now is"},
     202: {"description": "Queued, not applied within the wait: poll `status_url`"},
@@ -212,7 +211,7 @@ def api_router(
             found = notices(r, keys, health_settings, clock())
         except redis.RedisError:
             body = {"status": "unavailable", "redis": "unreachable"}
-            return JSONResponse(body, status_code=503, headers={"Retry-After": RETRY_AFTER_S})
+            return JSONResponse(body, status_code=503, headers=RETRY_LATER)
         status = "degraded" if found else "ok"
         return JSONResponse(
             {"status": status, "redis": "ok", "notices": [n.as_json() for n in found]}
