@@ -67,16 +67,14 @@ def notices(r: redis.Redis, keys: Keys, settings: Settings, now: datetime) -> li
         except redis.RedisError:
             raise  # Redis itself is down: the caller answers 503, not a list of notices
         except Exception as exc:  # one broken check must not hide the others
-            log.exception("health check %s failed", getattr(check, "__name__", check))
-            found.append(
-                Notice(
-                    "check-failed",
-                    "warning",
-                    f"health check {getattr(check, '__name__', '?')} failed: {type(exc).__name__}",
-                    {"check": getattr(check, "__name__", "?")},
-                )
-            )
+            name = getattr(check, "__name__", "?")
+            log.exception("health check %s failed", name)
+            detail = f"health check {name} failed: {type(exc).__name__}"
+            found.append(Notice("check-failed", "warning", detail, {"check": name}))
     return found
+
+
+# ---- the checks, each with its own code's import above --------------------------------------
 
 
 @register
@@ -107,9 +105,6 @@ def redis_memory_check(
             )
         )
     return found
-
-
-# ---- the checks, each with its own code's import above --------------------------------------
 
 
 @register
