@@ -33,6 +33,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from bench.machine import describe
 from tests.support.browser import launch
+from tests.support.procs import alive, descendants
 from towncc.embedded import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,33 +58,14 @@ def field(path: Path) -> bytes:
     return b""
 
 
-def running(pid: str) -> bool:
-    stat = field(Path(f"/proc/{pid}/stat"))
-    return bool(stat) and stat.rsplit(b")", 1)[1].split()[0] != b"Z"
-
-
-def parents() -> dict[int, int]:
-    found = {}
-    for proc in Path("/proc").glob("[0-9]*"):
-        stat = field(proc / "stat")
-        if stat:
-            found[int(proc.name)] = int(stat.rsplit(b")", 1)[1].split()[1])
-    return found
-
-
 def demo_processes(tag: bytes, root: int) -> dict[int, bytes]:
     """Every live process below ``root`` or whose environment holds ``tag`` (this run's data
     folder: Redis rewrites its process title over its environment, so both are needed)."""
-    tree, frontier, up = {root}, [root], parents()
-    while frontier:
-        pid = frontier.pop()
-        below = [child for child, parent in up.items() if parent == pid and child not in tree]
-        tree.update(below)
-        frontier += below
+    tree = {root, *descendants(root)}
     found = {}
     for proc in Path("/proc").glob("[0-9]*"):
         pid = int(proc.name)
-        if (pid in tree or tag in field(proc / "environ")) and running(proc.name):
+        if (pid in tree or tag in field(proc / "environ")) and alive(pid):
             found[pid] = field(proc / "cmdline").replace(b"\0", b" ").strip()
     return found
 
@@ -133,10 +115,10 @@ def gone(
     seen = demo_processes(tag, root)
     while time.monotonic() - start < ceiling:
         seen.update(demo_processes(tag, root))
-        if not [p for p in seen if p not in keep and running(str(p))]:
+        if not [p for p in seen if p not in keep and alive(p)]:
             break
         time.sleep(0.02)
-    left = [cmd for p, cmd in seen.items() if p not in keep and running(str(p))]
+    left = [cmd for p, cmd in seen.items() if p not in keep and alive(p)]
     return time.monotonic() - start, left
 
 

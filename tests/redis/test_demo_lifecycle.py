@@ -8,31 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.procs import descendants
 from tests.support.system import running_demo
 
 pytestmark = pytest.mark.redis
-
-
-def _parent(pid: int) -> int | None:
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        # /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ')'.
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    return None
-
-
-def descendants(root: int) -> dict[int, bytes]:
-    """Every live process below ``root``, with its command line."""
-    parents = {int(p.name): _parent(int(p.name)) for p in Path("/proc").glob("[0-9]*")}
-    found: dict[int, bytes] = {}
-    frontier = [root]
-    while frontier:
-        pid = frontier.pop()
-        for child, parent in parents.items():
-            if parent == pid and child not in found:
-                with contextlib.suppress(OSError):
-                    found[child] = Path(f"/proc/{child}/cmdline").read_bytes()
-                    frontier.append(child)
-    return found
 
 
 def demo_pid(data_dir: Path) -> int:

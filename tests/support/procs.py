@@ -14,15 +14,20 @@ def parent(pid: int) -> int | None:
     return None
 
 
+def parents() -> dict[int, int | None]:
+    """Every process's parent, as /proc shows them now."""
+    return {int(p.name): parent(int(p.name)) for p in Path("/proc").glob("[0-9]*")}
+
+
 def descendants(root: int) -> dict[int, bytes]:
     """Every live process below ``root``, with its command line."""
-    parents = {int(p.name): parent(int(p.name)) for p in Path("/proc").glob("[0-9]*")}
+    up = parents()
     found: dict[int, bytes] = {}
     frontier = [root]
     while frontier:
         pid = frontier.pop()
-        for child, up in parents.items():
-            if up == pid and child not in found:
+        for child, above in up.items():
+            if above == pid and child not in found:
                 with contextlib.suppress(OSError):
                     found[child] = Path(f"/proc/{child}/cmdline").read_bytes()
                     frontier.append(child)
