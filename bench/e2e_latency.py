@@ -20,7 +20,7 @@ from playwright.sync_api import Page
 
 from bench.demo import wall_on_demo
 from bench.machine import describe
-from ingest.times import beijing
+from core.times import beijing
 from tests.support.urban import lattice_point, urban_record
 
 OBSERVER = """() => {

@@ -24,13 +24,13 @@ import shapely
 from bench.machine import describe
 from cases.engine import Engine
 from cases.places import Geography
+from core.keys import Keys
 from ingest.feeds.urban import ADAPTER
 from ingest.sim.urban import UrbanSimulator
 from ingest.sink import RedisSink
 from layers.index import GridIndex
 from layers.town import Town, default_town
 from towncc.embedded import EmbeddedRedis
-from towncc.keys import Keys
 
 BODY = 1000
 REPEAT = 3  # runs of each grid-assignment side; the best counts

@@ -23,13 +23,13 @@ import orjson
 import redis
 
 from bench.machine import describe
+from core.keys import Keys
 from ingest.feeds import FEEDS
 from ingest.payload import json_raws
 from ingest.sink import plan
 from ingest.spool import Entry
 from tests.support.fixtures import fixtures
 from towncc.embedded import EmbeddedRedis
-from towncc.keys import Keys
 
 BATCH = 1000
 JSON_FEEDS = {"urban", "environment", "water", "safety", "service_hall", "economy",

@@ -24,13 +24,13 @@ import redis
 from bench.machine import describe
 from cases.engine import Engine
 from cases.places import Geography
+from core.keys import Keys
+from core.settings import Settings
 from ingest.feeds import FEEDS
 from ingest.sim.fleet import Options, build, drive
 from ingest.sink import RedisSink
 from layers.town import default_town
 from towncc.embedded import EmbeddedRedis
-from towncc.keys import Keys
-from towncc.settings import Settings
 
 START = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # a Tuesday, 00:00 in Beijing
 STEP = timedelta(seconds=60)

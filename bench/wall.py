@@ -41,6 +41,9 @@ from bench.demo import wall_on_demo
 from bench.machine import describe
 from cases.engine import Engine
 from cases.places import Geography
+from core.keys import Keys
+from core.settings import Settings
+from core.times import beijing
 from dashboard.components.wall_map import map_traces, wall_figure
 from dashboard.ids import WALL_QUEUE_GRID
 from dashboard.push import Limits, Mirror, build_view, mirror_to_store, plan_tick
@@ -48,12 +51,9 @@ from dashboard.snapshot import aread_snapshot, read_changes
 from ingest.feeds.urban import ADAPTER
 from ingest.sim.urban import UrbanSimulator
 from ingest.sink import RedisSink
-from ingest.times import beijing
 from layers.town import Town, default_town
 from tests.support.urban import lattice_point, urban_record
 from towncc.embedded import EmbeddedRedis
-from towncc.keys import Keys
-from towncc.settings import Settings
 
 # ---- event → row visible ----------------------------------------------------------------
 

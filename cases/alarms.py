@@ -16,7 +16,7 @@ import orjson
 
 from cases.categories import category
 from cases.telemetry import NO_DATA, AlarmChange
-from ingest.event import Event, Status
+from core.event import Event, Status
 
 FEED = "alarm"
 KIND_NAMES: dict[str, tuple[str, str]] = {

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from cases.readings import field_of, snapshot
-from ingest.event import Event
+from core.event import Event
 
 RETIRING = {"Update": "superseded", "Cancel": "cancelled"}
 LIVE_STATUS = "Actual"

@@ -21,7 +21,7 @@ from typing import Any
 
 import chinese_calendar
 
-from ingest.times import BEIJING
+from core.times import BEIJING
 
 HOLIDAYS_FILE = Path(__file__).resolve().parent / "data" / "holidays.toml"
 # The years the installed package has the State Council's arrangement for.

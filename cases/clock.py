@@ -22,7 +22,7 @@ from typing import Literal, ParamSpec, TypeVar, cast, get_args
 
 from cases.calendar import CalendarRangeError as CalendarRangeError  # re-exported
 from cases.calendar import HolidayCalendar, default_calendar
-from ingest.times import BEIJING
+from core.times import BEIJING
 
 CLOCKS_FILE = Path(__file__).resolve().parent / "data" / "clocks.json"
 ClockKind = Literal["calendar", "working_days", "working_hours"]

@@ -21,8 +21,8 @@ import redis
 from cases.alarms import FEED as ALARM_FEED
 from cases.duplicates import WIDER, Report, Rule, Rules, duplicate_rules, find_parent
 from cases.model import Case
-from towncc.keys import Keys
-from towncc.replies import text
+from core.keys import Keys
+from core.replies import text
 
 LAT_METRES = 110_574.0  # the shortest degree of latitude (at the equator), in metres
 # Redis keeps GEO points within these latitudes (Web Mercator's square); a town is well inside.

@@ -36,11 +36,11 @@ from cases.model import (
 from cases.projections import Change, Fields, Writes, commit, off_clock
 from cases.quarantine import Poison, Source
 from cases.routing import village_kinds
-from ingest.event import DeadLetter, Event
+from core.event import DeadLetter, Event
+from core.keys import ENGINE_GROUP, Keys
+from core.replies import text
+from core.times import epoch_ms
 from ingest.guard import Guard
-from ingest.times import epoch_ms
-from towncc.keys import ENGINE_GROUP, Keys
-from towncc.replies import text
 
 log = logging.getLogger(__name__)
 

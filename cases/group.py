@@ -14,8 +14,8 @@ from typing import Any
 import redis
 
 from cases.journal import begin
-from towncc.keys import ENGINE_GROUP, Keys, glob_escape
-from towncc.replies import text
+from core.keys import ENGINE_GROUP, Keys, glob_escape
+from core.replies import text
 
 log = logging.getLogger(__name__)
 WAIT_S = 1.0

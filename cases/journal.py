@@ -31,8 +31,8 @@ import orjson
 import redis
 from redis.typing import EncodableT, FieldT
 
-from towncc.keys import Keys
-from towncc.replies import text
+from core.keys import Keys
+from core.replies import text
 
 log = logging.getLogger(__name__)
 Op = Literal["events", "commands", "sweep", "silence"]

@@ -13,9 +13,9 @@ import redis
 
 from cases.kpi import NOT_ASSESSED, CaseFacts, Status, bears_on
 from cases.periods import Period
-from ingest.times import epoch_ms
-from towncc.keys import Keys
-from towncc.replies import text
+from core.keys import Keys
+from core.replies import text
+from core.times import epoch_ms
 
 log = logging.getLogger(__name__)
 

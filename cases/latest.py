@@ -15,8 +15,8 @@ from cases import alerts, readings
 from cases.alarms import Station, alarm_event, station_of
 from cases.model import entry_key
 from cases.telemetry import StationState, observe, reading_of, silence
-from ingest.event import Event
-from towncc.keys import Keys
+from core.event import Event
+from core.keys import Keys
 
 Latest = dict[tuple[str, str], bytes]  # (hash key, field) → value
 

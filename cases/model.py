@@ -11,7 +11,7 @@ import orjson
 
 from cases.categories import category
 from cases.clock import first_response_due
-from ingest.event import Event
+from core.event import Event
 
 ChangeType = Literal[
     "created", "updated", "closed", "escalated", "refused", "registered", "dispatched",

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from ingest.times import BEIJING
+from core.times import BEIJING
 
 
 @dataclass(frozen=True, slots=True)

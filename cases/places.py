@@ -8,7 +8,7 @@ from typing import Protocol
 import numpy as np
 
 from cases.model import Place, Siting
-from ingest.event import Event
+from core.event import Event
 from layers.index import GridIndex
 from layers.town import Town
 

@@ -25,9 +25,9 @@ from cases.dedup import near_point
 from cases.lifecycle_events import LifecycleEvent, event_to_dict
 from cases.model import Case, ChangeType, awaiting_response, entry_key, handling_armed
 from cases.telemetry import StationState, silent_at
+from core.keys import COMMAND_OUTCOME_TTL_S, COMMAND_REPLY_TTL_S, ENGINE_GROUP, Keys
+from core.times import epoch_ms
 from ingest.guard import Guard
-from ingest.times import epoch_ms
-from towncc.keys import COMMAND_OUTCOME_TTL_S, COMMAND_REPLY_TTL_S, ENGINE_GROUP, Keys
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,10 +27,10 @@ import redis
 import redis.asyncio as aredis
 from redis.typing import EncodableT, FieldT
 
+from core.keys import ENGINE_GROUP, Keys
+from core.replies import text
 from ingest.guard import kept_head
 from ingest.redact import Redactor
-from towncc.keys import ENGINE_GROUP, Keys
-from towncc.replies import text
 
 Source = Literal["events", "commands", "sweep"]
 SOURCES: Final[tuple[Source, ...]] = ("events", "commands", "sweep")

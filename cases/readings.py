@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from ingest.event import Event
+from core.event import Event
 
 
 def field_of(event: Event) -> str:

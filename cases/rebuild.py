@@ -32,8 +32,8 @@ from cases import group
 from cases.engine import Engine, Entry
 from cases.journal import BEGIN, BEGIN_ID, SWEEPS, Step, read
 from cases.model import entry_key
-from towncc.keys import Keys, glob_escape
-from towncc.replies import text
+from core.keys import Keys, glob_escape
+from core.replies import text
 
 LIVE_IDLE_MS = 5_000
 LOCK_MS = 60_000

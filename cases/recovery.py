@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from cases import group
 from cases.quarantine import Poison
-from towncc.keys import ENGINE_GROUP
+from core.keys import ENGINE_GROUP
 
 if TYPE_CHECKING:
     from cases.engine import Engine

@@ -29,8 +29,8 @@ import redis
 from cases.group import streams as engine_streams
 from cases.journal import BEGIN_ID
 from cases.model import entry_key
-from towncc.keys import ENGINE_GROUP, Keys
-from towncc.replies import text
+from core.keys import ENGINE_GROUP, Keys
+from core.replies import text
 
 log = logging.getLogger(__name__)
 EVERY_S = 60.0

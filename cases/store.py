@@ -10,8 +10,8 @@ import redis
 
 from cases import alerts
 from cases.model import HANDLING_STAGES, Case, entry_key
-from towncc.keys import ENGINE_GROUP, Keys
-from towncc.replies import text
+from core.keys import ENGINE_GROUP, Keys
+from core.replies import text
 
 
 def is_overdue(case: dict[str, Any], now: datetime) -> bool:

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import orjson
 
 from cases.thresholds import NO_DATA, THRESHOLDS_FILE, Metric, Reading, Rules, Tier, thresholds
-from ingest.event import Event
+from core.event import Event
 
 __all__ = ["NO_DATA", "THRESHOLDS_FILE", "Reading", "Rules", "thresholds"]  # re-exported
 

@@ -30,14 +30,14 @@ from cases.store import (
     open_cases,
     wait_outcome,
 )
+from core.keys import Keys
+from core.replies import text
+from core.settings import Settings
 from dashboard.actions import ActionBody, to_command
 from dashboard.health import notices
 from ingest import deadletters, freshness
 from ingest.feeds import FEEDS
 from ingest.http import RETRY_AFTER_DOC, RETRY_LATER
-from towncc.keys import Keys
-from towncc.replies import text
-from towncc.settings import Settings
 
 Status = Literal["open", "closed", "all"]
 SCAN_PAGE = 500

@@ -16,6 +16,8 @@ from fastapi.responses import RedirectResponse
 from redis.backoff import ConstantBackoff
 from redis.retry import Retry
 
+from core.keys import Keys
+from core.settings import Settings
 from dashboard.api import api_router
 from dashboard.components.wall_map import map_traces
 from dashboard.context import WallContext
@@ -31,8 +33,6 @@ from dashboard.routing import page_address, page_path
 from dashboard.unavailable import RESPONSES as OUTAGE
 from dashboard.unavailable import install as answer_outages_503
 from layers.town import Town
-from towncc.keys import Keys
-from towncc.settings import Settings
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 HEALTH_PATH = "/healthz"

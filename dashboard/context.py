@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 import redis
 import redis.asyncio as aredis
 
+from core.keys import Keys
+from core.settings import Settings
 from dashboard.lights import ordered_feeds
 from dashboard.meters import Meters
 from dashboard.push import Limits, MapTraces
 from ingest.feeds import FEEDS
 from layers.town import Town
-from towncc.keys import Keys
-from towncc.settings import Settings
 
 
 @dataclass(frozen=True, slots=True, eq=False)

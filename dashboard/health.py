@@ -17,11 +17,11 @@ from typing import Any, Literal
 import redis
 
 from cases.calendar import calendar_end, load_calendar
+from core import children
+from core.keys import ENGINE_GROUP, Keys
+from core.replies import text
+from core.settings import Settings
 from dashboard import redis_memory
-from towncc import children
-from towncc.keys import ENGINE_GROUP, Keys
-from towncc.replies import text
-from towncc.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ def engine_stopped(r: redis.Redis, keys: Keys, settings: Settings, now: datetime
 
 @register
 def children_down(r: redis.Redis, keys: Keys, settings: Settings, now: datetime) -> list[Notice]:
-    """A child of `towncc demo` over its restart budget (towncc/children.py)."""
+    """A child of `towncc demo` over its restart budget (core/children.py)."""
     return [
         Notice(
             "child-down",

@@ -19,10 +19,10 @@ from cases.kpi import CaseFacts, GroupBy, KpiRow, group, kpi_row
 from cases.kpi_store import read_facts
 from cases.periods import PERIOD_FORMS, Period, choose_period
 from cases.routing import table
+from core.keys import Keys
+from core.times import BEIJING
 from ingest.http import RETRY_AFTER_DOC
-from ingest.times import BEIJING
 from layers.town import Town
-from towncc.keys import Keys
 
 KPI_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"description": "Unknown `by`, or a period that is malformed or has not begun"},

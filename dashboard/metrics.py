@@ -26,13 +26,13 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from core.keys import ENGINE_GROUP, Keys
+from core.replies import text
+from core.settings import Settings
 from dashboard import health, redis_memory
 from dashboard.context import WallContext
 from dashboard.meters import Meters
 from ingest.feeds import FEEDS
-from towncc.keys import ENGINE_GROUP, Keys
-from towncc.replies import text
-from towncc.settings import Settings
 
 log = logging.getLogger(__name__)
 PATH = "/metrics"

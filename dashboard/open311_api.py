@@ -21,16 +21,16 @@ from redis.backoff import ConstantBackoff
 from redis.retry import Retry
 
 from cases.store import get_cases
+from core.event import DeadLetter
+from core.keys import Keys
+from core.settings import Settings
+from core.times import BEIJING, epoch_ms, parse_source_time
 from ingest.adapter import Result
-from ingest.event import DeadLetter
 from ingest.feeds.open311 import ADAPTER, FEED, UNKNOWN_SERVICE, code_of, services
 from ingest.guard import Guard
 from ingest.http import RETRY_AFTER_DOC, RETRY_LATER, BodyRefusedError, Intake, read_body
 from ingest.offload import Offload
 from ingest.sink import REDIS_DOWN, RedisSink
-from ingest.times import BEIJING, epoch_ms, parse_source_time
-from towncc.keys import Keys
-from towncc.settings import Settings
 
 PREFIX = "/open311/v2"
 MAX_SPAN = timedelta(days=90)  # the spec's default window and longest range

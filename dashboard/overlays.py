@@ -20,10 +20,10 @@ import redis.asyncio as aredis
 
 from cases.routing import table
 from cases.telemetry import NO_DATA, StationState, silent_at
+from core.keys import Keys
+from core.replies import text
 from dashboard.i18n import Lang, t
 from layers.sites import Sites
-from towncc.keys import Keys
-from towncc.replies import text
 
 LAYERS = ("stations", "enterprises", "teams")
 Stations = tuple[dict[str, Any], dict[str, StationState]]  # newest readings, alarm states

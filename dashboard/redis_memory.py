@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import redis
 
-from towncc.replies import text
+from core.replies import text
 
 WARN = 0.80
 CRITICAL = 0.95

@@ -18,11 +18,11 @@ from cases.store import (
     live_alerts,
     open_cases,
 )
+from core.keys import Keys
+from core.replies import text
+from core.times import BEIJING, epoch_ms
 from dashboard.modules import ModuleData
 from dashboard.push import closed_stub
-from ingest.times import BEIJING, epoch_ms
-from towncc.keys import Keys
-from towncc.replies import text
 
 NO_ENTRY = "0-0"  # XREAD from here reads a stream from its start
 

@@ -16,9 +16,9 @@ from typing import Any
 import redis
 import redis.asyncio as aredis
 
+from core.keys import Keys
+from core.times import BEIJING, epoch_ms
 from ingest.freshness import MINUTE_TTL_S
-from ingest.times import BEIJING, epoch_ms
-from towncc.keys import Keys
 
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from cases.categories import category
+from core.times import epoch_ms
 from dashboard.i18n import Lang, t
 from dashboard.theme import group_colour
-from ingest.times import epoch_ms
 
 SUMMARY_MAX = 120  # characters of title + description sent per row: bounds a row's bytes
 

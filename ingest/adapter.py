@@ -13,9 +13,9 @@ import msgspec
 import orjson
 from pydantic import ValidationError
 
+from core.event import DeadLetter, Event
 from ingest import native
 from ingest.coords import Point, place_all
-from ingest.event import DeadLetter, Event
 from ingest.payload import BodyError, json_raws
 
 log = logging.getLogger(__name__)

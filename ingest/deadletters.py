@@ -19,13 +19,13 @@ import orjson
 import redis
 import redis.asyncio as aredis
 
+from core.event import Event
+from core.keys import Keys
+from core.replies import text
 from ingest.adapter import Adapter
-from ingest.event import Event
 from ingest.guard import Guard
 from ingest.sink import plan, queue_stats, xadd
 from ingest.spool import Entry
-from towncc.keys import Keys
-from towncc.replies import text
 
 # Entries read per round trip: a stored dead letter holds at most guard.ENTRY_MAX_BYTES.
 SCAN = 100

@@ -14,8 +14,8 @@ from typing import Any
 import redis
 import redis.asyncio as aredis
 
-from towncc.keys import Keys
-from towncc.replies import text
+from core.keys import Keys
+from core.replies import text
 
 RATE_WINDOW_MIN = 5
 MINUTE_TTL_S = 2 * 3600

@@ -16,10 +16,10 @@ from datetime import UTC
 
 from redis.typing import EncodableT, FieldT
 
-from ingest.event import DeadLetter, Event
+from core.event import DeadLetter, Event
+from core.settings import Settings
 from ingest.redact import Redactor
 from ingest.sanity import TimeWindow
-from towncc.settings import Settings
 
 RAW_KEPT_BYTES = 16 * 1024
 REASON_MAX_CHARS = 1000

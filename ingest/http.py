@@ -14,13 +14,13 @@ import redis.asyncio as aredis
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from core.keys import Keys
+from core.settings import Settings
 from ingest.feeds import FEEDS
 from ingest.guard import Guard
 from ingest.offload import Offload, Target, parse_and_plan, parse_and_store
 from ingest.sink import REDIS_DOWN, Outcome, RedisSink
 from ingest.spool import Spool, SpoolBusyError
-from towncc.keys import Keys
-from towncc.settings import Settings
 
 log = logging.getLogger(__name__)
 DRAIN_EVERY_S = 1.0

@@ -19,8 +19,8 @@ from typing import Annotated, Any, TypeVar
 
 import msgspec
 
+from core.times import parse_source_time
 from ingest.coords import SourcePoint
-from ingest.times import parse_source_time
 
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]

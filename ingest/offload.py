@@ -34,11 +34,11 @@ import redis
 from redis.backoff import ConstantBackoff
 from redis.retry import Retry
 
+from core.keys import Keys
 from ingest.feeds import FEEDS
 from ingest.guard import Guard
 from ingest.sink import Outcome, RedisSink, plan
 from ingest.spool import Entry
-from towncc.keys import Keys
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

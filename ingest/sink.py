@@ -20,13 +20,13 @@ from typing import Any
 import redis
 import redis.asyncio as aredis
 
+from core.event import Event
+from core.keys import Keys
+from core.replies import text
 from ingest import freshness
 from ingest.adapter import Result
-from ingest.event import Event
 from ingest.guard import Guard
 from ingest.spool import Entry, Fields, Spool
-from towncc.keys import Keys
-from towncc.replies import text
 
 log = logging.getLogger(__name__)
 DRAIN_CHUNK = 500

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import redis
 
+from core.keys import Keys
+from core.settings import Settings
 from towncc.embedded import EmbeddedRedis
-from towncc.keys import Keys
-from towncc.settings import Settings
 
 _prefixes = itertools.count()
 

@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from core.settings import Settings
 from towncc.cli_ingest import add_commands
-from towncc.settings import Settings
 
 if TYPE_CHECKING:
     import redis
@@ -57,8 +57,8 @@ def _engine(args: argparse.Namespace, settings: Settings) -> None:
     from cases.places import Geography
     from cases.retention import Retention
     from cases.routing import village_kinds
-    from towncc.keys import Keys
-    from towncc.signals import stop_on_signals
+    from core.keys import Keys
+    from core.signals import stop_on_signals
 
     if not settings.redis_url:
         raise SystemExit("REDIS_URL is not set: run `towncc demo`, or point REDIS_URL at a Redis")
@@ -102,8 +102,8 @@ def _redis(settings: Settings) -> redis.Redis:
 
 def _quarantine_list(args: argparse.Namespace, settings: Settings) -> None:
     from cases import quarantine
-    from ingest.times import beijing
-    from towncc.keys import Keys
+    from core.keys import Keys
+    from core.times import beijing
 
     r, keys = _redis(settings), Keys(settings.key_prefix)
     totals = quarantine.totals(r, keys)
@@ -124,7 +124,7 @@ def _quarantine_list(args: argparse.Namespace, settings: Settings) -> None:
 
 def _quarantine_replay(args: argparse.Namespace, settings: Settings) -> None:
     from cases import quarantine
-    from towncc.keys import Keys
+    from core.keys import Keys
 
     r, keys = _redis(settings), Keys(settings.key_prefix)
     report = quarantine.replay(r, keys, record=args.entry, maxlen=settings.stream_maxlen)
@@ -137,10 +137,10 @@ def _quarantine_replay(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _simulate(args: argparse.Namespace, settings: Settings) -> None:
+    from core.signals import stop_on_signals
     from ingest.sim.common import Episode
     from ingest.sim.fleet import FEEDS, Options, build
     from ingest.sim.runner import run
-    from towncc.signals import stop_on_signals
 
     town = _town(settings)
     feeds = [f.strip() for f in args.feeds.split(",") if f.strip()] if args.feeds else FEEDS

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import redis
 
-from towncc.keys import Keys
-from towncc.settings import Settings
+from core.keys import Keys
+from core.settings import Settings
 
 
 def _client(settings: Settings) -> redis.Redis:
@@ -44,11 +44,11 @@ def ingest_replay(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def ingest_watch(args: argparse.Namespace, settings: Settings) -> None:
+    from core.signals import stop_on_signals
     from ingest.feeds import FEEDS
     from ingest.files import Watcher
     from ingest.guard import Guard
     from ingest.sink import RedisSink
-    from towncc.signals import stop_on_signals
 
     root = args.folder or settings.data_dir / "drop"
     sink = RedisSink(Keys(settings.key_prefix), settings.stream_maxlen, guard=Guard.of(settings))
@@ -57,8 +57,8 @@ def ingest_watch(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def deadletter_list(args: argparse.Namespace, settings: Settings) -> None:
+    from core.times import beijing
     from ingest.deadletters import counts, recent
-    from ingest.times import beijing
 
     client, keys = _client(settings), Keys(settings.key_prefix)
     if args.counts:

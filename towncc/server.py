@@ -8,10 +8,10 @@ from fastapi import FastAPI
 from redis.asyncio.retry import Retry
 from redis.backoff import ConstantBackoff
 
+from core.settings import Settings
 from dashboard.app import create_app
 from dashboard.open311_api import open311_router
 from ingest.http import ingest_router, new_intake
-from towncc.settings import Settings
 
 
 def build(settings: Settings) -> dash.Dash:

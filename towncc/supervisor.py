@@ -7,7 +7,7 @@ simulator.
 - A stop (SIGTERM, SIGINT, SIGHUP) stops every child at once with one deadline, then the
   embedded Redis within the same budget: everything is gone within `STOP_S`.
 - A child that exits is restarted, at most `restart_limit` times in `restart_window_s`; one
-  over its budget stays down, and says so (towncc/children.py → `/healthz`, the wall), while
+  over its budget stays down, and says so (core/children.py → `/healthz`, the wall), while
   everything else keeps serving.
 """
 
@@ -28,13 +28,13 @@ from datetime import UTC, datetime
 import httpx
 import redis
 
-from ingest.times import beijing
+from core.children import ChildState, State, publish
+from core.keys import Keys
+from core.settings import Settings
+from core.signals import stop_on_signals
+from core.times import beijing
 from towncc import processes
-from towncc.children import ChildState, State, publish
 from towncc.embedded import EmbeddedRedis
-from towncc.keys import Keys
-from towncc.settings import Settings
-from towncc.signals import stop_on_signals
 
 log = logging.getLogger(__name__)
 STOP_S = 8.0  # stop signal → every process gone (the promise is 10 s)

@@ -16,10 +16,10 @@ from typing import Any, Final
 import dash_ag_grid as dag
 from dash import html
 
+from core.times import beijing
 from dashboard.i18n import Lang, t
 from dashboard.lights import age_text, feed_label
 from dashboard.theme import FONT_VAR
-from ingest.times import beijing
 
 PREVIEW_MAX: Final = 500  # characters of a raw payload sent per row (cell and tooltip)
 ROW_PX: Final = 32  # a desk page: dense rows

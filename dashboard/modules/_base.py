@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
-from ingest.times import BEIJING
+from core.times import BEIJING
 
 Record = Mapping[str, Any]
 

@@ -24,6 +24,8 @@ import redis
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from cases import quarantine
+from core.replies import text
+from core.times import beijing
 from dashboard import ids
 from dashboard.components.admin_tables import (
     admin_grid,
@@ -42,8 +44,6 @@ from dashboard.context import WallContext
 from dashboard.i18n import Lang, lang_of, t
 from dashboard.pages.wall import town_name
 from ingest import deadletters, freshness
-from ingest.times import beijing
-from towncc.replies import text
 
 PATH = "/admin"
 REFRESH_MS = 5000

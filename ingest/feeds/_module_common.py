@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from core.event import Event, Kind, Status, content_id
 from ingest.adapter import JsonFeed, RecordError
 from ingest.coords import Point, SourcePoint
-from ingest.event import Event, Kind, Status, content_id
 from ingest.mapping import mapping
 from ingest.native import Record, decode, is_blank, optional_number
 from ingest.uscc import compact

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 import defusedxml
 from defusedxml import ElementTree as SafeET
 
+from core.event import DeadLetter, Event, Status, content_id
+from core.times import beijing_to_utc, parse_source_time
 from ingest.adapter import RecordError, Result, total, unexpected
-from ingest.event import DeadLetter, Event, Status, content_id
 from ingest.geometry import ShapeError, area_geometry, geojson, representative
 from ingest.mapping import mapping
-from ingest.times import beijing_to_utc, parse_source_time
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from core.event import Event
+from core.times import beijing_to_utc
 from ingest.adapter import JsonFeed, RecordError
 from ingest.coords import Point
-from ingest.event import Event
 from ingest.feeds._module_common import Draft, Flags, build, month
 from ingest.native import Name, Record, code, decode, number, optional_number
-from ingest.times import beijing_to_utc
 
 FEED = "economy"
 

@@ -7,9 +7,10 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from core.event import Event
+from core.times import beijing_day
 from ingest.adapter import JsonFeed
 from ingest.coords import Point
-from ingest.event import Event
 from ingest.feeds._module_common import (
     Draft,
     Flags,
@@ -30,7 +31,6 @@ from ingest.native import (
     optional_time,
     source_time,
 )
-from ingest.times import beijing_day
 from ingest.uscc import uscc_attrs
 
 FEED = "enterprise"

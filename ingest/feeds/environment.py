@@ -10,9 +10,9 @@ from typing import Annotated, Any
 
 import msgspec
 
+from core.event import Event, content_id
 from ingest.adapter import JsonFeed, RecordError
 from ingest.coords import CRS, Point, SourcePoint, required
-from ingest.event import Event, content_id
 from ingest.mapping import mapping
 from ingest.native import Address, Code, Record, Text, code, decode, finite, number, source_time
 

@@ -12,12 +12,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from core.event import DeadLetter, Event, content_id
+from core.times import parse_source_time
 from ingest.adapter import RecordError, Result, describe, total, unexpected
 from ingest.coords import CRS, to_wgs84
-from ingest.event import DeadLetter, Event, content_id
 from ingest.mapping import mapping
 from ingest.payload import BodyError
-from ingest.times import parse_source_time
 
 FEED = "governance"
 KEY = "事件编号"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.event import Status
 from ingest.coords import Point
-from ingest.event import Status
 from ingest.feeds._module_common import (
     Draft,
     Flags,

@@ -17,8 +17,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from core.event import DeadLetter, Event, content_id
 from ingest.adapter import RecordError, Result, describe, total
-from ingest.event import DeadLetter, Event, content_id
 from ingest.mapping import mapping
 from ingest.payload import BodyError, decode_text
 

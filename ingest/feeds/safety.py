@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 import msgspec
 
+from core.event import Event, Status, content_id
+from core.times import beijing_day
 from ingest.adapter import JsonFeed
 from ingest.coords import CRS, Point, SourcePoint, required
-from ingest.event import Event, Status, content_id
 from ingest.mapping import mapping
 from ingest.native import Code, Record, Text, code, decode, finite, is_blank, source_time
-from ingest.times import beijing_day
 from ingest.uscc import uscc_attrs
 
 FEED = "safety"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
+from core.event import Event, Status
+from core.times import beijing_day
 from ingest.adapter import JsonFeed, RecordError
 from ingest.coords import Point
-from ingest.event import Event, Status
 from ingest.feeds._module_common import Draft, Flags, build, iso
 from ingest.mapping import mapping
 from ingest.native import (
@@ -20,7 +21,6 @@ from ingest.native import (
     optional_time,
     source_time,
 )
-from ingest.times import beijing_day
 
 FEED = "service_hall"
 

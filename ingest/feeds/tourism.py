@@ -6,9 +6,9 @@ import re
 from datetime import datetime
 from typing import Any
 
+from core.event import Event
 from ingest.adapter import JsonFeed
 from ingest.coords import Point
-from ingest.event import Event
 from ingest.feeds._module_common import Draft, Flags, Located, build, ratio
 from ingest.mapping import mapping
 from ingest.native import Name, code, count, decode, is_blank, optional_count, source_time

@@ -7,9 +7,9 @@ from typing import Any
 
 import msgspec
 
+from core.event import Event, Status, content_id
 from ingest.adapter import JsonFeed
 from ingest.coords import Point, SourcePoint, required
-from ingest.event import Event, Status, content_id
 from ingest.mapping import mapping
 from ingest.native import Address, Code, Record, Text, code, decode, finite, source_time
 

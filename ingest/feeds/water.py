@@ -11,9 +11,9 @@ from typing import Annotated, Any
 
 import msgspec
 
+from core.event import Event, content_id
 from ingest.adapter import JsonFeed
 from ingest.coords import Point
-from ingest.event import Event, content_id
 from ingest.mapping import mapping
 from ingest.native import Record, code, decode, finite, source_time
 

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 import shapely
 from shapely.geometry import Polygon
 
+from core.times import beijing
 from ingest.sim.common import Anchor, Episode
 from ingest.sim.water import RAIN
-from ingest.times import beijing
 from layers.town import Town
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"

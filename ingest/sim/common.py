@@ -20,7 +20,7 @@ import orjson
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ingest.times import beijing
+from core.times import beijing
 
 T = TypeVar("T")
 Record = dict[str, Any]

@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from core.times import beijing
 from ingest.sim.common import Record, json_bodies
-from ingest.times import beijing
 
 
 class Indicator(NamedTuple):

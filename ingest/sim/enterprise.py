@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from core.times import beijing
 from ingest.coords import CRS, from_wgs84
 from ingest.sim.common import Record, beijing_text, json_bodies
 from ingest.sim.firms import Firm
-from ingest.times import beijing
 
 
 @dataclass

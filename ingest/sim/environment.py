@@ -21,6 +21,7 @@ import numpy as np
 import orjson
 import shapely
 
+from core.times import beijing
 from ingest.sim.common import (
     Arrivals,
     Cadence,
@@ -33,7 +34,6 @@ from ingest.sim.common import (
     street_address,
     town_point,
 )
-from ingest.times import beijing
 from layers.town import Town
 
 AIR = ("AQ-01", "AQ-02", "AQ-03", "AQ-04")

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import shapely
 
+from core.times import beijing
 from ingest.sim.common import (
     Arrivals,
     DayCurve,
@@ -28,7 +29,6 @@ from ingest.sim.common import (
     street_address,
     town_point,
 )
-from ingest.times import beijing
 from layers.town import Town
 
 HEADER = (

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from core.times import beijing
 from ingest.coords import CRS, from_wgs84
 from ingest.sim.common import (
     Arrivals,
@@ -29,7 +30,6 @@ from ingest.sim.common import (
     pick,
 )
 from ingest.sim.firms import Firm
-from ingest.times import beijing
 
 CHANNELS = ("12345热线", "网格员上报", "工资专户监管", "劳动保障监察")
 CHANNEL_WEIGHTS = (0.4, 0.25, 0.2, 0.15)

@@ -17,9 +17,9 @@ from datetime import datetime
 
 import numpy as np
 
+from core.times import beijing
 from ingest.sim.common import Arrivals, DayCurve, Record, beijing_text, bell, json_bodies, pick
 from ingest.sim.firms import Firm
-from ingest.times import beijing
 from layers.town import Town
 
 TOWN_CODE = "0320281113"

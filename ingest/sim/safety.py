@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from core.times import beijing
 from ingest.sim.common import (
     Arrivals,
     DayCurve,
@@ -27,7 +28,6 @@ from ingest.sim.common import (
     pick,
 )
 from ingest.sim.firms import Firm, mistype
-from ingest.times import beijing
 
 # (description, can be 重大): what inspectors find, by the trade's hazard profile.
 HAZARDS: dict[str, tuple[tuple[str, bool], ...]] = {

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from core.times import beijing
 from ingest.sim.common import (
     Arrivals,
     DayCurve,
@@ -28,7 +29,6 @@ from ingest.sim.common import (
     pick,
     since_midnight,
 )
-from ingest.times import beijing
 
 OPEN = ((8.5, 12.0), (13.5, 17.5))  # Beijing hours; closed over lunch and at night
 

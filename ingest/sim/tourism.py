@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import shapely
 
+from core.times import beijing
 from ingest.coords import CRS, from_wgs84
 from ingest.sim.common import (
     Cadence,
@@ -25,7 +26,6 @@ from ingest.sim.common import (
     open_between,
     town_point,
 )
-from ingest.times import beijing
 from layers.town import Town
 
 GATES_OPEN = (8.5, 17.0)

@@ -12,9 +12,9 @@ import orjson
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from core.times import beijing
 from ingest.coords import CRS, from_wgs84
 from ingest.sim.common import ROADS, Pending, town_point
-from ingest.times import beijing
 
 # (ajlx, xlbm, dlmc, xlmc, weight, description template): frequencies like a real town's
 # bulletin — parking, vending and garbage dominate; manhole covers are rare.

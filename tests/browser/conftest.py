@@ -15,12 +15,12 @@ import pytest
 import redis
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from core.keys import Keys
 from dashboard import ids
 from tests.support.browser import launch
 from tests.support.system import wait_healthy
 from towncc import processes
 from towncc.embedded import EmbeddedRedis, free_port
-from towncc.keys import Keys
 
 ROOT = Path(__file__).resolve().parents[2]
 VIEWPORT = {"width": 3840, "height": 2160}

@@ -13,11 +13,11 @@ from shapely.geometry import Point
 from cases.categories import category
 from cases.engine import Engine
 from cases.places import Geography
+from core.keys import Keys
+from core.times import BEIJING
 from ingest.feeds import FEEDS
 from ingest.sink import RedisSink
-from ingest.times import BEIJING
 from layers.town import default_town
-from towncc.keys import Keys
 
 GRID = ("XXK-01-01", "璜塘社区第一网格", "XXK-01", "璜塘社区")
 LON, LAT = 120.3985, 31.7805  # inside XXK-01-01

@@ -11,12 +11,12 @@ import pytest
 import redis
 from playwright.sync_api import Browser, Locator, expect
 
+from core.keys import Keys
 from dashboard import ids
 from ingest.feeds import FEEDS
 from ingest.sink import RedisSink
 from tests.browser.conftest import WallPage
 from tests.support.urban import urban_record
-from towncc.keys import Keys
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 DESK = {"width": 1920, "height": 1080}

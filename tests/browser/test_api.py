@@ -9,8 +9,8 @@ import httpx
 import pytest
 import redis
 
+from core.keys import Keys
 from tests.browser.seed import make_case, write_case
-from towncc.keys import Keys
 
 pytestmark = pytest.mark.redis
 

@@ -11,9 +11,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser
 
+from core.times import beijing
 from dashboard import ids
 from ingest.coords import CRS
-from ingest.times import beijing
 from tests.browser.conftest import WallPage, open_wall
 from tests.support.pixels import drawn_share
 from tests.support.system import running_demo

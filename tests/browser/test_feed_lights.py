@@ -15,12 +15,12 @@ import pytest
 import redis
 from playwright.sync_api import Browser, Locator, expect
 
+from core.keys import Keys
 from dashboard import ids
 from ingest.feeds import FEEDS
 from ingest.sink import RedisSink
 from tests.browser.conftest import VIEWPORT, WallPage, open_wall
 from tests.support.urban import urban_record
-from towncc.keys import Keys
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 PUSH_MS = 15_000  # the loop reads freshness every 5 s, between XREADs of up to 2 s

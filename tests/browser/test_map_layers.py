@@ -13,10 +13,10 @@ import redis
 from playwright.sync_api import Browser, Page, expect
 
 from cases.telemetry import StationState
+from core.keys import Keys
 from dashboard import ids
 from dashboard.components.wall_map import LAYER_TRACES
 from tests.browser.conftest import open_wall
-from towncc.keys import Keys
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 GAUGE = "water:63201234"

@@ -11,12 +11,12 @@ import pytest
 import redis
 from playwright.sync_api import Locator, expect
 
+from core.keys import Keys
 from dashboard import ids
 from layers.town import default_town
 from tests.browser.conftest import VIEWPORT, WallPage
 from tests.browser.seed import make_case, spread_cases, write_case
 from tests.support.pixels import calm_share
-from towncc.keys import Keys
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 TIMEOUT_MS = 10_000

@@ -14,6 +14,7 @@ import pytest
 import redis
 from playwright.sync_api import Browser, Page, expect
 
+from core.keys import Keys
 from dashboard import ids
 from dashboard.modules import MODULES
 from dashboard.snapshot import today_start_ms
@@ -22,7 +23,6 @@ from layers.town import default_town
 from tests.browser.conftest import VIEWPORT, WallPage, open_wall
 from tests.browser.seed import make_case, seed_modules, spread_cases, write_case
 from tests.support.pixels import calm_share
-from towncc.keys import Keys
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 SIZES = {"16x9": VIEWPORT, "32x9": {"width": 7680, "height": 2160}}

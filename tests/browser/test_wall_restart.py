@@ -13,11 +13,11 @@ import pytest
 import redis
 from playwright.sync_api import expect
 
+from core.keys import Keys
+from core.times import beijing
 from dashboard import ids
-from ingest.times import beijing
 from tests.browser.conftest import WallPage, WallServer
 from tests.browser.seed import make_case, write_case
-from towncc.keys import Keys
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 OUTAGE_S = 20

@@ -8,9 +8,9 @@ import redis
 
 from cases.engine import Engine
 from cases.places import Geography
+from core.keys import Keys
 from layers.town import Town, default_town
 from towncc.embedded import EmbeddedRedis
-from towncc.keys import Keys
 
 
 @pytest.fixture

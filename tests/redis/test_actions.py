@@ -17,11 +17,11 @@ from fastapi.testclient import TestClient
 from cases import store
 from cases.engine import Engine
 from cases.places import Geography
+from core.keys import Keys
+from core.settings import Settings
 from dashboard.api import api_router
 from tests.support.pipeline import drain, push
 from tests.support.urban import urban_record
-from towncc.keys import Keys
-from towncc.settings import Settings
 
 pytestmark = pytest.mark.redis
 NOW = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)  # the engine's frozen clock: no sweep fires

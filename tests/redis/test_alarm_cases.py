@@ -14,11 +14,11 @@ import redis
 from cases import store
 from cases.engine import Engine
 from cases.places import Geography
+from core.keys import Keys
 from ingest.feeds import FEEDS
 from ingest.sink import RedisSink
 from tests.support.clock import Clock
 from tests.support.pipeline import drain
-from towncc.keys import Keys
 
 pytestmark = pytest.mark.redis
 GATE: dict[str, Any] = {"stcd": "63201234", "stnm": "璜塘河闸", "wrz": 3.80, "grz": 4.30}

@@ -11,11 +11,11 @@ import redis
 
 from cases import store
 from cases.engine import Engine
+from core.keys import Keys
 from ingest.feeds import FEEDS
 from ingest.sink import RedisSink
 from tests.support.fixtures import FIXTURES
 from tests.support.pipeline import drain
-from towncc.keys import Keys
 
 pytestmark = pytest.mark.redis
 GOOD = FIXTURES / "cap" / "good"

@@ -14,12 +14,12 @@ from cases import store
 from cases.calendar import load_calendar
 from cases.engine import Engine
 from cases.places import Geography
+from core.event import Event
+from core.keys import Keys
+from core.settings import Settings
 from dashboard.health import notices
-from ingest.event import Event
 from ingest.sink import RedisSink
 from tests.support.pipeline import drain
-from towncc.keys import Keys
-from towncc.settings import Settings
 
 pytestmark = pytest.mark.redis
 BJ = ZoneInfo("Asia/Shanghai")

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from cases.calendar import load_calendar
+from core.settings import Settings
+from core.times import beijing_to_utc
 from dashboard.app import create_app
-from ingest.times import beijing_to_utc
-from towncc.settings import Settings
 
 pytestmark = pytest.mark.redis
 

@@ -16,11 +16,11 @@ import redis
 
 from cases import store
 from cases.journal import BEGIN_ID, Step
+from core.keys import ENGINE_GROUP, Keys
+from core.settings import Settings
 from tests.support.pipeline import push
 from tests.support.urban import reported_now, urban_record
 from towncc import processes
-from towncc.keys import ENGINE_GROUP, Keys
-from towncc.settings import Settings
 
 pytestmark = pytest.mark.redis
 RECORDS = 10_000

@@ -14,11 +14,11 @@ from cases import store
 from cases.clock import SUPPORTED_YEARS
 from cases.engine import Engine
 from cases.routing import DUTY_QUEUE
-from ingest.event import Event
+from core.event import Event
+from core.keys import Keys
 from ingest.sink import RedisSink
 from tests.support.pipeline import drain, push
 from tests.support.urban import urban_record
-from towncc.keys import Keys
 
 pytestmark = pytest.mark.redis
 BJ = ZoneInfo("Asia/Shanghai")

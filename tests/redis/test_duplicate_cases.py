@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from cases import store
 from cases.engine import Engine
 from cases.lifecycle_events import Cancel, command_to_dict
+from core.keys import Keys
 from dashboard.api import api_router
 from tests.support.pipeline import drain, push
 from tests.support.urban import DEFAULT_POINT, around, offset, urban_record
-from towncc.keys import Keys
 
 pytestmark = pytest.mark.redis
 

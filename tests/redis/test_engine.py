@@ -11,14 +11,14 @@ from cases import store
 from cases.engine import Engine
 from cases.journal import BEGIN_ID, Step
 from cases.lifecycle_events import Accept, command_to_dict
+from core.event import Event
+from core.keys import COMMAND_OUTCOME_TTL_S, Keys
 from ingest.coords import CRS, from_wgs84
-from ingest.event import Event
 from ingest.sink import RedisSink
 from layers.index import GridIndex
 from layers.town import Town
 from tests.support.pipeline import drain, push
 from tests.support.urban import urban_record
-from towncc.keys import COMMAND_OUTCOME_TTL_S, Keys
 
 pytestmark = pytest.mark.redis
 

@@ -13,10 +13,10 @@ import redis
 from cases import store
 from cases.engine import Engine
 from cases.places import Geography
+from core.keys import Keys
 from tests.support.pipeline import push
 from tests.support.urban import reported_now, urban_record
 from towncc.embedded import EmbeddedRedis
-from towncc.keys import Keys
 
 pytestmark = pytest.mark.redis
 

@@ -13,13 +13,13 @@ from cases import store
 from cases.engine import Engine
 from cases.lifecycle_events import Accept, Command, Extend, Handle, command_to_dict
 from cases.places import Geography
+from core.event import Event
+from core.keys import Keys
 from dashboard.api import list_cases
-from ingest.event import Event
 from ingest.sink import RedisSink
 from tests.support.clock import Clock
 from tests.support.pipeline import drain, push
 from tests.support.urban import DEFAULT_POINT, around, urban_record
-from towncc.keys import Keys
 
 pytestmark = pytest.mark.redis
 REPORTED = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)  # 09:00 Beijing

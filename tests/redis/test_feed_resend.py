@@ -10,11 +10,11 @@ import pytest
 import redis
 
 from cases.engine import Engine
+from core.keys import Keys
 from ingest.feeds import FEEDS
 from ingest.sink import RedisSink
 from tests.support.fixtures import fixtures
 from tests.support.pipeline import drain
-from towncc.keys import Keys
 
 pytestmark = pytest.mark.redis
 

@@ -11,12 +11,12 @@ import orjson
 import pytest
 import redis
 
+from core.keys import Keys
 from ingest import coords, deadletters, freshness
 from ingest.feeds import FEEDS
 from ingest.files import NotRegularError, Watcher, read_regular, replay
 from ingest.sink import RedisSink
 from tests.support.urban import urban_record
-from towncc.keys import Keys
 
 pytestmark = pytest.mark.redis
 

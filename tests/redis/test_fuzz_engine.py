@@ -23,11 +23,11 @@ from cases.journal import BEGIN_ID, Step
 from cases.lifecycle_events import COMMANDS
 from cases.places import Geography
 from cases.routing import village_kinds
+from core.keys import ENGINE_GROUP, Keys
+from core.replies import text
+from core.settings import Settings
 from layers.town import Town
 from tests.support.urban import DEFAULT_POINT
-from towncc.keys import ENGINE_GROUP, Keys
-from towncc.replies import text
-from towncc.settings import Settings
 
 pytestmark = pytest.mark.redis
 NOW = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)

@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from core.keys import Keys
+from core.settings import Settings
 from ingest.feeds import FEEDS
 from ingest.http import ingest_router
 from tests.support.fixtures import fixtures
-from towncc.keys import Keys
-from towncc.settings import Settings
 
 pytestmark = pytest.mark.redis
 GOOD = {feed: [p.read_bytes() for f, p in fixtures("good") if f == feed] for feed in FEEDS}

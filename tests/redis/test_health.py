@@ -11,13 +11,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from cases.group import beat
+from core import children
+from core.children import ChildState
+from core.keys import ENGINE_GROUP, Keys
+from core.settings import Settings
 from dashboard import health
 from dashboard.api import api_router
 from dashboard.health import notices
-from towncc import children
-from towncc.children import ChildState
-from towncc.keys import ENGINE_GROUP, Keys
-from towncc.settings import Settings
 
 pytestmark = pytest.mark.redis
 

@@ -16,6 +16,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from core.keys import Keys
+from core.settings import Settings
 from dashboard.api import api_router
 from ingest import deadletters
 from ingest.guard import ENTRY_MAX_BYTES, RAW_KEPT_BYTES
@@ -29,8 +31,6 @@ from tests.support.edge import (
     governance_csv,
 )
 from tests.support.urban import urban_record
-from towncc.keys import Keys
-from towncc.settings import Settings
 
 pytestmark = pytest.mark.redis
 URBAN_TOKEN = "urban-token-3f9a7c"  # noqa: S105 - a test credential

@@ -12,12 +12,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from core.keys import Keys
+from core.settings import Settings
 from ingest.http import ingest_router
 from ingest.spool import Spool
 from tests.support.urban import urban_record
 from towncc.embedded import free_port
-from towncc.keys import Keys
-from towncc.settings import Settings
 
 pytestmark = pytest.mark.redis
 

@@ -30,13 +30,13 @@ from cases.lifecycle_events import (
     Verify,
     command_to_dict,
 )
+from core.keys import Keys
+from core.settings import Settings
 from dashboard.app import create_app
 from dashboard.kpi_api import kpi_router
 from layers.town import Town
 from tests.support.pipeline import drain, push
 from tests.support.urban import around, urban_record
-from towncc.keys import Keys
-from towncc.settings import Settings
 
 pytestmark = pytest.mark.redis
 BJ = ZoneInfo("Asia/Shanghai")

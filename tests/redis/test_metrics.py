@@ -13,12 +13,12 @@ import redis
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from core.keys import ENGINE_GROUP, Keys
+from core.settings import Settings
 from dashboard import health
 from tests.support.urban import urban_record
 from towncc.embedded import EmbeddedRedis
-from towncc.keys import ENGINE_GROUP, Keys
 from towncc.server import build
-from towncc.settings import Settings
 
 pytestmark = pytest.mark.redis
 

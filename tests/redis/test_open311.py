@@ -21,13 +21,13 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from cases.engine import Engine
+from core.event import Event
+from core.keys import Keys
+from core.settings import Settings
 from dashboard.open311_api import open311_router
-from ingest.event import Event
 from ingest.feeds.open311 import services
 from ingest.sink import RedisSink
 from tests.support.pipeline import drain
-from towncc.keys import Keys
-from towncc.settings import Settings
 
 pytestmark = pytest.mark.redis
 

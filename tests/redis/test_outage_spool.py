@@ -12,10 +12,10 @@ import orjson
 import pytest
 import redis
 
+from core.keys import Keys
 from tests.support.system import running_serve
 from tests.support.urban import urban_record
 from towncc.embedded import EmbeddedRedis
-from towncc.keys import Keys
 
 pytestmark = pytest.mark.redis
 RECORDS, BATCH = 5_000, 50

@@ -17,13 +17,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 import ingest.http
+from core.keys import Keys
+from core.settings import Settings
 from ingest.http import ingest_router
 from tests.support.gated import GATE_ENV, gated_parse_and_store
 from tests.support.system import running_serve
 from tests.support.urban import urban_record
 from towncc.embedded import EmbeddedRedis
-from towncc.keys import Keys
-from towncc.settings import Settings
 
 pytestmark = pytest.mark.redis
 HEALTH_WAIT_S = 20.0

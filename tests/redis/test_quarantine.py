@@ -25,11 +25,13 @@ from cases.journal import BEGIN_ID, Step
 from cases.model import Siting
 from cases.places import Geography
 from cases.recovery import runs
+from core.event import Event
+from core.keys import ENGINE_GROUP, Keys
+from core.settings import Settings
 from dashboard.components.admin_tables import quarantine_columns, quarantine_detail
 from dashboard.components.wall_map import map_traces
 from dashboard.context import WallContext
 from dashboard.pages.admin import QuarantineData, plan_quarantine, read_quarantine
-from ingest.event import Event
 from ingest.feeds.urban import ADAPTER as URBAN
 from layers.town import Town
 from tests.support.aio import run_apart
@@ -37,8 +39,6 @@ from tests.support.pipeline import drain, push
 from tests.support.poison_engine import KILLED
 from tests.support.urban import lattice_point, urban_record
 from towncc import processes
-from towncc.keys import ENGINE_GROUP, Keys
-from towncc.settings import Settings
 
 pytestmark = pytest.mark.redis
 MARKUP = "<script>alert(1)</script>"

@@ -29,13 +29,13 @@ from cases.model import entry_key
 from cases.places import Geography
 from cases.rebuild import RebuildError, Summary, rebuild
 from cases.routing import village_kinds
+from core.keys import ENGINE_GROUP, Keys, glob_escape
+from core.settings import Settings
 from layers.town import Town
 from tests.support.clock import Clock
 from tests.support.pipeline import all_applied, drain_now
 from tests.support.week import START, TICKS, Operator, set_clock, week, write
 from towncc import processes
-from towncc.keys import ENGINE_GROUP, Keys, glob_escape
-from towncc.settings import Settings
 
 pytestmark = pytest.mark.redis
 ROOT = Path(__file__).resolve().parents[2]

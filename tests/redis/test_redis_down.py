@@ -17,12 +17,12 @@ from fastapi.testclient import TestClient
 
 from cases.engine import Engine
 from cases.places import Geography
+from core.keys import Keys
+from core.settings import Settings
 from tests.support.pipeline import drain_now
 from tests.support.urban import urban_record
 from towncc.embedded import EmbeddedRedis
-from towncc.keys import Keys
 from towncc.server import build
-from towncc.settings import Settings
 
 pytestmark = pytest.mark.redis
 

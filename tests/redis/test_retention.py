@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from cases.engine import Engine
 from cases.journal import BEGIN_ID, begin
 from cases.retention import Retention, trim
-from towncc.keys import ENGINE_GROUP, Keys
+from core.keys import ENGINE_GROUP, Keys
 
 pytestmark = pytest.mark.redis
 

@@ -9,10 +9,10 @@ import pytest
 import redis
 import redis.asyncio as aredis
 
+from core.keys import Keys
+from core.times import BEIJING, epoch_ms
 from dashboard.trends import MINUTES, aread_trends, read_trends
-from ingest.times import BEIJING, epoch_ms
 from tests.support.aio import run_apart
-from towncc.keys import Keys
 
 pytestmark = pytest.mark.redis
 NOW = datetime(2026, 11, 28, 10, 30, 15, tzinfo=BEIJING)  # 02:30:15 UTC

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from ingest.event import DeadLetter, Event
+from core.event import DeadLetter, Event
 from ingest.feeds import FEEDS
 
 NOW = datetime(2026, 11, 28, 1, 20, tzinfo=UTC)

@@ -11,11 +11,11 @@ import redis
 from cases.engine import Engine
 from cases.places import Geography
 from cases.routing import village_kinds
+from core.keys import Keys
+from core.settings import Settings
+from core.signals import stop_on_signals
 from layers.town import default_town
 from tests.support.week import redis_clock
-from towncc.keys import Keys
-from towncc.settings import Settings
-from towncc.signals import stop_on_signals
 
 
 def main() -> None:

@@ -9,10 +9,10 @@ import orjson
 import redis
 
 from cases.engine import Engine
+from core.keys import ENGINE_GROUP, Keys
+from core.replies import text
 from ingest.feeds.urban import ADAPTER
 from ingest.sink import Outcome, RedisSink
-from towncc.keys import ENGINE_GROUP, Keys
-from towncc.replies import text
 
 
 def push(

@@ -15,11 +15,11 @@ import redis
 from cases.engine import Engine
 from cases.model import Siting
 from cases.places import Geography
-from ingest.event import Event
+from core.event import Event
+from core.keys import Keys
+from core.settings import Settings
+from core.signals import stop_on_signals
 from layers.town import default_town
-from towncc.keys import Keys
-from towncc.settings import Settings
-from towncc.signals import stop_on_signals
 
 KILLED = 70  # the exit status of a kill by the poison
 

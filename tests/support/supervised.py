@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from towncc.settings import Settings
+from core.settings import Settings
 from towncc.supervisor import ChildSpec, run_demo, towncc_command
 
 IGNORE_TERM = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "

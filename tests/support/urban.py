@@ -6,8 +6,8 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
+from core.times import beijing
 from ingest.coords import CRS, from_wgs84
-from ingest.times import beijing
 
 DEFAULT_POINT = (120.397, 31.7835)
 # One lattice step (m): wider than the duplicate radius of most categories

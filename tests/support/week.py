@@ -26,17 +26,17 @@ from cases.lifecycle_events import Merge, command_to_dict
 from cases.model import Case
 from cases.routing import table
 from cases.store import load_case
+from core.event import Event
+from core.keys import Keys
+from core.replies import text
 from dashboard.actions import ActionBody, to_command
 from dashboard.api import COMMANDS_MAXLEN
 from ingest.adapter import Result
-from ingest.event import Event
 from ingest.feeds import FEEDS as ADAPTERS
 from ingest.sim.common import Episode
 from ingest.sim.fleet import Options, build
 from ingest.sink import RedisSink
 from layers.town import Town
-from towncc.keys import Keys
-from towncc.replies import text
 
 START = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 08:00 in Beijing
 TICK = timedelta(minutes=10)

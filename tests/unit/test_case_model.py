@@ -6,7 +6,7 @@ import orjson
 
 from cases.model import Case, Place, Siting, apply
 from cases.projections import count_deltas
-from ingest.event import Event
+from core.event import Event
 
 T0 = datetime(2026, 11, 28, 1, 12, tzinfo=UTC)
 PLACE_A = Siting(Place("XXK-01-01", "一网格", "XXK-01", "甲村"), 120.4, 31.78)

@@ -23,8 +23,8 @@ from cases.clock import (
 )
 from cases.commands import admit
 from cases.model import Place, Siting, apply
-from ingest.event import Event
-from ingest.times import parse_source_time
+from core.event import Event
+from core.times import parse_source_time
 
 BJ = ZoneInfo("Asia/Shanghai")
 ZONES: list[tzinfo] = [UTC, BJ, timezone(timedelta(hours=8)), timezone(timedelta(hours=-12))]

@@ -11,6 +11,8 @@ from dash import Dash, html, no_update
 from dash.development.base_component import Component
 from fastapi.testclient import TestClient
 
+from core.keys import Keys
+from core.settings import Settings
 from dashboard import ids
 from dashboard.app import create_app
 from dashboard.components.admin_tables import (
@@ -30,8 +32,6 @@ from dashboard.context import WallContext
 from dashboard.pages.admin import AdminData, Links, build_admin, failed_refresh, plan_refresh
 from layers.town import default_town
 from towncc.embedded import free_port
-from towncc.keys import Keys
-from towncc.settings import Settings
 
 NOW = datetime(2026, 11, 28, 1, 2, 3, tzinfo=UTC)  # 09:02:03 in Beijing
 MARKUP = "<script>alert(1)</script>"

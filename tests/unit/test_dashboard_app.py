@@ -9,10 +9,10 @@ from dash import Dash
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
+from core.settings import Settings
 from dashboard import ids
 from dashboard.app import create_app
 from towncc.embedded import free_port
-from towncc.settings import Settings
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,8 @@ import pytest
 from dash import dcc, html
 from dash.development.base_component import Component
 
+from core.keys import Keys
+from core.settings import Settings
 from dashboard import ids
 from dashboard.components.admin_tables import THEME as ADMIN_THEME
 from dashboard.components.queue import THEME as QUEUE_THEME
@@ -23,8 +25,6 @@ from dashboard.snapshot import Snapshot
 from dashboard.theme import FONT_STACK, FONT_VAR
 from ingest.feeds import FEEDS
 from layers.town import default_town
-from towncc.keys import Keys
-from towncc.settings import Settings
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 CASE = {

@@ -84,6 +84,8 @@ def test_the_push_sends_the_strip_first_then_only_when_it_changes(
 
 
 def test_the_wall_carries_the_strip_with_the_notices_read_at_load() -> None:
+    from core.keys import Keys
+    from core.settings import Settings
     from dashboard.components.wall_map import map_traces
     from dashboard.context import WallContext
     from dashboard.pages.wall import build_wall
@@ -91,8 +93,6 @@ def test_the_wall_carries_the_strip_with_the_notices_read_at_load() -> None:
     from dashboard.snapshot import Snapshot
     from layers.town import default_town
     from tests.unit.test_dashboard_layout import CASE, walk
-    from towncc.keys import Keys
-    from towncc.settings import Settings
 
     town = default_town()
     settings = Settings(REDIS_URL="redis://127.0.0.1:1/0")

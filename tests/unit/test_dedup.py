@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from cases.dedup import Pool, as_report, near_point
 from cases.duplicates import GEOD
 from cases.model import Case, Place, Siting, apply
-from ingest.event import Event
+from core.event import Event
 
 T0 = datetime(2026, 11, 28, 1, 12, tzinfo=UTC)
 HERE = Siting(Place("XXK-01-01", "一网格", "XXK-01", "甲村"), 120.4, 31.78)

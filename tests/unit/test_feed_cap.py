@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pyproj import Geod
 from shapely.geometry import Point, shape
 
-from ingest.event import DeadLetter, Event
+from core.event import DeadLetter, Event
 from ingest.feeds.cap import ADAPTER, gb35965, references
 from ingest.geometry import ShapeError, cap_polygon
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.event import DeadLetter, Event
+from core.event import DeadLetter, Event
 from ingest.feeds import FEEDS
 from tests.support.fixtures import expected_reason, fixture_feeds, fixtures
 

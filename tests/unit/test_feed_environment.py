@@ -6,7 +6,7 @@ from typing import Any
 import orjson
 import pytest
 
-from ingest.event import DeadLetter, Event
+from core.event import DeadLetter, Event
 from tests.support import adapters
 
 NOW = datetime(2026, 11, 28, 1, 20, tzinfo=UTC)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ingest.event import DeadLetter, Event
+from core.event import DeadLetter, Event
 from ingest.feeds.governance import ADAPTER, COLUMNS, decode
 
 NOW = datetime(2026, 11, 28, 1, 20, tzinfo=UTC)

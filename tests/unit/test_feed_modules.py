@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from cases.categories import categories
-from ingest.event import DeadLetter, Event, Status
+from core.event import DeadLetter, Event, Status
 from ingest.feeds import FEEDS
 from ingest.mapping import mapping
 from ingest.uscc import uscc_problem

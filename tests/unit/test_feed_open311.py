@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cases.categories import categories
-from ingest.event import DeadLetter, Event
+from core.event import DeadLetter, Event
 from ingest.feeds.open311 import ADAPTER, attributes, code_of, request_id, services
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "feeds" / "open311"

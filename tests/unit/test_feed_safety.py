@@ -7,7 +7,7 @@ import orjson
 import pytest
 from stdnum.cn.uscc import calc_check_digit
 
-from ingest.event import DeadLetter, Event
+from core.event import DeadLetter, Event
 from ingest.uscc import uscc_problem
 from tests.support import adapters
 

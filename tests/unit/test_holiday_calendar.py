@@ -20,8 +20,8 @@ from cases.calendar import (
     load_calendar,
 )
 from cases.clock import Clock, handling_deadline, working_time_between
+from core.settings import Settings
 from towncc.cli import _calendar
-from towncc.settings import Settings
 
 BJ = ZoneInfo("Asia/Shanghai")
 # The 2027 arrangement of these tests is invented, not the State Council's: the tests must not

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from ingest import times
+from core import times
+from core.event import DeadLetter, Event
 from ingest.adapter import JsonFeed, total
-from ingest.event import DeadLetter, Event
 from ingest.feeds import FEEDS
 from ingest.guard import Guard
 from ingest.sanity import TimeWindow

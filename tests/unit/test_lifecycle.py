@@ -54,8 +54,8 @@ from cases.lifecycle_events import (
 )
 from cases.model import Case, Place, Siting, apply
 from cases.routing import DUTY_QUEUE
+from core.event import Event
 from dashboard.actions import ActionBody, to_command
-from ingest.event import Event
 
 CASE = "urban:A1"
 T0 = datetime(2026, 11, 28, 1, 12, tzinfo=UTC)

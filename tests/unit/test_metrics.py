@@ -10,6 +10,7 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import CollectorRegistry
 
+from core.settings import Settings
 from dashboard import live, metrics, redis_memory
 from dashboard.health import Notice
 from dashboard.live import Pusher
@@ -17,7 +18,6 @@ from dashboard.meters import Meters
 from dashboard.metrics import Engine, Snapshot, families, intake_label
 from dashboard.push import Mirror
 from tests.support.aio import run_now
-from towncc.settings import Settings
 
 GIB = 1024**3
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ingest.event import DeadLetter
+from core.event import DeadLetter
 from ingest.feeds import FEEDS
 from ingest.guard import RAW_KEPT_BYTES, Guard
 from ingest.redact import MAX_NAMES, Redactor

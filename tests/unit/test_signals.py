@@ -1,4 +1,4 @@
-"""A stop flag set from a signal handler never waits for a lock (towncc/signals.py)."""
+"""A stop flag set from a signal handler never waits for a lock (core/signals.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from towncc.signals import SignalStop, stop_on_signals
+from core.signals import SignalStop, stop_on_signals
 
 
 @pytest.mark.timeout(20)

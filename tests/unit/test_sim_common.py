@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from core.times import beijing
 from ingest.sim.common import (
     Arrivals,
     Cadence,
@@ -18,7 +19,6 @@ from ingest.sim.common import (
     office_time,
     open_between,
 )
-from ingest.times import beijing
 
 MIDNIGHT = datetime(2026, 11, 25, 16, 0, tzinfo=UTC)  # 00:00 in Beijing
 MINUTE = timedelta(minutes=1)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.event import DeadLetter, Event
+from core.event import DeadLetter, Event
 from ingest.feeds import FEEDS
 from ingest.sim.fleet import FEEDS as SIMULATED
 from ingest.sim.fleet import Options, build, drive

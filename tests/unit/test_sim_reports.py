@@ -10,7 +10,8 @@ import orjson
 import pytest
 import shapely
 
-from ingest.event import Event
+from core.event import Event
+from core.times import beijing
 from ingest.feeds import FEEDS
 from ingest.sim.economy import EconomyFeed, published_months
 from ingest.sim.enterprise import EnterpriseFeed
@@ -22,7 +23,6 @@ from ingest.sim.open311 import Open311Feed
 from ingest.sim.party import PartyFeed
 from ingest.sim.safety import SafetyFeed
 from ingest.sim.service_hall import ServiceHallFeed
-from ingest.times import beijing
 from layers.town import Town, default_town
 
 MIDNIGHT = datetime(2026, 11, 25, 16, 0, tzinfo=UTC)  # Thursday 00:00 in Beijing

@@ -11,14 +11,14 @@ from statistics import mean
 import pytest
 from shapely.geometry import Point, shape
 
-from ingest.event import Event
+from core.event import Event
+from core.times import beijing
 from ingest.feeds import FEEDS
 from ingest.sim.cap import CapFeed
 from ingest.sim.environment import AIR, WATER, EnvironmentFeed, aqi
 from ingest.sim.fleet import drive
 from ingest.sim.tourism import TourismFeed
 from ingest.sim.water import GAUGES, WaterFeed
-from ingest.times import beijing
 from layers.town import Town, default_town
 
 MIDNIGHT = datetime(2026, 11, 25, 16, 0, tzinfo=UTC)  # Thursday 00:00 in Beijing

@@ -7,7 +7,7 @@ import orjson
 import pytest
 import shapely
 
-from ingest.event import Event
+from core.event import Event
 from ingest.feeds.urban import ADAPTER
 from ingest.sim.urban import UrbanFeed, UrbanSimulator
 from layers.town import Town, default_town

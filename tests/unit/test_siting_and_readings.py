@@ -8,7 +8,7 @@ import pytest
 
 from cases.places import Geography
 from cases.readings import newest
-from ingest.event import Event
+from core.event import Event
 from layers.town import Town, default_town
 
 T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.times import beijing_day, parse_source_time
+from core.times import beijing_day, parse_source_time
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -28,7 +28,7 @@ from cases.telemetry import (
     silent_at,
     thresholds,
 )
-from ingest.event import Event
+from core.event import Event
 from ingest.feeds import FEEDS
 from ingest.sim.fleet import drive
 from ingest.sim.water import GAUGES, WaterFeed

@@ -45,7 +45,7 @@ class Keys:
 
     @property
     def supervisor(self) -> str:
-        """Hash: child process name → its state as `towncc demo` sees it (JSON, towncc/children.py);
+        """Hash: child process name → its state as `towncc demo` sees it (JSON, core/children.py);
         the whole hash expires unless the supervisor refreshes it."""
         return f"{self.prefix}supervisor"
 

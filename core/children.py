@@ -14,8 +14,8 @@ from typing import Literal, cast
 import orjson
 import redis
 
-from towncc.keys import Keys
-from towncc.replies import text
+from core.keys import Keys
+from core.replies import text
 
 State = Literal["waiting", "running", "restarting", "down"]
 STATES: tuple[State, ...] = ("waiting", "running", "restarting", "down")
