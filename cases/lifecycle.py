@@ -94,6 +94,11 @@ STAGE_ZH: Final[Mapping[Stage, str]] = {
     S.HANDLED: "处置反馈", S.VERIFIED: "核查", S.CLOSED: "结案", S.PARKED: "挂账",
     S.MERGED: "合并", S.CANCELLED: "作废",
 }  # fmt: skip
+STAGE_EN: Final[Mapping[Stage, str]] = {
+    S.REPORTED: "Reported", S.REGISTERED: "Registered", S.DISPATCHED: "Dispatched",
+    S.ACCEPTED: "Accepted", S.HANDLED: "Handled", S.VERIFIED: "Verified", S.CLOSED: "Closed",
+    S.PARKED: "Parked", S.MERGED: "Merged", S.CANCELLED: "Cancelled",
+}  # fmt: skip
 ACTION_ZH: Final[Mapping[Action, str]] = {
     A.REGISTER: "立案", A.DISPATCH: "派遣", A.ACCEPT: "签收", A.HANDLE: "处置反馈",
     A.VERIFY: "核查", A.RETURN: "回退", A.EXTEND: "延期", A.PARK: "挂账", A.RESUME: "恢复",

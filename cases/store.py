@@ -9,44 +9,22 @@ import orjson
 import redis
 
 from cases import alerts
-from cases.model import HANDLING_STAGES, Case, entry_key
+from cases.model import Case, entry_key
+from cases.view import with_view
 from core.keys import ENGINE_GROUP, Keys
 from core.replies import text
-
-
-def is_overdue(case: dict[str, Any], now: datetime) -> bool:
-    """Open, not yet responded to, and past its first-response deadline."""
-    due = case.get("response_due")
-    if case.get("status") != "open" or case.get("responded_at") or not due:
-        return False
-    return datetime.fromisoformat(due) < now
-
-
-def is_handling_overdue(case: dict[str, Any], now: datetime) -> bool:
-    """Open, the work not yet reported done, and past its handling deadline (处置超时)."""
-    due = case.get("handling_due")
-    if case.get("status") != "open" or case.get("stage") not in HANDLING_STAGES or not due:
-        return False
-    return datetime.fromisoformat(due) < now
-
-
-def _decorate(case: dict[str, Any], now: datetime) -> dict[str, Any]:
-    return {
-        **case,
-        "overdue": is_overdue(case, now),
-        "handling_overdue": is_handling_overdue(case, now),
-    }
 
 
 def get_cases(
     r: redis.Redis, keys: Keys, ids: list[str], now: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """The cases of these ids that exist, in the order given, with ``overdue`` computed now."""
+    """The cases of these ids that exist, in the order given, each with its view at `now`
+    (cases.view: overdue, handling-overdue, the countdowns, the stage's label)."""
     if not ids:
         return []
     now = now or datetime.now(UTC)
     raw = r.mget([keys.case(i) for i in ids])
-    return [_decorate(orjson.loads(v), now) for v in raw if v]
+    return [with_view(orjson.loads(v), now) for v in raw if v]
 
 
 def get_case(r: redis.Redis, keys: Keys, case_id: str) -> dict[str, Any] | None:

@@ -11,13 +11,8 @@ import redis
 import redis.asyncio as aredis
 
 from cases.alerts import is_live
-from cases.store import (
-    grid_open_counts,
-    is_handling_overdue,
-    is_overdue,
-    live_alerts,
-    open_cases,
-)
+from cases.store import grid_open_counts, live_alerts, open_cases
+from cases.view import with_view
 from core.keys import Keys
 from core.replies import text
 from core.times import BEIJING, epoch_ms
@@ -69,14 +64,13 @@ def read_snapshot(r: redis.Redis, keys: Keys, limit: int, now: datetime | None =
 
 
 def decorate(raw: list[Any], ids: list[str], now: datetime) -> list[dict[str, Any]]:
-    """Cases from MGET values with `overdue` computed now; a missing one reads as closed."""
+    """Cases from MGET values with their view at `now`; a missing one reads as closed."""
     found: list[dict[str, Any]] = []
     for case_id, value in zip(ids, raw, strict=True):
         if value is None:
             found.append(closed_stub(case_id))
             continue
-        case = orjson.loads(value)
-        found.append({**case, "overdue": is_overdue(case, now)})
+        found.append(with_view(orjson.loads(value), now))
     return found
 
 
@@ -125,11 +119,7 @@ def _module_data(
     cases = []
     for value in raw:
         if value is not None:
-            case = orjson.loads(value)
-            overdue = is_overdue(case, now)
-            cases.append(
-                {**case, "overdue": overdue, "handling_overdue": is_handling_overdue(case, now)}
-            )
+            cases.append(with_view(orjson.loads(value), now))
     return ModuleData(
         now=now,
         metrics=tuple(orjson.loads(v) for v in metrics),
