@@ -7,7 +7,7 @@
   "use strict";
 
   const ZONE = "Asia/Shanghai";
-  const HISTORY_KEPT = 0; // undo entries Dash may keep (see trimHistory)
+  const HISTORY_KEPT = 0; // undo entries Dash may keep (assets/framework.js: trimHistory)
   const state = { offsetMs: 0, lastBeatAt: null, lastArrival: null, loadedAt: Date.now(),
     words: null, lights: {}, stripClass: null, gridReady: false, overdueKey: null,
     okSince: null, sourceDownSince: null, shown: {}, tickerText: null,
@@ -137,13 +137,7 @@
 
   // The queue grid's API, or null while its (lazily loaded) code is not up.
   function gridApi(gridId) {
-    let api = null;
-    try {
-      api = window.dash_ag_grid.getApi(gridId);
-    } catch (e) {
-      return null;
-    }
-    return api && !api.isDestroyed() ? api : null;
+    return window.towncc_framework.gridApi(gridId);
   }
 
   // The push's row changes (dashboard/live.py): one ag-grid transaction a tick, or all rows
@@ -162,21 +156,15 @@
     }
   }
 
-  // On every model update (each transaction, each re-sort) ag-grid sets six states of its
-  // grid body (the pinned rows' heights), nearly always to the values they already hold.
-  // React 18 keeps such updates queued on the component until it renders, which the grid
-  // body otherwise never does: about 1300 updates a minute stayed in memory for good.
-  // Turning row animation off and on again in one go makes it render once; nothing on
-  // screen changes (no paint in between).
+  // ag-grid's grid body keeps state updates queued until it renders, which it otherwise
+  // never does (assets/framework.js): make it render once a minute.
   function renderGridBody(api) {
     const t = Date.now();
     if (t - state.gridBodyRenderedAt < GRID_BODY_RENDER_MS) {
       return;
     }
     state.gridBodyRenderedAt = t;
-    const animate = api.getGridOption("animateRows") !== false;
-    api.setGridOption("animateRows", !animate);
-    api.setGridOption("animateRows", animate);
+    window.towncc_framework.renderGridBody(api);
   }
 
   // Re-evaluates the age and countdown cells and the overdue colouring; re-sorts when the
@@ -316,8 +304,8 @@
   // once the page has drawn the last one (dashboard/live.py): put the mark of each figure the
   // map draws where the server can read it.
   function watchMapDraws(config) {
-    const gd = document.querySelector(`#${config.mapId} .js-plotly-plot`);
-    if (!gd || typeof gd.on !== "function" || gd === state.mapWatched) {
+    const gd = window.towncc_framework.graphDiv(config.mapId);
+    if (!gd || gd === state.mapWatched) {
       return;
     }
     state.mapWatched = gd;
@@ -328,17 +316,6 @@
         window.dash_clientside.set_props(config.mapDrawnId, { data: mark });
       }
     });
-  }
-
-  // Dash keeps every change of a callback input for undo/redo, which a wall never uses: the
-  // clock's ticks and the push's beats would grow that list for as long as the page is open,
-  // and each of the push's row changes holds a tick's rows. None is kept past a second.
-  function trimHistory() {
-    const store = window.store;
-    const history = store && store.getState().history;
-    if (history && Array.isArray(history.past) && history.past.length > HISTORY_KEPT) {
-      history.past.splice(0, history.past.length - HISTORY_KEPT);
-    }
   }
 
   function wallTick(_n, beat, config) {
@@ -356,7 +333,7 @@
     paceTicker(config.tickerId);
     rotateModules(config);
     watchMapDraws(config);
-    trimHistory();
+    window.towncc_framework.trimHistory(HISTORY_KEPT); // Dash's undo list: none past a second
     return [clock(config.lang), linkClass, linkText, overdue === null ? noUpdate : String(overdue),
       ready ? true : noUpdate];
   }

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 import redis
 import redis.asyncio as aredis
-from dash import Dash, html
+from dash import Dash
+from dash.development.base_component import Component
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse
 from redis.backoff import ConstantBackoff
@@ -21,12 +22,13 @@ from core.settings import Settings
 from dashboard.api import api_router
 from dashboard.components.wall_map import map_traces
 from dashboard.context import WallContext
-from dashboard.i18n import request_lang, t
+from dashboard.framework import set_up_now
+from dashboard.i18n import t
 from dashboard.kpi_api import kpi_router
 from dashboard.live import BLOCK_MS
 from dashboard.metrics import mount_metrics
 from dashboard.pages.admin import PATH as ADMIN_PATH
-from dashboard.pages.admin import Links, build_admin, register_admin_callbacks
+from dashboard.pages.admin import Links, admin_layout, register_admin_callbacks
 from dashboard.pages.wall import PATH as WALL_PATH
 from dashboard.pages.wall import register_wall_callbacks, wall_layout
 from dashboard.routing import page_address, page_path
@@ -37,6 +39,7 @@ from layers.town import Town
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 HEALTH_PATH = "/healthz"
 Clock = Callable[[], datetime]
+Page = Callable[[], Component]
 
 
 def _wall_context(settings: Settings, url: str, clock: Clock | None) -> WallContext:
@@ -57,11 +60,10 @@ def _wall_context(settings: Settings, url: str, clock: Clock | None) -> WallCont
     return wall if clock is None else dataclasses.replace(wall, clock=clock)
 
 
-def page_layout(wall: WallContext, health_url: str, links: Links) -> html.Div:
-    """The layout function: the page the browser asked for (the wall unless it is /admin)."""
-    if page_path(page_address()) == ADMIN_PATH.strip("/"):
-        return build_admin(wall, request_lang(), links)
-    return wall_layout(wall, health_url)
+def page_layout(pages: Mapping[str, Page]) -> Component:
+    """The layout function: the page at the path the layout request names (dashboard.routing);
+    the wall on any other path (Dash serves its page on every path, `/` redirects to the wall)."""
+    return pages.get(page_path(page_address()), pages[WALL_PATH.strip("/")])()
 
 
 def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
@@ -105,13 +107,15 @@ def create_app(
     path = app.get_relative_path
     health_url: str = path(HEALTH_PATH)  # type: ignore[no-untyped-call]
     links = Links(wall=path(WALL_PATH), admin=path(ADMIN_PATH))  # type: ignore[no-untyped-call]
-    # One layout function for both pages: each page's whole tree exists from its first render,
+    pages: dict[str, Page] = {
+        WALL_PATH.strip("/"): partial(wall_layout, wall, health_url),
+        ADMIN_PATH.strip("/"): partial(admin_layout, wall, links),
+    }
+    # One layout function for every page: each page's whole tree exists from its first render,
     # which the wall's persistent callback needs (it starts before any routed content would).
-    app.layout = partial(page_layout, wall, health_url, links)
+    app.layout = partial(page_layout, pages)
     register_wall_callbacks(app, wall)
     register_admin_callbacks(app, wall)
-    # Dash registers callbacks and walks the assets on its first HTTP request. A server that
-    # restarts gets its reconnecting sockets first and would refuse their callbacks, so do it
-    # now (private API; see the tech notes on restarts).
-    app._setup_server()  # type: ignore[no-untyped-call]
+    # The first page a fresh (or restarted) server sends must link the assets.
+    set_up_now(app)
     return app

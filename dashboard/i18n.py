@@ -328,10 +328,7 @@ def words(prefix: str, lang: Lang) -> dict[str, str]:
 
 
 def request_lang() -> Lang:
-    """The language of the page being served, from its `?lang=` (see dashboard.routing).
-
-    Without a page address (a proxy that strips the Referer, no request at all) the page is
-    in the default language.
-    """
+    """The language of the page being served, from its `?lang=` (see dashboard.routing);
+    the default language outside a layout request."""
     query = parse_qs(page_address().query)
     return lang_of(query.get("lang", [""])[0])

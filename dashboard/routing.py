@@ -2,8 +2,10 @@
 
 The app's layout is one function (the wall needs a fresh snapshot per page load, and its
 persistent callback needs the wall's stores in the tree from the start, which Dash pages or
-a `dcc.Location` router filling a container later would not give). That function runs inside
-the `/_dash-layout` request, whose Referer is the page's address, path and query included.
+a `dcc.Location` router filling a container later would not give, at the cost of one more
+round trip before the first paint). That function runs inside the page's layout request,
+which carries the page's path and query in its own URL (dashboard/framework.py: PAGE_PARAM),
+never in a header.
 """
 
 from __future__ import annotations
@@ -13,14 +15,12 @@ from urllib.parse import SplitResult, urlsplit
 from dash import get_app
 from dash.exceptions import AppNotFoundError, UnsupportedRelativePath
 
+from dashboard.framework import PAGE_PARAM, request_query
+
 
 def page_address() -> SplitResult:
-    """The address of the page being served; empty outside a request or without a Referer."""
-    try:
-        headers = get_app().backend.request_adapter().headers  # type: ignore[no-untyped-call]
-    except (AppNotFoundError, RuntimeError, AttributeError):
-        return urlsplit("")
-    return urlsplit(headers.get("referer") or "")
+    """The address of the page being served (path and query); empty outside a layout request."""
+    return urlsplit(request_query().get(PAGE_PARAM) or "")
 
 
 def page_path(address: SplitResult) -> str:

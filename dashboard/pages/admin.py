@@ -41,7 +41,7 @@ from dashboard.components.admin_tables import (
     quarantine_rows,
 )
 from dashboard.context import WallContext
-from dashboard.i18n import Lang, lang_of, t
+from dashboard.i18n import Lang, lang_of, request_lang, t
 from dashboard.pages.wall import town_name
 from ingest import deadletters, freshness
 
@@ -181,6 +181,11 @@ def plan_quarantine(
     rows_digest = digest(rows)
     out = rows if rows_digest != (sent or {}).get("rows") else no_update
     return out, count, {"rows": rows_digest, "probe": data.probe}
+
+
+def admin_layout(wall: WallContext, links: Links) -> html.Div:
+    """The layout function: the page in the language of its address."""
+    return build_admin(wall, request_lang(), links)
 
 
 def build_admin(wall: WallContext, lang: Lang, links: Links) -> html.Div:

@@ -15,6 +15,7 @@ from cases.calendar import load_calendar
 from core.settings import Settings
 from core.times import beijing_to_utc
 from dashboard.app import create_app
+from dashboard.framework import layout_path
 
 pytestmark = pytest.mark.redis
 
@@ -37,7 +38,7 @@ def calendar_notices(client: TestClient) -> tuple[list[dict[str, str]], set[str]
         for s in f.samples
         if s.labels.get("code") == "calendar-ends" and s.value == 1
     }
-    wall = client.get("/_dash-layout", headers={"referer": "http://testserver/wall"}).text
+    wall = client.get(layout_path("/wall")).text
     return health, metric, wall
 
 

@@ -17,6 +17,7 @@ import httpx
 import pytest
 import redis
 
+from dashboard.framework import layout_path
 from tests.support.procs import descendants, gone_within
 from tests.support.system import wait_healthy
 from towncc.embedded import free_port
@@ -111,7 +112,7 @@ def test_a_child_that_keeps_failing_stays_down_and_says_so_while_the_wall_serves
         assert {"child-down", "engine-stopped"} <= {n["code"] for n in health["notices"]}
         page = httpx.get(f"{base}/wall", timeout=10)
         assert page.status_code == 200
-        layout = httpx.get(f"{base}/_dash-layout", headers={"referer": f"{base}/wall"}, timeout=30)
+        layout = httpx.get(f"{base}{layout_path('/wall')}", timeout=30)
         assert "处置引擎已停止" in layout.text and "进程「failing」已停止" in layout.text
         log = (tmp_path / "supervisor.log").read_text()
         assert log.count("started failing") == 10 and "it stays DOWN" in log

@@ -29,6 +29,7 @@ from dashboard.components.admin_tables import (
 )
 from dashboard.components.wall_map import map_traces
 from dashboard.context import WallContext
+from dashboard.framework import DEPENDENCIES_ROUTE, layout_path
 from dashboard.pages.admin import AdminData, Links, build_admin, failed_refresh, plan_refresh
 from layers.town import default_town
 from towncc.embedded import free_port
@@ -173,16 +174,17 @@ def test_admin_is_served_and_its_layout_is_chosen_by_the_pages_address(
 ) -> None:
     page = client.get("/admin")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
-    admin = client.get("/_dash-layout", headers={"referer": "http://testserver/admin?lang=en"})
-    wall = client.get("/_dash-layout", headers={"referer": "http://testserver/wall"})
+    admin = client.get(layout_path("/admin?lang=en"))
+    wall = client.get(layout_path("/wall"))
     assert ids.ADMIN_DEAD_GRID in admin.text and ids.WALL_QUEUE_GRID not in admin.text
     assert "Recent dead letters" in admin.text
     assert ids.WALL_QUEUE_GRID in wall.text and ids.ADMIN_DEAD_GRID not in wall.text
 
 
-def test_the_admin_refresh_is_an_ordinary_async_callback(app: Dash) -> None:
-    admin = [cb for cb in app._callback_list if ids.ADMIN_REFRESH_TICK in str(cb["inputs"])]
+def test_the_admin_refresh_is_an_ordinary_async_callback(client: TestClient) -> None:
+    found = client.get(f"/{DEPENDENCIES_ROUTE}").json()
+    admin = [cb for cb in found if ids.ADMIN_REFRESH_TICK in str(cb["inputs"])]
     assert len(admin) == 1 and not admin[0]["websocket"]
-    pushes = [cb for cb in app._callback_list if cb["websocket"] and cb.get("persistent")]
+    pushes = [cb for cb in found if cb["websocket"] and cb.get("persistent")]
     assert len(pushes) == 1  # still the wall's one persistent callback
     assert pushes[0]["state"][0].get("allow_optional")  # absent on /admin: it ends at once

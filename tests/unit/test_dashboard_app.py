@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from dash import Dash
@@ -12,6 +13,8 @@ from fastapi.testclient import TestClient
 from core.settings import Settings
 from dashboard import ids
 from dashboard.app import create_app
+from dashboard.framework import DEPENDENCIES_ROUTE, LAYOUT_ROUTE, layout_path
+from dashboard.i18n import t
 from towncc.embedded import free_port
 
 
@@ -64,29 +67,74 @@ def test_an_unreachable_redis_is_a_503_with_retry_after_that_names_no_host(
     assert "127.0.0.1" not in response.text and "localhost" not in response.text
 
 
-def test_the_wall_page_links_its_assets_before_any_other_request(app: Dash) -> None:
-    with TestClient(app.server) as fresh:
-        html = fresh.get("/wall").text
+def test_the_first_page_a_fresh_server_sends_links_its_assets() -> None:
+    """No request to one of Dash's own routes comes first (dashboard/framework.py: set_up_now)."""
+    fresh = create_app(Settings(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0"))
+    with TestClient(fresh.server) as client:
+        html = client.get("/wall").text
     assert "/assets/wall.css" in html and "/assets/wall.js" in html
+    assert html.index("/assets/framework.js") < html.index("/assets/wall.js")
 
 
 def test_the_layout_follows_the_pages_language_and_survives_a_dead_redis(
     client: TestClient,
 ) -> None:
-    english = client.get("/_dash-layout", headers={"referer": "http://testserver/wall?lang=en"})
-    chinese = client.get("/_dash-layout", headers={"referer": "http://testserver/wall"})
+    english = client.get(layout_path("/wall?lang=en"))
+    chinese = client.get(layout_path("/wall"))
     assert english.status_code == chinese.status_code == 200
     assert "Live case queue" in english.text and "实时事件队列" in chinese.text
 
 
-def test_one_input_less_persistent_websocket_callback_is_registered_at_creation(app: Dash) -> None:
-    pushes = [cb for cb in app._callback_list if cb["websocket"] and cb["persistent"]]
+ADMIN_MARK, WALL_MARK = ids.ADMIN_DEAD_GRID, ids.WALL_QUEUE_GRID
+
+
+@pytest.mark.parametrize("referer", [None, "http://testserver/wall", "http://testserver/admin"])
+@pytest.mark.parametrize(
+    ("page", "mark", "words"),
+    [
+        ("/wall", WALL_MARK, t("queue.title", "zh")),
+        ("/wall?lang=en", WALL_MARK, t("queue.title", "en")),
+        ("/admin", ADMIN_MARK, t("admin.dead", "zh")),
+        ("/admin?lang=en", ADMIN_MARK, t("admin.dead", "en")),
+    ],
+)
+def test_each_page_is_chosen_by_its_address_whatever_the_referer_says(
+    client: TestClient, page: str, mark: str, words: str, referer: str | None
+) -> None:
+    headers = {"referer": referer} if referer else {}
+    layout = client.get(layout_path(page), headers=headers).text
+    other = ADMIN_MARK if mark == WALL_MARK else WALL_MARK
+    assert mark in layout and other not in layout and words in layout
+
+
+def test_a_filter_and_hidden_layers_in_the_address_apply_without_a_referer(
+    client: TestClient,
+) -> None:
+    plain = client.get(layout_path("/wall")).text
+    filtered = client.get(layout_path("/wall?feed=urban&hide=teams")).text
+    assert "仅显示" not in plain and "仅显示" in filtered
+    assert filtered.count("is-off") == plain.count("is-off") + 1
+
+
+def test_an_unknown_path_or_no_address_gets_the_wall(client: TestClient) -> None:
+    for layout in (client.get(layout_path("/no/such/page")), client.get(f"/{LAYOUT_ROUTE}")):
+        assert layout.status_code == 200 and WALL_MARK in layout.text
+
+
+def callbacks(client: TestClient) -> list[dict[str, Any]]:
+    """The callbacks as the browser is told of them at page load."""
+    found: list[dict[str, Any]] = client.get(f"/{DEPENDENCIES_ROUTE}").json()
+    return found
+
+
+def test_one_input_less_persistent_websocket_callback_is_registered_at_creation(
+    client: TestClient,
+) -> None:
+    found = callbacks(client)
+    pushes = [cb for cb in found if cb["websocket"] and cb["persistent"]]
     assert len(pushes) == 1
     assert pushes[0]["no_output"] and not pushes[0]["inputs"]
     # The only other socket callback: the browser's nudge, never at load, never re-run alone.
-    [nudge] = [cb for cb in app._callback_list if cb["websocket"] and not cb["persistent"]]
+    [nudge] = [cb for cb in found if cb["websocket"] and not cb["persistent"]]
     assert nudge["inputs"] == [{"id": ids.WALL_LINK_NUDGE, "property": "data"}]
     assert nudge["prevent_initial_call"] and nudge["no_output"]
-    # Registered before any HTTP request: a socket reconnecting to a restarted server finds it.
-    assert app.callback_map[pushes[0]["output"]]["websocket"]
-    assert app._got_first_request["setup_server"]

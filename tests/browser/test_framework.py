@@ -1,0 +1,103 @@
+"""Pages chosen by their address with no Referer sent at all, and the browser side's framework
+internals (assets/framework.js) still there and still working, in Debian's Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.metadata import version
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, Request, expect
+
+from dashboard import ids
+from dashboard.filters import describe, filter_of
+from dashboard.framework import CHECKED_AGAINST, LAYOUT_ROUTE, PAGE_PARAM
+from dashboard.i18n import t
+
+pytestmark = [pytest.mark.browser, pytest.mark.redis]
+DESK = {"width": 1920, "height": 1080}
+PAGES = ("/wall", "/admin")
+# What a proxy that strips the Referer leaves: the browser sends none from the page.
+NO_REFERRER = '<meta name="referrer" content="no-referrer">'
+TICKS = 5  # clock ticks watched for the undo list
+TICKS_NOW = f"(window.dash_component_api.getLayout('{ids.WALL_CLOCK_TICK}').props.n_intervals || 0)"
+
+
+def installed() -> str:
+    found = ", ".join(f"{name} {version(name)}" for name in CHECKED_AGAINST)
+    return f"installed: {found}; checked against {dict(CHECKED_AGAINST)}"
+
+
+@contextmanager
+def without_referrer(browser: Browser, url: str) -> Iterator[tuple[Page, Request, list[str]]]:
+    """The page at ``url`` whose document asks for no Referer; its layout request; its errors."""
+    context = browser.new_context(viewport=DESK)
+
+    def strip(route: Any) -> None:
+        response = route.fetch()
+        body = response.text().replace("<head>", f"<head>{NO_REFERRER}", 1)
+        route.fulfill(response=response, body=body)
+
+    context.route(lambda address: urlsplit(address).path in PAGES, strip)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        with page.expect_request(lambda r: urlsplit(r.url).path.endswith(LAYOUT_ROUTE)) as asked:
+            page.goto(url)
+        yield page, asked.value, errors
+    finally:
+        context.close()
+
+
+def named_page(request: Request) -> str:
+    return parse_qs(urlsplit(request.url).query).get(PAGE_PARAM, [""])[0]
+
+
+def test_admin_is_the_admin_page_in_its_language_with_no_referer_sent(
+    browser: Browser, wall_url: str
+) -> None:
+    with without_referrer(browser, f"{wall_url}/admin?lang=en") as (page, asked, errors):
+        expect(page.locator(".admin-panel-title").first).to_have_text(t("admin.feeds", "en"))
+        expect(page.locator(f"#{ids.ADMIN_ROOT}")).to_be_visible()
+        assert page.locator(f"#{ids.WALL_ROOT}").count() == 0
+        assert "referer" not in asked.all_headers()
+        assert named_page(asked) == "/admin?lang=en", (
+            f"assets/framework.js did not name the page on {LAYOUT_ROUTE} ({installed()})"
+        )
+        assert errors == []
+
+
+def test_the_wall_keeps_its_language_and_filter_with_no_referer_and_its_internals_hold(
+    browser: Browser, wall_url: str
+) -> None:
+    address = "/wall?lang=en&feed=urban"
+    with without_referrer(browser, f"{wall_url}{address}") as (page, asked, errors):
+        page.wait_for_selector(f"#{ids.WALL_HEADER_LINK}.is-ok", timeout=30_000)
+        assert "referer" not in asked.all_headers() and named_page(asked) == address
+        filter_text = describe(filter_of({"feed": ["urban"]}), "en")
+        expect(page.locator(f"#{ids.WALL_QUEUE_FILTER}")).to_have_text(filter_text)
+        expect(page.locator(".wall-queue .wall-panel-title")).to_contain_text(
+            t("queue.title", "en")
+        )
+        assert page.locator(f"#{ids.ADMIN_ROOT}").count() == 0
+
+        problems = page.evaluate(
+            "ids => window.towncc_framework.check(ids)",
+            {"grid": ids.WALL_QUEUE_GRID, "graph": ids.WALL_MAP},
+        )
+        assert problems == [], f"{problems} ({installed()}): see assets/framework.js"
+
+        # Every clock tick is an input change Dash records for undo; the wall trims the list.
+        start = page.evaluate(f"() => {TICKS_NOW}")
+        page.wait_for_function(f"n => {TICKS_NOW} >= n", arg=start + TICKS, timeout=20_000)
+        entries = page.evaluate("() => window.towncc_framework.undoEntries()")
+        assert entries is not None and entries < TICKS, (
+            f"Dash's undo list holds {entries} entries after {TICKS} ticks ({installed()}): "
+            "trimHistory in assets/framework.js no longer trims it"
+        )
+        assert errors == []
