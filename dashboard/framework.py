@@ -49,9 +49,10 @@ def set_up_now(app: Dash) -> None:
     `Dash._setup_server` (private; dash 4.4.1) walks the assets folder and takes in the
     callbacks registered through `dash.callback`. Dash runs it before a request whose path
     is one of its own (`/_dash-*` or the app's root), never before the catch-all that serves
-    the page at `/wall` or `/admin`: without this, the first page a fresh server sends links
-    no assets (no wall.js, no wall.css). A restarted server also gets the wall's reconnecting
-    socket before any such request. No public method does it (4.4.1).
+    the page at `/wall` or `/admin`: without this, the first page a fresh or restarted server
+    sends links no assets (no wall.js, no wall.css). No public method does it (4.4.1). (The
+    socket a wall reconnects to a restarted server does not need it: our callbacks are
+    registered with `app.callback`, which Dash knows of at once.)
     """
     app._setup_server()  # type: ignore[no-untyped-call]
 

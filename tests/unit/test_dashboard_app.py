@@ -128,8 +128,11 @@ def callbacks(client: TestClient) -> list[dict[str, Any]]:
 
 
 def test_one_input_less_persistent_websocket_callback_is_registered_at_creation(
-    client: TestClient,
+    app: Dash, client: TestClient
 ) -> None:
+    # In the map Dash's socket reads from creation on: a socket that reconnects to a restarted
+    # server, before any page request, finds it.
+    assert [k for k, cb in app.callback_map.items() if cb["websocket"] and not cb["inputs"]]
     found = callbacks(client)
     pushes = [cb for cb in found if cb["websocket"] and cb["persistent"]]
     assert len(pushes) == 1
