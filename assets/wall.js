@@ -1,15 +1,17 @@
 /* The wall's browser side: the clock, the link light, the link-lost banner and the
    reconnect nudge, the quiet reload, the per-feed lights' ages, the ticker's pace, the
    queue's pushed rows, ticking cells and order, the map's draw marks and its layer toggles.
-   Times are shown in Beijing time whatever the display machine's zone. Nothing here pops
-   up: no toasts, no spinners, no dialogs. */
+   Whether a case is late is the server's rule (cases/view.py): a row carries it and the
+   deadlines running, and the browser only counts those down. Times are shown in Beijing time
+   whatever the display machine's zone. Nothing here pops up: no toasts, no spinners, no
+   dialogs. */
 (function () {
   "use strict";
 
   const ZONE = "Asia/Shanghai";
   const HISTORY_KEPT = 0; // undo entries Dash may keep (assets/framework.js: trimHistory)
   const state = { offsetMs: 0, lastBeatAt: null, lastArrival: null, loadedAt: Date.now(),
-    words: null, lights: {}, stripClass: null, gridReady: false, overdueKey: null,
+    words: null, lights: {}, stripClass: null, gridReady: false, lateKey: null,
     okSince: null, sourceDownSince: null, shown: {}, tickerText: null,
     lastHealth: 0, checking: false, healthySince: null, lastNudge: -Infinity, nudges: 0,
     reloading: false, gridBodyRenderedAt: Date.now() };
@@ -33,15 +35,12 @@
     return String(n).padStart(2, "0");
   }
 
-  function isCaseOverdue(data) {
-    if (data && data.handling_overdue) {
-      return true;
-    }
-    if (!data || data.responded_at) {
-      return false;
-    }
-    const due = data.response_due ? Date.parse(data.response_due) : NaN;
-    return Boolean(data.overdue) || (!Number.isNaN(due) && due < now());
+  // Late as the server's case view said when the row was sent, or since: one of the
+  // deadlines it gave has run out.
+  function isLate(data) {
+    const passed = (due) => Boolean(due) && Date.parse(due) < now();
+    return Boolean(data) && (Boolean(data.late) || passed(data.response_countdown)
+      || passed(data.handling_countdown));
   }
 
   function isNewRow(data) {
@@ -76,12 +75,9 @@
     if (!data) {
       return "";
     }
-    if (data.responded_at) {
-      return word("due", "responded", "responded");
-    }
-    const due = data.response_due ? Date.parse(data.response_due) : NaN;
+    const due = data.response_countdown ? Date.parse(data.response_countdown) : NaN;
     if (Number.isNaN(due)) {
-      return word("due", "none", "—");
+      return data.responded_at ? word("due", "responded", "responded") : word("due", "none", "—");
     }
     const left = due - now();
     return left >= 0 ? clockText(left) : word("due", "overdue", "overdue") + " " + clockText(left);
@@ -140,10 +136,11 @@
     return window.towncc_framework.gridApi(gridId);
   }
 
-  // The push's row changes (dashboard/live.py): one ag-grid transaction a tick, or all rows
-  // after a resync. Not through the grid's rowTransaction prop: dash-ag-grid's wrapper keeps
-  // every value that prop ever had (it waits for a `mounted` flag nothing sets), so every
-  // row ever pushed stayed in memory for as long as the wall was open.
+  // The push's row changes (dashboard/push.py): one ag-grid transaction, or all rows after a
+  // resync, then the message's mark in the acknowledgement store: the push sends the next
+  // one only then (one in flight). Not through the grid's rowTransaction prop: dash-ag-grid's
+  // wrapper keeps every value that prop ever had (it waits for a `mounted` flag nothing
+  // sets), so every row ever pushed stayed in memory for as long as the wall was open.
   function applyRows(change, config) {
     const api = gridApi(config && config.gridId);
     if (!change || !api) {
@@ -152,8 +149,9 @@
     if (change.rowData) {
       api.setGridOption("rowData", change.rowData);
     } else {
-      api.applyTransaction(change);
+      api.applyTransaction(change.transaction);
     }
+    window.dash_clientside.set_props(config.ackId, { data: change.mark });
   }
 
   // ag-grid's grid body keeps state updates queued until it renders, which it otherwise
@@ -167,27 +165,27 @@
     window.towncc_framework.renderGridBody(api);
   }
 
-  // Re-evaluates the age and countdown cells and the overdue colouring; re-sorts when the
-  // set of overdue rows changed (they sit on top); counts overdue rows.
+  // Re-evaluates the age and countdown cells and the late colouring; re-sorts when the set
+  // of late rows changed (they sit on top). False while the grid is not up.
   function refreshQueue(gridId) {
     const api = gridApi(gridId);
     if (!api) {
-      return null;
+      return false;
     }
     renderGridBody(api);
     api.refreshCells({ force: true });
     const late = [];
     api.forEachNode((node) => {
-      if (isCaseOverdue(node.data)) {
+      if (isLate(node.data)) {
         late.push(node.id);
       }
     });
     const key = late.sort().join("\n");
-    if (state.overdueKey !== null && key !== state.overdueKey) {
+    if (state.lateKey !== null && key !== state.lateKey) {
       api.onSortChanged();
     }
-    state.overdueKey = key;
-    return late.length;
+    state.lateKey = key;
+    return true;
   }
 
   // The ticker scrolls at one speed whatever its length and the screen's width.
@@ -301,7 +299,7 @@
   }
 
   // The push marks each figure change it sends (layout.meta) and sends the next map patch
-  // once the page has drawn the last one (dashboard/live.py): put the mark of each figure the
+  // once the page has drawn the last one (dashboard/push.py): put the mark of each figure the
   // map draws where the server can read it.
   function watchMapDraws(config) {
     const gd = window.towncc_framework.graphDiv(config.mapId);
@@ -321,21 +319,21 @@
   function wallTick(_n, beat, config) {
     const noUpdate = window.dash_clientside.no_update;
     if (!config) {
-      return [noUpdate, noUpdate, noUpdate, noUpdate, noUpdate];
+      return [noUpdate, noUpdate, noUpdate];
     }
     state.words = config.words;
     noteBeat(beat);
     const [linkClass, linkText] = link(beat, config);
-    const overdue = refreshQueue(config.gridId);
-    // The push holds its row transactions until the grid is up (see dashboard/live.py).
-    const ready = overdue !== null && !state.gridReady;
-    state.gridReady = state.gridReady || ready;
+    // The push holds its rows until the grid is up: the first acknowledgement says it is.
+    if (refreshQueue(config.gridId) && !state.gridReady) {
+      state.gridReady = true;
+      window.dash_clientside.set_props(config.ackId, { data: 0 });
+    }
     paceTicker(config.tickerId);
     rotateModules(config);
     watchMapDraws(config);
     window.towncc_framework.trimHistory(HISTORY_KEPT); // Dash's undo list: none past a second
-    return [clock(config.lang), linkClass, linkText, overdue === null ? noUpdate : String(overdue),
-      ready ? true : noUpdate];
+    return [clock(config.lang), linkClass, linkText];
   }
 
   // The banner over stale data: the push link lost (since the last beat), or the server
@@ -472,7 +470,7 @@
   }
 
   const dagfuncs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
-  Object.assign(dagfuncs, { isCaseOverdue, isNewRow, caseAge, responseCountdown, beijingTime });
+  Object.assign(dagfuncs, { isLate, isNewRow, caseAge, responseCountdown, beijingTime });
 
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.towncc = Object.assign(window.dash_clientside.towncc || {}, {

@@ -1,21 +1,54 @@
-"""The pure heart of the wall's push: changed cases → one grid transaction and one map patch.
+"""The wall's push as a pure planner: `plan(state, reads, now) -> (state, messages)`.
 
-The server keeps a `Mirror` of what the browser holds (queue row ids, map point ids in trace
-order, the choropleth's z), so each tick sends only changes: an ag-grid transaction
-(add / update / remove, all in one: several in one WebSocket batch lose rows) and a
-`dash.Patch` of the point trace and the z array. No I/O here: unit tests drive it directly.
+`WallState` (frozen) is what the page holds (a `Mirror` of its queue rows, map points and
+choropleth z), what each panel shows, the stream cursor, and the two paced links; `Reads` is
+what dashboard/live.py's scheduler fetched (new cases with their view, the server's counts,
+the browser's acknowledgements, the panels' data); the messages are the `set_props` to send.
+No I/O here: production, the tests and bench/wall all run this planner.
+
+Pacing: the queue's rows and the map are each a `Link` with at most one message in flight. A
+change goes out at once when its link is free; the browser's acknowledgement (the mark of the
+last message it applied: `WALL_PUSH_ACK` for rows, `WALL_MAP_DRAWN` for map draws) frees it,
+and what arrived meanwhile goes out merged in the next message. Rows are one ag-grid
+transaction (add / update / remove: several in one WebSocket batch would lose rows); the map
+one `dash.Patch` of the point trace and z, since a software-rendered 4K redraw takes about a
+second and patches sent faster would queue in the browser.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from dash import Patch
 
+from dashboard import ids
+from dashboard.components.notices import notice_children, notice_class, notice_items
+from dashboard.components.panels import module_figures
+from dashboard.components.ticker import ticker_children, ticker_class, ticker_items
+from dashboard.components.trends import changed_charts
+from dashboard.filters import CaseFilter
+from dashboard.health import Notice
 from dashboard.i18n import Lang
+from dashboard.lights import Light
+from dashboard.modules import ModuleData, compute
+from dashboard.overlays import build as build_overlays
+from dashboard.trends import TrendData
 from dashboard.view import Point, case_point, case_row, is_open, reported_ms
+from layers.sites import sites
+
+Message = tuple[Any, dict[str, Any]]  # a component id and the props to set on it
+STUCK_SECONDS = 30.0  # a link whose message is not acknowledged by then is free again
+BEAT_SECONDS = 1.0
+# Periodic reads: seconds between two. "alive" asks the page for a prop: tabs of one browser
+# share one socket, so a closed tab never shuts it down; a page that does not answer is gone.
+PERIODS: Mapping[str, float] = {
+    "counts": 5.0, "lights": 5.0, "notices": 5.0, "alerts": 10.0, "modules": 10.0,
+    "trends": 60.0, "alive": 60.0,
+}  # fmt: skip
+POINT_ARRAYS = 6  # halo lon, lat; point lon, lat, colour, id
+ZMAX_FLOOR = 5  # the choropleth's top colour needs this many open cases: one is not a fire
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,19 +69,123 @@ class MapTraces:
     locations: tuple[str, ...]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Mirror:
-    """What the browser holds right now."""
+    """What the browser holds: row id → report time (ms), point ids in trace order (oldest
+    first), z (None: unknown), the rows that were late when sent (kept first)."""
 
-    rows: dict[str, int] = field(default_factory=dict)  # row id → report time (ms)
-    points: list[str] = field(default_factory=list)  # point ids, trace order (oldest first)
-    z: list[int] | None = None  # None: unknown, the next tick sends it
-    overdue: set[str] = field(default_factory=set)  # rows overdue when last sent: kept first
+    rows: Mapping[str, int] = field(default_factory=dict)
+    points: tuple[str, ...] = ()
+    z: tuple[int, ...] | None = None
+    late: frozenset[str] = frozenset()
 
 
-class Tick(NamedTuple):
-    transaction: dict[str, Any] | None
-    patch: Patch | None
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One paced channel: the mark of the last message sent and of the last applied."""
+
+    sent: int = 0
+    acked: int | None = 0  # None: the page has not said (its grid is not up yet)
+    at: float = 0.0  # when `sent` went out
+
+    def free(self, now: float) -> bool:
+        done = self.acked is not None and self.acked >= self.sent
+        return done or now - self.at > STUCK_SECONDS
+
+    def send(self, now: float) -> Link:
+        """Marks grow across loops too (the clock goes on), so an old ack never frees a link."""
+        return Link(max(int(now * 1000), self.sent + 1), self.acked, now)
+
+
+class Counts(NamedTuple):
+    """The header's figures, counted by the server over every open case."""
+
+    response_overdue: int
+    open_total: int
+    today_total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Open cases (with their view) newest first, open counts per grid, the header's figures,
+    and the stream position they were read at."""
+
+    cursor: str = "0-0"
+    cases: Sequence[dict[str, Any]] = ()
+    grid: Mapping[str, int] = field(default_factory=dict)
+    counts: Counts | None = None
+    ok: bool = True  # False: Redis did not answer; the page renders empty and says so
+
+
+@dataclass(frozen=True, slots=True)
+class Reads:
+    """What the scheduler read for one step; None: not read this time."""
+
+    ok: bool = True  # False: Redis did not answer
+    snapshot: Snapshot | None = None  # the whole state, for a page whose state is unknown
+    cursor: str | None = None  # the last `case-events` entry read
+    cases: Sequence[dict[str, Any]] = ()  # the cases those entries changed, with their view
+    grid: Mapping[str, int] | None = None
+    counts: Counts | None = None
+    rows_ack: int | None = None
+    map_ack: int | None = None
+    alive: bool | None = None
+    lights: list[Light] | None = None
+    alerts: list[dict[str, Any]] | None = None
+    notices: list[Notice] | None = None
+    modules: ModuleData | None = None
+    stations: tuple[Any, Any] | None = None  # the overlays' station readings and states
+    trends: TrendData | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WallState:
+    lang: Lang
+    cursor: str
+    mirror: Mirror | None  # None: the browser's state is unknown (a reconnect): resync first
+    rows: Link
+    limits: Limits
+    traces: MapTraces
+    case_filter: CaseFilter = field(default_factory=CaseFilter)
+    map: Link = field(default_factory=Link)
+    map_pending: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    map_grid: Mapping[str, int] | None = None
+    beat: tuple[float, bool | None] = (0.0, None)  # when the last went out, and its ok
+    due: Mapping[str, float] = field(default_factory=dict)  # periodic read → next time
+    shown: Mapping[str, Any] = field(default_factory=dict)  # panel → what the page shows
+    alive: bool = True
+
+
+def start(
+    lang: Lang, cursor: str, mirror: Mirror | None, *, limits: Limits, traces: MapTraces,
+    case_filter: CaseFilter, now: float,
+) -> WallState:  # fmt: skip
+    """A loop's first state: rows wait for the page's grid (its first acknowledgement)."""
+    due = {"alive": now + PERIODS["alive"]}
+    return WallState(lang, cursor, mirror, Link(0, None, now), limits, traces, case_filter, due=due)
+
+
+def wanted(state: WallState, now: float) -> set[str]:
+    """The periodic reads due now."""
+    return {kind for kind in PERIODS if state.due.get(kind, 0.0) <= now}
+
+
+def zmax(z: Sequence[int]) -> int:
+    return max(ZMAX_FLOOR, *z) if z else ZMAX_FLOOR
+
+
+def z_values(grid: Mapping[str, int], locations: Sequence[str]) -> tuple[int, ...]:
+    return tuple(int(grid.get(code, 0)) for code in locations)
+
+
+def closed_stub(case_id: str) -> dict[str, Any]:
+    """Stands for a case that vanished from Redis (or a filter hides): dropped like a closed one."""
+    return {"id": case_id, "status": "closed"}
+
+
+def is_late(case: Mapping[str, Any]) -> bool:
+    """Late on either clock as the case view said when read: such a row is kept first."""
+    return bool(case.get("late"))
 
 
 class View(NamedTuple):
@@ -56,74 +193,35 @@ class View(NamedTuple):
 
     rows: list[dict[str, Any]]
     points: list[Point]
-    z: list[int]
+    z: tuple[int, ...]
     mirror: Mirror
 
 
-PointOp = tuple[str, int, Point | None]  # ("add" | "set" | "del", index, point)
-POINT_ARRAYS = 6  # halo lon, lat; point lon, lat, colour, id
-
-
-ZMAX_FLOOR = 5  # the choropleth's top colour needs this many open cases: one is not a fire
-
-
-def zmax(z: Sequence[int]) -> int:
-    return max(ZMAX_FLOOR, *z) if z else ZMAX_FLOOR
-
-
-def z_values(counts: Mapping[str, int], locations: Sequence[str]) -> list[int]:
-    return [int(counts.get(code, 0)) for code in locations]
-
-
-def closed_stub(case_id: str) -> dict[str, Any]:
-    """Stands for a case that vanished from Redis: the wall drops it like a closed one."""
-    return {"id": case_id, "status": "closed"}
-
-
-def is_late(case: Mapping[str, Any]) -> bool:
-    """Overdue as the case was read (first response or handling): such a row is kept first."""
-    return bool(case.get("overdue") or case.get("handling_overdue"))
-
-
 def build_view(
-    cases: Iterable[dict[str, Any]],
-    counts: Mapping[str, int],
-    *,
-    lang: Lang,
-    limits: Limits,
+    cases: Iterable[dict[str, Any]], grid: Mapping[str, int], *, lang: Lang, limits: Limits,
     locations: Sequence[str],
-) -> View:
-    """The wall for these open cases: capped rows (overdue kept first, then the newest),
-    capped points (the newest), z."""
-    open_cases = [c for c in cases if is_open(c)]
-    open_cases.sort(key=reported_ms, reverse=True)
+) -> View:  # fmt: skip
+    """Capped rows (late ones first, then the newest), capped points (the newest), z."""
+    open_cases = sorted((c for c in cases if is_open(c)), key=reported_ms, reverse=True)
     kept = sorted(open_cases, key=is_late, reverse=True)[: limits.max_rows]  # stable: newest
-    rows = [case_row(c, lang) for c in kept]
     found = (case_point(c) for c in open_cases)
     points = [p for p in found if p is not None][: limits.max_points][::-1]
-    z = z_values(counts, locations)
-    known = {c["id"]: reported_ms(c) for c in kept}
-    late = {c["id"] for c in kept if is_late(c)}
-    return View(rows, points, z, Mirror(known, [p.id for p in points], z, late))
+    z = z_values(grid, locations)
+    late = frozenset(c["id"] for c in kept if is_late(c))
+    mirror = Mirror({c["id"]: reported_ms(c) for c in kept}, tuple(p.id for p in points), z, late)
+    return View([case_row(c, lang) for c in kept], points, z, mirror)
 
 
 def plan_rows(
-    mirror: Mirror,
-    cases: Sequence[dict[str, Any]],
-    *,
-    lang: Lang,
-    max_rows: int,
-    stamp: int | None = None,
-) -> dict[str, Any] | None:
-    """One ag-grid transaction for these changed cases; updates `mirror.rows`.
-
-    Beyond `max_rows` the oldest rows go, overdue ones last. Added rows carry `stamp` (the
-    server's epoch ms) as `pushed_at`: the browser flashes a row that is new to it.
-    """
+    mirror: Mirror, cases: Sequence[dict[str, Any]], *, lang: Lang, max_rows: int, stamp: int
+) -> tuple[Mirror, dict[str, Any] | None]:
+    """One ag-grid transaction for these changed cases. Beyond `max_rows` the oldest rows go,
+    late ones last. Added rows carry `stamp` (epoch ms) as `pushed_at`: the browser flashes
+    a row new to it."""
     add: dict[str, dict[str, Any]] = {}
     update: dict[str, dict[str, Any]] = {}
     remove: set[str] = set()
-    known, late = mirror.rows, mirror.overdue
+    known, late = dict(mirror.rows), set(mirror.late)
 
     def drop(case_id: str) -> None:
         del known[case_id]
@@ -136,10 +234,9 @@ def plan_rows(
         case_id = case["id"]
         if is_open(case):
             new = case_id in add or case_id not in known
-            row = case_row(case, lang)
-            (add if new else update)[case_id] = row
-            if new and stamp is not None:
-                row["pushed_at"] = stamp
+            (add if new else update)[case_id] = case_row(case, lang) | (
+                {"pushed_at": stamp} if new else {}
+            )
             known[case_id] = reported_ms(case)
             (late.add if is_late(case) else late.discard)(case_id)
         elif case_id in known:
@@ -147,37 +244,33 @@ def plan_rows(
     excess = max(0, len(known) - max_rows)
     for case_id in sorted(known, key=lambda i: (i in late, known[i]))[:excess]:
         drop(case_id)
-    parts = {
-        "add": list(add.values()),
-        "update": list(update.values()),
-        "remove": [{"id": i} for i in sorted(remove)],
-    }
-    found = {k: v for k, v in parts.items() if v}
-    return found or None
+    parts = {"add": list(add.values()), "update": list(update.values())}
+    parts["remove"] = [{"id": i} for i in sorted(remove)]
+    return replace(mirror, rows=known, late=frozenset(late)), {
+        k: v for k, v in parts.items() if v
+    } or None
+
+
+PointOp = tuple[str, int, Point | None]  # ("add" | "set" | "del", index, point)
 
 
 def plan_points(
-    mirror: Mirror, cases: Sequence[dict[str, Any]], *, max_points: int
-) -> list[PointOp]:
+    order: Sequence[str], cases: Sequence[dict[str, Any]], *, max_points: int
+) -> tuple[tuple[str, ...], list[PointOp]]:
     """Index operations on the point trace, in the order the browser must apply them."""
-    order = mirror.points
-    ops: list[PointOp] = []
+    points, ops = list(order), list[PointOp]()
     for case in cases:
         point, case_id = case_point(case), case["id"]
-        if case_id in order:
-            index = order.index(case_id)
-            if point is not None:
-                ops.append(("set", index, point))
-            else:
-                ops.append(("del", index, None))
-                order.pop(index)
+        if case_id in points:
+            index = points.index(case_id)
+            ops.append(("del", index, None) if point is None else ("set", index, point))
+            if point is None:
+                points.pop(index)
         elif point is not None:
-            ops.append(("add", len(order), point))
-            order.append(case_id)
-    while len(order) > max_points:
-        ops.append(("del", 0, None))
-        order.pop(0)
-    return ops
+            ops.append(("add", len(points), point))
+            points.append(case_id)
+    ops += [("del", 0, None)] * max(0, len(points) - max_points)
+    return tuple(points[max(0, len(points) - max_points) :]), ops
 
 
 def _trace_arrays(patch: Patch, traces: MapTraces) -> tuple[Any, ...]:
@@ -188,104 +281,72 @@ def _trace_arrays(patch: Patch, traces: MapTraces) -> tuple[Any, ...]:
 
 
 def _values(point: Point) -> tuple[Any, ...]:
-    """One point's values, in the order of `_trace_arrays`."""
     return point.lon, point.lat, point.lon, point.lat, point.colour, point.id
 
 
 def _columns(points: Sequence[Point]) -> tuple[list[Any], ...]:
-    """The arrays of `_trace_arrays` for these points."""
     rows = [_values(p) for p in points]
     return tuple([row[i] for row in rows] for i in range(POINT_ARRAYS))
 
 
 def apply_point_ops(patch: Patch, traces: MapTraces, ops: Sequence[PointOp]) -> None:
     """Write `ops` into `patch`; consecutive adds go out as one `extend` per array."""
-    arrays = _trace_arrays(patch, traces)
-    pending: list[Point] = []
-
-    def flush() -> None:
-        if pending:
-            for array, values in zip(arrays, _columns(pending), strict=True):
-                array.extend(values)
-            pending.clear()
-
-    for kind, index, point in ops:
+    arrays, pending = _trace_arrays(patch, traces), []
+    for kind, index, point in [*ops, ("end", 0, None)]:
         if kind == "add" and point is not None:
             pending.append(point)
             continue
-        flush()
+        for array, values in zip(arrays, _columns(pending) if pending else (), strict=False):
+            array.extend(values)
+        pending = []
         if kind == "set" and point is not None:
             for array, value in zip(arrays, _values(point), strict=True):
                 array[index] = value
         elif kind == "del":
             for array in arrays:
                 del array[index]
-    flush()
 
 
 def plan_map(
-    mirror: Mirror,
-    cases: Sequence[dict[str, Any]],
-    counts: Mapping[str, int] | None,
-    *,
-    limits: Limits,
-    traces: MapTraces,
-) -> Patch | None:
+    mirror: Mirror, cases: Sequence[dict[str, Any]], grid: Mapping[str, int] | None, *,
+    limits: Limits, traces: MapTraces,
+) -> tuple[Mirror, Patch | None]:  # fmt: skip
     """The map patch for these changed cases and grid counts; None when nothing changed."""
-    ops = plan_points(mirror, cases, max_points=limits.max_points)
-    z = None if counts is None else z_values(counts, traces.locations)
-    changed_z = z is not None and z != mirror.z
-    if not ops and not changed_z:
-        return None
+    points, ops = plan_points(mirror.points, cases, max_points=limits.max_points)
+    z = None if grid is None else z_values(grid, traces.locations)
+    z = z if z is not None and z != mirror.z else None
+    if not ops and z is None:
+        return mirror, None
     patch = Patch()
     apply_point_ops(patch, traces, ops)
-    if changed_z and z is not None:
-        patch["data"][traces.choropleth]["z"] = z
+    if z is not None:
+        patch["data"][traces.choropleth]["z"] = list(z)
         patch["data"][traces.choropleth]["zmax"] = zmax(z)
-        mirror.z = z
-    return patch
-
-
-def plan_tick(
-    mirror: Mirror,
-    cases: Sequence[dict[str, Any]],
-    counts: Mapping[str, int] | None,
-    *,
-    lang: Lang,
-    limits: Limits,
-    traces: MapTraces,
-    stamp: int | None = None,
-) -> Tick:
-    """Everything one tick sends for these changed cases; `mirror` follows the browser."""
-    transaction = plan_rows(mirror, cases, lang=lang, max_rows=limits.max_rows, stamp=stamp)
-    return Tick(transaction, plan_map(mirror, cases, counts, limits=limits, traces=traces))
+    return replace(mirror, points=points, z=z or mirror.z), patch
 
 
 def resync_patch(view: View, traces: MapTraces) -> Patch:
     """Replace the live traces' arrays wholesale (only after a reconnect: state unknown)."""
     patch = Patch()
     halo, data = patch["data"][traces.halo], patch["data"][traces.points]
-    halo["lon"], halo["lat"], data["lon"], data["lat"], colour, ids = _columns(view.points)
-    data["marker"]["color"], data["customdata"] = colour, ids
-    patch["data"][traces.choropleth]["z"] = view.z
+    halo["lon"], halo["lat"], data["lon"], data["lat"], colour, ids_ = _columns(view.points)
+    data["marker"]["color"], data["customdata"] = colour, ids_
+    patch["data"][traces.choropleth]["z"] = list(view.z)
     patch["data"][traces.choropleth]["zmax"] = zmax(view.z)
     return patch
 
 
 def mirror_to_store(
-    mirror: Mirror,
-    cursor: str,
-    lang: Lang,
-    *,
-    fresh: bool,
+    mirror: Mirror, cursor: str, lang: Lang, *, fresh: bool,
     query: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
+) -> dict[str, Any]:  # fmt: skip
     """The cursor store's data: position, language, the queue filter (its address
     parameters, `CaseFilter.query()`); only a fresh page carries the mirror (once, at load)."""
     data: dict[str, Any] = {"cursor": cursor, "lang": lang, "filter": dict(query or {})}
     if fresh:
-        overdue = sorted(mirror.overdue)
-        data |= {"fresh": True, "rows": mirror.rows, "points": mirror.points, "overdue": overdue}
+        late = sorted(mirror.late)
+        data |= {"fresh": True, "rows": dict(mirror.rows), "points": list(mirror.points)}
+        data |= {"overdue": late}
     return data
 
 
@@ -294,5 +355,150 @@ def mirror_from_store(data: Mapping[str, Any] | None) -> Mirror | None:
     if not data or not data.get("fresh"):
         return None
     rows = {str(k): int(v) for k, v in dict(data.get("rows") or {}).items()}
-    late = {str(i) for i in data.get("overdue") or []} & rows.keys()
-    return Mirror(rows, [str(i) for i in data.get("points") or []], None, late)
+    late = frozenset(str(i) for i in data.get("overdue") or []) & rows.keys()
+    return Mirror(rows, tuple(str(i) for i in data.get("points") or []), None, frozenset(late))
+
+
+def kpi_messages(shown: Counts | None, counts: Counts) -> list[Message]:
+    """The header's figures that changed (all of them when what the page shows is unknown)."""
+    kinds = {"overdue": 0, "open": 1, "today": 2}
+    return [
+        (ids.wall_kpi(kind), {"children": str(counts[i])})
+        for kind, i in kinds.items()
+        if shown is None or shown[i] != counts[i]
+    ]
+
+
+def shown_cases(cases: Sequence[dict[str, Any]], case_filter: CaseFilter) -> list[dict[str, Any]]:
+    """The cases as this page sees them: one its filter hides reads as closed."""
+    return [c if case_filter.matches(c) else closed_stub(c["id"]) for c in cases]
+
+
+def cursor_message(state: WallState) -> Message:
+    query = state.case_filter.query()
+    data = mirror_to_store(Mirror(), state.cursor, state.lang, fresh=False, query=query)
+    return ids.WALL_PUSH_CURSOR, {"data": data}
+
+
+def map_message(link: Link, patch: Patch, now: float) -> tuple[Link, Message]:
+    """A figure change, marked (`layout.meta`) for the page's report of what it drew."""
+    link = link.send(now)
+    patch["layout"]["meta"] = link.sent
+    return link, (ids.WALL_MAP, {"figure": patch})
+
+
+def _resync(state: WallState, snap: Snapshot, now: float, out: list[Message]) -> WallState:
+    """Whole rows and whole point arrays for a page whose state is unknown."""
+    cases = [c for c in snap.cases if state.case_filter.matches(c)]
+    view = build_view(
+        cases, snap.grid, lang=state.lang, limits=state.limits, locations=state.traces.locations
+    )
+    rows = state.rows.send(now)
+    out.append((ids.WALL_PUSH_ROWS, {"data": {"rowData": view.rows, "mark": rows.sent}}))
+    link, message = map_message(state.map, resync_patch(view, state.traces), now)
+    out.append(message)
+    found = replace(state, mirror=view.mirror, cursor=snap.cursor, rows=rows, map=link)
+    return replace(found, map_pending={}, map_grid=None)
+
+
+def _changes(state: WallState, reads: Reads, now: float, out: list[Message]) -> WallState:
+    """The rows' transaction for the cases read (at once: the scheduler reads only while the
+    rows' link is free); the map's share waits in `map_pending` for its own link."""
+    if state.mirror is None or reads.cursor is None:
+        return state
+    visible = shown_cases(reads.cases, state.case_filter)
+    rows = state.rows.send(now)
+    mirror, transaction = plan_rows(
+        state.mirror, visible, lang=state.lang, max_rows=state.limits.max_rows, stamp=rows.sent
+    )
+    if transaction:
+        out.append((ids.WALL_PUSH_ROWS, {"data": {"transaction": transaction, "mark": rows.sent}}))
+    pending = {**state.map_pending, **{c["id"]: c for c in visible}}
+    grid = state.map_grid if reads.grid is None else reads.grid
+    state = replace(state, mirror=mirror, cursor=reads.cursor, map_pending=pending, map_grid=grid)
+    return replace(state, rows=rows if transaction else state.rows)
+
+
+def _flush_map(state: WallState, now: float, out: list[Message]) -> WallState:
+    """The map's changes since its last patch, once the page has drawn that one."""
+    pending = state.map_pending or state.map_grid is not None
+    if state.mirror is None or not pending or not state.map.free(now):
+        return state
+    mirror, patch = plan_map(
+        state.mirror, list(state.map_pending.values()), state.map_grid,
+        limits=state.limits, traces=state.traces,
+    )  # fmt: skip
+    link = state.map
+    if patch is not None:
+        link, message = map_message(link, patch, now)
+        out.append(message)
+    return replace(state, mirror=mirror, map=link, map_pending={}, map_grid=None)
+
+
+def _panels(state: WallState, reads: Reads, now: float, out: list[Message]) -> WallState:
+    """The header's figures, lights, ticker, notices, trend charts, module panels and the map's
+    overlay layers: each sent only when it differs from what the page shows."""
+    shown: dict[Any, Any] = dict(state.shown)
+    lang, link = state.lang, state.map
+    if reads.counts is not None:
+        out += kpi_messages(shown.get("counts"), reads.counts)
+        shown["counts"] = reads.counts
+    if reads.lights is not None and reads.lights != shown.get("lights"):
+        out.append((ids.WALL_PUSH_FEEDS, {"data": reads.lights}))
+        shown["lights"] = reads.lights
+    if reads.alerts is not None and (items := ticker_items(reads.alerts, lang)) != shown.get(
+        "alerts"
+    ):
+        props = {"children": ticker_children(items, lang), "className": ticker_class(items)}
+        out.append((ids.WALL_HEADER_TICKER, props))
+        shown["alerts"] = items
+    if reads.notices is not None and (found := notice_items(reads.notices, lang)) != shown.get(
+        "notices"
+    ):
+        props = {"children": notice_children(found), "className": notice_class(found)}
+        out.append((ids.WALL_HEADER_NOTICES, props))
+        shown["notices"] = found
+    if reads.trends is not None:
+        for name, figure in changed_charts(shown.get("trends"), reads.trends, lang):
+            out.append((ids.wall_trend(name), {"figure": figure}))
+        shown["trends"] = reads.trends
+    if reads.modules is not None:
+        # Content-derived ids (`ids.module_figure`): Dash 4 does not re-render children pushed
+        # twice to one place under the same ids.
+        for module, figures in compute(reads.modules):
+            if shown.get(("module", module.id)) != figures:
+                children = module_figures(module.id, figures, lang)
+                out.append((ids.wall_module_body(module.id), {"children": children}))
+                shown[("module", module.id)] = figures
+    if reads.modules is not None and reads.stations is not None:
+        from dashboard.components.wall_map import overlay_patch  # it imports MapTraces from here
+
+        data, (readings, states) = reads.modules, reads.stations
+        overlays = build_overlays(data.cases, readings, states, sites(), lang, data.now)
+        if (patch := overlay_patch(shown.get("overlays"), overlays)) is not None:
+            link, message = map_message(link, patch, now)
+            out.append(message)
+        shown["overlays"] = overlays
+    return replace(state, shown=shown, map=link)
+
+
+def plan(state: WallState, reads: Reads, now: float) -> tuple[WallState, list[Message]]:
+    """What to send for what was read at `now` (epoch seconds), and the state after it."""
+    out: list[Message] = []
+    rows, link = state.rows, state.map
+    rows = rows if reads.rows_ack is None else replace(rows, acked=reads.rows_ack)
+    link = link if reads.map_ack is None else replace(link, acked=reads.map_ack)
+    kinds = [k for k in PERIODS if getattr(reads, k, None) is not None]
+    due = {**state.due, **{k: now + PERIODS[k] for k in kinds}}
+    state = replace(state, rows=rows, map=link, due=due, alive=reads.alive is not False)
+    if reads.snapshot is not None:
+        state = _resync(state, reads.snapshot, now, out)
+    elif reads.cursor is not None:
+        state = _changes(state, reads, now, out)
+    if reads.snapshot is not None or reads.cursor is not None:
+        out.append(cursor_message(state))
+    state = _panels(_flush_map(state, now, out), reads, now, out)
+    if reads.ok != state.beat[1] or now - state.beat[0] >= BEAT_SECONDS:
+        out.append((ids.WALL_PUSH_BEAT, {"data": {"at": int(now * 1000), "ok": reads.ok}}))
+        state = replace(state, beat=(now, reads.ok))
+    return state, out

@@ -1,9 +1,12 @@
-"""What the wall reads from the projections at page load (sync) and on a resync (async)."""
+"""What the wall reads from the projections: at page load (sync) and in the push (async).
+
+Both read the same keys and decode with the same helpers; every case carries its view
+(`cases.view.with_view`) from the moment it is read.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Any
 
 import orjson
@@ -11,91 +14,101 @@ import redis
 import redis.asyncio as aredis
 
 from cases.alerts import is_live
-from cases.store import grid_open_counts, live_alerts, open_cases
+from cases.store import live_alerts
 from cases.view import with_view
 from core.keys import Keys
 from core.replies import text
 from core.times import BEIJING, epoch_ms
 from dashboard.modules import ModuleData
-from dashboard.push import closed_stub
+from dashboard.push import Counts, Snapshot, closed_stub
 
 NO_ENTRY = "0-0"  # XREAD from here reads a stream from its start
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """Open cases newest first, open counts per grid, the KPIs, and the stream position."""
-
-    cursor: str = NO_ENTRY
-    cases: list[dict[str, Any]] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-    open_total: int = 0
-    today_total: int = 0
-    ok: bool = True  # False: Redis did not answer; the page renders empty and says so
 
 
 def today_start_ms(now: datetime) -> int:
     """Midnight in Beijing of `now`'s Beijing date, as epoch milliseconds."""
     local = now.astimezone(BEIJING)
-    midnight = datetime.combine(local.date(), time(0), tzinfo=BEIJING)
-    return epoch_ms(midnight)
+    return epoch_ms(datetime.combine(local.date(), time(0), tzinfo=BEIJING))
 
 
-def stream_cursor(r: redis.Redis, keys: Keys) -> str:
-    """The id of the last entry of `case-events` (what a page has seen at load)."""
-    last = r.xrevrange(keys.case_events, count=1)
-    return text(last[0][0]) if last else NO_ENTRY
+def decode(raw: list[Any], ids: list[str], now: datetime) -> list[dict[str, Any]]:
+    """Cases from MGET values with their view at `now`; a missing one reads as closed."""
+    return [
+        closed_stub(i) if v is None else with_view(orjson.loads(v), now)
+        for i, v in zip(ids, raw, strict=True)
+    ]
 
 
-def read_snapshot(r: redis.Redis, keys: Keys, limit: int, now: datetime | None = None) -> Snapshot:
+def _grid(counts: dict[Any, Any]) -> dict[str, int]:
+    return {text(k): int(v) for k, v in counts.items() if int(v)}
+
+
+def _counts(raw: list[Any], open_total: Any, today_total: Any, now: datetime) -> Counts:
+    """PLACEHOLDER until cases/counts.py (`aread_counts`) is merged: response overdue over
+    every open case, through the case view (O(open cases) per read)."""
+    overdue = sum(1 for c in decode(raw, [""] * len(raw), now) if c.get("overdue"))
+    return Counts(overdue, int(open_total), int(today_total))
+
+
+def _count_reads(pipe: Any, keys: Keys, now: datetime) -> None:
+    pipe.zcard(keys.open_cases)
+    pipe.zcount(keys.all_cases, today_start_ms(now), "+inf")
+
+
+def read_counts(r: redis.Redis, keys: Keys, now: datetime) -> Counts:
+    """The header's figures over every open case (page load)."""
+    every = [keys.case(text(i)) for i in r.zrange(keys.open_cases, 0, -1)]
+    pipe = r.pipeline(transaction=False)
+    pipe.mget(every or [keys.case("-")])
+    _count_reads(pipe, keys, now)
+    raw, open_total, today_total = pipe.execute()
+    return _counts([v for v in raw if v is not None], open_total, today_total, now)
+
+
+async def aread_counts(ar: aredis.Redis, keys: Keys, now: datetime) -> Counts:
+    """`read_counts` for the push."""
+    every = [keys.case(text(i)) for i in await ar.zrange(keys.open_cases, 0, -1)]
+    pipe = ar.pipeline(transaction=False)
+    pipe.mget(every or [keys.case("-")])
+    _count_reads(pipe, keys, now)
+    raw, open_total, today_total = await pipe.execute()
+    return _counts([v for v in raw if v is not None], open_total, today_total, now)
+
+
+def read_snapshot(r: redis.Redis, keys: Keys, limit: int, now: datetime) -> Snapshot:
     """The cursor first, then the state: entries after the cursor replay onto the state."""
-    now = now or datetime.now(UTC)
     try:
-        cursor = stream_cursor(r, keys)
-        return Snapshot(
-            cursor=cursor,
-            cases=open_cases(r, keys, limit),
-            counts=grid_open_counts(r, keys),
-            open_total=int(r.zcard(keys.open_cases)),
-            today_total=int(r.zcount(keys.all_cases, today_start_ms(now), "+inf")),
-        )
+        last = r.xrevrange(keys.case_events, count=1)
+        ids = [text(v) for v in r.zrevrange(keys.open_cases, 0, limit - 1)]
+        pipe = r.pipeline(transaction=False)
+        pipe.mget([keys.case(i) for i in ids] or [keys.case("-")])
+        pipe.hgetall(keys.grid_open)
+        raw, grid = pipe.execute()
+        cases = decode(raw[: len(ids)], ids, now)
+        cursor = text(last[0][0]) if last else NO_ENTRY
+        return Snapshot(cursor, cases, _grid(grid), read_counts(r, keys, now))
     except redis.RedisError:
         return Snapshot(ok=False)
 
 
-def decorate(raw: list[Any], ids: list[str], now: datetime) -> list[dict[str, Any]]:
-    """Cases from MGET values with their view at `now`; a missing one reads as closed."""
-    found: list[dict[str, Any]] = []
-    for case_id, value in zip(ids, raw, strict=True):
-        if value is None:
-            found.append(closed_stub(case_id))
-            continue
-        found.append(with_view(orjson.loads(value), now))
-    return found
-
-
 async def read_changes(
     ar: aredis.Redis, keys: Keys, ids: list[str], now: datetime
-) -> tuple[list[dict[str, Any]], dict[str, int], int, int]:
-    """Changed cases, open counts per grid, open total and today's total: one round trip."""
+) -> tuple[list[dict[str, Any]], dict[str, int], Counts]:
+    """Changed cases, open counts per grid and the header's figures."""
     pipe = ar.pipeline(transaction=False)
-    pipe.mget([keys.case(i) for i in ids])
+    pipe.mget([keys.case(i) for i in ids] or [keys.case("-")])
     pipe.hgetall(keys.grid_open)
-    pipe.zcard(keys.open_cases)
-    pipe.zcount(keys.all_cases, today_start_ms(now), "+inf")
-    raw, counts, open_total, today_total = await pipe.execute()
-    grid = {text(k): int(v) for k, v in counts.items() if int(v)}
-    return decorate(raw, ids, now), grid, int(open_total), int(today_total)
+    raw, grid = await pipe.execute()
+    return decode(raw[: len(ids)], ids, now), _grid(grid), await aread_counts(ar, keys, now)
 
 
 async def aread_snapshot(ar: aredis.Redis, keys: Keys, limit: int, now: datetime) -> Snapshot:
-    """`read_snapshot` for the push loop (a reconnected page whose state is unknown)."""
+    """`read_snapshot` for the push (a reconnected page whose state is unknown)."""
     last = await ar.xrevrange(keys.case_events, count=1)
-    cursor = text(last[0][0]) if last else NO_ENTRY
     ids = [text(v) for v in await ar.zrevrange(keys.open_cases, 0, limit - 1)]
-    cases, counts, open_total, today_total = await read_changes(ar, keys, ids, now)
-    open_now = [c for c in cases if c.get("status") == "open"]
-    return Snapshot(cursor, open_now, counts, open_total, today_total)
+    cases, grid, counts = await read_changes(ar, keys, ids, now)
+    cursor = text(last[0][0]) if last else NO_ENTRY
+    return Snapshot(cursor, [c for c in cases if c.get("status") == "open"], grid, counts)
 
 
 def read_alerts(r: redis.Redis, keys: Keys, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -116,10 +129,7 @@ async def aread_alerts(ar: aredis.Redis, keys: Keys, now: datetime) -> list[dict
 def _module_data(
     metrics: list[Any], raw: list[Any], villages: dict[Any, Any], open_total: int, now: datetime
 ) -> ModuleData:
-    cases = []
-    for value in raw:
-        if value is not None:
-            cases.append(with_view(orjson.loads(value), now))
+    cases = [with_view(orjson.loads(v), now) for v in raw if v is not None]
     return ModuleData(
         now=now,
         metrics=tuple(orjson.loads(v) for v in metrics),

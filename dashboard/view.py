@@ -1,4 +1,5 @@
-"""Pure views of a case: the queue row and the map point the wall shows for it."""
+"""Pure views of a case: the queue row and the map point the wall shows for it (from a case
+that carries its view, `cases.view.with_view`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from cases.categories import category
+from cases.view import level_of
 from core.times import epoch_ms
 from dashboard.i18n import Lang, t
 from dashboard.theme import group_colour
@@ -67,23 +69,16 @@ def case_row(case: dict[str, Any], lang: Lang) -> dict[str, Any]:
         "summary": summary(case),
         "place": place(case, lang),
         "reported_at": case.get("reported_at"),
-        "response_due": case.get("response_due"),
         "responded_at": case.get("responded_at"),
-        "overdue": bool(case.get("overdue")),
         "severity": case.get("severity", 1),
-        "level": level_of(case),
         "level_label": t(f"level.{level_of(case)}", lang),
-        "handling_overdue": bool(case.get("handling_overdue")),
+        # The case view (cases/view.py) as read: the browser counts the deadlines down.
+        **{key: case.get(key) for key in VIEW_FIELDS},
+        "level": level_of(case),
     }
 
 
-LEVELS = ("grid", "village", "town")
-
-
-def level_of(case: dict[str, Any]) -> str:
-    """Where the case is handled now: grid, village or town (小事不出格、大事不出村、难事不出镇)."""
-    level = case.get("level")
-    return level if level in LEVELS else "grid"
+VIEW_FIELDS = ("overdue", "handling_overdue", "late", "response_countdown", "handling_countdown")
 
 
 def case_point(case: dict[str, Any]) -> Point | None:

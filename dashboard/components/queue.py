@@ -2,10 +2,10 @@
 newest first; new rows flash.
 
 Cells use the grid's default text rendering (never HTML or markdown): a description holding
-`<script>` shows as those characters. Age, the first-response countdown and whether a row is
-overdue are computed in the browser (assets/wall.js, `dashAgGridFunctions`) every second, so
-the server never sends a row just because time passed; the browser re-sorts when a row turns
-overdue. A row the push adds carries `pushed_at`, and flashes once (`is-new`, wall.css).
+`<script>` shows as those characters. A row carries its case view (cases/view.py: late, the
+deadlines running); the browser (assets/wall.js, `dashAgGridFunctions`) counts those deadlines
+down every second, so the server never sends a row just because time passed, and re-sorts
+when one runs out. A row the push adds carries `pushed_at`, and flashes once (`is-new`, wall.css).
 """
 
 from __future__ import annotations
@@ -46,9 +46,9 @@ def _group_style() -> dict[str, Any]:
 
 def column_defs(lang: Lang) -> list[dict[str, Any]]:
     return [
-        {  # the first sort key: overdue rows on top (hidden; wall.js re-sorts as time passes)
+        {  # the first sort key: late rows on top (hidden; wall.js re-sorts as time passes)
             "colId": "overdue",
-            "valueGetter": {"function": "isCaseOverdue(params.data) ? 1 : 0"},
+            "valueGetter": {"function": "isLate(params.data) ? 1 : 0"},
             "hide": True,
             "sort": "desc",
             "sortIndex": 0,
@@ -103,7 +103,7 @@ def queue_grid(rows: list[dict[str, Any]], lang: Lang) -> dag.AgGrid:
             "sortable": False,
             "resizable": False,
             "suppressMovable": True,
-            "cellClassRules": {"is-overdue": "isCaseOverdue(params.data)"},
+            "cellClassRules": {"is-overdue": "isLate(params.data)"},
         },
         rowClassRules={"is-new": "isNewRow(params.data)"},
         dashGridOptions={

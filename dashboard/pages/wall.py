@@ -34,9 +34,9 @@ from dashboard.live import STALE_AFTER_MS, run_push
 from dashboard.modules import compute
 from dashboard.overlays import Overlays, read_stations
 from dashboard.overlays import build as build_overlays
-from dashboard.push import View, build_view, mirror_to_store
+from dashboard.push import Snapshot, View, build_view, mirror_to_store
 from dashboard.routing import page_address
-from dashboard.snapshot import Snapshot, read_alerts, read_module_data, read_snapshot
+from dashboard.snapshot import read_alerts, read_module_data, read_snapshot
 from dashboard.trends import read_trends
 from ingest.freshness import feeds_status
 from layers.sites import sites
@@ -72,6 +72,7 @@ def page_config(
     return {
         "lang": lang,
         "gridId": ids.WALL_QUEUE_GRID,
+        "ackId": ids.WALL_PUSH_ACK,
         "tickerId": ids.WALL_HEADER_TICKER,
         "staleAfterMs": STALE_AFTER_MS,
         "healthUrl": health_url,
@@ -120,7 +121,7 @@ def stores(wall: WallContext, cursor: dict[str, Any], feeds: list[Light], config
         dcc.Store(id=ids.WALL_PUSH_CURSOR, data=cursor),
         dcc.Store(id=ids.WALL_PUSH_BEAT),
         dcc.Store(id=ids.WALL_PUSH_FEEDS, data=feeds),
-        dcc.Store(id=ids.WALL_PUSH_READY, data=False),
+        dcc.Store(id=ids.WALL_PUSH_ACK),  # None until the grid is up (wall.js)
         dcc.Store(id=ids.WALL_PUSH_ROWS),
         dcc.Store(id=ids.WALL_MAP_DRAWN, data=0),
         dcc.Store(id=ids.WALL_LINK_NUDGE),
@@ -152,10 +153,14 @@ def build_wall(
     feeds = unknown_lights(wall.feeds) if feeds is None else feeds
     strip = feed_strip(feeds, lang, now or datetime.now(UTC))
     figure = wall_figure(
-        wall.town, snap.counts, view.points, lang=lang, tile_url=settings.map_tile_url,
+        wall.town, snap.grid, view.points, lang=lang, tile_url=settings.map_tile_url,
         overlays=overlays, hidden=hidden,
     )  # fmt: skip
-    kpis: dict[str, int | None] = {"open": snap.open_total, "today": snap.today_total}
+    counts = snap.counts
+    kpis: dict[str, int | None] = (
+        {} if counts is None else
+        {"open": counts.open_total, "today": counts.today_total, "overdue": counts.response_overdue}
+    )  # fmt: skip
     # A page whose snapshot failed carries no mirror: its push starts with a resync.
     cursor = mirror_to_store(
         view.mirror, snap.cursor, lang, fresh=snap.ok, query=case_filter.query()
@@ -166,7 +171,7 @@ def build_wall(
     )
     header = wall_header(
         town_name(wall, lang),
-        kpis if snap.ok else {},
+        kpis,
         lang,
         strip,
         ticker(alerts or [], lang),
@@ -192,12 +197,12 @@ def build_wall(
 def wall_layout(wall: WallContext, health_url: str) -> html.Div:
     """The layout function: the stream cursor and the open cases as of this page load."""
     lang, case_filter = request_lang(), request_filter()
-    snap = read_snapshot(wall.r, wall.keys, wall.snapshot_size)
+    now = datetime.now(UTC)
+    snap = read_snapshot(wall.r, wall.keys, wall.snapshot_size, now)
     locations = wall.traces.locations
     cases = [c for c in snap.cases if case_filter.matches(c)]
-    view = build_view(cases, snap.counts, lang=lang, limits=wall.limits, locations=locations)
+    view = build_view(cases, snap.grid, lang=lang, limits=wall.limits, locations=locations)
     alerts = ticker_items(read_alerts(wall.r, wall.keys), lang)
-    now = datetime.now(UTC)
     data = read_module_data(wall.r, wall.keys, wall.snapshot_size, now)
     trends = read_trends(wall.r, wall.keys, wall.feeds, now)
     readings, states = read_stations(wall.r, wall.keys)
@@ -243,8 +248,6 @@ def register_wall_callbacks(app: Dash, wall: WallContext) -> None:
         Output(ids.WALL_HEADER_CLOCK, "children"),
         Output(ids.WALL_HEADER_LINK, "className"),
         Output(ids.WALL_HEADER_LINK_TEXT, "children"),
-        Output(ids.wall_kpi("overdue"), "children"),
-        Output(ids.WALL_PUSH_READY, "data"),
         Input(ids.WALL_CLOCK_TICK, "n_intervals"),
         Input(ids.WALL_PUSH_BEAT, "data"),
         State(ids.WALL_PAGE_CONFIG, "data"),

@@ -27,7 +27,7 @@ ROW_COUNT = f"dash_ag_grid.getApi('{ids.WALL_QUEUE_GRID}').getDisplayedRowCount(
 ORDER = (
     f"() => {{ const rows = []; dash_ag_grid.getApi('{ids.WALL_QUEUE_GRID}')"
     ".forEachNodeAfterFilterAndSort(n => rows.push([n.id,"
-    " dashAgGridFunctions.isCaseOverdue(n.data), n.data.reported_at])); return rows; }"
+    " dashAgGridFunctions.isLate(n.data), n.data.reported_at])); return rows; }"
 )
 # The case ids of the map's points, as Dash holds the figure (what the next redraw shows).
 MAP_STORE_IDS = (

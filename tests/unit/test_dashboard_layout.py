@@ -20,8 +20,7 @@ from dashboard.components.wall_map import map_traces
 from dashboard.context import WallContext
 from dashboard.filters import filter_of
 from dashboard.pages.wall import build_wall, page_config
-from dashboard.push import build_view, mirror_from_store
-from dashboard.snapshot import Snapshot
+from dashboard.push import Counts, Snapshot, build_view, mirror_from_store
 from dashboard.theme import FONT_STACK, FONT_VAR
 from ingest.feeds import FEEDS
 from layers.town import default_town
@@ -43,9 +42,10 @@ def wall() -> WallContext:
 
 
 def render(wall: WallContext, lang: str = "zh", *, ok: bool = True) -> Component:
-    snap = Snapshot("5-0", [CASE], {"XXK-01-01": 1}, 1, 3, ok=ok) if ok else Snapshot(ok=False)
+    counts = Counts(0, 1, 3)
+    snap = Snapshot("5-0", [CASE], {"XXK-01-01": 1}, counts) if ok else Snapshot(ok=False)
     view = build_view(
-        snap.cases, snap.counts, lang=lang, limits=wall.limits, locations=wall.traces.locations
+        snap.cases, snap.grid, lang=lang, limits=wall.limits, locations=wall.traces.locations
     )
     return build_wall(wall, snap, view, lang)  # type: ignore[arg-type]
 
@@ -172,7 +172,7 @@ def test_the_banner_starts_hidden_and_nothing_on_the_wall_spins(wall: WallContex
 
 def test_a_filtered_page_carries_its_filter_says_so_and_links_keep_it(wall: WallContext) -> None:
     view = filter_of({"category": "-parking"})
-    snap = Snapshot("5-0", [CASE], {}, 1, 1)
+    snap = Snapshot("5-0", [CASE], {}, Counts(0, 1, 1))
     shown = build_view([], {}, lang="zh", limits=wall.limits, locations=())
     tree = build_wall(wall, snap, shown, "zh", case_filter=view)
     by_id = {c.id: c for c in walk(tree) if isinstance(getattr(c, "id", None), str)}

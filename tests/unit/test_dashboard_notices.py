@@ -3,17 +3,15 @@ push sends it only when it changed."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from dataclasses import replace
 from typing import Any, cast
 
-import pytest
 from dash.development.base_component import Component
 
-from dashboard import ids, live
+from dashboard import ids
 from dashboard.components.notices import notice_class, notice_items, notice_strip
 from dashboard.health import Notice
-from dashboard.live import Pusher
-from tests.support.aio import run_now
+from dashboard.push import Reads, plan
 
 ENGINE = Notice("engine-stopped", "critical", "case engine stopped")
 CHILD = Notice("child-down", "critical", "process wall is down", {"child": "wall", "exit_code": 3})
@@ -56,31 +54,15 @@ def test_the_strip_is_hidden_when_all_is_well_and_names_each_notice_by_its_conte
     assert len({s.id["key"] for s in spans}) == 2
 
 
-def test_the_push_sends_the_strip_first_then_only_when_it_changes(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    sent: list[tuple[Any, dict[str, Any]]] = []
-    found: list[Notice] = []
+def test_the_push_sends_the_strip_first_then_only_when_it_changed() -> None:
+    from tests.unit.test_dashboard_push import NOW, begin
 
-    async def read(wall: Any) -> list[Notice]:
-        return list(found)
-
-    monkeypatch.setattr(live, "set_props", lambda cid, props: sent.append((cid, props)))
-    monkeypatch.setattr(live, "aread_notices", read)
-    p = Pusher(cast(Any, SimpleNamespace()), "en", None, "7-0")
-    run_now(p.push_notices())
-    assert [(cid, props["className"]) for cid, props in sent] == [
-        (ids.WALL_HEADER_NOTICES, "wall-notices is-empty")
-    ]
-    found.append(ENGINE)
-    run_now(p.push_notices())
-    assert len(sent) == 1  # too soon to read again
-    p.next_notices.next -= live.NOTICES_SECONDS
-    run_now(p.push_notices())
-    assert sent[-1][1]["className"] == "wall-notices is-critical" and len(sent) == 2
-    p.next_notices.next -= live.NOTICES_SECONDS
-    run_now(p.push_notices())
-    assert len(sent) == 2  # nothing changed: nothing sent
+    state, _ = begin([])
+    classes = []
+    for found in ([], [], [ENGINE], [ENGINE]):
+        state, messages = plan(replace(state, lang="en"), Reads(notices=found), NOW)
+        classes += [p["className"] for c, p in messages if c == ids.WALL_HEADER_NOTICES]
+    assert classes == ["wall-notices is-empty", "wall-notices is-critical"]
 
 
 def test_the_wall_carries_the_strip_with_the_notices_read_at_load() -> None:
@@ -89,8 +71,7 @@ def test_the_wall_carries_the_strip_with_the_notices_read_at_load() -> None:
     from dashboard.components.wall_map import map_traces
     from dashboard.context import WallContext
     from dashboard.pages.wall import build_wall
-    from dashboard.push import build_view
-    from dashboard.snapshot import Snapshot
+    from dashboard.push import Counts, Snapshot, build_view
     from layers.town import default_town
     from tests.unit.test_dashboard_layout import CASE, walk
 
@@ -98,7 +79,7 @@ def test_the_wall_carries_the_strip_with_the_notices_read_at_load() -> None:
     settings = Settings(REDIS_URL="redis://127.0.0.1:1/0")
     none = cast(Any, None)
     wall = WallContext(settings, Keys(), town, map_traces(town), none, none)
-    snap = Snapshot("5-0", [CASE], {}, 1, 1)
+    snap = Snapshot("5-0", [CASE], {}, Counts(0, 1, 1))
     view = build_view(snap.cases, {}, lang="zh", limits=wall.limits, locations=())
     tree = build_wall(wall, snap, view, "zh", notices=notice_items([ENGINE], "zh"))
     [strip] = [c for c in walk(tree) if getattr(c, "id", None) == ids.WALL_HEADER_NOTICES]

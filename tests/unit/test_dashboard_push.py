@@ -1,33 +1,44 @@
-"""The push's pure core: changed cases → one grid transaction and one map patch.
+"""The push's pure planner: `plan(state, reads, now)` → the messages the page gets.
 
-`Browser` applies transactions and patches the way ag-grid and Dash's renderer do, and
-refuses what they would warn about (an add of a known row, an update of an unknown one), so
-these tests check what the wall would really show, not only what the server sends.
+`Browser` applies the messages the way ag-grid and Dash's renderer do, and refuses what they
+would warn about (an add of a known row, an update of an unknown one), then acknowledges
+them as the page does (the rows' mark, the map's draw mark), so these tests check what the
+wall would really show, not only what the server sends.
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from dash import Patch
 
+from dashboard import ids
+from dashboard.filters import CaseFilter, filter_of
 from dashboard.push import (
     ZMAX_FLOOR,
+    Counts,
     Limits,
+    Link,
     MapTraces,
     Mirror,
+    Reads,
+    Snapshot,
+    WallState,
     build_view,
     mirror_from_store,
     mirror_to_store,
-    plan_tick,
-    resync_patch,
+    plan,
+    start,
+    wanted,
     zmax,
 )
 
 T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
+NOW = T0.timestamp() + 3600
 TRACES = MapTraces(choropleth=0, halo=2, points=3, locations=("G1", "G2", "G3"))
 LIMITS = Limits(max_rows=5, max_points=4)
 
@@ -51,6 +62,24 @@ class Browser:
         self.rows = {r["id"]: r for r in rows}
         self.figure = figure
 
+    def receive(self, messages: list[tuple[Any, dict[str, Any]]]) -> dict[str, int]:
+        """Apply the rows' and the map's messages; the marks the page acknowledges."""
+        acks = {}
+        for cid, props in messages:
+            if cid == ids.WALL_PUSH_ROWS:
+                change = props["data"]
+                if "rowData" in change:
+                    self.rows = {r["id"]: r for r in change["rowData"]}
+                else:
+                    self.apply(dict(change["transaction"]), None)
+                acks["rows_ack"] = change["mark"]
+            elif cid == ids.WALL_MAP:
+                operations = props["figure"].to_plotly_json()["operations"]
+                for op in operations:
+                    self._patch(op)
+                acks["map_ack"] = self.figure["layout"]["meta"]
+        return acks
+
     def apply(self, transaction: dict[str, Any] | None, patch: Patch | None) -> None:
         if transaction:
             for row in transaction.pop("add", []):
@@ -70,7 +99,7 @@ class Browser:
         *path, last = op["location"]
         target: Any = self.figure
         for key in path:
-            target = target[key]
+            target = target.setdefault(key, {}) if isinstance(target, dict) else target[key]
         if op["operation"] == "Assign":
             target[last] = op["params"]["value"]
         elif op["operation"] == "Delete":
@@ -93,47 +122,70 @@ def figure_for(view: Any) -> dict[str, Any]:
         "customdata": [p.id for p in view.points],
     }
     halo = {"lon": list(points["lon"]), "lat": list(points["lat"])}
-    return {"data": [{"z": list(view.z), "zmax": zmax(view.z)}, {}, halo, points, {}]}
+    data = [{"z": list(view.z), "zmax": zmax(view.z)}, {}, halo, points, {}]
+    return {"data": data, "layout": {}}
 
 
-def start(
-    cases: list[dict[str, Any]], counts: dict[str, int] | None = None
-) -> tuple[Mirror, Browser]:
-    view = build_view(cases, counts or {}, lang="zh", limits=LIMITS, locations=TRACES.locations)
-    return view.mirror, Browser(view.rows, figure_for(view))
+def begin(
+    cases: list[dict[str, Any]], grid: dict[str, int] | None = None
+) -> tuple[WallState, Browser]:
+    """A fresh page with these cases, its grid up (it acknowledged the page load)."""
+    view = build_view(cases, grid or {}, lang="zh", limits=LIMITS, locations=TRACES.locations)
+    state = start(
+        "zh", "1-0", view.mirror, limits=LIMITS, traces=TRACES, case_filter=CaseFilter(), now=NOW
+    )
+    return replace(state, rows=Link(0, 0, NOW)), Browser(view.rows, figure_for(view))
+
+
+class Tick:
+    def __init__(self, messages: list[tuple[Any, dict[str, Any]]]) -> None:
+        self.messages = messages
+        rows = [p["data"] for c, p in messages if c == ids.WALL_PUSH_ROWS]
+        self.transaction = rows[0].get("transaction") if rows else None
+        self.patch = next((p["figure"] for c, p in messages if c == ids.WALL_MAP), None)
+
+
+def step(
+    state: WallState, browser: Browser, reads: Reads, now: float = NOW
+) -> tuple[WallState, Tick]:
+    """One plan; the browser applies its messages and its acknowledgements are read back."""
+    state, messages = plan(state, reads, now)
+    acks = browser.receive(messages)
+    state, _ = plan(state, Reads(**acks), now)  # type: ignore[arg-type]
+    return state, Tick(messages)
 
 
 def tick(
-    mirror: Mirror,
+    state: WallState,
     browser: Browser,
     cases: list[dict[str, Any]],
-    counts: dict[str, int] | None = None,
-) -> Any:
-    result = plan_tick(mirror, cases, counts, lang="zh", limits=LIMITS, traces=TRACES)
-    browser.apply(dict(result.transaction) if result.transaction else None, result.patch)
-    assert set(browser.rows) == set(mirror.rows)
-    assert browser.point_ids == mirror.points
+    grid: dict[str, int] | None = None,
+) -> tuple[WallState, Tick]:
+    state, result = step(state, browser, Reads(cursor="2-0", cases=cases, grid=grid))
+    mirror = state.mirror
+    assert mirror is not None and set(browser.rows) == set(mirror.rows)
+    assert browser.point_ids == list(mirror.points)
     halo, points = (browser.figure["data"][i] for i in (TRACES.halo, TRACES.points))
     assert (halo["lon"], halo["lat"]) == (points["lon"], points["lat"])
-    return result
+    return state, result
 
 
 def test_a_new_case_is_added_then_updated_then_removed() -> None:
-    mirror, browser = start([])
-    first = tick(mirror, browser, [case(1)])
+    state, browser = begin([])
+    state, first = tick(state, browser, [case(1)])
     assert [r["id"] for r in first.transaction["add"]] == ["urban:1"]
-    second = tick(mirror, browser, [{**case(1), "title": "改"}])
+    state, second = tick(state, browser, [{**case(1), "title": "改"}])
     assert set(second.transaction) == {"update"}
     assert browser.rows["urban:1"]["summary"] == "改"
-    third = tick(mirror, browser, [case(1, status="closed")])
+    state, third = tick(state, browser, [case(1, status="closed")])
     assert third.transaction["remove"] == [{"id": "urban:1"}]
     assert browser.rows == {} and browser.point_ids == []
 
 
 def test_one_tick_carries_every_change_in_one_transaction() -> None:
-    mirror, browser = start([case(1), case(2)])
-    result = tick(
-        mirror, browser, [case(3), case(4), {**case(1), "title": "x"}, case(2, status="closed")]
+    state, browser = begin([case(1), case(2)])
+    state, result = tick(
+        state, browser, [case(3), case(4), {**case(1), "title": "x"}, case(2, status="closed")]
     )
     assert [r["id"] for r in result.transaction["add"]] == ["urban:3", "urban:4"]
     assert [r["id"] for r in result.transaction["update"]] == ["urban:1"]
@@ -141,54 +193,54 @@ def test_one_tick_carries_every_change_in_one_transaction() -> None:
 
 
 def test_a_case_closed_that_the_wall_never_showed_sends_nothing() -> None:
-    mirror, browser = start([])
-    result = tick(mirror, browser, [case(7, status="closed")])
+    state, browser = begin([])
+    state, result = tick(state, browser, [case(7, status="closed")])
     assert result.transaction is None and result.patch is None
 
 
 def test_the_row_cap_drops_the_oldest_reports_even_ones_added_in_the_same_tick() -> None:
-    mirror, browser = start([case(n) for n in range(10, 15)])
-    result = tick(mirror, browser, [case(20), case(1)])  # case 1 is older than every row
+    state, browser = begin([case(n) for n in range(10, 15)])
+    state, result = tick(state, browser, [case(20), case(1)])  # case 1 is older than every row
     assert [r["id"] for r in result.transaction["add"]] == ["urban:20"]
     assert result.transaction["remove"] == [{"id": "urban:10"}]
     assert len(browser.rows) == LIMITS.max_rows
 
 
 def test_points_append_move_and_go_and_the_cap_drops_the_oldest() -> None:
-    mirror, browser = start([case(1), case(2)])
+    state, browser = begin([case(1), case(2)])
     assert browser.point_ids == ["urban:1", "urban:2"]  # oldest first
-    tick(mirror, browser, [{**case(1), "lon": 120.5}])
+    state, _ = tick(state, browser, [{**case(1), "lon": 120.5}])
     assert browser.figure["data"][TRACES.points]["lon"][0] == 120.5
-    tick(mirror, browser, [case(3), case(4), case(5)])
+    state, _ = tick(state, browser, [case(3), case(4), case(5)])
     assert browser.point_ids == ["urban:2", "urban:3", "urban:4", "urban:5"]
-    tick(mirror, browser, [case(4, status="closed"), case(6, lon=None)])
+    state, _ = tick(state, browser, [case(4, status="closed"), case(6, lon=None)])
     assert browser.point_ids == ["urban:2", "urban:3", "urban:5"]
 
 
 def test_consecutive_new_points_go_out_as_one_extend_per_array() -> None:
-    mirror, browser = start([])
-    result = tick(mirror, browser, [case(1), case(2), case(3)])
+    state, browser = begin([])
+    state, result = tick(state, browser, [case(1), case(2), case(3)])
     operations = result.patch.to_plotly_json()["operations"]
     extends = [op for op in operations if op["operation"] == "Extend"]
     assert len(extends) == 6  # halo lon, lat; point lon, lat, marker.color, customdata
 
 
 def test_z_goes_out_only_when_the_counts_change_with_a_floored_top() -> None:
-    mirror, browser = start([case(1)], {"G1": 1})
-    assert mirror.z == [1, 0, 0]
-    unchanged = tick(mirror, browser, [{**case(1), "title": "x"}], {"G1": 1})
+    state, browser = begin([case(1)], {"G1": 1})
+    assert state.mirror is not None and state.mirror.z == (1, 0, 0)
+    state, unchanged = tick(state, browser, [{**case(1), "title": "x"}], {"G1": 1})
     assert unchanged.patch is not None  # the point is rewritten, but z is not sent
     assert all(op["location"][-1] != "z" for op in unchanged.patch.to_plotly_json()["operations"])
-    tick(mirror, browser, [case(2, grid="G3")], {"G1": 1, "G3": 1})
+    state, _ = tick(state, browser, [case(2, grid="G3")], {"G1": 1, "G3": 1})
     assert browser.figure["data"][0]["z"] == [1, 0, 1]
     assert browser.figure["data"][0]["zmax"] == ZMAX_FLOOR
-    tick(mirror, browser, [case(3, grid="G3")], {"G3": 9})
+    state, _ = tick(state, browser, [case(3, grid="G3")], {"G3": 9})
     assert browser.figure["data"][0]["zmax"] == 9
 
 
 def test_random_ticks_keep_the_browser_equal_to_the_mirror() -> None:
     rng = random.Random(7)
-    mirror, browser = start([case(n) for n in range(8)])
+    state, browser = begin([case(n) for n in range(8)])
     for _ in range(300):
         batch = {}
         for _ in range(rng.randint(1, 6)):
@@ -198,10 +250,11 @@ def test_random_ticks_keep_the_browser_equal_to_the_mirror() -> None:
                 status=rng.choice(["open", "open", "closed"]),
                 lon=rng.choice([120.4, 120.41, None]),
             )
-        tick(mirror, browser, list(batch.values()))
+        state, _ = tick(state, browser, list(batch.values()))
         assert len(browser.rows) <= LIMITS.max_rows
         assert len(browser.point_ids) <= LIMITS.max_points
-        assert all(row["id"] in mirror.rows for row in browser.rows.values())
+        assert state.mirror is not None
+        assert all(row["id"] in state.mirror.rows for row in browser.rows.values())
 
 
 def test_build_view_orders_rows_newest_first_and_points_oldest_first() -> None:
@@ -209,70 +262,165 @@ def test_build_view_orders_rows_newest_first_and_points_oldest_first() -> None:
     view = build_view(cases, {"G2": 3}, lang="en", limits=LIMITS, locations=TRACES.locations)
     assert [r["id"] for r in view.rows] == [f"urban:{n}" for n in (7, 6, 5, 4, 3)]
     assert [p.id for p in view.points] == [f"urban:{n}" for n in (4, 5, 6, 7)]
-    assert view.z == [0, 3, 0]
+    assert view.z == (0, 3, 0)
     assert view.rows[0]["category"] == "Illegal parking"
 
 
-def test_a_resync_replaces_the_live_arrays_wholesale() -> None:
-    stale = Browser(
-        [], figure_for(build_view([case(9)], {}, lang="zh", limits=LIMITS, locations=()))
-    )
-    view = build_view(
-        [case(1), case(2)], {"G1": 2}, lang="zh", limits=LIMITS, locations=TRACES.locations
-    )
-    stale.apply(None, resync_patch(view, TRACES))
+def test_a_page_whose_state_is_unknown_gets_whole_rows_and_whole_point_arrays() -> None:
+    stale = Browser([case(9)], figure_for(build_view([case(9)], {}, lang="zh", limits=LIMITS,
+                                                      locations=())))  # fmt: skip
+    state = start("zh", "1-0", None, limits=LIMITS, traces=TRACES, case_filter=CaseFilter(),
+                  now=NOW)  # fmt: skip
+    counts = Counts(response_overdue=1, open_total=2, today_total=2)
+    snap = Snapshot("9-0", [case(1), late(2)], {"G1": 2}, counts)
+    state, result = step(replace(state, rows=Link(0, 0, NOW)), stale, Reads(snapshot=snap))
+    assert list(stale.rows) == ["urban:2", "urban:1"]  # late first
     assert stale.point_ids == ["urban:1", "urban:2"]
     assert stale.figure["data"][0]["z"] == [2, 0, 0]
+    assert state.cursor == "9-0" and state.mirror is not None
+    assert (ids.WALL_PUSH_CURSOR, {"data": {"cursor": "9-0", "lang": "zh", "filter": {}}}) in (
+        result.messages
+    )
+
+
+def test_a_change_goes_out_at_once_and_the_map_waits_for_its_last_patch_to_be_drawn() -> None:
+    state, browser = begin([])
+    state, messages = plan(state, Reads(cursor="2-0", cases=[case(1)]), NOW)
+    assert [c for c, _ in messages][:2] == [ids.WALL_PUSH_ROWS, ids.WALL_PUSH_CURSOR]
+    first = browser.receive(messages)
+    assert not state.rows.free(NOW) and not state.map.free(NOW)  # both in flight
+    state, _ = plan(state, Reads(rows_ack=first["rows_ack"]), NOW)  # rows applied, map not
+    state, messages = plan(state, Reads(cursor="3-0", cases=[case(2)]), NOW + 0.01)
+    assert [c for c, _ in messages if c == ids.WALL_MAP] == []  # held: not drawn yet
+    browser.receive(messages)
+    state, messages = plan(state, Reads(cursor="4-0", cases=[case(3)]), NOW + 0.02)
+    browser.receive(messages)
+    assert state.map_pending.keys() == {"urban:2", "urban:3"}
+    state, messages = plan(state, Reads(map_ack=first["map_ack"]), NOW + 0.5)
+    assert len([c for c, _ in messages if c == ids.WALL_MAP]) == 1  # both merged in one
+    browser.receive(messages)
+    assert browser.point_ids == ["urban:1", "urban:2", "urban:3"]
+    assert state.map_pending == {}
+
+
+def test_rows_wait_for_the_pages_grid_and_a_link_never_acknowledged_frees_after_a_while() -> None:
+    state = start("zh", "1-0", Mirror(), limits=LIMITS, traces=TRACES, case_filter=CaseFilter(),
+                  now=NOW)  # fmt: skip
+    assert not state.rows.free(NOW)  # the page has not said its grid is up
+    assert plan(state, Reads(rows_ack=0), NOW)[0].rows.free(NOW)
+    assert state.rows.free(NOW + 31)
+    sent = state.rows.send(NOW)
+    assert sent.sent >= NOW * 1000 and not replace(sent, acked=sent.sent - 1).free(NOW)
+
+
+def test_the_header_figures_are_the_servers_counts_sent_when_they_change() -> None:
+    state, _ = begin([])
+
+    def figures(counts: Counts) -> dict[str, str]:
+        nonlocal state
+        state, messages = plan(state, Reads(counts=counts), NOW)
+        kinds = ("overdue", "open", "today")
+        return {k: p["children"] for c, p in messages for k in kinds if c == ids.wall_kpi(k)}
+
+    assert figures(Counts(2000, 2100, 5)) == {"overdue": "2000", "open": "2100", "today": "5"}
+    assert figures(Counts(2000, 2100, 5)) == {}
+    assert figures(Counts(1999, 2100, 6)) == {"overdue": "1999", "today": "6"}
+
+
+def test_the_beat_goes_out_at_most_once_a_second_unless_its_state_changes() -> None:
+    state, _ = begin([])
+    beats = []
+    for now, ok in ((NOW, True), (NOW + 0.5, True), (NOW + 0.6, False), (NOW + 1.7, False)):
+        state, messages = plan(state, Reads(ok=ok), now)
+        beats += [p["data"] for c, p in messages if c == ids.WALL_PUSH_BEAT]
+    assert beats == [
+        {"at": int(NOW * 1000), "ok": True},
+        {"at": int((NOW + 0.6) * 1000), "ok": False},
+        {"at": int((NOW + 1.7) * 1000), "ok": False},
+    ]
+
+
+def test_periodic_reads_fall_due_after_their_period_and_a_silent_page_ends_the_push() -> None:
+    state, _ = begin([])
+    assert "lights" in wanted(state, NOW) and "alive" not in wanted(state, NOW)
+    state, _ = plan(state, Reads(lights=[]), NOW)
+    assert "lights" not in wanted(state, NOW + 4) and "lights" in wanted(state, NOW + 5)
+    assert "alive" in wanted(state, NOW + 60)
+    assert plan(state, Reads(alive=True), NOW)[0].alive
+    assert not plan(state, Reads(alive=False), NOW)[0].alive
+
+
+def test_a_case_the_pages_filter_hides_leaves_its_queue() -> None:
+    state, browser = begin([case(1), case(2)])
+    state = replace(state, case_filter=filter_of({"category": "-parking"}))
+    state, result = tick(state, browser, [case(1), {**case(3), "category": "street_vending"}])
+    assert result.transaction["remove"] == [{"id": "urban:1"}]
+    assert [r["id"] for r in result.transaction["add"]] == ["urban:3"]
+
+
+def test_lights_ticker_and_notices_go_out_first_then_only_when_they_change() -> None:
+    state, _ = begin([])
+    light = {"feed": "urban", "status": "live", "last_at": "2026-11-28T01:00:00+00:00"}
+    alert = {"id": "cap:1", "title": "暴雨橙色预警", "severity": 3, "attrs": {}}
+    sent = []
+    for reads in (
+        Reads(lights=[light], alerts=[], notices=[]),
+        Reads(lights=[light], alerts=[], notices=[]),
+        Reads(lights=[{**light, "last_at": "2026-11-28T01:00:05+00:00"}], alerts=[alert]),
+    ):
+        state, messages = plan(state, reads, NOW)
+        sent.append(sorted(c for c, _ in messages if c != ids.WALL_PUSH_BEAT))
+    assert sent == [
+        sorted([ids.WALL_PUSH_FEEDS, ids.WALL_HEADER_TICKER, ids.WALL_HEADER_NOTICES]),
+        [],
+        sorted([ids.WALL_PUSH_FEEDS, ids.WALL_HEADER_TICKER]),
+    ]
 
 
 @pytest.mark.parametrize("fresh", [True, False])
 def test_only_a_fresh_page_carries_its_mirror(fresh: bool) -> None:
-    mirror = Mirror({"urban:1": 5}, ["urban:1"], [1, 0, 0])
+    mirror = Mirror({"urban:1": 5}, ("urban:1",), (1, 0, 0))
     data = mirror_to_store(mirror, "12-0", "en", fresh=fresh)
     assert (data["cursor"], data["lang"]) == ("12-0", "en")
     back = mirror_from_store(data)
     if fresh:
-        assert back == Mirror({"urban:1": 5}, ["urban:1"], None)  # z unknown: sent on a change
+        assert back == Mirror({"urban:1": 5}, ("urban:1",), None)  # z unknown: sent on a change
     else:
         assert back is None  # the browser's state is unknown: the push resyncs
     assert mirror_from_store(None) is None
 
 
 def test_rows_added_by_a_tick_carry_the_stamp_the_browser_flashes_them_by() -> None:
-    mirror, _ = start([case(1)])
-    result = plan_tick(
-        mirror, [case(2), {**case(1), "title": "x"}], None,
-        lang="zh", limits=LIMITS, traces=TRACES, stamp=1234,
-    )  # fmt: skip
-    assert [r.get("pushed_at") for r in result.transaction["add"]] == [1234]
+    state, browser = begin([case(1)])
+    state, result = tick(state, browser, [case(2), {**case(1), "title": "x"}])
+    [mark] = [p["data"]["mark"] for c, p in result.messages if c == ids.WALL_PUSH_ROWS]
+    assert [r.get("pushed_at") for r in result.transaction["add"]] == [mark]
     assert "pushed_at" not in result.transaction["update"][0]
-    assert all("pushed_at" not in row for row in start([case(3)])[1].rows.values())
+    assert all("pushed_at" not in row for row in begin([case(3)])[1].rows.values())
 
 
-def test_overdue_rows_are_kept_first_when_the_queue_is_capped() -> None:
-    late = [{**case(n), "overdue": True} for n in (1, 2)]
-    view = build_view(
-        [*late, *(case(n) for n in range(10, 16))],
-        {}, lang="zh", limits=LIMITS, locations=TRACES.locations,
-    )  # fmt: skip
-    assert [r["id"] for r in view.rows] == [
-        "urban:2", "urban:1", "urban:15", "urban:14", "urban:13",
-    ]  # fmt: skip
-    assert view.mirror.overdue == {"urban:1", "urban:2"}
-    browser = Browser(view.rows, figure_for(view))
-    result = tick(view.mirror, browser, [case(20), {**case(3), "handling_overdue": True}])
-    # Two rows in, two out: the oldest of those not overdue, never an overdue one.
+def late(n: int, **fields: Any) -> dict[str, Any]:
+    return {**case(n), "late": True, **fields}
+
+
+def test_late_rows_are_kept_first_when_the_queue_is_capped() -> None:
+    state, browser = begin([late(1), late(2), *(case(n) for n in range(10, 16))])
+    assert list(browser.rows) == ["urban:2", "urban:1", "urban:15", "urban:14", "urban:13"]
+    assert state.mirror is not None and state.mirror.late == {"urban:1", "urban:2"}
+    # Answered in time but past its handling deadline: late, so it stays.
+    state, result = tick(state, browser, [case(20), late(3, handling_overdue=True)])
+    # Two rows in, two out: the oldest of those not late, never a late one.
     assert result.transaction["remove"] == [{"id": "urban:13"}, {"id": "urban:14"}]
     assert {"urban:1", "urban:2", "urban:3"} <= set(browser.rows)
-    tick(view.mirror, browser, [{**case(1), "overdue": False}, case(21)])
-    assert "urban:1" not in browser.rows  # answered: an old row like any other
+    state, _ = tick(state, browser, [case(1), case(21)])
+    assert "urban:1" not in browser.rows  # no longer late: an old row like any other
 
 
 def test_a_fresh_store_round_trips_the_overdue_rows_and_every_store_keeps_the_filter() -> None:
-    mirror = Mirror({"urban:1": 5, "urban:2": 6}, [], None, {"urban:2", "urban:9"})
+    mirror = Mirror({"urban:1": 5, "urban:2": 6}, (), None, frozenset({"urban:2", "urban:9"}))
     query = {"category": "-parking"}
     data = mirror_to_store(mirror, "3-0", "zh", fresh=True, query=query)
     back = mirror_from_store(data)
-    assert back is not None and back.overdue == {"urban:2"}  # only rows the page holds
+    assert back is not None and back.late == {"urban:2"}  # only rows the page holds
     assert data["filter"] == query
     assert mirror_to_store(mirror, "3-0", "zh", fresh=False, query=query)["filter"] == query

@@ -13,11 +13,11 @@ from prometheus_client.registry import CollectorRegistry
 from core.settings import Settings
 from dashboard import live, metrics, redis_memory
 from dashboard.health import Notice
-from dashboard.live import Pusher
 from dashboard.meters import Meters
 from dashboard.metrics import Engine, Snapshot, families, intake_label
-from dashboard.push import Mirror
+from dashboard.push import Limits, MapTraces, Reads
 from tests.support.aio import run_now
+from tests.unit.test_dashboard_push import begin, case
 
 GIB = 1024**3
 
@@ -101,37 +101,26 @@ def test_a_snapshot_renders_as_parseable_prometheus_text() -> None:
     assert (notice.labels, notice.value) == ({"code": "redis-memory", "level": "warning"}, 1)
 
 
-class Stream:
-    def __init__(self, reply: Any) -> None:
-        self.reply = reply
-
-    async def xread(self, streams: Any, count: int, block: int) -> Any:
-        return self.reply
-
-
 def count(meters: Meters, name: str) -> float | None:
     return meters.registry.get_sample_value(name)
 
 
-def test_a_tick_that_sends_rows_observes_its_push_latency(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    new = {"id": "urban:1", "status": "open", "reported_at": "2026-11-28T01:00:00+00:00"}
+def test_a_step_that_sends_rows_observes_its_push_latency(monkeypatch: pytest.MonkeyPatch) -> None:
+    page = SimpleNamespace(is_shutdown=False)
 
-    async def read_changes(ar: Any, keys: Any, changed: list[str], now: Any) -> Any:
-        return [new], {}, 1, 1
+    async def read(wall: Any, ws: Any, state: Any) -> Reads:
+        page.is_shutdown = True  # one step
+        return Reads(cursor="8-0", cases=[case(1)])
 
-    monkeypatch.setattr(live, "set_props", lambda cid, props: None)
-    monkeypatch.setattr(live, "read_changes", read_changes)
+    async def send(messages: Any) -> None:
+        return None
+
+    monkeypatch.setattr(live, "send", send)
+    monkeypatch.setattr(live, "read", read)
     meters = Meters()
-    wall = SimpleNamespace(
-        ar=Stream([["t:case-events", [("8-0", {"case_id": "urban:1"})]]]),
-        keys=SimpleNamespace(case_events="t:case-events"),
-        limits=SimpleNamespace(max_rows=10),
-        meters=meters,
-    )
+    state, _ = begin([])
     assert count(meters, "towncc_push_seconds_count") == 0
-    assert run_now(Pusher(cast(Any, wall), "zh", Mirror(), "7-0").step()) is True
+    run_now(live.run(cast(Any, SimpleNamespace(meters=meters)), page, state))
     assert count(meters, "towncc_push_seconds_count") == 1
 
 
@@ -139,11 +128,13 @@ def test_a_wall_counts_as_connected_while_its_push_runs(monkeypatch: pytest.Monk
     meters = Meters()
     seen: list[float | None] = []
 
-    async def push(self: Pusher) -> None:
+    async def run(wall: Any, ws: Any, state: Any) -> None:
         seen.append(count(meters, "towncc_walls_connected"))
 
-    monkeypatch.setattr(Pusher, "run", push)
-    wall = cast(Any, SimpleNamespace(meters=meters))
+    monkeypatch.setattr(live, "run", run)
+    monkeypatch.setattr(live, "ctx", SimpleNamespace(websocket=None))
+    traces = MapTraces(0, 1, 2, ())
+    wall = cast(Any, SimpleNamespace(meters=meters, limits=Limits(5, 5), traces=traces))
     run_now(live.run_push(wall, {"cursor": "0-0", "lang": "zh", "filter": {}, "fresh": True}))
     assert seen == [1] and count(meters, "towncc_walls_connected") == 0
     run_now(live.run_push(wall, None))  # /admin: no push, no wall
