@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -11,11 +11,11 @@ import redis
 import redis.asyncio as aredis
 
 from cases.alerts import is_live
+from cases.counts import today_start_ms
 from cases.store import grid_open_counts, live_alerts, open_cases
 from cases.view import with_view
 from core.keys import Keys
 from core.replies import text
-from core.times import BEIJING, epoch_ms
 from dashboard.modules import ModuleData
 from dashboard.push import closed_stub
 
@@ -32,13 +32,6 @@ class Snapshot:
     open_total: int = 0
     today_total: int = 0
     ok: bool = True  # False: Redis did not answer; the page renders empty and says so
-
-
-def today_start_ms(now: datetime) -> int:
-    """Midnight in Beijing of `now`'s Beijing date, as epoch milliseconds."""
-    local = now.astimezone(BEIJING)
-    midnight = datetime.combine(local.date(), time(0), tzinfo=BEIJING)
-    return epoch_ms(midnight)
 
 
 def stream_cursor(r: redis.Redis, keys: Keys) -> str:
