@@ -24,6 +24,7 @@ from redis.typing import EncodableT, FieldT
 from cases.dedup import near_point
 from cases.lifecycle_events import LifecycleEvent, event_to_dict
 from cases.model import Case, ChangeType, awaiting_response, entry_key, handling_armed
+from cases.tally import keep_counts
 from cases.telemetry import StationState, silent_at
 from core.keys import COMMAND_OUTCOME_TTL_S, COMMAND_REPLY_TTL_S, ENGINE_GROUP, Keys
 from core.times import epoch_ms
@@ -150,6 +151,7 @@ def commit(
         for code, delta in deltas[attr].items():
             if delta:
                 pipe.hincrby(key, code, delta)
+    keep_counts(pipe, keys, writes.first, last)
     _record(pipe, keys, writes, maxlen, replay)
     by_key: dict[str, Fields] = defaultdict(dict)
     for (key, name), value in writes.latest.items():

@@ -88,6 +88,31 @@ class Keys:
         return f"{self.prefix}cases:handling-due"
 
     @property
+    def tally(self) -> str:
+        """Hash: open case counts by the dimensions the panels show (cases/tally.py: `open`,
+        `level=<level>`, `feed=<feed>`, `category=<category>`, `feed=<feed>|level=<level>`,
+        `feed=<feed>|category=<category>`); kept in the engine's transaction."""
+        return f"{self.prefix}cases:tally"
+
+    @property
+    def hazard_enterprises(self) -> str:
+        """Hash: enterprise (cases/tally.py `enterprise_of`) → its open hazard cases; an
+        enterprise with none left reads 0."""
+        return f"{self.prefix}cases:hazard-enterprises"
+
+    @property
+    def late_at(self) -> str:
+        """Sorted set of open cases that can be late, scored by the moment they become late on
+        either clock (cases/view.py `Countdowns.late_at`), in epoch microseconds."""
+        return f"{self.prefix}cases:late-at"
+
+    @property
+    def response_late_at(self) -> str:
+        """Sorted set of open cases awaiting their first response, scored by the moment that
+        response is late (cases/view.py `Countdowns.response_due`), in epoch microseconds."""
+        return f"{self.prefix}cases:response-late-at"
+
+    @property
     def grid_open(self) -> str:
         """Hash: level-2 grid code → open case count."""
         return f"{self.prefix}grid:open"

@@ -12,22 +12,21 @@ from typing import Annotated, Any, Literal
 
 import orjson
 import redis
-from fastapi import APIRouter, Body, HTTPException, Query
+from fastapi import APIRouter, Body, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from redis.typing import EncodableT, FieldT
 
 from cases.commands import check, refused_body
+from cases.counts import read_counts
 from cases.lifecycle import IllegalCommand
 from cases.lifecycle_events import Command, Merge, command_to_dict
 from cases.store import (
-    all_case_ids,
     case_history,
     command_outcome,
     duplicates,
     get_case,
     get_cases,
     load_case,
-    open_cases,
     wait_outcome,
 )
 from core.keys import Keys
@@ -60,25 +59,44 @@ ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
 # ---- the routes ----------------------------------------------------------------------------
 
 
-def closed_cases(r: redis.Redis, keys: Keys, limit: int) -> list[dict[str, Any]]:
-    """Closed cases, newest report first: walks every case id, a page at a time."""
+def closed_cases(
+    r: redis.Redis, keys: Keys, limit: int, offset: int = 0, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Closed cases, newest report first, from the ``offset``-th: walks every case id, a page
+    at a time."""
     found: list[dict[str, Any]] = []
     start = 0
-    while len(found) < limit:
+    while len(found) < offset + limit:
         ids = [text(i) for i in r.zrevrange(keys.all_cases, start, start + SCAN_PAGE - 1)]
         if not ids:
             break
-        found += [c for c in get_cases(r, keys, ids) if c.get("status") == "closed"]
+        found += [c for c in get_cases(r, keys, ids, now) if c.get("status") == "closed"]
         start += SCAN_PAGE
-    return found[:limit]
+    return found[offset : offset + limit]
 
 
-def list_cases(r: redis.Redis, keys: Keys, status: Status, limit: int) -> list[dict[str, Any]]:
-    if status == "open":
-        return open_cases(r, keys, limit)
+def list_cases(
+    r: redis.Redis,
+    keys: Keys,
+    status: Status,
+    limit: int,
+    offset: int = 0,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """A page of cases, newest report first, each with its view at ``now`` (cases/view.py)."""
     if status == "closed":
-        return closed_cases(r, keys, limit)
-    return get_cases(r, keys, all_case_ids(r, keys, limit))
+        return closed_cases(r, keys, limit, offset, now)
+    index = keys.open_cases if status == "open" else keys.all_cases
+    ids = [text(i) for i in r.zrevrange(index, offset, offset + limit - 1)]
+    return get_cases(r, keys, ids, now)
+
+
+def next_link(request: Request, offset: int, limit: int, count: int) -> dict[str, str]:
+    """The `Link` header to the next page (RFC 8288) while a page came back full."""
+    if count < limit:
+        return {}
+    url = request.url.include_query_params(offset=offset + limit, limit=limit)
+    return {"Link": f'<{url}>; rel="next"'}
 
 
 def submit(
@@ -153,10 +171,23 @@ def api_router(
 
     @router.get("/api/cases")
     def cases(
-        status: Status = "open", limit: Annotated[int, Query(ge=1, le=1000)] = 100
-    ) -> list[dict[str, Any]]:
-        """Cases, newest report first; `status` open (default), closed or all."""
-        return list_cases(r, keys, status, limit)
+        request: Request,
+        status: Status = "open",
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> JSONResponse:
+        """Cases, newest report first, each with its view now (overdue, handling_overdue,
+        late, the countdowns, level, stage label); `status` open (default), closed or all.
+        A full page carries `Link: <…>; rel="next"`: follow it to read every case."""
+        found = list_cases(r, keys, status, limit, offset, clock())
+        return JSONResponse(found, headers=next_link(request, offset, limit, len(found)))
+
+    @router.get("/api/counts")
+    def counts() -> dict[str, Any]:
+        """Counts over every open case now: open, reported today, first response late, late
+        on either clock, escalated, hazards and the enterprises with one, open per village,
+        and open per feed / category / level (`open_by`)."""
+        return read_counts(r, keys, clock()).as_json()
 
     @router.get("/api/cases/{case_id:path}")
     def one_case(case_id: str) -> dict[str, Any]:

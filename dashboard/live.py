@@ -20,6 +20,7 @@ from typing import Any
 import redis
 from dash import ctx, set_props
 
+from cases.counts import aread_counts
 from dashboard import ids
 from dashboard.context import WallContext
 from dashboard.filters import filter_of
@@ -31,7 +32,6 @@ from dashboard.push import Reads, WallState, mirror_from_store, plan, start, wan
 from dashboard.snapshot import (
     NO_ENTRY,
     aread_alerts,
-    aread_counts,
     aread_module_data,
     aread_snapshot,
     read_changes,

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from dash import Patch
 
+from cases.counts import Counts
 from dashboard import ids
 from dashboard.components.notices import notice_children, notice_class, notice_items
 from dashboard.components.panels import module_figures
@@ -95,14 +96,6 @@ class Link:
     def send(self, now: float) -> Link:
         """Marks grow across loops too (the clock goes on), so an old ack never frees a link."""
         return Link(max(int(now * 1000), self.sent + 1), self.acked, now)
-
-
-class Counts(NamedTuple):
-    """The header's figures, counted by the server over every open case."""
-
-    response_overdue: int
-    open_total: int
-    today_total: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,13 +352,15 @@ def mirror_from_store(data: Mapping[str, Any] | None) -> Mirror | None:
     return Mirror(rows, tuple(str(i) for i in data.get("points") or []), None, frozenset(late))
 
 
+KPIS = {"overdue": "response_overdue", "open": "open_total", "today": "today_total"}
+
+
 def kpi_messages(shown: Counts | None, counts: Counts) -> list[Message]:
     """The header's figures that changed (all of them when what the page shows is unknown)."""
-    kinds = {"overdue": 0, "open": 1, "today": 2}
     return [
-        (ids.wall_kpi(kind), {"children": str(counts[i])})
-        for kind, i in kinds.items()
-        if shown is None or shown[i] != counts[i]
+        (ids.wall_kpi(kind), {"children": str(getattr(counts, name))})
+        for kind, name in KPIS.items()
+        if shown is None or getattr(shown, name) != getattr(counts, name)
     ]
 
 

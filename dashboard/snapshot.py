@@ -6,7 +6,7 @@ Both read the same keys and decode with the same helpers; every case carries its
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -14,21 +14,15 @@ import redis
 import redis.asyncio as aredis
 
 from cases.alerts import is_live
+from cases.counts import Counts, aread_counts, read_counts
 from cases.store import live_alerts
 from cases.view import with_view
 from core.keys import Keys
 from core.replies import text
-from core.times import BEIJING, epoch_ms
 from dashboard.modules import ModuleData
-from dashboard.push import Counts, Snapshot, closed_stub
+from dashboard.push import Snapshot, closed_stub
 
 NO_ENTRY = "0-0"  # XREAD from here reads a stream from its start
-
-
-def today_start_ms(now: datetime) -> int:
-    """Midnight in Beijing of `now`'s Beijing date, as epoch milliseconds."""
-    local = now.astimezone(BEIJING)
-    return epoch_ms(datetime.combine(local.date(), time(0), tzinfo=BEIJING))
 
 
 def decode(raw: list[Any], ids: list[str], now: datetime) -> list[dict[str, Any]]:
@@ -41,38 +35,6 @@ def decode(raw: list[Any], ids: list[str], now: datetime) -> list[dict[str, Any]
 
 def _grid(counts: dict[Any, Any]) -> dict[str, int]:
     return {text(k): int(v) for k, v in counts.items() if int(v)}
-
-
-def _counts(raw: list[Any], open_total: Any, today_total: Any, now: datetime) -> Counts:
-    """PLACEHOLDER until cases/counts.py (`aread_counts`) is merged: response overdue over
-    every open case, through the case view (O(open cases) per read)."""
-    overdue = sum(1 for c in decode(raw, [""] * len(raw), now) if c.get("overdue"))
-    return Counts(overdue, int(open_total), int(today_total))
-
-
-def _count_reads(pipe: Any, keys: Keys, now: datetime) -> None:
-    pipe.zcard(keys.open_cases)
-    pipe.zcount(keys.all_cases, today_start_ms(now), "+inf")
-
-
-def read_counts(r: redis.Redis, keys: Keys, now: datetime) -> Counts:
-    """The header's figures over every open case (page load)."""
-    every = [keys.case(text(i)) for i in r.zrange(keys.open_cases, 0, -1)]
-    pipe = r.pipeline(transaction=False)
-    pipe.mget(every or [keys.case("-")])
-    _count_reads(pipe, keys, now)
-    raw, open_total, today_total = pipe.execute()
-    return _counts([v for v in raw if v is not None], open_total, today_total, now)
-
-
-async def aread_counts(ar: aredis.Redis, keys: Keys, now: datetime) -> Counts:
-    """`read_counts` for the push."""
-    every = [keys.case(text(i)) for i in await ar.zrange(keys.open_cases, 0, -1)]
-    pipe = ar.pipeline(transaction=False)
-    pipe.mget(every or [keys.case("-")])
-    _count_reads(pipe, keys, now)
-    raw, open_total, today_total = await pipe.execute()
-    return _counts([v for v in raw if v is not None], open_total, today_total, now)
 
 
 def read_snapshot(r: redis.Redis, keys: Keys, limit: int, now: datetime) -> Snapshot:

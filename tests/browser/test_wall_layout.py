@@ -14,10 +14,10 @@ import pytest
 import redis
 from playwright.sync_api import Browser, Page, expect
 
+from cases.counts import today_start_ms
 from core.keys import Keys
 from dashboard import ids
 from dashboard.modules import MODULES
-from dashboard.snapshot import today_start_ms
 from dashboard.theme import FONT_STACK
 from layers.town import default_town
 from tests.browser.conftest import VIEWPORT, WallPage, open_wall

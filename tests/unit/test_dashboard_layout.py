@@ -20,10 +20,11 @@ from dashboard.components.wall_map import map_traces
 from dashboard.context import WallContext
 from dashboard.filters import filter_of
 from dashboard.pages.wall import build_wall, page_config
-from dashboard.push import Counts, Snapshot, build_view, mirror_from_store
+from dashboard.push import Snapshot, build_view, mirror_from_store
 from dashboard.theme import FONT_STACK, FONT_VAR
 from ingest.feeds import FEEDS
 from layers.town import default_town
+from tests.unit.test_dashboard_push import counts as header
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 CASE = {
@@ -42,7 +43,7 @@ def wall() -> WallContext:
 
 
 def render(wall: WallContext, lang: str = "zh", *, ok: bool = True) -> Component:
-    counts = Counts(0, 1, 3)
+    counts = header(0, 1, 3)
     snap = Snapshot("5-0", [CASE], {"XXK-01-01": 1}, counts) if ok else Snapshot(ok=False)
     view = build_view(
         snap.cases, snap.grid, lang=lang, limits=wall.limits, locations=wall.traces.locations
@@ -172,7 +173,7 @@ def test_the_banner_starts_hidden_and_nothing_on_the_wall_spins(wall: WallContex
 
 def test_a_filtered_page_carries_its_filter_says_so_and_links_keep_it(wall: WallContext) -> None:
     view = filter_of({"category": "-parking"})
-    snap = Snapshot("5-0", [CASE], {}, Counts(0, 1, 1))
+    snap = Snapshot("5-0", [CASE], {}, header(0, 1, 1))
     shown = build_view([], {}, lang="zh", limits=wall.limits, locations=())
     tree = build_wall(wall, snap, shown, "zh", case_filter=view)
     by_id = {c.id: c for c in walk(tree) if isinstance(getattr(c, "id", None), str)}

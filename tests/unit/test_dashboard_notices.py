@@ -71,15 +71,16 @@ def test_the_wall_carries_the_strip_with_the_notices_read_at_load() -> None:
     from dashboard.components.wall_map import map_traces
     from dashboard.context import WallContext
     from dashboard.pages.wall import build_wall
-    from dashboard.push import Counts, Snapshot, build_view
+    from dashboard.push import Snapshot, build_view
     from layers.town import default_town
     from tests.unit.test_dashboard_layout import CASE, walk
+    from tests.unit.test_dashboard_push import counts as header
 
     town = default_town()
     settings = Settings(REDIS_URL="redis://127.0.0.1:1/0")
     none = cast(Any, None)
     wall = WallContext(settings, Keys(), town, map_traces(town), none, none)
-    snap = Snapshot("5-0", [CASE], {}, Counts(0, 1, 1))
+    snap = Snapshot("5-0", [CASE], {}, header(0, 1, 1))
     view = build_view(snap.cases, {}, lang="zh", limits=wall.limits, locations=())
     tree = build_wall(wall, snap, view, "zh", notices=notice_items([ENGINE], "zh"))
     [strip] = [c for c in walk(tree) if getattr(c, "id", None) == ids.WALL_HEADER_NOTICES]

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from dash import Patch
 
+from cases.counts import Counts
 from dashboard import ids
 from dashboard.filters import CaseFilter, filter_of
 from dashboard.push import (
     ZMAX_FLOOR,
-    Counts,
     Limits,
     Link,
     MapTraces,
@@ -135,6 +135,11 @@ def begin(
         "zh", "1-0", view.mirror, limits=LIMITS, traces=TRACES, case_filter=CaseFilter(), now=NOW
     )
     return replace(state, rows=Link(0, 0, NOW)), Browser(view.rows, figure_for(view))
+
+
+def counts(overdue: int, open_total: int, today: int) -> Counts:
+    """The header's figures as cases/counts.py reads them."""
+    return Counts(T0, open_total=open_total, today_total=today, response_overdue=overdue)
 
 
 class Tick:
@@ -271,8 +276,7 @@ def test_a_page_whose_state_is_unknown_gets_whole_rows_and_whole_point_arrays() 
                                                       locations=())))  # fmt: skip
     state = start("zh", "1-0", None, limits=LIMITS, traces=TRACES, case_filter=CaseFilter(),
                   now=NOW)  # fmt: skip
-    counts = Counts(response_overdue=1, open_total=2, today_total=2)
-    snap = Snapshot("9-0", [case(1), late(2)], {"G1": 2}, counts)
+    snap = Snapshot("9-0", [case(1), late(2)], {"G1": 2}, counts(1, 2, 2))
     state, result = step(replace(state, rows=Link(0, 0, NOW)), stale, Reads(snapshot=snap))
     assert list(stale.rows) == ["urban:2", "urban:1"]  # late first
     assert stale.point_ids == ["urban:1", "urban:2"]
@@ -316,15 +320,15 @@ def test_rows_wait_for_the_pages_grid_and_a_link_never_acknowledged_frees_after_
 def test_the_header_figures_are_the_servers_counts_sent_when_they_change() -> None:
     state, _ = begin([])
 
-    def figures(counts: Counts) -> dict[str, str]:
+    def figures(read: Counts) -> dict[str, str]:
         nonlocal state
-        state, messages = plan(state, Reads(counts=counts), NOW)
+        state, messages = plan(state, Reads(counts=read), NOW)
         kinds = ("overdue", "open", "today")
         return {k: p["children"] for c, p in messages for k in kinds if c == ids.wall_kpi(k)}
 
-    assert figures(Counts(2000, 2100, 5)) == {"overdue": "2000", "open": "2100", "today": "5"}
-    assert figures(Counts(2000, 2100, 5)) == {}
-    assert figures(Counts(1999, 2100, 6)) == {"overdue": "1999", "today": "6"}
+    assert figures(counts(2000, 2100, 5)) == {"overdue": "2000", "open": "2100", "today": "5"}
+    assert figures(counts(2000, 2100, 5)) == {}
+    assert figures(counts(1999, 2100, 6)) == {"overdue": "1999", "today": "6"}
 
 
 def test_the_beat_goes_out_at_most_once_a_second_unless_its_state_changes() -> None:

@@ -1,0 +1,130 @@
+"""Counters over every open case, kept in the engine's own transaction (cases/projections.py).
+
+The wall's header and module panels show counts over the whole town, never over the capped
+snapshot of the newest cases. The engine keeps them as it writes the cases, in the same
+MULTI/EXEC, so a count always agrees with the cases it counts; a rebuild replays the same
+transactions and so rebuilds them identically.
+
+- ``cases:tally`` (hash): open cases by the dimensions the panels show (`tally_fields`).
+- ``cases:hazard-enterprises`` (hash): enterprise (`enterprise_of`) → its open hazard cases.
+- ``cases:late-at`` and ``cases:response-late-at`` (sorted sets): each open case that can be
+  late, scored by the moment it becomes late on either clock, or on its first response
+  (cases/view.py `countdowns`), in epoch microseconds. "Late now" is then a range count
+  below now: no write happens when only time passes, and the count equals the case view's
+  at any moment. Closed cases leave every index.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime
+
+import redis
+
+from cases.model import Case
+from cases.view import countdowns, level_of
+from core.keys import Keys
+
+HAZARD_FEED = "safety"  # the feed whose open cases are enterprises' open safety hazards
+# The combinations of dimensions a count is kept for (and may be asked for), in this order.
+DIMENSIONS: frozenset[tuple[str, ...]] = frozenset(
+    {(), ("level",), ("feed",), ("category",), ("feed", "level"), ("feed", "category")}
+)
+
+
+def tally_field(
+    feed: str | None = None, category: str | None = None, level: str | None = None
+) -> str:
+    """The `cases:tally` field counting open cases of these values (None: any)."""
+    given = {"feed": feed, "category": category, "level": level}
+    dims = tuple(d for d in ("feed", "category", "level") if given[d] is not None)
+    if dims not in DIMENSIONS:
+        raise ValueError(f"no open count is kept by {' and '.join(dims)}; kept: {_kept()}")
+    return "|".join(f"{d}={given[d]}" for d in dims) or "open"
+
+
+def _kept() -> str:
+    return ", ".join(sorted(" and ".join(d) or "all" for d in DIMENSIONS))
+
+
+def tally_fields(case: Case) -> tuple[str, ...]:
+    """The `cases:tally` fields an open case counts in."""
+    feed, category, level = case.feed, case.category, level_of(case)
+    return (
+        tally_field(),
+        tally_field(level=level),
+        tally_field(feed=feed),
+        tally_field(category=category),
+        tally_field(feed=feed, level=level),
+        tally_field(feed=feed, category=category),
+    )
+
+
+def enterprise_of(case: Case) -> str | None:
+    """The enterprise an open hazard case is about (its title: the enterprise's name), or
+    None when the case is not a hazard case."""
+    if case.feed != HAZARD_FEED:
+        return None
+    return case.title or case.id
+
+
+def late_score(moment: datetime | None) -> int | None:
+    """A moment as a late index's score: epoch microseconds (exact in a double until 2255)."""
+    if moment is None:
+        return None
+    delta = moment - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
+
+
+def _open(case: Case | None) -> Case | None:
+    return case if case is not None and case.status == "open" else None
+
+
+def keep_counts(
+    pipe: redis.client.Pipeline,
+    keys: Keys,
+    first: Mapping[str, Case | None],
+    last: Mapping[str, Case],
+) -> None:
+    """Move every counter and late index from the cases before a batch to them after it."""
+    tally: Counter[str] = Counter()
+    enterprises: Counter[str] = Counter()
+    late: dict[str, int] = {}
+    response_late: dict[str, int] = {}
+    gone: list[str] = []  # late on no clock
+    no_response_clock: list[str] = []
+    for case_id, after in last.items():
+        before, now_open = _open(first.get(case_id)), _open(after)
+        for case, sign in ((before, -1), (now_open, 1)):
+            if case is None:
+                continue
+            for name in tally_fields(case):
+                tally[name] += sign
+            if (enterprise := enterprise_of(case)) is not None:
+                enterprises[enterprise] += sign
+        clocks = countdowns(after)
+        late_at, response_at = late_score(clocks.late_at), late_score(clocks.response_due)
+        if late_at is None:
+            gone.append(case_id)
+        else:
+            late[case_id] = late_at
+        if response_at is None:
+            no_response_clock.append(case_id)
+        else:
+            response_late[case_id] = response_at
+    for key, deltas in ((keys.tally, tally), (keys.hazard_enterprises, enterprises)):
+        for name, delta in deltas.items():
+            if delta:
+                pipe.hincrby(key, name, delta)
+    if late:
+        pipe.zadd(keys.late_at, late)
+    if response_late:
+        pipe.zadd(keys.response_late_at, response_late)
+    if gone:
+        pipe.zrem(keys.late_at, *gone)
+    if no_response_clock:
+        pipe.zrem(keys.response_late_at, *no_response_clock)
