@@ -151,7 +151,7 @@
     } else {
       api.applyTransaction(change.transaction);
     }
-    window.dash_clientside.set_props(config.ackId, { data: change.mark });
+    window.dash_clientside.set_props(config.ackId, { data: { page: config.pageId, mark: change.mark } });
   }
 
   // ag-grid's grid body keeps state updates queued until it renders, which it otherwise
@@ -300,7 +300,7 @@
 
   // The push marks each figure change it sends (layout.meta) and sends the next map patch
   // once the page has drawn the last one (dashboard/push.py): put the mark of each figure the
-  // map draws where the server can read it.
+  // map draws in a store the page sends to the server (pages/wall.py: wall_map_drawn).
   function watchMapDraws(config) {
     const gd = window.towncc_framework.graphDiv(config.mapId);
     if (!gd || gd === state.mapWatched) {
@@ -311,7 +311,7 @@
       const mark = gd.layout && gd.layout.meta;
       if (typeof mark === "number" && mark !== state.mapDrawn) {
         state.mapDrawn = mark;
-        window.dash_clientside.set_props(config.mapDrawnId, { data: mark });
+        window.dash_clientside.set_props(config.mapDrawnId, { data: { page: config.pageId, mark } });
       }
     });
   }
@@ -327,7 +327,7 @@
     // The push holds its rows until the grid is up: the first acknowledgement says it is.
     if (refreshQueue(config.gridId) && !state.gridReady) {
       state.gridReady = true;
-      window.dash_clientside.set_props(config.ackId, { data: 0 });
+      window.dash_clientside.set_props(config.ackId, { data: { page: config.pageId, mark: 0 } });
     }
     paceTicker(config.tickerId);
     rotateModules(config);

@@ -41,10 +41,10 @@ from ingest.freshness import afeeds_status
 
 BLOCK_MS = 2000  # the longest XREAD BLOCK: a beat goes out at least this often
 READ_COUNT = 1000
-ACK_POLL_SECONDS = 0.005  # between two asks for the rows' acknowledgement
 MAP_CHECK_SECONDS = 0.25  # between two asks whether the page drew the last map patch
 MAP_DELAY_SECONDS = 0.02  # > the 5 ms WebSocket batch window: a map patch goes on its own
 RETRY_SECONDS = 1.0
+PERIODIC_SLACK_SECONDS = 1.0
 ASK_TIMEOUT = 15.0
 STALE_AFTER_MS = 4 * BLOCK_MS  # the page calls the link down after this long without a beat
 
@@ -52,6 +52,39 @@ STALE_AFTER_MS = 4 * BLOCK_MS  # the page calls the link down after this long wi
 async def aread_notices(wall: WallContext) -> list[Notice]:
     """The health checks use the sync client: off the event loop, in a worker thread."""
     return await asyncio.to_thread(notices, wall.r, wall.keys, wall.settings, wall.clock())
+
+
+# Each page's acknowledgements, by page id (its config's `pageId`): the page sends them (a
+# WebSocket callback each, pages/wall.py) the moment it applied a rows message or drew a map
+# patch; asking for them instead (`get_prop`) waited behind the page's rendering (170 ms at
+# the median under load).
+Acks = asyncio.Queue[tuple[str, int]]  # ("rows_ack" | "map_ack", mark)
+_acks: dict[str, Acks] = {}
+
+
+def mark_of(ack: Any) -> int | None:
+    """The mark an acknowledgement store holds (None: nothing applied yet)."""
+    return int(ack["mark"]) if isinstance(ack, dict) and "mark" in ack else None
+
+
+def acknowledge(ack: Any, link: str = "rows_ack") -> None:
+    """A page applied (drew) the message of this mark: its push may send the next."""
+    queue = _acks.get(str(ack.get("page"))) if isinstance(ack, dict) else None
+    if queue is not None and (mark := mark_of(ack)) is not None:
+        queue.put_nowait((link, mark))
+
+
+async def acknowledged(queue: Acks, wait: float) -> dict[str, int]:
+    """The newest mark acknowledged on each link, waiting up to `wait` seconds for one."""
+    found: list[tuple[str, int]] = []
+    if wait > 0 and queue.empty():
+        try:
+            found.append(await asyncio.wait_for(queue.get(), wait))
+        except TimeoutError:
+            return {}
+    while not queue.empty():
+        found.append(queue.get_nowait())
+    return {link: max(m for n, m in found if n == link) for link, _ in found}
 
 
 async def ask(ws: Any, component_id: str) -> Any:
@@ -100,22 +133,25 @@ async def read_stream(wall: WallContext, state: WallState, block_s: float) -> di
     return {"cursor": entries[-1][0], "cases": cases, "grid": grid, "counts": counts}
 
 
-async def read(wall: WallContext, ws: Any, state: WallState) -> Reads:
+async def read(wall: WallContext, ws: Any, state: WallState, acks: Acks) -> Reads:
     """What `state` asks for now."""
-    now, found = time.time(), dict[str, Any]()
-    if not state.rows.free(now):
-        found["rows_ack"] = await ask(ws, ids.WALL_PUSH_ACK)
+    now = time.time()
+    busy, first = not state.rows.free(now), state.rows.acked is None
+    found: dict[str, Any] = await acknowledged(acks, MAP_CHECK_SECONDS if busy and not first else 0)
+    if busy and first and "rows_ack" not in found:  # the grid is up? said maybe before we ran
+        found["rows_ack"] = mark_of(await ask(ws, ids.WALL_PUSH_ACK))
     map_waits = bool(state.map_pending or state.map_grid is not None)
-    if map_waits and not state.map.free(now):
-        found["map_ack"] = await ask(ws, ids.WALL_MAP_DRAWN)
     if replace(state.rows, acked=found.get("rows_ack", state.rows.acked)).free(now):
         due = min(state.due.values(), default=now + BLOCK_MS / 1000)
         block = min(BLOCK_MS / 1000, due - now, MAP_CHECK_SECONDS if map_waits else BLOCK_MS)
         found |= await read_stream(wall, state, block)
-    else:
-        unanswered = found.get("rows_ack") is None  # the page's grid is not up yet
-        await asyncio.sleep(MAP_CHECK_SECONDS if unanswered else ACK_POLL_SECONDS)
-    found |= await read_periodic(wall, ws, wanted(state, time.time()))
+    elif state.rows.acked is None:
+        await asyncio.sleep(MAP_CHECK_SECONDS)  # the page's grid is not up yet
+    # Rows first: a step that read changes leaves the periodic reads to the next one (unless
+    # they are well overdue: under a steady stream every step reads changes).
+    changes = "cursor" in found or "snapshot" in found
+    kinds = wanted(state, time.time(), late_by=PERIODIC_SLACK_SECONDS if changes else 0.0)
+    found |= await read_periodic(wall, ws, kinds)
     return Reads(**found)
 
 
@@ -128,11 +164,11 @@ async def send(messages: list[tuple[Any, dict[str, Any]]]) -> None:
         set_props(component_id, props)
 
 
-async def run(wall: WallContext, ws: Any, state: WallState) -> None:
+async def run(wall: WallContext, ws: Any, state: WallState, acks: Acks) -> None:
     """Read, plan, send, until the page is gone."""
     while ws is not None and not ws.is_shutdown and state.alive:
         try:
-            reads = await read(wall, ws, state)
+            reads = await read(wall, ws, state, acks)
         except redis.RedisError:
             reads = Reads(ok=False)
         read_at = time.perf_counter()
@@ -144,8 +180,11 @@ async def run(wall: WallContext, ws: Any, state: WallState) -> None:
             await asyncio.sleep(RETRY_SECONDS)
 
 
-async def run_push(wall: WallContext, store: dict[str, Any] | None) -> None:
-    """The body of the page's persistent callback; `store` is the cursor store's data.
+async def run_push(
+    wall: WallContext, store: dict[str, Any] | None, config: dict[str, Any] | None = None
+) -> None:
+    """The body of the page's persistent callback; `store` is the cursor store's data,
+    `config` the page's (its id names its acknowledgements).
 
     Dash starts an input-less persistent callback on every page of the app: on a page without
     the wall's cursor store (/admin) there is nothing to push, so it ends at once.
@@ -158,5 +197,11 @@ async def run_push(wall: WallContext, store: dict[str, Any] | None) -> None:
         limits=wall.limits, traces=wall.traces, case_filter=filter_of(data.get("filter")),
         now=time.time(),
     )  # fmt: skip
-    with wall.meters.walls.track_inprogress():
-        await run(wall, ctx.websocket, state)
+    page = str((config or {}).get("pageId") or "")
+    acks = _acks[page] = Acks()
+    try:
+        with wall.meters.walls.track_inprogress():
+            await run(wall, ctx.websocket, state, acks)
+    finally:
+        if _acks.get(page) is acks:
+            del _acks[page]

@@ -41,6 +41,9 @@ from layers.sites import sites
 
 Message = tuple[Any, dict[str, Any]]  # a component id and the props to set on it
 STUCK_SECONDS = 30.0  # a link whose message is not acknowledged by then is free again
+# A map redraw holds the page's main thread (a software-rendered 4K map: up to a second), and
+# rows and acknowledgements wait behind it: the map is patched at most this often.
+MAP_REST_SECONDS = 1.0
 BEAT_SECONDS = 1.0
 # Periodic reads: seconds between two. "alive" asks the page for a prop: tabs of one browser
 # share one socket, so a closed tab never shuts it down; a page that does not answer is gone.
@@ -158,9 +161,9 @@ def start(
     return WallState(lang, cursor, mirror, Link(0, None, now), limits, traces, case_filter, due=due)
 
 
-def wanted(state: WallState, now: float) -> set[str]:
-    """The periodic reads due now."""
-    return {kind for kind in PERIODS if state.due.get(kind, 0.0) <= now}
+def wanted(state: WallState, now: float, *, late_by: float = 0.0) -> set[str]:
+    """The periodic reads due now (`late_by` seconds ago)."""
+    return {kind for kind in PERIODS if state.due.get(kind, 0.0) <= now - late_by}
 
 
 def zmax(z: Sequence[int]) -> int:
@@ -417,7 +420,9 @@ def _changes(state: WallState, reads: Reads, now: float, out: list[Message]) -> 
 def _flush_map(state: WallState, now: float, out: list[Message]) -> WallState:
     """The map's changes since its last patch, once the page has drawn that one."""
     pending = state.map_pending or state.map_grid is not None
-    if state.mirror is None or not pending or not state.map.free(now):
+    # After the rows are in (the page acknowledged them): the redraw never holds them up.
+    rested = now - state.map.at >= MAP_REST_SECONDS and state.rows.free(now)
+    if state.mirror is None or not pending or not state.map.free(now) or not rested:
         return state
     mirror, patch = plan_map(
         state.mirror, list(state.map_pending.values()), state.map_grid,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
+from uuid import uuid4
 
 import redis
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, dcc, html
@@ -30,7 +31,7 @@ from dashboard.filters import CaseFilter, describe, page_query, request_filter
 from dashboard.health import notices
 from dashboard.i18n import Lang, request_lang, words
 from dashboard.lights import Light, lights, silence_s, unknown_lights
-from dashboard.live import STALE_AFTER_MS, run_push
+from dashboard.live import STALE_AFTER_MS, acknowledge, run_push
 from dashboard.modules import compute
 from dashboard.overlays import Overlays, read_stations
 from dashboard.overlays import build as build_overlays
@@ -71,6 +72,7 @@ def page_config(
     """What the browser-side ticks (assets/wall.js) need: ids, timings, words, feed windows."""
     return {
         "lang": lang,
+        "pageId": uuid4().hex,  # names this page's acknowledgements to its push (live.py)
         "gridId": ids.WALL_QUEUE_GRID,
         "ackId": ids.WALL_PUSH_ACK,
         "tickerId": ids.WALL_HEADER_TICKER,
@@ -123,7 +125,7 @@ def stores(wall: WallContext, cursor: dict[str, Any], feeds: list[Light], config
         dcc.Store(id=ids.WALL_PUSH_FEEDS, data=feeds),
         dcc.Store(id=ids.WALL_PUSH_ACK),  # None until the grid is up (wall.js)
         dcc.Store(id=ids.WALL_PUSH_ROWS),
-        dcc.Store(id=ids.WALL_MAP_DRAWN, data=0),
+        dcc.Store(id=ids.WALL_MAP_DRAWN),
         dcc.Store(id=ids.WALL_LINK_NUDGE),
         dcc.Store(id=ids.WALL_PAGE_CONFIG, data=config),
         dcc.Interval(id=ids.WALL_CLOCK_TICK, interval=TICK_MS),
@@ -232,10 +234,20 @@ def register_wall_callbacks(app: Dash, wall: WallContext) -> None:
     # the State is read afresh then, so the loop resumes from the page's latest cursor.
     # Dash also starts it on every other page of the app: optional, the store is None there.
     cursor = State(ids.WALL_PUSH_CURSOR, "data", allow_optional=True)
+    config = State(ids.WALL_PAGE_CONFIG, "data", allow_optional=True)
 
-    @app.callback(cursor, websocket=True, persistent=True)
-    async def wall_push(store: dict[str, Any] | None) -> None:
-        await run_push(wall, store)
+    @app.callback(cursor, config, websocket=True, persistent=True)
+    async def wall_push(store: dict[str, Any] | None, page: dict[str, Any] | None) -> None:
+        await run_push(wall, store, page)
+
+    # The page acknowledges each rows message it applied: the push sends the next at once.
+    @app.callback(Input(ids.WALL_PUSH_ACK, "data"), websocket=True, prevent_initial_call=True)
+    async def wall_ack(ack: Any) -> None:
+        acknowledge(ack)
+
+    @app.callback(Input(ids.WALL_MAP_DRAWN, "data"), websocket=True, prevent_initial_call=True)
+    async def wall_map_drawn(ack: Any) -> None:
+        acknowledge(ack, "map_ack")
 
     # Sent by the browser when the link has been down while the server answered: going
     # through Dash's socket worker, the request makes it open a new socket (see TICK_MS).

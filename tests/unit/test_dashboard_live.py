@@ -11,7 +11,7 @@ from dash import Patch
 
 from dashboard import ids, live
 from dashboard.push import PERIODS, Link
-from tests.support.aio import run_now
+from tests.support.aio import run_apart, run_now
 from tests.unit.test_dashboard_push import begin, case
 
 
@@ -58,7 +58,7 @@ def quiet(state: Any) -> Any:
 
 
 def test_while_the_rows_are_in_flight_the_stream_waits_for_the_pages_acknowledgement(
-    monkeypatch: pytest.MonkeyPatch, no_waits: list[float]
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async def read_changes(ar: Any, keys: Any, changed: list[str], now: Any) -> Any:
         return [case(1)], {}, None
@@ -68,21 +68,37 @@ def test_while_the_rows_are_in_flight_the_stream_waits_for_the_pages_acknowledge
     wall = cast(Any, SimpleNamespace(ar=stream, keys=SimpleNamespace(case_events="t:ce")))
     state, _ = begin([])
     busy = quiet(replace(state, rows=Link(sent=2**62, acked=5, at=live.time.time())))
-    page = Page(**{ids.WALL_PUSH_ACK: 5})
-    reads = run_now(live.read(wall, page, busy))
-    assert (reads.rows_ack, reads.cursor, stream.reads) == (5, None, 0)  # not applied yet
-    assert page.asked == [ids.WALL_PUSH_ACK] and no_waits == [live.ACK_POLL_SECONDS]
-    page.stores[ids.WALL_PUSH_ACK] = 2**62
-    reads = run_now(live.read(wall, page, busy))
-    assert (reads.cursor, [c["id"] for c in reads.cases], stream.reads) == ("8-0", ["urban:1"], 1)
+
+    async def steps() -> tuple[Any, Any]:
+        acks = live.Acks()
+        live._acks["page-1"] = acks
+        try:
+            waiting = await live.read(wall, Page(), busy, acks)  # none comes: no read
+            live.acknowledge({"page": "page-1", "mark": 2**62 - 1})
+            live.acknowledge({"page": "page-1", "mark": 2**62})
+            live.acknowledge({"page": "other", "mark": 7})  # another page's: not ours
+            return waiting, await live.read(wall, Page(), busy, acks)
+        finally:
+            del live._acks["page-1"]
+
+    waiting, freed = run_apart(steps())
+    assert (waiting.rows_ack, waiting.cursor) == (None, None)
+    assert (freed.rows_ack, freed.cursor, stream.reads) == (2**62, "8-0", 1)
+    assert [c["id"] for c in freed.cases] == ["urban:1"]
 
 
 def test_a_page_whose_grid_is_not_up_is_asked_again_later(no_waits: list[float]) -> None:
     state, _ = begin([])
     waiting = quiet(replace(state, rows=Link(0, None, live.time.time())))
-    wall = cast(Any, SimpleNamespace(ar=None, keys=None))
-    reads = run_now(live.read(wall, Page(), waiting))
+    stream = Stream(None)
+    wall = cast(Any, SimpleNamespace(ar=stream, keys=SimpleNamespace(case_events="t:ce")))
+    page = Page()
+    reads = run_now(live.read(wall, page, waiting, live.Acks()))
     assert reads.rows_ack is None and no_waits == [live.MAP_CHECK_SECONDS]
+    assert page.asked == [ids.WALL_PUSH_ACK]
+    page.stores[ids.WALL_PUSH_ACK] = {"page": "p", "mark": 0}  # the grid is up
+    assert run_now(live.read(wall, page, waiting, live.Acks())).rows_ack == 0
+    assert stream.reads == 1  # and at once it reads the stream
 
 
 def test_a_map_patch_goes_in_a_websocket_batch_of_its_own(

@@ -20,6 +20,7 @@ from cases.counts import Counts
 from dashboard import ids
 from dashboard.filters import CaseFilter, filter_of
 from dashboard.push import (
+    MAP_REST_SECONDS,
     ZMAX_FLOOR,
     Limits,
     Link,
@@ -151,13 +152,17 @@ class Tick:
 
 
 def step(
-    state: WallState, browser: Browser, reads: Reads, now: float = NOW
+    state: WallState, browser: Browser, reads: Reads, now: float | None = None
 ) -> tuple[WallState, Tick]:
-    """One plan; the browser applies its messages and its acknowledgements are read back."""
+    """One plan (by default once the map has rested since its last patch); the browser
+    applies its messages and its acknowledgements are read back."""
+    now = max(NOW, state.map.at + MAP_REST_SECONDS) if now is None else now
     state, messages = plan(state, reads, now)
     acks = browser.receive(messages)
+    state, more = plan(state, Reads(**acks), now)  # type: ignore[arg-type]
+    acks = browser.receive(more)  # the map's patch, once the rows are in
     state, _ = plan(state, Reads(**acks), now)  # type: ignore[arg-type]
-    return state, Tick(messages)
+    return state, Tick(messages + more)
 
 
 def tick(
@@ -287,22 +292,28 @@ def test_a_page_whose_state_is_unknown_gets_whole_rows_and_whole_point_arrays() 
     )
 
 
-def test_a_change_goes_out_at_once_and_the_map_waits_for_its_last_patch_to_be_drawn() -> None:
+def test_a_change_goes_out_at_once_and_the_map_follows_once_the_rows_are_in() -> None:
     state, browser = begin([])
-    state, messages = plan(state, Reads(cursor="2-0", cases=[case(1)]), NOW)
-    assert [c for c, _ in messages][:2] == [ids.WALL_PUSH_ROWS, ids.WALL_PUSH_CURSOR]
-    first = browser.receive(messages)
-    assert not state.rows.free(NOW) and not state.map.free(NOW)  # both in flight
-    state, _ = plan(state, Reads(rows_ack=first["rows_ack"]), NOW)  # rows applied, map not
-    state, messages = plan(state, Reads(cursor="3-0", cases=[case(2)]), NOW + 0.01)
-    assert [c for c, _ in messages if c == ids.WALL_MAP] == []  # held: not drawn yet
-    browser.receive(messages)
-    state, messages = plan(state, Reads(cursor="4-0", cases=[case(3)]), NOW + 0.02)
-    browser.receive(messages)
+    state = replace(state, map=Link(0, 0, NOW - MAP_REST_SECONDS))  # rested
+
+    def sent(reads: Reads, now: float) -> list[Any]:
+        nonlocal state
+        state, messages = plan(state, reads, now)
+        acks.update(browser.receive(messages))
+        return [c for c, _ in messages if c in (ids.WALL_PUSH_ROWS, ids.WALL_MAP)]
+
+    acks: dict[str, int] = {}
+    assert sent(Reads(cursor="2-0", cases=[case(1)]), NOW) == [ids.WALL_PUSH_ROWS]  # at once
+    assert sent(Reads(), NOW) == []  # the rows not acknowledged yet: one in flight
+    assert sent(Reads(rows_ack=acks["rows_ack"]), NOW) == [ids.WALL_MAP]  # now the map
+    # While the map's patch is not drawn, rows go on; the map's changes wait, merged.
+    assert sent(Reads(cursor="3-0", cases=[case(2)]), NOW + 0.1) == [ids.WALL_PUSH_ROWS]
+    assert sent(Reads(rows_ack=acks["rows_ack"]), NOW + 0.1) == []
+    assert sent(Reads(cursor="4-0", cases=[case(3)]), NOW + 0.2) == [ids.WALL_PUSH_ROWS]
+    assert sent(Reads(rows_ack=acks["rows_ack"]), NOW + 0.2) == []
     assert state.map_pending.keys() == {"urban:2", "urban:3"}
-    state, messages = plan(state, Reads(map_ack=first["map_ack"]), NOW + 0.5)
-    assert len([c for c, _ in messages if c == ids.WALL_MAP]) == 1  # both merged in one
-    browser.receive(messages)
+    assert sent(Reads(map_ack=acks["map_ack"]), NOW + 0.5) == []  # drawn, not rested
+    assert sent(Reads(), NOW + MAP_REST_SECONDS) == [ids.WALL_MAP]  # both in one patch
     assert browser.point_ids == ["urban:1", "urban:2", "urban:3"]
     assert state.map_pending == {}
 

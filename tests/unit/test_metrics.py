@@ -108,7 +108,7 @@ def count(meters: Meters, name: str) -> float | None:
 def test_a_step_that_sends_rows_observes_its_push_latency(monkeypatch: pytest.MonkeyPatch) -> None:
     page = SimpleNamespace(is_shutdown=False)
 
-    async def read(wall: Any, ws: Any, state: Any) -> Reads:
+    async def read(wall: Any, ws: Any, state: Any, acks: Any) -> Reads:
         page.is_shutdown = True  # one step
         return Reads(cursor="8-0", cases=[case(1)])
 
@@ -120,7 +120,7 @@ def test_a_step_that_sends_rows_observes_its_push_latency(monkeypatch: pytest.Mo
     meters = Meters()
     state, _ = begin([])
     assert count(meters, "towncc_push_seconds_count") == 0
-    run_now(live.run(cast(Any, SimpleNamespace(meters=meters)), page, state))
+    run_now(live.run(cast(Any, SimpleNamespace(meters=meters)), page, state, live.Acks()))
     assert count(meters, "towncc_push_seconds_count") == 1
 
 
@@ -128,7 +128,7 @@ def test_a_wall_counts_as_connected_while_its_push_runs(monkeypatch: pytest.Monk
     meters = Meters()
     seen: list[float | None] = []
 
-    async def run(wall: Any, ws: Any, state: Any) -> None:
+    async def run(wall: Any, ws: Any, state: Any, acks: Any) -> None:
         seen.append(count(meters, "towncc_walls_connected"))
 
     monkeypatch.setattr(live, "run", run)
