@@ -21,6 +21,9 @@ from cases.view import case_view
 from core.keys import Keys
 from core.settings import Settings
 from dashboard.api import api_router
+from dashboard.modules import compute
+from dashboard.modules.data import read_module_data, village_names
+from layers.town import Town
 from tests.support.pipeline import drain_now
 from tests.support.reports import Report, mixed_reports, write_events
 
@@ -135,6 +138,39 @@ def test_counts_api_equals_a_count_over_every_open_case_read_page_by_page(
             assert by[f"feed={feed}|level={level}"] == n
     wage = [c for c in cases if c["category"] == "wage_arrears"]
     assert by["feed=labour|category=wage_arrears"] == by["category=wage_arrears"] == len(wage)
+
+
+def test_every_module_figure_equals_a_count_over_all_open_cases_through_the_api(
+    seeded: list[Report], api: TestClient, r: redis.Redis, keys: Keys, town: Town
+) -> None:
+    cases = every_open_case(api)
+    assert len(cases) >= MANY
+    data = read_module_data(r, keys, 100, NOW, town)  # the map's marks get 100: none counted
+    shown = {
+        (module.id, figure.label.zh): figure.value
+        for module, figures in compute(data)
+        for figure in figures
+        if module.id in ("command", "enforcement", "enterprise", "grid", "labour")
+    }
+    urban = [c for c in cases if c["feed"] == "urban"]
+    hazards = [c for c in cases if c["feed"] == "safety"]
+    names = village_names(town)
+    villages = Counter(names[c["village"]] for c in cases if c["village"])
+    expected = {
+        ("command", "在办"): len(cases),
+        ("command", "超时"): sum(1 for c in cases if c["overdue"] or c["handling_overdue"]),
+        ("command", "已升级"): sum(1 for c in cases if c["level"] != "grid"),
+        ("enforcement", "在办城管案件"): len(urban),
+        ("enforcement", "网格"): sum(1 for c in urban if c["level"] == "grid"),
+        ("enforcement", "村级"): sum(1 for c in urban if c["level"] == "village"),
+        ("enforcement", "镇级"): sum(1 for c in urban if c["level"] == "town"),
+        ("enterprise", "有隐患企业"): len({c["title"] for c in hazards}),
+        ("enterprise", "未整改隐患"): len(hazards),
+        ("labour", "欠薪预警"): sum(1 for c in cases if c["category"] == "wage_arrears"),
+        **{("grid", name): n for name, n in villages.most_common(4)},
+    }
+    assert shown == {k: f"{v:,}" for k, v in expected.items()}
+    assert all(v > 0 for v in expected.values())
 
 
 def test_a_late_count_moves_when_only_time_passes(
