@@ -53,17 +53,20 @@ def test_a_module_without_data_says_so(module: str) -> None:
     assert "No data yet" in str(panel) and "has-data" not in panel.className
 
 
-def test_party_counts_organisations_members_and_this_months_activities() -> None:
+def test_party_counts_its_levels_members_once_and_this_months_activities() -> None:
     metrics = (
-        metric("party", "org/1", record="organisation", members=47),
-        metric("party", "org/2", record="organisation", members=30),
+        metric("party", "org/0", record="organisation", org_type="committee", members=77),
+        metric("party", "org/1", record="organisation", org_type="branch", members=47),
+        metric("party", "org/2", record="organisation", org_type="joint_branch", members=30),
+        metric("party", "org/3", record="organisation", org_type="household", members=2),
         metric("party", "activity/1", record="activity", participants=41),
         metric(
             "party", "activity/0", "2026-10-20T01:00:00+00:00", record="activity", participants=9
         ),
     )
     assert shown("party", ModuleData(NOW, metrics)) == {
-        "党组织": "2个", "党员": "77人", "本月活动": "1次", "本月参加": "41人次",
+        "党委": "1个", "联盟": "0个", "支部": "2个", "党员中心户": "1个", "党员": "77人",
+        "本月活动": "1次", "本月参加": "41人次",
     }  # fmt: skip
 
 
