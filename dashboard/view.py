@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from cases.categories import category
+from cases.view import level_of
 from core.times import epoch_ms
 from dashboard.i18n import Lang, t
 from dashboard.theme import group_colour
@@ -75,15 +76,6 @@ def case_row(case: dict[str, Any], lang: Lang) -> dict[str, Any]:
         "level_label": t(f"level.{level_of(case)}", lang),
         "handling_overdue": bool(case.get("handling_overdue")),
     }
-
-
-LEVELS = ("grid", "village", "town")
-
-
-def level_of(case: dict[str, Any]) -> str:
-    """Where the case is handled now: grid, village or town (小事不出格、大事不出村、难事不出镇)."""
-    level = case.get("level")
-    return level if level in LEVELS else "grid"
 
 
 def case_point(case: dict[str, Any]) -> Point | None:
