@@ -188,6 +188,26 @@ def test_a_late_count_moves_when_only_time_passes(
     assert recount(every_open_case(api))["late"] == 5
 
 
+def test_two_thousand_unanswered_cases_are_counted_whole_and_apart_from_handling_late(
+    engine: Engine, r: redis.Redis, keys: Keys, api: TestClient, settings: Settings
+) -> None:
+    """More cases late on their first response than the queue's rows: the API counts them
+    all, and 超时未响应 leaves out the cases late on their handling only."""
+    assert 2_000 > settings.wall_max_rows
+    unanswered = [
+        Report(n, "urban", "parking", NOW - timedelta(minutes=20 + n % 60)) for n in range(2_000)
+    ]
+    handling_late = [
+        Report(n, "urban", "dispute", NOW - timedelta(days=10)) for n in range(2_000, 2_300)
+    ]
+    apply(engine, r, keys, unanswered + handling_late, NOW)
+    engine.sweep()  # escalates them: a late case is still late, wherever it is handled
+    counts = api.get("/api/counts").json()
+    cases = every_open_case(api)
+    assert counts["response_overdue"] == sum(c["overdue"] for c in cases) == 2_000
+    assert counts["late"] == sum(c["late"] for c in cases) == 2_300
+
+
 def test_late_in_the_counts_is_the_case_views_late_at_any_moment(
     engine: Engine, r: redis.Redis, keys: Keys, api: TestClient, clock: Clock
 ) -> None:
