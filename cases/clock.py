@@ -284,8 +284,3 @@ def first_response_due(category: str, reported_at: datetime) -> datetime | None:
     if spec.first_response is None:
         return None
     return (reported_at + spec.first_response).astimezone(UTC)
-
-
-def is_overdue(due: datetime | None, now: datetime) -> bool:
-    """Whether a deadline has passed at ``now`` (the caller's clock, so tests control it)."""
-    return due is not None and now > due

@@ -49,15 +49,16 @@ def _kept() -> str:
 
 
 def tally_fields(case: Case) -> tuple[str, ...]:
-    """The `cases:tally` fields an open case counts in."""
-    feed, category, level = case.feed, case.category, level_of(case)
+    """The `cases:tally` fields an open case counts in (`tally_field` of each combination of
+    DIMENSIONS, written out: this runs for every case the engine writes)."""
+    feed, category, level = f"feed={case.feed}", f"category={case.category}", level_of(case)
     return (
-        tally_field(),
-        tally_field(level=level),
-        tally_field(feed=feed),
-        tally_field(category=category),
-        tally_field(feed=feed, level=level),
-        tally_field(feed=feed, category=category),
+        "open",
+        f"level={level}",
+        feed,
+        category,
+        f"{feed}|level={level}",
+        f"{feed}|{category}",
     )
 
 

@@ -27,15 +27,10 @@ from dashboard.filters import filter_of
 from dashboard.health import Notice, notices
 from dashboard.i18n import lang_of
 from dashboard.lights import lights
+from dashboard.modules.data import aread_module_data
 from dashboard.overlays import aread_stations
 from dashboard.push import Reads, WallState, mirror_from_store, plan, start, wanted
-from dashboard.snapshot import (
-    NO_ENTRY,
-    aread_alerts,
-    aread_module_data,
-    aread_snapshot,
-    read_changes,
-)
+from dashboard.snapshot import NO_ENTRY, aread_alerts, aread_snapshot, read_changes
 from dashboard.trends import aread_trends
 from ingest.freshness import afeeds_status
 
@@ -108,7 +103,7 @@ async def read_periodic(wall: WallContext, ws: Any, kinds: set[str]) -> dict[str
     if "notices" in kinds:
         found["notices"] = await aread_notices(wall)
     if "modules" in kinds:
-        found["modules"] = await aread_module_data(ar, keys, wall.snapshot_size, now)
+        found["modules"] = await aread_module_data(ar, keys, wall.snapshot_size, now, wall.town)
         found["stations"] = await aread_stations(ar, keys)
     if "trends" in kinds:
         found["trends"] = await aread_trends(ar, keys, wall.feeds, now)

@@ -19,7 +19,6 @@ from cases.store import live_alerts
 from cases.view import with_view
 from core.keys import Keys
 from core.replies import text
-from dashboard.modules import ModuleData
 from dashboard.push import Snapshot, closed_stub
 
 NO_ENTRY = "0-0"  # XREAD from here reads a stream from its start
@@ -86,41 +85,3 @@ async def aread_alerts(ar: aredis.Redis, keys: Keys, now: datetime) -> list[dict
     found = [orjson.loads(v) for v in await ar.hvals(keys.latest("alert"))]
     live = [a for a in found if is_live(a, now)]
     return sorted(live, key=lambda a: a["occurred_at"], reverse=True)
-
-
-def _module_data(
-    metrics: list[Any], raw: list[Any], villages: dict[Any, Any], open_total: int, now: datetime
-) -> ModuleData:
-    cases = [with_view(orjson.loads(v), now) for v in raw if v is not None]
-    return ModuleData(
-        now=now,
-        metrics=tuple(orjson.loads(v) for v in metrics),
-        cases=tuple(c for c in cases if c.get("status") == "open"),
-        open_total=open_total,
-        village_open={text(k): int(v) for k, v in villages.items()},
-    )
-
-
-def read_module_data(r: redis.Redis, keys: Keys, limit: int, now: datetime) -> ModuleData:
-    """What the module panels read: the newest metric per source, the open cases (up to
-    `limit`, newest first), the open count per village; empty when Redis does not answer."""
-    try:
-        ids = [text(v) for v in r.zrevrange(keys.open_cases, 0, limit - 1)]
-        raw = r.mget([keys.case(i) for i in ids]) if ids else []
-        metrics = r.hvals(keys.latest("metric"))
-        villages = r.hgetall(keys.village_open)
-        return _module_data(metrics, list(raw), villages, int(r.zcard(keys.open_cases)), now)
-    except redis.RedisError:
-        return ModuleData(now=now)
-
-
-async def aread_module_data(ar: aredis.Redis, keys: Keys, limit: int, now: datetime) -> ModuleData:
-    """`read_module_data` for the push loop (a Redis error propagates: the loop beats not-ok)."""
-    ids = [text(v) for v in await ar.zrevrange(keys.open_cases, 0, limit - 1)]
-    pipe = ar.pipeline(transaction=False)
-    pipe.mget([keys.case(i) for i in ids] or [keys.case("-")])
-    pipe.hvals(keys.latest("metric"))
-    pipe.hgetall(keys.village_open)
-    pipe.zcard(keys.open_cases)
-    raw, metrics, villages, open_total = await pipe.execute()
-    return _module_data(metrics, raw, villages, int(open_total), now)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
+from cases.counts import Counts
 from core.times import BEIJING
 
 Record = Mapping[str, Any]
@@ -45,13 +46,22 @@ class Figure:
 
 @dataclass(frozen=True, slots=True)
 class ModuleData:
-    """What the modules read, fetched once per refresh (dashboard.snapshot)."""
+    """What the modules read, fetched once per refresh (dashboard/modules/data.py).
+
+    Every figure that is a count reads `counts` (over every open case, cases/counts.py),
+    never a list of cases: the wall only ever holds the newest few thousand.
+    """
 
     now: datetime
     metrics: tuple[Record, ...] = ()  # `latest:metric`: the newest record per source
-    cases: tuple[Record, ...] = ()  # open cases, `overdue` computed at `now`
-    open_total: int = 0
-    village_open: Mapping[str, int] = field(default_factory=dict)
+    counts: Counts | None = None  # None: nothing counted (Redis did not answer), all zero
+    village_names: Mapping[str, str] = field(default_factory=dict)  # village code → name
+    # The newest open cases with their view, for the map's marks only: never counted here.
+    cases: tuple[Record, ...] = ()
+
+    @property
+    def count(self) -> Counts:
+        return self.counts if self.counts is not None else Counts(self.now)
 
     def records(self, feed: str, record: str | None = None) -> list[Record]:
         """The newest metric records of `feed` (of one `attrs.record` type if given)."""
@@ -59,14 +69,6 @@ class ModuleData:
         if record is None:
             return found
         return [m for m in found if attrs(m).get("record") == record]
-
-    def open_cases(self, feed: str | None = None, category: str | None = None) -> list[Record]:
-        return [
-            c
-            for c in self.cases
-            if (feed is None or c.get("feed") == feed)
-            and (category is None or c.get("category") == category)
-        ]
 
     @property
     def today(self) -> date:

@@ -1,4 +1,5 @@
-"""指挥调度一中心: open cases, those overdue, those escalated above their grid."""
+"""指挥调度一中心: open cases, those late on either clock, those escalated above their grid
+(every open case, cases/counts.py)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,13 @@ from dashboard.modules._base import PIECES, Figure, Module, ModuleData, Text, nu
 
 
 def figures(data: ModuleData) -> list[Figure]:
-    if not data.open_total and not data.cases:
+    counts = data.count
+    if not counts.open_total:
         return []
-    overdue = sum(1 for c in data.cases if c.get("overdue") or c.get("handling_overdue"))
-    escalated = sum(1 for c in data.cases if c.get("level") in ("village", "town"))
     return [
-        Figure(Text("在办", "Open"), number(data.open_total), PIECES),
-        Figure(Text("超时", "Overdue"), number(overdue), PIECES),
-        Figure(Text("已升级", "Escalated"), number(escalated), PIECES),
+        Figure(Text("在办", "Open"), number(counts.open_total), PIECES),
+        Figure(Text("超时", "Overdue"), number(counts.late), PIECES),
+        Figure(Text("已升级", "Escalated"), number(counts.escalated), PIECES),
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dashboard.modules._base import PIECES, Figure, Module, ModuleData, Text, number
 
+FEED = "urban"
 LEVELS = (
     ("grid", Text("网格", "Grid")),
     ("village", Text("村级", "Village")),
@@ -12,13 +13,12 @@ LEVELS = (
 
 
 def figures(data: ModuleData) -> list[Figure]:
-    cases = data.open_cases("urban")
-    if not cases:
+    counts = data.count
+    if not (total := counts.open_in(feed=FEED)):
         return []
-    found = [Figure(Text("在办城管案件", "Open urban cases"), number(len(cases)), PIECES)]
+    found = [Figure(Text("在办城管案件", "Open urban cases"), number(total), PIECES)]
     for level, label in LEVELS:
-        count = sum(1 for c in cases if c.get("level") == level)
-        found.append(Figure(label, number(count), PIECES))
+        found.append(Figure(label, number(counts.open_in(feed=FEED, level=level)), PIECES))
     return found
 
 

@@ -1,5 +1,5 @@
 """企业管理: registered enterprises (active, above designated size) and those with open
-safety hazards (open `safety` cases, one enterprise counted once)."""
+safety hazards (open `safety` cases, one enterprise counted once: cases/tally.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ HOUSEHOLDS = Text("家", "")
 
 def figures(data: ModuleData) -> list[Figure]:
     registry = [attrs(r) for r in data.records("enterprise")]
-    hazards = data.open_cases("safety")
-    if not registry and not hazards:
+    counts = data.count
+    if not registry and not counts.hazards:
         return []
     found = []
     if registry:
@@ -21,10 +21,11 @@ def figures(data: ModuleData) -> list[Figure]:
             Figure(Text("在册企业", "Registered"), number(len(active)), HOUSEHOLDS),
             Figure(Text("规上企业", "Above scale"), number(len(above)), HOUSEHOLDS),
         ]
-    names = {str(c.get("title") or c.get("id")) for c in hazards}
     found += [
-        Figure(Text("有隐患企业", "With open hazards"), number(len(names)), HOUSEHOLDS),
-        Figure(Text("未整改隐患", "Open hazards"), number(len(hazards)), Text("处", "")),
+        Figure(
+            Text("有隐患企业", "With open hazards"), number(counts.hazard_enterprises), HOUSEHOLDS
+        ),
+        Figure(Text("未整改隐患", "Open hazards"), number(counts.hazards), Text("处", "")),
     ]
     return found
 

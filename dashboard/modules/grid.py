@@ -8,10 +8,10 @@ SHOWN = 4
 
 
 def figures(data: ModuleData) -> list[Figure]:
-    counts = {v: n for v, n in data.village_open.items() if n > 0}
+    counts = {v: n for v, n in data.count.village_open.items() if n > 0}
     if not counts:
         return []
-    names = {str(c.get("village")): str(c.get("village_name") or "") for c in data.cases}
+    names = data.village_names
     busiest = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:SHOWN]
     return [
         Figure(Text(names.get(v) or v, names.get(v) or v), number(n), PIECES) for v, n in busiest

@@ -18,7 +18,7 @@ from dashboard.modules._base import (
 
 def figures(data: ModuleData) -> list[Figure]:
     snapshots = [attrs(r) for r in data.records("labour", "snapshot")]
-    arrears = data.open_cases("labour", "wage_arrears")
+    arrears = data.count.open_in(feed="labour", category="wage_arrears")
     headcount = numbers(a.get("headcount") for a in snapshots)
     if not headcount and not arrears:
         return []
@@ -28,7 +28,7 @@ def figures(data: ModuleData) -> list[Figure]:
         vacancies = numbers(a.get("vacancies") for a in snapshots)
         if vacancies:
             found.append(Figure(Text("缺工人数", "Vacancies"), number(sum(vacancies)), PEOPLE))
-    found.append(Figure(Text("欠薪预警", "Wage-arrears alerts"), number(len(arrears)), PIECES))
+    found.append(Figure(Text("欠薪预警", "Wage-arrears alerts"), number(arrears), PIECES))
     return found
 
 

@@ -1,6 +1,17 @@
-"""党建引领: party organisations and members, and this month's activities (feed `party`)."""
+"""党建引领: the structure's levels (党委 → 联盟 → 支部 → 党员中心户), its members counted once
+each, and this month's activities (feed `party`).
+
+A parent organisation's 党员数 already counts its children's members, and an alliance or a
+党员中心户 groups members who belong to a branch, so adding up `members` over the records
+counts a village branch member three times. Every member is placed in exactly one branch
+(党支部 or 联合党支部: the Party's constitution puts each member in one), so the members are
+the sum over the branches alone.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from dashboard.modules._base import (
     PEOPLE,
@@ -14,9 +25,26 @@ from dashboard.modules._base import (
     numbers,
 )
 
+# The structure's levels as the wall shows them, each with the organisation types it counts
+# (ingest/mappings/party.json).
+LEVELS: tuple[tuple[Text, frozenset[str]], ...] = (
+    (Text("党委", "Committees"), frozenset({"committee", "joint_committee", "general_branch"})),
+    (Text("联盟", "Alliances"), frozenset({"alliance"})),
+    (Text("支部", "Branches"), frozenset({"branch", "joint_branch"})),
+    (Text("党员中心户", "Member households"), frozenset({"household"})),
+)
+BRANCHES = frozenset({"branch", "joint_branch"})  # where each member is counted, once
+UNITS = Text("个", "")
+
+
+def members(organisations: list[Mapping[str, Any]]) -> float | None:
+    """Party members, each once: the sum of the branches' members (None: none sent)."""
+    found = numbers(a.get("members") for a in organisations if a.get("org_type") in BRANCHES)
+    return sum(found) if found else None
+
 
 def figures(data: ModuleData) -> list[Figure]:
-    orgs = data.records("party", "organisation")
+    orgs = [attrs(o) for o in data.records("party", "organisation")]
     today = data.today
     month = [
         a
@@ -26,10 +54,12 @@ def figures(data: ModuleData) -> list[Figure]:
     ]
     if not orgs and not month:
         return []
-    members = numbers(attrs(o).get("members") for o in orgs)
-    found = [Figure(Text("党组织", "Organisations"), number(len(orgs)), Text("个", ""))]
-    if members:
-        found.append(Figure(Text("党员", "Members"), number(sum(members)), PEOPLE))
+    found = [
+        Figure(label, number(sum(1 for a in orgs if a.get("org_type") in types)), UNITS)
+        for label, types in LEVELS
+    ]
+    if (people := members(orgs)) is not None:
+        found.append(Figure(Text("党员", "Members"), number(people), PEOPLE))
     found.append(
         Figure(Text("本月活动", "Activities this month"), number(len(month)), Text("次", ""))
     )

@@ -33,11 +33,12 @@ from dashboard.i18n import Lang, request_lang, words
 from dashboard.lights import Light, lights, silence_s, unknown_lights
 from dashboard.live import STALE_AFTER_MS, acknowledge, run_push
 from dashboard.modules import compute
+from dashboard.modules.data import read_module_data
 from dashboard.overlays import Overlays, read_stations
 from dashboard.overlays import build as build_overlays
 from dashboard.push import Snapshot, View, build_view, mirror_to_store
 from dashboard.routing import page_address
-from dashboard.snapshot import read_alerts, read_module_data, read_snapshot
+from dashboard.snapshot import read_alerts, read_snapshot
 from dashboard.trends import read_trends
 from ingest.freshness import feeds_status
 from layers.sites import sites
@@ -205,7 +206,7 @@ def wall_layout(wall: WallContext, health_url: str) -> html.Div:
     cases = [c for c in snap.cases if case_filter.matches(c)]
     view = build_view(cases, snap.grid, lang=lang, limits=wall.limits, locations=locations)
     alerts = ticker_items(read_alerts(wall.r, wall.keys), lang)
-    data = read_module_data(wall.r, wall.keys, wall.snapshot_size, now)
+    data = read_module_data(wall.r, wall.keys, wall.snapshot_size, now, wall.town)
     trends = read_trends(wall.r, wall.keys, wall.feeds, now)
     readings, states = read_stations(wall.r, wall.keys)
     overlays = build_overlays(data.cases, readings, states, sites(), lang, now)

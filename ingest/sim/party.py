@@ -4,7 +4,9 @@ as they are held.
 The tree follows the town: the town committee; a 党委 for every community and a 党总支 for
 every village, each with one branch per level-2 grid and a retirees' branch; a branch in
 every active enterprise above designated size and one joint branch for the small ones; and
-a few area alliances (党建联盟). A parent's membership is the sum of its children's.
+a few area alliances (党建联盟); and under each village grid's branch a few 党员中心户, a
+member's household linking its neighbours. A parent's membership is the sum of its children's
+branches'; an alliance's and a household's members are members of a branch.
 Activities (``activities_per_day``) come by day and on weekday evenings, mostly 三会一课 and
 主题党日, with attendance as a roll call gives it.
 """
@@ -97,6 +99,7 @@ class PartyFeed:
             title = "委员会" if org_type == "党委" else "总支部委员会"
             orgs += [self._grouped(code, f"{prefix}{name}{title}", org_type, TOWN_CODE, children)]
             orgs += children
+            orgs += [h for branch in children[:-1] for h in self._households(branch)]
         orgs += self._enterprise_branches(prefix)
         top = [o for o in orgs if o.parent == TOWN_CODE]
         town = self._grouped(TOWN_CODE, f"{prefix}委员会", "党委", "", top)
@@ -105,6 +108,14 @@ class PartyFeed:
             for k, name in enumerate(ALLIANCES, start=1)
         ]
         return [town, *orgs, *alliances]
+
+    def _households(self, branch: Org) -> list[Org]:
+        """党员中心户 under a grid's branch: one or two members each, all of the branch."""
+        return [
+            Org(f"{branch.code}H{k}", f"{branch.name}党员中心户{k}", "党员中心户", branch.code,
+                int(self.rng.integers(1, 3)), 0, branch.venue)
+            for k in range(1, int(self.rng.integers(2, 5)))
+        ]  # fmt: skip
 
     def _enterprise_branches(self, prefix: str) -> list[Org]:
         big = [f for f in self.firms if f.active and f.above_scale]

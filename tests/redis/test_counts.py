@@ -21,6 +21,9 @@ from cases.view import case_view
 from core.keys import Keys
 from core.settings import Settings
 from dashboard.api import api_router
+from dashboard.modules import compute
+from dashboard.modules.data import read_module_data, village_names
+from layers.town import Town
 from tests.support.pipeline import drain_now
 from tests.support.reports import Report, mixed_reports, write_events
 
@@ -137,6 +140,39 @@ def test_counts_api_equals_a_count_over_every_open_case_read_page_by_page(
     assert by["feed=labour|category=wage_arrears"] == by["category=wage_arrears"] == len(wage)
 
 
+def test_every_module_figure_equals_a_count_over_all_open_cases_through_the_api(
+    seeded: list[Report], api: TestClient, r: redis.Redis, keys: Keys, town: Town
+) -> None:
+    cases = every_open_case(api)
+    assert len(cases) >= MANY
+    data = read_module_data(r, keys, 100, NOW, town)  # the map's marks get 100: none counted
+    shown = {
+        (module.id, figure.label.zh): figure.value
+        for module, figures in compute(data)
+        for figure in figures
+        if module.id in ("command", "enforcement", "enterprise", "grid", "labour")
+    }
+    urban = [c for c in cases if c["feed"] == "urban"]
+    hazards = [c for c in cases if c["feed"] == "safety"]
+    names = village_names(town)
+    villages = Counter(names[c["village"]] for c in cases if c["village"])
+    expected = {
+        ("command", "在办"): len(cases),
+        ("command", "超时"): sum(1 for c in cases if c["overdue"] or c["handling_overdue"]),
+        ("command", "已升级"): sum(1 for c in cases if c["level"] != "grid"),
+        ("enforcement", "在办城管案件"): len(urban),
+        ("enforcement", "网格"): sum(1 for c in urban if c["level"] == "grid"),
+        ("enforcement", "村级"): sum(1 for c in urban if c["level"] == "village"),
+        ("enforcement", "镇级"): sum(1 for c in urban if c["level"] == "town"),
+        ("enterprise", "有隐患企业"): len({c["title"] for c in hazards}),
+        ("enterprise", "未整改隐患"): len(hazards),
+        ("labour", "欠薪预警"): sum(1 for c in cases if c["category"] == "wage_arrears"),
+        **{("grid", name): n for name, n in villages.most_common(4)},
+    }
+    assert shown == {k: f"{v:,}" for k, v in expected.items()}
+    assert all(v > 0 for v in expected.values())
+
+
 def test_a_late_count_moves_when_only_time_passes(
     engine: Engine, r: redis.Redis, keys: Keys, api: TestClient, clock: Clock
 ) -> None:
@@ -150,6 +186,26 @@ def test_a_late_count_moves_when_only_time_passes(
     assert after["response_overdue"] == after["late"] == 5
     assert r.xlen(keys.case_events) == writes  # nothing was written: only time passed
     assert recount(every_open_case(api))["late"] == 5
+
+
+def test_two_thousand_unanswered_cases_are_counted_whole_and_apart_from_handling_late(
+    engine: Engine, r: redis.Redis, keys: Keys, api: TestClient, settings: Settings
+) -> None:
+    """More cases late on their first response than the queue's rows: the API counts them
+    all, and 超时未响应 leaves out the cases late on their handling only."""
+    assert settings.wall_max_rows < 2_000
+    unanswered = [
+        Report(n, "urban", "parking", NOW - timedelta(minutes=20 + n % 60)) for n in range(2_000)
+    ]
+    handling_late = [
+        Report(n, "urban", "dispute", NOW - timedelta(days=10)) for n in range(2_000, 2_300)
+    ]
+    apply(engine, r, keys, unanswered + handling_late, NOW)
+    engine.sweep()  # escalates them: a late case is still late, wherever it is handled
+    counts = api.get("/api/counts").json()
+    cases = every_open_case(api)
+    assert counts["response_overdue"] == sum(c["overdue"] for c in cases) == 2_000
+    assert counts["late"] == sum(c["late"] for c in cases) == 2_300
 
 
 def test_late_in_the_counts_is_the_case_views_late_at_any_moment(

@@ -34,6 +34,7 @@ from core.settings import Settings
 from layers.town import Town
 from tests.support.clock import Clock
 from tests.support.pipeline import all_applied, drain_now
+from tests.support.recount import counted, recount
 from tests.support.week import START, TICKS, Operator, set_clock, week, write
 from towncc import processes
 
@@ -132,6 +133,10 @@ def vandalise(r: redis.Redis, keys: Keys) -> None:
     r.hset(keys.grid_open, "nowhere", 7)
     r.zadd(keys.response_due, {"urban:ghost": 1})
     r.set(keys.case("urban:ghost"), "{}")
+    r.hincrby(keys.tally, "open", 3)
+    r.hset(keys.hazard_enterprises, "ghost works", 2)
+    r.zadd(keys.late_at, {"urban:ghost": 1})
+    r.zrem(keys.response_late_at, *r.zrange(keys.response_late_at, 0, 9))
 
 
 @pytest.fixture
@@ -275,6 +280,7 @@ def test_rebuilding_a_week_gives_the_live_projections(
     assert r.xlen(keys.events) == 100_000
     live, expiring = snapshot(r, keys), expiries(r, keys)
     assert_a_full_week(live, keys)
+    assert counted(r, keys, clock.now) == recount(r, keys, clock.now)
     vandalise(r, keys)
 
     lines: list[str] = []
@@ -325,6 +331,22 @@ def test_a_rebuild_is_idempotent(r: redis.Redis, keys: Keys, small_week: Engine)
         assert summary.diverged == [] and summary.entries >= SMALL * 0.9
     assert not r.exists(keys.rebuild_lock)
     assert not list(r.scan_iter(match=f"{glob_escape(keys.prefix)}rebuild:*"))
+
+
+def test_a_rebuild_writes_the_counters_data_from_before_them_lacks(
+    r: redis.Redis, keys: Keys, small_week: Engine
+) -> None:
+    """Projections written by an engine that kept no counters (an upgrade) get them from
+    `towncc engine --rebuild`, equal to a recount and to what a live engine keeps."""
+    live = snapshot(r, keys)
+    counters = (keys.tally, keys.hazard_enterprises, keys.late_at, keys.response_late_at)
+    assert all(name in live for name in counters)
+    r.delete(*counters)
+    rebuild(small_week, out=lambda line: None, idle_ms=0)
+    assert snapshot(r, keys) == live
+    now = small_week.clock()
+    assert counted(r, keys, now) == recount(r, keys, now)
+    assert counted(r, keys, now)["open_total"] > 0
 
 
 def test_a_rebuild_refuses_while_an_engine_is_live(

@@ -21,11 +21,11 @@ from cases.clock import (
     first_response_due,
     handling_deadline,
     handling_due,
-    is_overdue,
     is_working_day,
     workday_or_weekday,
     working_time_between,
 )
+from cases.view import case_view
 
 BJ = ZoneInfo("Asia/Shanghai")
 
@@ -97,11 +97,13 @@ def test_the_15_minute_first_response_is_wall_clock_time() -> None:
     reported = bj(2025, 10, 1, 23, 50)  # a holiday night
     due = first_response_due("parking", reported)
     assert due == bj(2025, 10, 2, 0, 5)
+    assert due is not None
+    case = {"status": "open", "stage": "reported", "response_due": due.isoformat()}
     now = ManualClock(reported)
     now.advance(minutes=15)
-    assert not is_overdue(due, now.now)
+    assert not case_view(case, now.now).overdue
     now.advance(seconds=1)
-    assert is_overdue(due, now.now)
+    assert case_view(case, now.now).overdue
     assert first_response_due("exposed_garbage", reported) is None
 
 
@@ -114,7 +116,8 @@ def test_danger_categories_run_on_a_calendar_clock() -> None:
 
 def test_records_have_no_handling_deadline() -> None:
     assert handling_due("economy_indicator", bj(2025, 6, 9, 9)) is None
-    assert not is_overdue(None, bj(2030, 1, 1))
+    record = {"status": "open", "stage": "reported", "response_due": None, "handling_due": None}
+    assert not case_view(record, bj(2030, 1, 1)).late
 
 
 def test_a_date_outside_the_calendar_data_says_which_years_are_supported() -> None:

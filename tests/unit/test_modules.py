@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from cases.counts import Counts
+from cases.tally import tally_field
 from dashboard import ids
 from dashboard.components.panels import module_figures, module_panels
 from dashboard.modules import MODULES, Figure, Module, ModuleData, Text, compute
@@ -23,9 +25,16 @@ def metric(feed: str, source: str, occurred: str = EARLIER, **attrs: Any) -> dic
             "occurred_at": occurred, "attrs": attrs}  # fmt: skip
 
 
-def case(n: int, feed: str = "urban", **fields: Any) -> dict[str, Any]:
-    return {"id": f"{feed}:{n}", "feed": feed, "status": "open", "level": "grid",
-            "category": "parking", "title": f"企业{n}", "overdue": False, **fields}  # fmt: skip
+def counts(open_total: int = 0, **by: int) -> Counts:
+    """Counts as cases/counts.py reads them; ``by``: `feed`, `feed__level`, `feed__category`
+    (e.g. ``urban__village=2``) → open cases of it."""
+    tally = {}
+    for name, n in by.items():
+        feed, _, rest = name.partition("__")
+        level = rest if rest in ("grid", "village", "town") else None
+        category = rest if rest and level is None else None
+        tally[tally_field(feed=feed, level=level, category=category)] = n
+    return Counts(NOW, open_total=open_total, tally=tally)
 
 
 def shown(module: str, data: ModuleData) -> dict[str, str]:
@@ -44,17 +53,20 @@ def test_a_module_without_data_says_so(module: str) -> None:
     assert "No data yet" in str(panel) and "has-data" not in panel.className
 
 
-def test_party_counts_organisations_members_and_this_months_activities() -> None:
+def test_party_counts_its_levels_members_once_and_this_months_activities() -> None:
     metrics = (
-        metric("party", "org/1", record="organisation", members=47),
-        metric("party", "org/2", record="organisation", members=30),
+        metric("party", "org/0", record="organisation", org_type="committee", members=77),
+        metric("party", "org/1", record="organisation", org_type="branch", members=47),
+        metric("party", "org/2", record="organisation", org_type="joint_branch", members=30),
+        metric("party", "org/3", record="organisation", org_type="household", members=2),
         metric("party", "activity/1", record="activity", participants=41),
         metric(
             "party", "activity/0", "2026-10-20T01:00:00+00:00", record="activity", participants=9
         ),
     )
     assert shown("party", ModuleData(NOW, metrics)) == {
-        "党组织": "2个", "党员": "77人", "本月活动": "1次", "本月参加": "41人次",
+        "党委": "1个", "联盟": "0个", "支部": "2个", "党员中心户": "1个", "党员": "77人",
+        "本月活动": "1次", "本月参加": "41人次",
     }  # fmt: skip
 
 
@@ -77,22 +89,31 @@ def test_service_hall_counts_todays_cases_and_the_on_time_share() -> None:
 
 
 def test_enforcement_counts_open_urban_cases_by_level() -> None:
-    cases = (case(1), case(2, level="village"), case(3, level="town"), case(4, feed="water"))
-    assert shown("enforcement", ModuleData(NOW, cases=cases)) == {
-        "在办城管案件": "3件", "网格": "1件", "村级": "1件", "镇级": "1件",
+    found = counts(4, urban=3, urban__grid=1, urban__village=2, water=1)
+    assert shown("enforcement", ModuleData(NOW, counts=found)) == {
+        "在办城管案件": "3件", "网格": "1件", "村级": "2件", "镇级": "0件",
     }  # fmt: skip
 
 
+def test_no_figure_counts_the_cases_the_map_is_given() -> None:
+    newest = ({"id": "urban:1", "feed": "urban", "status": "open", "level": "town",
+               "category": "wage_arrears", "late": True, "overdue": True},)  # fmt: skip
+    found = {m.id: m.figures(ModuleData(NOW, cases=newest)) for m in MODULES}
+    assert found == {m.id: [] for m in MODULES}
+
+
 def test_grid_shows_the_busiest_villages_by_name() -> None:
-    cases = (case(1, village="XXK-01", village_name="璜塘社区"),)
-    data = ModuleData(NOW, cases=cases, village_open={"XXK-01": 5, "XXK-02": 7, "XXK-03": 0})
+    villages = {"XXK-01": 5, "XXK-02": 7}
+    data = ModuleData(
+        NOW, counts=Counts(NOW, village_open=villages), village_names={"XXK-01": "璜塘社区"}
+    )
     assert shown("grid", data) == {"XXK-02": "7件", "璜塘社区": "5件"}
 
 
-def test_command_counts_open_overdue_and_escalated() -> None:
-    cases = (case(1, overdue=True), case(2, level="town", handling_overdue=True), case(3))
-    assert shown("command", ModuleData(NOW, cases=cases, open_total=12)) == {
-        "在办": "12件", "超时": "2件", "已升级": "1件",
+def test_command_counts_open_late_and_escalated() -> None:
+    found = Counts(NOW, open_total=12, late=2, tally={"level=village": 1, "level=town": 3})
+    assert shown("command", ModuleData(NOW, counts=found)) == {
+        "在办": "12件", "超时": "2件", "已升级": "4件",
     }  # fmt: skip
 
 
@@ -121,7 +142,7 @@ def test_enterprise_counts_the_registry_and_enterprises_with_open_hazards() -> N
         metric("enterprise", "2", registration="active", above_scale=None),
         metric("enterprise", "3", registration="deregistered", above_scale=True),
     )
-    hazards = (case(1, feed="safety", title="甲厂"), case(2, feed="safety", title="甲厂"))
+    hazards = Counts(NOW, open_total=2, hazard_enterprises=1, tally={"feed=safety": 2})
     assert shown("enterprise", ModuleData(NOW, metrics, hazards)) == {
         "在册企业": "2家", "规上企业": "1家", "有隐患企业": "1家", "未整改隐患": "2处",
     }  # fmt: skip
@@ -143,7 +164,7 @@ def test_labour_sums_headcount_and_counts_open_wage_arrears_alerts() -> None:
         metric("labour", "1", record="snapshot", headcount=486, vacancies=35),
         metric("labour", "2", record="snapshot", headcount=14, vacancies=None),
     )
-    arrears = (case(1, feed="labour", category="wage_arrears"),)
+    arrears = counts(1, labour__wage_arrears=1)
     assert shown("labour", ModuleData(NOW, metrics, arrears)) == {
         "在岗人数": "500人", "缺工人数": "35人", "欠薪预警": "1件",
     }  # fmt: skip
@@ -154,7 +175,7 @@ def test_a_failing_module_shows_no_data_instead_of_stopping_the_others() -> None
         raise KeyError("value")
 
     bad = Module("bad", Text("坏", "Bad"), "经济运行", broken)
-    results = compute(ModuleData(NOW, cases=(case(1),), open_total=1), (bad, BY_ID["command"]))
+    results = compute(ModuleData(NOW, counts=counts(1)), (bad, BY_ID["command"]))
     assert results[0][1] == [] and results[1][1]
 
 

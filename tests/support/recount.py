@@ -1,0 +1,53 @@
+"""Every count recounted from the case records alone (SCAN of `case:*`), to check the
+engine's counters (cases/tally.py) against."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+import orjson
+import redis
+
+from cases.counts import read_counts
+from cases.tally import DIMENSIONS, tally_field
+from cases.view import case_view, level_of
+from core.keys import Keys, glob_escape
+
+
+def open_records(r: redis.Redis, keys: Keys) -> list[dict[str, Any]]:
+    names = sorted(r.scan_iter(match=glob_escape(keys.case("")) + "*", count=1000))
+    found = [orjson.loads(v) for v in r.mget(names)] if names else []
+    return [c for c in found if c.get("status") == "open"]
+
+
+def recount(r: redis.Redis, keys: Keys, now: datetime) -> dict[str, Any]:
+    cases = open_records(r, keys)
+    views = [case_view(c, now) for c in cases]
+    tally: Counter[str] = Counter()
+    for c in cases:
+        values = {"feed": c["feed"], "category": c["category"], "level": level_of(c)}
+        for dims in DIMENSIONS:
+            tally[tally_field(**{d: values[d] for d in dims})] += 1
+    return {
+        "open_total": len(cases),
+        "late": sum(v.late for v in views),
+        "response_overdue": sum(v.overdue for v in views),
+        "hazard_enterprises": len({c["title"] for c in cases if c["feed"] == "safety"}),
+        "village_open": dict(Counter(c["village"] for c in cases if c.get("village"))),
+        "tally": dict(tally),
+    }
+
+
+def counted(r: redis.Redis, keys: Keys, now: datetime) -> dict[str, Any]:
+    """The same figures as the engine's counters give them (cases/counts.py)."""
+    counts = read_counts(r, keys, now)
+    return {
+        "open_total": counts.open_total,
+        "late": counts.late,
+        "response_overdue": counts.response_overdue,
+        "hazard_enterprises": counts.hazard_enterprises,
+        "village_open": dict(counts.village_open),
+        "tally": dict(counts.tally),
+    }
