@@ -10,6 +10,7 @@ from cases.engine import Engine
 from cases.places import Geography
 from core.keys import Keys
 from layers.town import Town, default_town
+from tests.support.clock import Clock
 from towncc.embedded import EmbeddedRedis
 
 
@@ -29,6 +30,14 @@ def town() -> Town:
 @pytest.fixture(scope="session")
 def geography(town: Town) -> Geography:
     return Geography(town)
+
+
+@pytest.fixture
+def timed_engine(r: redis.Redis, keys: Keys, geography: Geography, clock: Clock) -> Engine:
+    """An engine on the test module's `clock` fixture (a Clock the test moves)."""
+    engine = Engine(r, keys, geography, batch=200, clock=clock)
+    engine.ensure_group()
+    return engine
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import redis
 from cases import store
 from cases.engine import Engine
 from cases.lifecycle_events import Accept, Command, Extend, Handle, command_to_dict
-from cases.places import Geography
 from core.event import Event
 from core.keys import Keys
 from dashboard.api import list_cases
@@ -28,13 +27,6 @@ REPORTED = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)  # 09:00 Beijing
 @pytest.fixture
 def clock() -> Clock:
     return Clock(REPORTED)
-
-
-@pytest.fixture
-def timed_engine(r: redis.Redis, keys: Keys, geography: Geography, clock: Clock) -> Engine:
-    engine = Engine(r, keys, geography, batch=200, clock=clock)
-    engine.ensure_group()
-    return engine
 
 
 def record(n: int, **fields: str) -> dict[str, object]:

@@ -195,10 +195,17 @@ def test_labour_snapshots_come_daily_and_arrears_rarely(firms: list[Firm]) -> No
 def test_party_organisations_add_up_and_activities_follow(town: Town, firms: list[Firm]) -> None:
     sim = PartyFeed(town, firms, seed=7)
     orgs = {e.attrs["org"]: e.attrs for e in events("party", sim.backfill(MIDNIGHT))}
+    grouping = ("alliance", "household")  # their members are a branch's, counted there
     for code, org in orgs.items():
-        children = [o for o in orgs.values() if o["parent"] == code and o["org_type"] != "alliance"]
+        children = [
+            o for o in orgs.values() if o["parent"] == code and o["org_type"] not in grouping
+        ]
         if children:
             assert org["members"] == sum(c["members"] for c in children)
+        homes = [o for o in orgs.values() if o["parent"] == code and o["org_type"] == "household"]
+        assert sum(h["members"] for h in homes) <= org["members"]
+        assert not homes or org["org_type"] == "branch"
+    assert any(o["org_type"] == "household" for o in orgs.values())
     assert all(o["parent"] in orgs for o in orgs.values() if o["parent"])
     activities = events("party", drive(sim, MIDNIGHT, DAY, MINUTE)[1:])
     assert 3 <= len(activities) <= 25
