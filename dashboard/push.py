@@ -435,11 +435,11 @@ def _flush_map(state: WallState, now: float, out: list[Message]) -> WallState:
     return replace(state, mirror=mirror, map=link, map_pending={}, map_grid=None)
 
 
-def _panels(state: WallState, reads: Reads, now: float, out: list[Message]) -> WallState:
-    """The header's figures, lights, ticker, notices, trend charts, module panels and the map's
-    overlay layers: each sent only when it differs from what the page shows."""
+def _panels(state: WallState, reads: Reads, out: list[Message]) -> WallState:
+    """The header's figures, lights, ticker, notices and trend charts: each sent only when it
+    differs from what the page shows."""
     shown: dict[Any, Any] = dict(state.shown)
-    lang, link = state.lang, state.map
+    lang = state.lang
     if reads.counts is not None:
         out += kpi_messages(shown.get("counts"), reads.counts)
         shown["counts"] = reads.counts
@@ -462,6 +462,13 @@ def _panels(state: WallState, reads: Reads, now: float, out: list[Message]) -> W
         for name, figure in changed_charts(shown.get("trends"), reads.trends, lang):
             out.append((ids.wall_trend(name), {"figure": figure}))
         shown["trends"] = reads.trends
+    return replace(state, shown=shown)
+
+
+def _modules(state: WallState, reads: Reads, now: float, out: list[Message]) -> WallState:
+    """The module panels and the map's overlay layers that changed."""
+    shown: dict[Any, Any] = dict(state.shown)
+    lang, link = state.lang, state.map
     if reads.modules is not None:
         # Content-derived ids (`ids.module_figure`): Dash 4 does not re-render children pushed
         # twice to one place under the same ids.
@@ -497,7 +504,7 @@ def plan(state: WallState, reads: Reads, now: float) -> tuple[WallState, list[Me
         state = _changes(state, reads, now, out)
     if reads.snapshot is not None or reads.cursor is not None:
         out.append(cursor_message(state))
-    state = _panels(_flush_map(state, now, out), reads, now, out)
+    state = _modules(_panels(_flush_map(state, now, out), reads, out), reads, now, out)
     if reads.ok != state.beat[1] or now - state.beat[0] >= BEAT_SECONDS:
         out.append((ids.WALL_PUSH_BEAT, {"data": {"at": int(now * 1000), "ok": reads.ok}}))
         state = replace(state, beat=(now, reads.ok))

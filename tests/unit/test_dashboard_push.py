@@ -19,6 +19,7 @@ from dash import Patch
 from cases.counts import Counts
 from dashboard import ids
 from dashboard.filters import CaseFilter, filter_of
+from dashboard.modules import ModuleData
 from dashboard.push import (
     MAP_REST_SECONDS,
     ZMAX_FLOOR,
@@ -439,3 +440,21 @@ def test_a_fresh_store_round_trips_the_overdue_rows_and_every_store_keeps_the_fi
     assert back is not None and back.late == {"urban:2"}  # only rows the page holds
     assert data["filter"] == query
     assert mirror_to_store(mirror, "3-0", "zh", fresh=False, query=query)["filter"] == query
+
+
+def test_module_panels_and_overlay_layers_go_out_first_then_only_when_they_change() -> None:
+    state, _ = begin([])
+    data = ModuleData(now=T0, counts=counts(0, 2, 1), cases=(case(1),))
+
+    def sent(reads: Reads) -> list[Any]:
+        nonlocal state
+        state, messages = plan(state, reads, NOW)
+        return [c for c, _ in messages if c not in (ids.WALL_PUSH_BEAT,)]
+
+    first = sent(Reads(modules=data, stations=({}, {})))
+    bodies = [c for c in first if c != ids.WALL_MAP]
+    assert bodies and all(c["type"] == ids.wall_module_body("x")["type"] for c in bodies)
+    assert first.count(ids.WALL_MAP) == 1  # the overlay layers, marked like any map change
+    assert sent(Reads(modules=data, stations=({}, {}))) == []
+    more = ModuleData(now=T0, counts=counts(0, 3, 2), cases=(case(1),))
+    assert ids.WALL_MAP not in sent(Reads(modules=more, stations=({}, {})))
