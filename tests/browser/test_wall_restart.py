@@ -29,8 +29,13 @@ ROW_IDS = (
     f"() => {{ const found = []; dash_ag_grid.getApi('{ids.WALL_QUEUE_GRID}')"
     ".forEachNode(n => found.push(n.id)); return found.sort(); }"
 )
-# Anything that pops up or spins: the wall has none, even while its link is down.
-POPUPS = "[class*=toast], [class*=spinner], [class*=loading], [role=dialog]"
+# Anything that pops up or spins: the wall has none, even while its link is down. Not Dash's
+# `_dash-loading-callback`: an empty, unstyled div (no stylesheet names it) that Dash puts in
+# the page while any server callback is pending, as the page's acknowledgements to the push
+# are after each rows message.
+POPUPS = (
+    "[class*=toast], [class*=spinner], [class*=loading]:not(._dash-loading-callback), [role=dialog]"
+)
 
 
 def open_ids(r: redis.Redis, keys: Keys) -> list[str]:
