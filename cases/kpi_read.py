@@ -30,7 +30,7 @@ from cases.kpi_buckets import (
     cover,
     epoch_us,
 )
-from cases.periods import Period
+from cases.periods import Period, next_month
 from core.keys import Keys
 from core.replies import text
 from core.times import BEIJING
@@ -59,20 +59,31 @@ class _Reader:
             raise ValueError(f"a KPI period starts at a Beijing midnight, not {period.start}")
         self.r, self.keys, self.by = r, keys, by
         self.start, self.end = period.start, period.end
-        last = period.end.astimezone(BEIJING)
-        # A period running now ends mid-day: its last day is whole (nothing that the
-        # counters hold happens after now), and the closed cases' part of "overdue at the
-        # end" is nil (a case cannot have been closed after now).
-        self.over = _beijing_midnight(period.end)
-        self.after = last.date() if self.over else last.date() + timedelta(days=1)
         self.first = period.start.astimezone(BEIJING).date()
+        # A period running now ends mid-day. Nothing that its counters and pieces hold
+        # happens after now (reports, answers, closes, and the deadlines of closed cases are
+        # in the past), so it may be read to the end of any later day, month or year: the one
+        # that takes the fewest pieces. And the closed cases' part of "overdue at the end" is
+        # nil: none can have been closed after now.
+        self.over = _beijing_midnight(period.end)
+        self.last = period.end.astimezone(BEIJING).date()
+
+    def _after(self, origin: date) -> date:
+        """Where the pieces end: the period's end, or for a running one the cheapest day
+        boundary after now."""
+        if self.over:
+            return self.last
+        day = self.last
+        ends = (day + timedelta(days=1), next_month(day.year, day.month), date(day.year + 1, 1, 1))
+        return min(ends, key=lambda end: len(cover(self.first, end)) + len(cover(origin, end)))
 
     def counters(self) -> tuple[dict[str, Sums], dict[str, Sums], dict[str, Sums]]:
         """Per grouping: the flow over the period, the stock before its end and before its
         start."""
         years = [int(text(y)) for y in self.r.smembers(self.keys.kpi(YEARS))]
         origin = date(min(years), 1, 1) if years else self.first
-        within, before_end = cover(self.first, self.after), cover(origin, self.after)
+        after = self._after(origin)
+        within, before_end = cover(self.first, after), cover(origin, after)
         before_start = cover(origin, self.first)
         pipe = self.r.pipeline(transaction=False)
         for grouping in (self.by, TOWN):
