@@ -14,7 +14,8 @@ closed; only assessed cases count (cancelled, merged and parked ones contribute 
   read adds those closed in P but due before s (ZCOUNT below s). An open case is due when D
   is in P: that depends on the clock, so open cases sit in a sorted set by D (``open-due``)
   the read counts from, never in a counter.
-- open at P's end: ``r`` at R minus ``c`` at C, summed over every piece before e (``stock``).
+- open at P's end: ``r`` at R minus ``c`` at C, summed over every piece before e (``stock``;
+  for a period running now, the piece ``ever`` holds them all).
 - open and overdue at P's end: the open cases with D before e (``open-due`` again), plus,
   for a period already over, the closed cases with D < e <= C: ``dc`` at D minus ``m`` at
   max(D, C), summed over every piece before e.
@@ -44,6 +45,7 @@ STOCK = "stock"  # counters summed over every piece before a moment
 OPEN_DUE = "open-due"  # open cases by deadline, per unit (no piece)
 LATE = "late"  # cases closed at or after their deadline, per piece of C, by deadline
 RESPONSE = "resp"  # response times, per piece of R
+EVER = "ever"  # the stock's piece that holds every moment: a running period's "before its end"
 YEARS = "years"  # every year a stock counter was written in: where a prefix sum starts
 
 
@@ -96,6 +98,7 @@ class Marks:
         for piece in pieces_of(moment):
             self.counts[(kind, piece, metric)] += amount
         if kind == STOCK:
+            self.counts[(kind, EVER, metric)] += amount
             self.years.add(day_of(moment).year)
 
 

@@ -39,12 +39,14 @@ def placed(keys: Keys, facts: CaseFacts | None) -> Placed:
         return found
     contribution = marks(facts)
     found.years = contribution.years
+    root = keys.kpi("")  # the keys are keys.kpi(kind, grouping, piece) and so on, spelled out
     for grouping in (*GROUPINGS, TOWN):
         unit = unit_of(facts, grouping)
         for (kind, piece, metric), amount in contribution.counts.items():
-            found.counts[(keys.kpi(kind, grouping, piece), f"{unit}|{metric}")] += amount
+            found.counts[(f"{root}{kind}:{grouping}:{piece}", f"{unit}|{metric}")] += amount
         for (name, piece), score in contribution.members.items():
-            found.members[keys.kpi(name, grouping, unit, *((piece,) if piece else ()))] = score
+            tail = f":{piece}" if piece else ""
+            found.members[f"{root}{name}:{grouping}:{unit}{tail}"] = score
     return found
 
 
@@ -73,7 +75,7 @@ def write(
         for key in was.members.keys() - now.members.keys():
             drop[key].append(case_id)
         years |= now.years
-    for (key, name), delta in sorted(counts.items()):
+    for (key, name), delta in counts.items():
         if delta:
             pipe.hincrby(key, name, delta)
     for key, mapping in add.items():

@@ -19,6 +19,7 @@ import redis
 
 from cases.kpi import GroupBy, KpiRow, response_figures
 from cases.kpi_buckets import (
+    EVER,
     FLAGS,
     FLOW,
     LATE,
@@ -68,23 +69,25 @@ class _Reader:
         self.over = _beijing_midnight(period.end)
         self.last = period.end.astimezone(BEIJING).date()
 
-    def _after(self, origin: date) -> date:
+    def _after(self) -> date:
         """Where the pieces end: the period's end, or for a running one the cheapest day
         boundary after now."""
         if self.over:
             return self.last
         day = self.last
         ends = (day + timedelta(days=1), next_month(day.year, day.month), date(day.year + 1, 1, 1))
-        return min(ends, key=lambda end: len(cover(self.first, end)) + len(cover(origin, end)))
+        return min(ends, key=lambda end: len(cover(self.first, end)))
 
     def counters(self) -> tuple[dict[str, Sums], dict[str, Sums], dict[str, Sums]]:
         """Per grouping: the flow over the period, the stock before its end and before its
-        start."""
+        start. For a period running now, the stock before its end is every moment's (nothing
+        lies after now), and before its start that less the period's flow."""
         years = [int(text(y)) for y in self.r.smembers(self.keys.kpi(YEARS))]
         origin = date(min(years), 1, 1) if years else self.first
-        after = self._after(origin)
-        within, before_end = cover(self.first, after), cover(origin, after)
-        before_start = cover(origin, self.first)
+        after = self._after()
+        within = cover(self.first, after)
+        before_end = cover(origin, after) if self.over else [EVER]
+        before_start = cover(origin, self.first) if self.over else []
         pipe = self.r.pipeline(transaction=False)
         for grouping in (self.by, TOWN):
             for piece in within:
@@ -97,6 +100,9 @@ class _Reader:
             flow[grouping] = _sum([next(replies) for _ in within])
             stock_end[grouping] = _sum([next(replies) for _ in before_end])
             stock_start[grouping] = _sum([next(replies) for _ in before_start])
+            if not self.over:
+                for unit, sums in stock_end[grouping].items():
+                    stock_start[grouping][unit]["c"] = sums["c"] - flow[grouping][unit]["c"]
         self.within = within
         return flow, stock_end, stock_start
 
