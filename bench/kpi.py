@@ -38,7 +38,7 @@ from cases.periods import Period, parse_period
 from cases.places import Geography
 from cases.projections import Change, Writes, commit
 from cases.routing import table
-from core.keys import Keys
+from core.keys import Keys, glob_escape
 from core.settings import Settings
 from core.times import BEIJING
 from dashboard.kpi_api import answer, report, unit_names
@@ -52,6 +52,7 @@ CEILING_MS = 50.0
 BATCH = 2000  # cases per transaction
 DAY_S = 24 * 3600
 BY: GroupBy = "grid"
+MAXMEMORY = 16 * 1024**3  # a million cases take more than the default 2 GiB
 
 
 def template(r: redis.Redis, geography: Geography) -> Case:
@@ -140,6 +141,18 @@ def _commit(r: redis.Redis, keys: Keys, batch: list[Case], now: datetime) -> int
     return len(batch)
 
 
+def bucket_memory(r: redis.Redis, keys: Keys) -> tuple[int, int]:
+    """(keys, bytes) of the KPI buckets, by MEMORY USAGE of each (every element counted)."""
+    names = list(r.scan_iter(match=f"{glob_escape(keys.kpi(''))}*", count=10_000))
+    total = 0
+    for first in range(0, len(names), 10_000):
+        pipe = r.pipeline(transaction=False)
+        for name in names[first : first + 10_000]:
+            pipe.memory_usage(name, samples=0)
+        total += sum(pipe.execute())
+    return len(names), total
+
+
 def p95_ms(client: httpx.Client, base: str, period: str, requests: int) -> tuple[float, float]:
     """(p50, p95) of GET /api/kpi in ms, after a few warm-up requests."""
     params = {"period": period, "by": BY}
@@ -192,7 +205,7 @@ def main() -> None:
           f"{'recount ms':>12}{'seeded in':>11}")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        with EmbeddedRedis(folder / "redis", appendonly=False) as server:
+        with EmbeddedRedis(folder / "redis", appendonly=False, maxmemory=MAXMEMORY) as server:
             r = redis.Redis.from_url(server.url, decode_responses=True)
             base_case = template(r, geography)
             for count in args.cases:
@@ -219,6 +232,11 @@ def main() -> None:
                         print(f"{count:>10,}{label:>12}{p50:>9.1f}{p95:>9.1f}"
                               f"{CEILING_MS:>7g} {verdict:<3}{slow * 1000:>10,.0f}"
                               f"{seeded:>10.0f} s", flush=True)  # fmt: skip
+                held, used = bucket_memory(r, keys)
+                whole = int(r.info("memory")["used_memory"])
+                print(f"{'':>10}KPI buckets: {held:,} keys, {used / 2**20:,.0f} MiB, "
+                      f"{used / count:,.0f} bytes a case; all of Redis {whole / 2**20:,.0f} MiB "
+                      f"({whole / count:,.0f} bytes a case)", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

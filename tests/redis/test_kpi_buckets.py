@@ -8,20 +8,24 @@ also when only the clock moves (an open case falls due, becomes overdue, without
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pytest
 import redis
 
+from cases import kpi_projection
 from cases.engine import Engine
 from cases.kpi import GroupBy, KpiRow, group, kpi_row
 from cases.kpi_read import read_kpis
 from cases.kpi_store import read_facts
 from cases.lifecycle_events import Command, Extend
+from cases.model import Case
 from cases.periods import Period, between, month_of, parse_period
 from cases.places import Geography
-from core.keys import Keys
+from core.keys import Keys, glob_escape
 from core.times import BEIJING
 from dashboard.kpi_api import unit_names
 from layers.town import Town
@@ -184,3 +188,76 @@ def test_the_edge_of_a_case_due_today_and_closed_tomorrow(
         assert read_kpis(r, keys, period.until(now), "grid", names) == recount(
             r, keys, period.until(now), "grid", names
         )
+
+
+def buckets(r: redis.Redis, keys: Keys) -> dict[str, Any]:
+    """Every KPI key under the prefix, its counters without the zeros a difference leaves (and
+    not the years written, which only grow)."""
+    found: dict[str, Any] = {}
+    for name in sorted(r.scan_iter(match=f"{glob_escape(keys.kpi(''))}*")):
+        if name == keys.kpi("years"):
+            continue
+        kind = r.type(name)
+        if kind == "hash":
+            found[name] = {k: v for k, v in r.hgetall(name).items() if v != "0"}
+        elif kind == "zset":
+            found[name] = r.zrange(name, 0, -1, withscores=True)
+        else:
+            found[name] = r.smembers(name)
+    return {name: value for name, value in found.items() if value}
+
+
+def test_a_case_changed_many_ways_leaves_what_its_last_state_writes_at_once(
+    r: redis.Redis, keys: Keys, engine: Engine
+) -> None:
+    """Moved to another grid, village and department, answered, extended, reworked, closed
+    late, reopened into a park: the differences written on the way add up to the last state."""
+    reported = datetime(2026, 11, 30, 22, tzinfo=BEIJING)
+    push(r, keys, [urban_record(1, *point(1), sbsj=sbsj(reported))], received_at=reported)
+    drain_now(engine)
+    (case,) = [Case.from_json(v) for v in r.mget(r.keys(keys.case("*")))]
+    hours = [timedelta(hours=h) for h in range(60)]
+    states = [
+        replace(case, responded_at=reported + hours[1]),
+        replace(case, grid="XXK-02-01", village="XXK-02", department=None, responded_at=None),
+        replace(case, handling_due=reported + hours[40], extension_count=1, rework_count=2),
+        replace(
+            case,
+            status="closed",
+            stage="closed",
+            closed_at=reported + hours[50],
+            responded_at=reported + hours[2],
+        ),
+        replace(
+            case,
+            status="closed",
+            stage="closed",
+            closed_at=reported + hours[3],
+            grid=None,
+            village=None,
+            department="enforce-central",
+        ),
+        replace(case, stage="parked", responded_at=reported + hours[2]),
+        replace(
+            case,
+            department="enforce-central",
+            responded_at=reported + hours[5],
+            handling_due=reported + hours[4],
+        ),
+    ]
+    before: Case | None = case
+    for state in states:
+        pipe = r.pipeline(transaction=True)
+        kpi_projection.write(pipe, keys, {case.id: before}, {case.id: state})
+        pipe.execute()
+        at_once = Keys(keys.prefix + "at-once:")
+        pipe = r.pipeline(transaction=True)
+        kpi_projection.write(pipe, at_once, {case.id: None}, {case.id: state})
+        pipe.execute()
+        stepped = buckets(r, keys)
+        fresh = buckets(r, at_once)
+        rename = len(keys.prefix + "at-once:")
+        assert stepped == {keys.prefix + name[rename:]: v for name, v in fresh.items()}, state
+        for name in r.keys(f"{glob_escape(at_once.prefix)}*"):
+            r.delete(name)
+        before = state
