@@ -84,6 +84,10 @@ def report(r: redis.Redis, keys: Keys, events: int, grown: int, days: int) -> No
     _, history_bytes = usage(r, f"{keys.prefix}history:*")
     per_case = (case_bytes + history_bytes) / cases if cases else 0
     print(f"\ncases {cases:,}: case + history {per_case:,.0f} bytes per case")
+    buckets, kpi_bytes = usage(r, f"{keys.prefix}kpi:*")
+    print(
+        f"KPI buckets ({buckets:,} keys): {kpi_bytes / cases if cases else 0:,.0f} bytes per case"
+    )
     per_day = grown / days
     print(f"\nevents per day {events / days:,.0f}; Redis grew {grown / MIB:,.1f} MiB in {days} d")
     print(f"all of it per day: {per_day / MIB:,.1f} MiB; per event {grown / events:,.0f} bytes")

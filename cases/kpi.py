@@ -20,9 +20,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from cases.periods import Period
 
@@ -30,6 +30,7 @@ Status = Literal["open", "closed", "parked", "cancelled", "merged"]
 GroupBy = Literal["grid", "village", "department"]
 NOT_ASSESSED: frozenset[str] = frozenset({"parked", "cancelled", "merged"})
 CENT = Decimal("0.01")
+Number = TypeVar("Number", int, float)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +115,7 @@ def percent(count: int, total: int) -> Decimal | None:
     return (Decimal(count) * 100 / Decimal(total)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def p90(values: Sequence[float]) -> float | None:
+def p90(values: Sequence[Number]) -> Number | None:
     """The 90th percentile by nearest rank: an observed value, ceil(0.9·n)-th smallest."""
     if not values:
         return None
@@ -122,10 +123,26 @@ def p90(values: Sequence[float]) -> float | None:
     return ordered[math.ceil(0.9 * len(ordered)) - 1]
 
 
-def _minutes(value: float | None) -> Decimal | None:
-    if value is None:
+US_PER_MINUTE = Decimal(60_000_000)
+
+
+def _minutes(us: Decimal | int | None) -> Decimal | None:
+    if us is None:
         return None
-    return Decimal(repr(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return (Decimal(us) / US_PER_MINUTE).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def response_figures(count: int, total_us: int, slow_us: int | None, within: int) -> dict[str, Any]:
+    """The first-response fields of a row from exact integers: how many responses, their
+    total in microseconds, the p90 (an observed value) and how many were no slower than it.
+    The recount (``kpi_row``) and the buckets (cases/kpi_read.py) both end here."""
+    return {
+        "responses": count,
+        "response_total_minutes": _minutes(total_us) or Decimal(0).quantize(CENT),
+        "responses_within_p90": within,
+        "response_mean_minutes": _minutes(Decimal(total_us) / count) if count else None,
+        "response_p90_minutes": _minutes(slow_us),
+    }
 
 
 def is_due_to_close(case: CaseFacts, period: Period) -> bool:
@@ -167,24 +184,21 @@ def is_open_overdue(case: CaseFacts, period: Period) -> bool:
     return is_open_at_end(case, period) and case.due_at is not None and case.due_at < period.end
 
 
-def _response_minutes(cases: Iterable[CaseFacts], period: Period) -> list[float]:
-    """First-response times of the assessed cases reported in the period (a response cannot
-    precede the report: a source clock running ahead counts as an instant response)."""
-    return [
-        max(0.0, (c.first_response_at - c.reported_at).total_seconds() / 60)
-        for c in cases
-        if c.status not in NOT_ASSESSED
-        and c.reported_at in period
-        and c.first_response_at is not None
-    ]
+def response_us(case: CaseFacts) -> int | None:
+    """The first response time in whole microseconds (exact: a timedelta's own unit); a
+    response cannot precede the report, a source clock running ahead counts as instant."""
+    if case.status in NOT_ASSESSED or case.first_response_at is None:
+        return None
+    return max(0, (case.first_response_at - case.reported_at) // timedelta(microseconds=1))
 
 
 def kpi_row(key: str | None, cases: Sequence[CaseFacts], period: Period) -> KpiRow:
-    """The figures of one unit from its cases."""
+    """The figures of one unit from its cases (the full recount; cases/kpi_read.py reads the
+    same figures from the engine's buckets, and the tests hold the two equal)."""
     due = [c for c in cases if is_due_to_close(c, period)]
     closed = [c for c in due if c.closed_at in period]
-    minutes = _response_minutes(cases, period)
-    total, slow = math.fsum(minutes), p90(minutes)
+    times = [t for c in cases if c.reported_at in period and (t := response_us(c)) is not None]
+    slow = p90(times)
     return KpiRow(
         key=key,
         due_to_close=len(due),
@@ -194,11 +208,9 @@ def kpi_row(key: str | None, cases: Sequence[CaseFacts], period: Period) -> KpiR
         extended=sum(1 for c in due if c.extensions > 0),
         open_cases=sum(1 for c in cases if is_open_at_end(c, period)),
         open_overdue=sum(1 for c in cases if is_open_overdue(c, period)),
-        responses=len(minutes),
-        response_total_minutes=Decimal(repr(total)).quantize(CENT, rounding=ROUND_HALF_UP),
-        responses_within_p90=sum(1 for m in minutes if slow is not None and m <= slow),
-        response_mean_minutes=_minutes(total / len(minutes) if minutes else None),
-        response_p90_minutes=_minutes(slow),
+        **response_figures(
+            len(times), sum(times), slow, sum(1 for t in times if slow is not None and t <= slow)
+        ),
     )
 
 

@@ -12,6 +12,7 @@ import msgspec
 import redis
 
 from cases.kpi import NOT_ASSESSED, CaseFacts, Status, bears_on
+from cases.model import Case
 from cases.periods import Period
 from core.keys import Keys
 from core.replies import text
@@ -48,14 +49,14 @@ class _Row(msgspec.Struct):
 _decoder = msgspec.json.Decoder(_Row)
 
 
-def _status(row: _Row) -> Status:
+def _status(row: _Row | Case) -> Status:
     if row.stage in NOT_ASSESSED:
         stage: Status = row.stage  # type: ignore[assignment]  # checked just above
         return stage
     return "closed" if row.status == "closed" else "open"
 
 
-def _facts(row: _Row, status: Status, closed_at: datetime | None) -> CaseFacts:
+def _facts(row: _Row | Case, status: Status, closed_at: datetime | None) -> CaseFacts:
     return CaseFacts(
         id=row.id,
         grid=row.grid,
@@ -71,7 +72,7 @@ def _facts(row: _Row, status: Status, closed_at: datetime | None) -> CaseFacts:
     )
 
 
-def _closed_at(row: _Row, status: Status) -> datetime | None:
+def _closed_at(row: _Row | Case, status: Status) -> datetime | None:
     """Merged and cancelled cases keep no close time here (they are not assessed at all); a
     closed case written before ``closed_at`` existed is taken as closed at its last change."""
     return (row.closed_at or row.updated_at) if status == "closed" else None
@@ -82,6 +83,12 @@ def facts_of(raw: bytes | str) -> CaseFacts:
     row = _decoder.decode(raw)  # msgspec.ValidationError and DecodeError are ValueErrors
     status = _status(row)
     return _facts(row, status, _closed_at(row, status))
+
+
+def facts_of_case(case: Case) -> CaseFacts:
+    """A case as the engine holds it, as facts (what the KPI buckets are written from)."""
+    status = _status(case)
+    return _facts(case, status, _closed_at(case, status))
 
 
 def _relevant(raw: bytes | str, period: Period | None) -> CaseFacts | None:

@@ -41,7 +41,7 @@ def _beijing(first: date, after: date, label: str) -> Period:
     return Period(start, end, label)
 
 
-def _next_month(year: int, month: int) -> date:
+def next_month(year: int, month: int) -> date:
     return date(year + month // 12, month % 12 + 1, 1)
 
 
@@ -50,11 +50,11 @@ def _year(y: int) -> tuple[date, date]:
 
 
 def _quarter(y: int, q: int) -> tuple[date, date]:
-    return date(y, 3 * q - 2, 1), _next_month(y, 3 * q)
+    return date(y, 3 * q - 2, 1), next_month(y, 3 * q)
 
 
 def _month(y: int, m: int) -> tuple[date, date]:
-    return date(y, m, 1), _next_month(y, m)
+    return date(y, m, 1), next_month(y, m)
 
 
 def _week(y: int, w: int) -> tuple[date, date]:

@@ -21,6 +21,7 @@ import orjson
 import redis
 from redis.typing import EncodableT, FieldT
 
+from cases import kpi_projection
 from cases.dedup import near_point
 from cases.lifecycle_events import LifecycleEvent, event_to_dict
 from cases.model import Case, ChangeType, awaiting_response, entry_key, handling_armed
@@ -146,6 +147,7 @@ def commit(
     for change in writes.changes:
         if (parent := merged_into(change)) is not None:
             pipe.rpush(keys.duplicates(parent), change.after.id)
+    kpi_projection.write(pipe, keys, writes.first, last)
     deltas = count_deltas(writes.first, last)
     for attr, key in (("grid", keys.grid_open), ("village", keys.village_open)):
         for code, delta in deltas[attr].items():

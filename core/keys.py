@@ -194,6 +194,11 @@ class Keys:
     def history(self, case_id: str) -> str:
         return f"{self.prefix}history:{case_id}"
 
+    def kpi(self, *parts: str) -> str:
+        """The KPI buckets (cases/kpi_projection.py): counters per Beijing day, month and year
+        and unit, and the sorted sets the figures that depend on the clock are read from."""
+        return ":".join((f"{self.prefix}kpi", *parts))
+
     def projection_patterns(self) -> tuple[str, ...]:
         """SCAN patterns of every key the engine writes and a rebuild recomputes.
 
@@ -204,5 +209,5 @@ class Keys:
         return (
             f"{p}case:*", f"{p}history:*", f"{p}cases:*", f"{p}grid:open", f"{p}village:open",
             f"{p}latest:*", f"{p}alert-index", f"{p}command:*", f"{p}alarm-state",
-            f"{p}duplicates:*", f"{p}stations:*",
+            f"{p}duplicates:*", f"{p}stations:*", f"{p}kpi:*",
         )  # fmt: skip

@@ -1,8 +1,9 @@
 """GET /api/kpi: the bulletins' figures per grid, village or department for a Beijing period.
 
-Computed on each request from the case projections (cases.kpi_store reads them all, in
-pipelined chunks); nothing is stored. Every figure carries its numerator and denominator, so a
-screen can print "911/972" beside "93.72%".
+Read from the KPI buckets the engine keeps (cases/kpi_read.py): a period costs a few reads
+per unit and piece (day, month, year), never a read of every case. ``report`` computes the
+same answer from a full recount of the cases; the tests hold the two equal. Every figure
+carries its numerator and denominator, so a screen can print "911/972" beside "93.72%".
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import redis
 from fastapi import APIRouter, HTTPException, Query
 
 from cases.kpi import CaseFacts, GroupBy, KpiRow, group, kpi_row
-from cases.kpi_store import read_facts
+from cases.kpi_read import read_kpis
 from cases.periods import PERIOD_FORMS, Period, choose_period
 from cases.routing import table
 from core.keys import Keys
@@ -87,6 +88,19 @@ def _period(chosen: Period, so_far: Period) -> dict[str, Any]:
     }
 
 
+def answer(
+    town: KpiRow, rows: Sequence[KpiRow], chosen: Period, so_far: Period, by: GroupBy,
+    names: Mapping[str, str],
+) -> dict[str, Any]:  # fmt: skip
+    """The whole answer: the period, the town's figures, and one entry per unit."""
+    groups = [
+        {"key": row.key, "name": names.get(row.key) if row.key is not None else None,
+         **figures(row)}
+        for row in rows
+    ]  # fmt: skip
+    return {"period": _period(chosen, so_far), "by": by, "town": figures(town), "groups": groups}
+
+
 def report(
     facts: Sequence[CaseFacts],
     chosen: Period,
@@ -94,22 +108,10 @@ def report(
     by: GroupBy,
     names: Mapping[str, str],
 ) -> dict[str, Any]:
-    """The whole answer: the period, the town's figures, and one entry per unit."""
+    """The answer from a full recount of the cases' facts (the check the buckets are held to)."""
     so_far = chosen.until(now)
-    groups = [
-        {
-            "key": key,
-            "name": names.get(key) if key is not None else None,
-            **figures(kpi_row(key, c, so_far)),
-        }
-        for key, c in group(facts, by, names).items()
-    ]
-    return {
-        "period": _period(chosen, so_far),
-        "by": by,
-        "town": figures(kpi_row(None, facts, so_far)),
-        "groups": groups,
-    }
+    rows = [kpi_row(key, c, so_far) for key, c in group(facts, by, names).items()]
+    return answer(kpi_row(None, facts, so_far), rows, chosen, so_far, by, names)
 
 
 def kpi_router(
@@ -137,10 +139,11 @@ def kpi_router(
             so_far = chosen.until(now)
         except ValueError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from exc
+        names = unit_names(town, by)
         try:
-            facts = read_facts(r, keys, so_far)
+            total, rows = read_kpis(r, keys, so_far, by, names)
         except redis.RedisError as exc:
             raise HTTPException(status_code=503, detail="Redis did not answer") from exc
-        return report(facts, chosen, now, by, unit_names(town, by))
+        return answer(total, rows, chosen, so_far, by, names)
 
     return router

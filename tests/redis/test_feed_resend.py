@@ -37,6 +37,8 @@ def state(r: redis.Redis, keys: Keys) -> dict[str, Any]:
             found[name] = r.zrange(name, 0, -1, withscores=True)
         elif kind == "list":
             found[name] = r.lrange(name, 0, -1)
+        elif kind == "set":
+            found[name] = r.smembers(name)
         else:
             found[name] = r.get(name)
     return found

@@ -25,7 +25,11 @@ import redis
 
 from cases import group
 from cases.engine import Engine
+from cases.kpi import kpi_row
+from cases.kpi_read import read_kpis
+from cases.kpi_store import read_facts
 from cases.model import entry_key
+from cases.periods import parse_period
 from cases.places import Geography
 from cases.rebuild import RebuildError, Summary, rebuild
 from cases.routing import village_kinds
@@ -123,6 +127,8 @@ def assert_a_full_week(state: dict[str, Any], keys: Keys) -> None:
     assert any(name.startswith(keys.duplicates("")) for name in state), "duplicates merged"
     cases = [name for name in state if name.startswith(keys.case("alarm:"))]
     assert any(":no-data:" in name for name in cases), "a silent station's alarm, swept"
+    kpi = {state[name][0] for name in state if name.startswith(keys.kpi(""))}
+    assert kpi == {"hash", "zset", "set"}, f"the KPI buckets: {kpi}"
 
 
 def vandalise(r: redis.Redis, keys: Keys) -> None:
@@ -137,6 +143,9 @@ def vandalise(r: redis.Redis, keys: Keys) -> None:
     r.hset(keys.hazard_enterprises, "ghost works", 2)
     r.zadd(keys.late_at, {"urban:ghost": 1})
     r.zrem(keys.response_late_at, *r.zrange(keys.response_late_at, 0, 9))
+    buckets = sorted(r.scan_iter(match=f"{glob_escape(keys.kpi(''))}*", count=CHUNK))
+    r.delete(*buckets[::2])
+    r.hincrby(keys.kpi("flow", "town", "m2026-11"), "|c", 5)
 
 
 @pytest.fixture
@@ -287,6 +296,9 @@ def test_rebuilding_a_week_gives_the_live_projections(
     summary = rebuild(engine, out=lines.append)
 
     assert snapshot(r, keys) == live
+    november = parse_period("2026-11").until(clock.now)
+    facts = read_facts(r, keys, november)
+    assert read_kpis(r, keys, november, "village")[0] == kpi_row(None, facts, november)
     rebuilt = expiries(r, keys)
     assert rebuilt.keys() == expiring.keys()
     late = max(abs(rebuilt[k] - expiring[k]) for k in rebuilt)

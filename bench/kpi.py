@@ -1,0 +1,243 @@
+"""GET /api/kpi from the engine's KPI buckets at 100,000 and 1,000,000 cases, p95 through
+`towncc serve`'s real HTTP route for today, this month and this year, beside the full recount
+the route did before (every case read and counted, in process: cases.kpi_store.read_facts
+and dashboard.kpi_api.report) in the same run, on the same Redis.
+
+The cases are a year of synthetic ones up to now (reported, answered, due, closed, reworked,
+extended, parked, cancelled, merged; in every grid, village and department), written by the
+engine's own transaction (cases.projections.commit, as a rebuild replays it: case, indexes,
+history and KPI buckets), a batch at a time. Before timing, the figures read from the
+buckets are checked equal to the recount's for each period, at one moment.
+
+Usage: python -m bench.kpi [--cases 100000 1000000] [--requests 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import numpy as np
+import redis
+
+from bench.machine import describe
+from cases.engine import Engine
+from cases.kpi import GroupBy
+from cases.kpi_read import read_kpis
+from cases.kpi_store import read_facts
+from cases.model import Case
+from cases.periods import Period, parse_period
+from cases.places import Geography
+from cases.projections import Change, Writes, commit
+from cases.routing import table
+from core.keys import Keys, glob_escape
+from core.settings import Settings
+from core.times import BEIJING
+from dashboard.kpi_api import answer, report, unit_names
+from layers.town import Town, default_town
+from tests.support.pipeline import drain_now, push
+from tests.support.system import running_serve
+from tests.support.urban import urban_record
+from towncc.embedded import EmbeddedRedis
+
+CEILING_MS = 50.0
+BATCH = 2000  # cases per transaction
+DAY_S = 24 * 3600
+BY: GroupBy = "grid"
+MAXMEMORY = 16 * 1024**3  # a million cases take more than the default 2 GiB
+
+
+def template(r: redis.Redis, geography: Geography) -> Case:
+    """One real case, as the engine made it from an urban report, to vary."""
+    keys = Keys("bench-kpi-template:")
+    engine = Engine(r, keys, geography)
+    engine.ensure_group()
+    push(r, keys, [urban_record(1)])
+    drain_now(engine)
+    (case_key,) = r.keys(keys.case("*"))
+    case = Case.from_json(r.get(case_key))  # type: ignore[arg-type]
+    r.delete(*r.keys(f"{keys.prefix}*"))
+    return case
+
+
+def synthetic(base: Case, town: Town, count: int, now: datetime, seed: int) -> Iterator[Case]:
+    """A year of cases up to ``now``: the facts the figures read, drawn at random."""
+    rng = np.random.default_rng(seed)
+    codes = [str(c) for c in town.l2.index]
+    names = [str(n) for n in town.l2["name"]]
+    parent = [str(v) for v in town.l2["village"]]
+    villages = [str(v) for v in town.l2["village_name"]]
+    teams = sorted(table().teams)
+    # In the order they were reported, as the engine would have met them.
+    reported = np.sort(rng.uniform(60, 365 * DAY_S, count))[::-1]  # seconds before now
+    grid = rng.integers(0, len(codes), count)
+    team = rng.integers(0, len(teams) + 1, count)  # the last: none
+    kind = rng.choice(["closed", "open", "parked", "cancelled", "merged"], count,
+                      p=[0.72, 0.20, 0.03, 0.03, 0.02])  # fmt: skip
+    answer_s = rng.exponential(1800, count)
+    answered = rng.random(count) < 0.85
+    due_s = rng.uniform(2 * 3600, 72 * 3600, count)
+    close_s = rng.uniform(600, 96 * 3600, count)
+    reworks = rng.choice([0, 0, 0, 0, 0, 0, 0, 0, 1, 2], count)
+    extensions = rng.choice([0] * 19 + [1], count)
+    for i in range(count):
+        at = now - timedelta(seconds=float(reported[i]))
+        closed = at + timedelta(seconds=float(close_s[i]))
+        status = str(kind[i])
+        if status == "closed" and closed >= now:
+            status = "open"
+        first = at + timedelta(seconds=float(answer_s[i])) if answered[i] else None
+        if first is not None and first >= now:
+            first = None
+        g = int(grid[i])
+        yield replace(
+            base,
+            id=f"bench:{i}",
+            source_id=str(i),
+            reported_at=at,
+            received_at=at,
+            updated_at=closed if status == "closed" else at,
+            grid=codes[g],
+            grid_name=names[g],
+            village=parent[g],
+            village_name=villages[g],
+            department=teams[int(team[i])] if team[i] < len(teams) else None,
+            status="closed" if status == "closed" else "open",
+            stage="accepted" if status == "open" else status,
+            responded_at=first,
+            handling_due=at + timedelta(seconds=float(due_s[i]) * (1 + int(extensions[i]))),
+            closed_at=closed if status == "closed" else None,
+            rework_count=int(reworks[i]),
+            extension_count=int(extensions[i]),
+        )
+
+
+def seed(r: redis.Redis, keys: Keys, cases: Iterator[Case], now: datetime) -> int:
+    """Write the cases through the engine's own transaction, BATCH at a time."""
+    written = 0
+    batch: list[Case] = []
+    for case in cases:
+        batch.append(case)
+        if len(batch) == BATCH:
+            written += _commit(r, keys, batch, now)
+            batch = []
+    if batch:
+        written += _commit(r, keys, batch, now)
+    return written
+
+
+def _commit(r: redis.Redis, keys: Keys, batch: list[Case], now: datetime) -> int:
+    changes = [Change(None, c, "created", c.id, "0-1") for c in batch]
+    writes = Writes(changes=changes, first={c.id: None for c in batch}, now=now)
+    commit(r, keys, writes, maxlen=1000, replay=True)
+    return len(batch)
+
+
+def bucket_memory(r: redis.Redis, keys: Keys) -> tuple[int, int]:
+    """(keys, bytes) of the KPI buckets, by MEMORY USAGE of each (every element counted)."""
+    names = list(r.scan_iter(match=f"{glob_escape(keys.kpi(''))}*", count=10_000))
+    total = 0
+    for first in range(0, len(names), 10_000):
+        pipe = r.pipeline(transaction=False)
+        for name in names[first : first + 10_000]:
+            pipe.memory_usage(name, samples=0)
+        total += sum(pipe.execute())
+    return len(names), total
+
+
+def p95_ms(client: httpx.Client, base: str, period: str, requests: int) -> tuple[float, float]:
+    """(p50, p95) of GET /api/kpi in ms, after a few warm-up requests."""
+    params = {"period": period, "by": BY}
+    for _ in range(5):
+        client.get(f"{base}/api/kpi", params=params).raise_for_status()
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        client.get(f"{base}/api/kpi", params=params).raise_for_status()
+        times.append((time.perf_counter() - started) * 1000)
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[math.ceil(0.95 * len(ordered)) - 1]
+
+
+def recount_s(r: redis.Redis, keys: Keys, chosen: Period, now: datetime, names: dict[str, str],
+              runs: int) -> float:  # fmt: skip
+    """The full recount's time (median of runs), as /api/kpi computed before."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        report(read_facts(r, keys, chosen.until(now)), chosen, now, BY, names)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def same_figures(r: redis.Redis, keys: Keys, chosen: Period, now: datetime,
+                 names: dict[str, str]) -> None:  # fmt: skip
+    """The buckets' answer equals the recount's at one moment, or the bench stops."""
+    so_far = chosen.until(now)
+    town_row, rows = read_kpis(r, keys, so_far, BY, names)
+    fast = answer(town_row, rows, chosen, so_far, BY, names)
+    slow = report(read_facts(r, keys, so_far), chosen, now, BY, names)
+    if fast != slow:
+        raise AssertionError(f"buckets and recount differ for {chosen.label}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per period")
+    args = parser.parse_args()
+    print(describe())
+    town = default_town()
+    geography = Geography(town)
+    keys = Keys(Settings().key_prefix)
+    names = unit_names(town, BY)
+    print(f"GET /api/kpi?by={BY}: p50 and p95 over {args.requests} requests; ceiling p95 "
+          f"{CEILING_MS:g} ms; the full recount (median) beside it")  # fmt: skip
+    print(f"{'cases':>10}{'period':>12}{'p50 ms':>9}{'p95 ms':>9}{'ceiling':>9}"
+          f"{'recount ms':>12}{'seeded in':>11}")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        with EmbeddedRedis(folder / "redis", appendonly=False, maxmemory=MAXMEMORY) as server:
+            r = redis.Redis.from_url(server.url, decode_responses=True)
+            base_case = template(r, geography)
+            for count in args.cases:
+                r.flushdb()
+                now = datetime.now(UTC)
+                started = time.perf_counter()
+                seed(r, keys, synthetic(base_case, town, count, now, seed=count), now)
+                seeded = time.perf_counter() - started
+                today = now.astimezone(BEIJING).date()
+                labels = (today.isoformat(), f"{today:%Y-%m}", str(today.year))
+                check_at = datetime.now(UTC)
+                for label in labels:
+                    same_figures(r, keys, parse_period(label), check_at, names)
+                runs = 3 if count <= 100_000 else 1
+                with (
+                    running_serve(server.url, folder / f"data-{count}") as (_, base),
+                    httpx.Client(timeout=60) as client,
+                ):
+                    for label in labels:
+                        p50, p95 = p95_ms(client, base, label, args.requests)
+                        slow = recount_s(r, keys, parse_period(label), datetime.now(UTC),
+                                         names, runs)  # fmt: skip
+                        verdict = "ok" if p95 <= CEILING_MS else "OVER"
+                        print(f"{count:>10,}{label:>12}{p50:>9.1f}{p95:>9.1f}"
+                              f"{CEILING_MS:>7g} {verdict:<3}{slow * 1000:>10,.0f}"
+                              f"{seeded:>10.0f} s", flush=True)  # fmt: skip
+                held, used = bucket_memory(r, keys)
+                whole = int(r.info("memory")["used_memory"])
+                print(f"{'':>10}KPI buckets: {held:,} keys, {used / 2**20:,.0f} MiB, "
+                      f"{used / count:,.0f} bytes a case; all of Redis {whole / 2**20:,.0f} MiB "
+                      f"({whole / count:,.0f} bytes a case)", flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
