@@ -16,10 +16,10 @@ from cases.store import grid_open_counts, live_alerts, open_cases
 from cases.view import with_view
 from core.keys import Keys
 from core.replies import text
-from dashboard.modules.data import aread_module_data, read_module_data
+from dashboard.modules.data import aread_module_data as aread_module_data  # moved there
+from dashboard.modules.data import read_module_data as read_module_data  # moved there
 from dashboard.push import closed_stub
 
-__all__ = ["aread_module_data", "read_module_data", "today_start_ms"]  # moved; kept for callers
 NO_ENTRY = "0-0"  # XREAD from here reads a stream from its start
 
 
