@@ -70,15 +70,15 @@ def enterprise_of(case: Case) -> str | None:
     return case.title or case.id
 
 
+EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
+
+
 def late_score(moment: datetime | None) -> int | None:
     """A moment as a late index's score: epoch microseconds (exact in a double until 2255)."""
     if moment is None:
         return None
     delta = moment - EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
 
 
 def _open(case: Case | None) -> Case | None:

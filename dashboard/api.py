@@ -92,11 +92,12 @@ def list_cases(
 
 
 def next_link(request: Request, offset: int, limit: int, count: int) -> dict[str, str]:
-    """The `Link` header to the next page (RFC 8288) while a page came back full."""
+    """The `Link` header to the next page (RFC 8288) while a page came back full: the same
+    query with the next offset."""
     if count < limit:
         return {}
     url = request.url.include_query_params(offset=offset + limit, limit=limit)
-    return {"Link": f'<{url}>; rel="next"'}
+    return {"Link": f'<{url.path}?{url.query}>; rel="next"'}  # relative: right behind a proxy
 
 
 def submit(

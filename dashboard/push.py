@@ -11,8 +11,9 @@ change goes out at once when its link is free; the browser's acknowledgement (th
 last message it applied: `WALL_PUSH_ACK` for rows, `WALL_MAP_DRAWN` for map draws) frees it,
 and what arrived meanwhile goes out merged in the next message. Rows are one ag-grid
 transaction (add / update / remove: several in one WebSocket batch would lose rows); the map
-one `dash.Patch` of the point trace and z, since a software-rendered 4K redraw takes about a
-second and patches sent faster would queue in the browser.
+one `dash.Patch` of the point trace and z, sent once the rows before it are applied and at
+most once a second: a software-rendered 4K redraw takes about a second of the page's main
+thread, and patches sent faster would queue in the browser.
 """
 
 from __future__ import annotations
