@@ -100,13 +100,20 @@ def keep_counts(
     no_response_clock: list[str] = []
     for case_id, after in last.items():
         before, now_open = _open(first.get(case_id)), _open(after)
-        for case, sign in ((before, -1), (now_open, 1)):
-            if case is None:
-                continue
-            for name in tally_fields(case):
-                tally[name] += sign
-            if (enterprise := enterprise_of(case)) is not None:
-                enterprises[enterprise] += sign
+        old = tally_fields(before) if before is not None else ()
+        new = tally_fields(now_open) if now_open is not None else ()
+        if old != new:  # most changes move a case within its counts: nothing to write
+            for name in old:
+                tally[name] -= 1
+            for name in new:
+                tally[name] += 1
+        was = enterprise_of(before) if before is not None else None
+        is_now = enterprise_of(now_open) if now_open is not None else None
+        if was != is_now:
+            if was is not None:
+                enterprises[was] -= 1
+            if is_now is not None:
+                enterprises[is_now] += 1
         clocks = countdowns(after)
         late_at, response_at = late_score(clocks.late_at), late_score(clocks.response_due)
         if late_at is None:

@@ -25,16 +25,30 @@ from dashboard.modules._base import (
     numbers,
 )
 
-# The structure's levels as the wall shows them, each with the organisation types it counts
-# (ingest/mappings/party.json).
-LEVELS: tuple[tuple[Text, frozenset[str]], ...] = (
-    (Text("党委", "Committees"), frozenset({"committee", "joint_committee", "general_branch"})),
-    (Text("联盟", "Alliances"), frozenset({"alliance"})),
-    (Text("支部", "Branches"), frozenset({"branch", "joint_branch"})),
-    (Text("党员中心户", "Member households"), frozenset({"household"})),
+# The structure's levels 党委 → 联盟 → 支部 → 党员中心户 (党总支 sits at the level of a 党委), by
+# the organisation types each counts (ingest/mappings/party.json). A panel has room for four
+# figures, so the levels go two to a figure, read left to right: "17 / 3" committees and
+# alliances.
+LEVELS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("committees", frozenset({"committee", "joint_committee", "general_branch"})),
+    ("alliances", frozenset({"alliance"})),
+    ("branches", frozenset({"branch", "joint_branch"})),
+    ("households", frozenset({"household"})),
+)
+PAIRS = (
+    (Text("党委 / 联盟", "Committees / alliances"), ("committees", "alliances")),
+    (Text("支部 / 党员中心户", "Branches / member households"), ("branches", "households")),
 )
 BRANCHES = frozenset({"branch", "joint_branch"})  # where each member is counted, once
 UNITS = Text("个", "")
+
+
+def levels(organisations: list[Mapping[str, Any]]) -> dict[str, int]:
+    """How many organisations of each level of the structure."""
+    return {
+        level: sum(1 for a in organisations if a.get("org_type") in types)
+        for level, types in LEVELS
+    }
 
 
 def members(organisations: list[Mapping[str, Any]]) -> float | None:
@@ -54,20 +68,16 @@ def figures(data: ModuleData) -> list[Figure]:
     ]
     if not orgs and not month:
         return []
+    counted = levels(orgs)
     found = [
-        Figure(label, number(sum(1 for a in orgs if a.get("org_type") in types)), UNITS)
-        for label, types in LEVELS
+        Figure(label, " / ".join(number(counted[level]) for level in pair), UNITS)
+        for label, pair in PAIRS
     ]
     if (people := members(orgs)) is not None:
         found.append(Figure(Text("党员", "Members"), number(people), PEOPLE))
     found.append(
         Figure(Text("本月活动", "Activities this month"), number(len(month)), Text("次", ""))
     )
-    joined = numbers(attrs(a).get("participants") for a in month)
-    if joined:
-        found.append(
-            Figure(Text("本月参加", "Attended this month"), number(sum(joined)), Text("人次", ""))
-        )
     return found
 
 

@@ -65,8 +65,7 @@ def test_party_counts_its_levels_members_once_and_this_months_activities() -> No
         ),
     )
     assert shown("party", ModuleData(NOW, metrics)) == {
-        "党委": "1个", "联盟": "0个", "支部": "2个", "党员中心户": "1个", "党员": "77人",
-        "本月活动": "1次", "本月参加": "41人次",
+        "党委 / 联盟": "1 / 0个", "支部 / 党员中心户": "2 / 1个", "党员": "77人", "本月活动": "1次",
     }  # fmt: skip
 
 

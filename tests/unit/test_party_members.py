@@ -12,6 +12,7 @@ import orjson
 
 from core.event import Event
 from dashboard.modules import MODULES, ModuleData
+from dashboard.modules.party import levels
 from ingest.feeds import FEEDS
 
 NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
@@ -84,10 +85,12 @@ def test_members_are_the_distinct_members_of_the_structure() -> None:
 
 
 def test_the_structures_levels_are_counted() -> None:
-    found = shown(ModuleData(NOW, metrics(structure())))
-    assert {k: found[k] for k in ("党委", "联盟", "支部", "党员中心户")} == {
-        "党委": "3", "联盟": "1", "支部": "6", "党员中心户": "10",
+    sent = metrics(structure())
+    assert levels([m["attrs"] for m in sent]) == {
+        "committees": 3, "alliances": 1, "branches": 6, "households": 10,
     }  # fmt: skip
+    found = shown(ModuleData(NOW, sent))
+    assert (found["党委 / 联盟"], found["支部 / 党员中心户"]) == ("3 / 1", "6 / 10")
 
 
 def test_a_household_type_is_mapped_not_flagged() -> None:
