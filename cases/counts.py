@@ -38,15 +38,25 @@ class Counts:
     today_total: int = 0  # cases reported since midnight in Beijing
     response_overdue: int = 0  # 超时未响应: the first response is late
     late: int = 0  # late on either clock (超时: what the wall shows red)
-    hazard_enterprises: int = 0  # enterprises with an open hazard case, each once
+    hazards_by_enterprise: Mapping[str, int] = field(default_factory=dict)  # open hazards
     village_open: Mapping[str, int] = field(default_factory=dict)
     tally: Mapping[str, int] = field(default_factory=dict)  # cases:tally, zeros left out
 
     def open_in(
-        self, feed: str | None = None, category: str | None = None, level: str | None = None
+        self,
+        feed: str | None = None,
+        category: str | None = None,
+        level: str | None = None,
+        department: str | None = None,
     ) -> int:
-        """Open cases of this feed, category and/or level (a combination cases/tally keeps)."""
-        return self.tally.get(tally_field(feed, category, level), 0)
+        """Open cases of this feed, category, level and/or team (a combination cases/tally
+        keeps)."""
+        return self.tally.get(tally_field(feed, category, level, department), 0)
+
+    @property
+    def hazard_enterprises(self) -> int:
+        """Enterprises with an open hazard case, each once."""
+        return len(self.hazards_by_enterprise)
 
     @property
     def escalated(self) -> int:
@@ -79,7 +89,7 @@ def _queue(pipe: Any, keys: Keys, now: datetime) -> None:
     pipe.zcount(keys.all_cases, today_start_ms(now), "+inf")
     pipe.zcount(keys.response_late_at, "-inf", below_now)
     pipe.zcount(keys.late_at, "-inf", below_now)
-    pipe.hvals(keys.hazard_enterprises)
+    pipe.hgetall(keys.hazard_enterprises)
     pipe.hgetall(keys.village_open)
     pipe.hgetall(keys.tally)
 
@@ -92,7 +102,7 @@ def _counts(now: datetime, replies: list[Any]) -> Counts:
         today_total=int(today),
         response_overdue=int(response),
         late=int(late),
-        hazard_enterprises=sum(1 for n in enterprises if int(n) > 0),
+        hazards_by_enterprise=_positive(enterprises),
         village_open=_positive(villages),
         tally=_positive(tally),
     )

@@ -28,17 +28,30 @@ from core.keys import Keys
 
 HAZARD_FEED = "safety"  # the feed whose open cases are enterprises' open safety hazards
 # The combinations of dimensions a count is kept for (and may be asked for), in this order.
+# A case without a department (no team holds it yet) is not counted by department.
 DIMENSIONS: frozenset[tuple[str, ...]] = frozenset(
-    {(), ("level",), ("feed",), ("category",), ("feed", "level"), ("feed", "category")}
+    {
+        (),
+        ("level",),
+        ("feed",),
+        ("category",),
+        ("department",),
+        ("feed", "level"),
+        ("feed", "category"),
+    }
 )
+ORDER = ("feed", "category", "department", "level")
 
 
 def tally_field(
-    feed: str | None = None, category: str | None = None, level: str | None = None
+    feed: str | None = None,
+    category: str | None = None,
+    level: str | None = None,
+    department: str | None = None,
 ) -> str:
     """The `cases:tally` field counting open cases of these values (None: any)."""
-    given = {"feed": feed, "category": category, "level": level}
-    dims = tuple(d for d in ("feed", "category", "level") if given[d] is not None)
+    given = {"feed": feed, "category": category, "department": department, "level": level}
+    dims = tuple(d for d in ORDER if given[d] is not None)
     if dims not in DIMENSIONS:
         raise ValueError(f"no open count is kept by {' and '.join(dims)}; kept: {_kept()}")
     return "|".join(f"{d}={given[d]}" for d in dims) or "open"
@@ -52,7 +65,7 @@ def tally_fields(case: Case) -> tuple[str, ...]:
     """The `cases:tally` fields an open case counts in (`tally_field` of each combination of
     DIMENSIONS, written out: this runs for every case the engine writes)."""
     feed, category, level = f"feed={case.feed}", f"category={case.category}", level_of(case)
-    return (
+    fields = (
         "open",
         f"level={level}",
         feed,
@@ -60,6 +73,7 @@ def tally_fields(case: Case) -> tuple[str, ...]:
         f"{feed}|level={level}",
         f"{feed}|{category}",
     )
+    return (*fields, f"department={case.department}") if case.department else fields
 
 
 def enterprise_of(case: Case) -> str | None:

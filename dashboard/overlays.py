@@ -1,6 +1,8 @@
 """The map's overlay layers: telemetry stations (latest value, alarm, no data), enterprises
 with open hazards, and the teams' bases with their open cases. Pure builders over what the
-projections hold, plus the readers (sync at page load, async for the push loop).
+projections hold, plus the readers (sync at page load, async for the push loop). Every number
+on a mark is a count over all open cases (cases/counts.py); the newest open cases the wall
+holds only place an enterprise's mark and colour it.
 
 A station stands where its feed says, else where `layers/data/sites.json` puts it; a station
 that never reported, or whose readings stopped, reads "no data" in grey, never a calm green.
@@ -8,7 +10,7 @@ that never reported, or whose readings stopped, reads "no data" in grey, never a
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +20,7 @@ import orjson
 import redis
 import redis.asyncio as aredis
 
+from cases.counts import Counts
 from cases.routing import table
 from cases.telemetry import NO_DATA, StationState, silent_at
 from core.keys import Keys
@@ -121,9 +124,12 @@ def station_marks(
     return tuple(marks)
 
 
-def enterprise_marks(cases: Iterable[Mapping[str, Any]], lang: Lang) -> tuple[Mark, ...]:
-    """One mark per enterprise (a hazard case's title) with open hazards: how many; red when
-    one is major."""
+def enterprise_marks(
+    cases: Iterable[Mapping[str, Any]], counts: Counts, lang: Lang
+) -> tuple[Mark, ...]:
+    """One mark per enterprise (a hazard case's title) with open hazards, placed and coloured
+    (red when one is major) by its hazard cases among `cases`; its number is its open hazards
+    over every open case (`counts`)."""
     found: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for case in cases:
         if case.get("status") == "open" and case.get("category") in HAZARDS and _located(case):
@@ -132,27 +138,28 @@ def enterprise_marks(cases: Iterable[Mapping[str, Any]], lang: Lang) -> tuple[Ma
     for name, hazards in sorted(found.items()):
         major = any(c.get("category") == "major_hazard" for c in hazards)
         first = hazards[0]
-        label = f"{name} {t('map.hazards', lang, n=str(len(hazards)))}"
+        held = counts.hazards_by_enterprise.get(name, len(hazards))
+        label = f"{name} {t('map.hazards', lang, n=str(held))}"
         marks.append(Mark(f"enterprise:{name}", first["lon"], first["lat"],
                           MAJOR_HAZARD if major else HAZARD, label))  # fmt: skip
     return tuple(marks)
 
 
-def team_marks(cases: Iterable[Mapping[str, Any]], places: Sites, lang: Lang) -> tuple[Mark, ...]:
-    """Each team's base, with the open cases it holds."""
-    held = Counter(c.get("department") for c in cases if c.get("status") == "open")
+def team_marks(counts: Counts, places: Sites, lang: Lang) -> tuple[Mark, ...]:
+    """Each team's base, with the open cases it holds (over every open case)."""
     names = table().teams
     marks = []
     for team, base in sorted(places.teams.items()):
         named = names.get(team)
         name = (named.zh if lang == "zh" else named.en) if named else team
-        label = f"{name} {t('map.team_cases', lang, n=str(held.get(team, 0)))}"
+        label = f"{name} {t('map.team_cases', lang, n=str(counts.open_in(department=team)))}"
         marks.append(Mark(f"team:{team}", *base.lon_lat, TEAM, label))
     return tuple(marks)
 
 
 def build(
     cases: Sequence[Mapping[str, Any]],
+    counts: Counts,
     readings: Mapping[str, Mapping[str, Any]],
     states: Mapping[str, StationState],
     places: Sites,
@@ -161,8 +168,8 @@ def build(
 ) -> Overlays:
     return Overlays(
         station_marks(readings, states, places, lang, now),
-        enterprise_marks(cases, lang),
-        team_marks(cases, places, lang),
+        enterprise_marks(cases, counts, lang),
+        team_marks(counts, places, lang),
     )
 
 

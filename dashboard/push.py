@@ -482,7 +482,7 @@ def _modules(state: WallState, reads: Reads, now: float, out: list[Message]) -> 
         from dashboard.components.wall_map import overlay_patch  # it imports MapTraces from here
 
         data, (readings, states) = reads.modules, reads.stations
-        overlays = build_overlays(data.cases, readings, states, sites(), lang, data.now)
+        overlays = build_overlays(data.cases, data.count, readings, states, sites(), lang, data.now)
         if (patch := overlay_patch(shown.get("overlays"), overlays)) is not None:
             link, message = map_message(link, patch, now)
             out.append(message)

@@ -209,7 +209,7 @@ def wall_layout(wall: WallContext, health_url: str) -> html.Div:
     data = read_module_data(wall.r, wall.keys, wall.snapshot_size, now, wall.town)
     trends = read_trends(wall.r, wall.keys, wall.feeds, now)
     readings, states = read_stations(wall.r, wall.keys)
-    overlays = build_overlays(data.cases, readings, states, sites(), lang, now)
+    overlays = build_overlays(data.cases, data.count, readings, states, sites(), lang, now)
     hide = parse_qs(page_address().query).get("hide", [""])[-1]
     return build_wall(
         wall,

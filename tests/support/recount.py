@@ -27,14 +27,21 @@ def recount(r: redis.Redis, keys: Keys, now: datetime) -> dict[str, Any]:
     views = [case_view(c, now) for c in cases]
     tally: Counter[str] = Counter()
     for c in cases:
-        values = {"feed": c["feed"], "category": c["category"], "level": level_of(c)}
+        values = {
+            "feed": c["feed"],
+            "category": c["category"],
+            "level": level_of(c),
+            "department": c.get("department"),
+        }
         for dims in DIMENSIONS:
-            tally[tally_field(**{d: values[d] for d in dims})] += 1
+            if all(values[d] for d in dims):  # no department: not counted by department
+                tally[tally_field(**{d: values[d] for d in dims})] += 1
     return {
         "open_total": len(cases),
         "late": sum(v.late for v in views),
         "response_overdue": sum(v.overdue for v in views),
         "hazard_enterprises": len({c["title"] for c in cases if c["feed"] == "safety"}),
+        "hazards_by_enterprise": dict(Counter(c["title"] for c in cases if c["feed"] == "safety")),
         "village_open": dict(Counter(c["village"] for c in cases if c.get("village"))),
         "tally": dict(tally),
     }
@@ -48,6 +55,7 @@ def counted(r: redis.Redis, keys: Keys, now: datetime) -> dict[str, Any]:
         "late": counts.late,
         "response_overdue": counts.response_overdue,
         "hazard_enterprises": counts.hazard_enterprises,
+        "hazards_by_enterprise": dict(counts.hazards_by_enterprise),
         "village_open": dict(counts.village_open),
         "tally": dict(counts.tally),
     }

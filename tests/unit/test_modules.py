@@ -141,7 +141,7 @@ def test_enterprise_counts_the_registry_and_enterprises_with_open_hazards() -> N
         metric("enterprise", "2", registration="active", above_scale=None),
         metric("enterprise", "3", registration="deregistered", above_scale=True),
     )
-    hazards = Counts(NOW, open_total=2, hazard_enterprises=1, tally={"feed=safety": 2})
+    hazards = Counts(NOW, open_total=2, hazards_by_enterprise={"甲厂": 2}, tally={"feed=safety": 2})
     assert shown("enterprise", ModuleData(NOW, metrics, hazards)) == {
         "在册企业": "2家", "规上企业": "1家", "有隐患企业": "1家", "未整改隐患": "2处",
     }  # fmt: skip

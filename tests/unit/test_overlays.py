@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cases.counts import Counts
+from cases.tally import tally_field
 from cases.telemetry import NO_DATA, Alarm, StationState
 from dashboard.components.wall_map import (
     LAYER_TRACES,
@@ -82,22 +84,23 @@ def test_enterprises_with_open_hazards_one_mark_each_red_when_one_is_major() -> 
     cases = [hazard(1, "甲厂"), hazard(2, "甲厂", major=True), hazard(3, "乙厂"),
              hazard(4, "丙厂", status="closed"), {"id": "urban:1", "category": "parking",
              "status": "open", "lon": 120.4, "lat": 31.8}]  # fmt: skip
-    marks = enterprise_marks(cases, "zh")
+    # 乙厂 has 4 open hazards in all; only the newest is among the cases the wall holds
+    counts = Counts(NOW, hazards_by_enterprise={"甲厂": 2, "乙厂": 4, "丁厂": 1})
+    marks = enterprise_marks(cases, counts, "zh")
     assert [(m.label, m.colour == MAJOR_HAZARD) for m in marks] == [
-        ("乙厂 隐患1处", False), ("甲厂 隐患2处", True)]  # fmt: skip
+        ("乙厂 隐患4处", False), ("甲厂 隐患2处", True)]  # fmt: skip
 
 
-def test_a_team_base_shows_the_open_cases_it_holds() -> None:
-    cases = [{"status": "open", "department": "water"}] * 3 + [
-        {"status": "closed", "department": "water"}]  # fmt: skip
-    (mark,) = team_marks(cases, PLACES, "zh")
-    assert mark.label == "水利站 在办3" and (mark.lon, mark.lat) == (120.41, 31.77)
+def test_a_team_base_shows_the_open_cases_it_holds_over_every_open_case() -> None:
+    counts = Counts(NOW, tally={tally_field(department="water"): 3412, "open": 9000})
+    (mark,) = team_marks(counts, PLACES, "zh")
+    assert mark.label == "水利站 在办3412" and (mark.lon, mark.lat) == (120.41, 31.77)
 
 
 def test_hidden_layers_are_off_in_the_figure_and_a_patch_sends_only_what_changed() -> None:
     town = default_town()
     assert hidden_layers("cases,teams,nonsense") == {"cases", "teams"}
-    overlays = build([], {GAUGE: gauge(3.5)}, {}, PLACES, "zh", NOW)
+    overlays = build([], Counts(NOW), {GAUGE: gauge(3.5)}, {}, PLACES, "zh", NOW)
     figure = wall_figure(town, {}, [], lang="zh", tile_url=None, overlays=overlays,
                          hidden=frozenset({"cases"}))  # fmt: skip
     assert [figure.data[i].visible for i in LAYER_TRACES["cases"]] == [False, False]
@@ -105,7 +108,7 @@ def test_hidden_layers_are_off_in_the_figure_and_a_patch_sends_only_what_changed
     assert "text" not in figure.data[LAYER_TRACES["stations"][0]].mode, "no glyphs to fetch"
     assert figure.data[map_traces(town).points].name  # the live traces keep their places
     assert overlay_patch(overlays, overlays) is None
-    changed = build([], {GAUGE: gauge(3.6)}, {}, PLACES, "zh", NOW)
+    changed = build([], Counts(NOW), {GAUGE: gauge(3.6)}, {}, PLACES, "zh", NOW)
     ops = overlay_patch(overlays, changed)
     assert ops is not None
     paths = {tuple(op["location"]) for op in ops.to_plotly_json()["operations"]}
@@ -145,7 +148,9 @@ def test_the_legend_says_what_each_colour_of_a_station_or_a_hazard_site_means() 
     sites = {
         m.colour
         for category in ("enterprise_hazard", "major_hazard")
-        for m in enterprise_marks([{**hazard, "id": category, "category": category}], "zh")
+        for m in enterprise_marks(
+            [{**hazard, "id": category, "category": category}], Counts(NOW), "zh"
+        )
     }
     zh, en = _state_lines("zh"), _state_lines("en")
     assert set(zh["监测站"]) == stations and len(stations) == 3

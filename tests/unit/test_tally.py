@@ -26,9 +26,16 @@ def case(**fields: Any) -> Case:
 
 
 def test_a_case_counts_in_the_field_a_reader_asks_for_by_each_kept_combination() -> None:
-    values = {"feed": "urban", "category": "parking", "level": "village"}
+    values = {"feed": "urban", "category": "parking", "level": "village", "department": "chengguan"}
     asked = {tally_field(**{d: values[d] for d in dims}) for dims in DIMENSIONS}
-    assert set(tally_fields(case())) == asked and len(asked) == len(DIMENSIONS)
+    assert set(tally_fields(case(department="chengguan"))) == asked
+    assert len(asked) == len(DIMENSIONS)
+
+
+def test_a_case_no_team_holds_is_not_counted_by_team() -> None:
+    fields = tally_fields(case())
+    assert not any(f.startswith("department=") for f in fields)
+    assert len(fields) == len(DIMENSIONS) - 1
 
 
 def test_a_combination_not_kept_is_a_clear_error() -> None:
