@@ -25,8 +25,9 @@ from cases import kpi_projection
 from cases.dedup import near_point
 from cases.lifecycle_events import LifecycleEvent, event_to_dict
 from cases.model import Case, ChangeType, awaiting_response, entry_key, handling_armed
-from cases.tally import keep_counts
+from cases.tally import keep_counts, late_score
 from cases.telemetry import StationState, silent_at
+from cases.view import countdowns
 from core.keys import COMMAND_OUTCOME_TTL_S, COMMAND_REPLY_TTL_S, ENGINE_GROUP, Keys
 from core.times import epoch_ms
 from ingest.guard import Guard
@@ -110,19 +111,31 @@ def _ms(moment: datetime | None) -> int | None:
 # The dead-letter stream's exact cap at the default byte budget, as the intake keeps it.
 DEAD_MAXLEN = Guard().deadletter_maxlen
 
-# Each sorted set the engine keeps, and a case's score in it (None: not a member).
-INDEXES: tuple[tuple[Callable[[Keys], str], Callable[[Case], int | None]], ...] = (
-    (lambda k: k.all_cases, lambda c: _ms(c.reported_at)),
-    (lambda k: k.open_cases, lambda c: _ms(c.reported_at) if c.status == "open" else None),
+Index = tuple[Callable[[Keys], str], Callable[[Case], int | None]]
+# The deadlines that can still escalate a case (the engine's sweep reads them), in ms.
+DUE_INDEXES: tuple[Index, ...] = (
     (lambda k: k.response_due, lambda c: _ms(c.response_due) if awaiting_response(c) else None),
     (lambda k: k.handling_due, lambda c: _ms(c.handling_due) if handling_armed(c) else None),
+)
+# When an open case becomes late on either clock / on its first response, as the case view
+# says (cases/view.py), in µs: what cases/counts.py counts "late now" from.
+LATE_INDEXES: tuple[Index, ...] = (
+    (lambda k: k.late_at, lambda c: late_score(countdowns(c).late_at)),
+    (lambda k: k.response_late_at, lambda c: late_score(countdowns(c).response_due)),
+)
+# Each sorted set the engine keeps, and a case's score in it (None: not a member).
+INDEXES: tuple[Index, ...] = (
+    (lambda k: k.all_cases, lambda c: _ms(c.reported_at)),
+    (lambda k: k.open_cases, lambda c: _ms(c.reported_at) if c.status == "open" else None),
+    *DUE_INDEXES,
+    *LATE_INDEXES,
 )
 
 
 def off_clock(keys: Keys, cases: Mapping[str, Case | None]) -> dict[str, list[str]]:
     """Deadline set → those of these cases (None: gone) whose clock there no longer runs."""
     found: dict[str, list[str]] = {}
-    for key_of, score_of in INDEXES[2:]:
+    for key_of, score_of in DUE_INDEXES:
         if stale := [cid for cid, case in cases.items() if case is None or score_of(case) is None]:
             found[key_of(keys)] = stale
     return found
@@ -141,7 +154,7 @@ def commit(
     pipe = r.pipeline(transaction=True)
     if last:
         pipe.mset({keys.case(cid): case.to_json() for cid, case in last.items()})
-    _index(pipe, keys, list(last.values()), writes.unindexed)
+    index(pipe, keys, list(last.values()), writes.unindexed)
     _near(pipe, keys, writes.first, list(last.values()))
     _silent_due(pipe, keys, writes)
     for change in writes.changes:
@@ -173,11 +186,15 @@ def commit(
     pipe.execute()
 
 
-def _index(
-    pipe: redis.client.Pipeline, keys: Keys, cases: list[Case], unindexed: dict[str, list[str]]
+def index(
+    pipe: redis.client.Pipeline,
+    keys: Keys,
+    cases: list[Case],
+    unindexed: Mapping[str, list[str]],
+    indexes: tuple[Index, ...] = INDEXES,
 ) -> None:
     """Each sorted set gets one ZADD and one ZREM for the whole batch, not one per case."""
-    for key_of, score_of in INDEXES:
+    for key_of, score_of in indexes:
         key = key_of(keys)
         add: dict[str, int] = {}
         drop: list[str] = list(unindexed.get(key, ()))

@@ -9,7 +9,8 @@ transactions and so rebuilds them identically.
 - ``cases:hazard-enterprises`` (hash): enterprise (`enterprise_of`) → its open hazard cases.
 - ``cases:late-at`` and ``cases:response-late-at`` (sorted sets): each open case that can be
   late, scored by the moment it becomes late on either clock, or on its first response
-  (cases/view.py `countdowns`), in epoch microseconds. "Late now" is then a range count
+  (cases/view.py `countdowns`), in epoch microseconds (`late_score`); kept with the engine's
+  other sorted sets (cases/projections.py `LATE_INDEXES`). "Late now" is then a range count
   below now: no write happens when only time passes, and the count equals the case view's
   at any moment. Closed cases leave every index.
 """
@@ -23,7 +24,7 @@ from datetime import datetime
 import redis
 
 from cases.model import Case
-from cases.view import countdowns, level_of
+from cases.view import level_of
 from core.keys import Keys
 
 HAZARD_FEED = "safety"  # the feed whose open cases are enterprises' open safety hazards
@@ -105,13 +106,10 @@ def keep_counts(
     first: Mapping[str, Case | None],
     last: Mapping[str, Case],
 ) -> None:
-    """Move every counter and late index from the cases before a batch to them after it."""
+    """Move every counter from the cases before a batch to them after it (the late indexes
+    are sorted sets the projections keep with the others: cases/projections.py INDEXES)."""
     tally: Counter[str] = Counter()
     enterprises: Counter[str] = Counter()
-    late: dict[str, int] = {}
-    response_late: dict[str, int] = {}
-    gone: list[str] = []  # late on no clock
-    no_response_clock: list[str] = []
     for case_id, after in last.items():
         before, now_open = _open(first.get(case_id)), _open(after)
         old = tally_fields(before) if before is not None else ()
@@ -128,25 +126,7 @@ def keep_counts(
                 enterprises[was] -= 1
             if is_now is not None:
                 enterprises[is_now] += 1
-        clocks = countdowns(after)
-        late_at, response_at = late_score(clocks.late_at), late_score(clocks.response_due)
-        if late_at is None:
-            gone.append(case_id)
-        else:
-            late[case_id] = late_at
-        if response_at is None:
-            no_response_clock.append(case_id)
-        else:
-            response_late[case_id] = response_at
     for key, deltas in ((keys.tally, tally), (keys.hazard_enterprises, enterprises)):
         for name, delta in deltas.items():
             if delta:
                 pipe.hincrby(key, name, delta)
-    if late:
-        pipe.zadd(keys.late_at, late)
-    if response_late:
-        pipe.zadd(keys.response_late_at, response_late)
-    if gone:
-        pipe.zrem(keys.late_at, *gone)
-    if no_response_clock:
-        pipe.zrem(keys.response_late_at, *no_response_clock)

@@ -14,6 +14,7 @@ from cases.categories import category
 from cases.engine import Engine
 from cases.model import Case
 from cases.places import Geography
+from cases.projections import LATE_INDEXES, index
 from cases.tally import keep_counts
 from core.keys import Keys
 from core.times import BEIJING
@@ -49,13 +50,16 @@ def make_case(case_id: str, **fields: Any) -> dict[str, Any]:
 
 
 def write_case(r: redis.Redis, keys: Keys, case: dict[str, Any], change: str = "created") -> None:
-    """SET the case, ZADD the sorted sets, HINCRBY the count, move the engine's counters (with
-    its own code, cases/tally.py), RPUSH history, XADD the entry."""
+    """SET the case, ZADD the sorted sets, HINCRBY the count, move the engine's counters and
+    late indexes (with its own code, cases/tally.py and cases/projections.py), RPUSH history,
+    XADD the entry."""
     score = int(datetime.fromisoformat(case["reported_at"]).timestamp() * 1000)
     held: Any = r.get(keys.case(case["id"]))
     before = Case.from_json(held) if held else None
     pipe = r.pipeline(transaction=True)
-    keep_counts(pipe, keys, {case["id"]: before}, {case["id"]: Case.from_json(orjson.dumps(case))})
+    after = Case.from_json(orjson.dumps(case))
+    keep_counts(pipe, keys, {case["id"]: before}, {case["id"]: after})
+    index(pipe, keys, [after], {}, LATE_INDEXES)
     pipe.set(keys.case(case["id"]), orjson.dumps(case))
     pipe.zadd(keys.all_cases, {case["id"]: score})
     if case["status"] == "open":
