@@ -86,7 +86,10 @@ def test_every_group_is_stopped_at_once_with_one_deadline(
     # One deadline for all (every group signalled, then one wait), not one per child; the
     # SIGKILL after it reached every group, their own children too.
     assert waits[0] == ([p.pid for p in started], deadline)
-    assert [p for p in pids if alive(p)] == []
+    # kill() returns before the kernel has finished the process off: a loaded machine once
+    # showed one still running right after. What counts is that none outlives its SIGKILL.
+    _, left = gone_within(pids, 5)
+    assert left == []
 
 
 def test_a_child_dies_with_its_parent_even_when_the_parent_is_killed() -> None:
