@@ -83,23 +83,27 @@
     return left >= 0 ? clockText(left) : word("due", "overdue", "overdue") + " " + clockText(left);
   }
 
+  // Formatters are made once: building one costs far more than using it, and the queue's
+  // time column is formatted for every shown row on each refresh.
+  const HHMM = new Intl.DateTimeFormat("zh-CN", {
+    timeZone: ZONE, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
+  const CLOCKS = {};
+
   function beijingTime(value) {
     const t = value ? Date.parse(value) : NaN;
-    if (Number.isNaN(t)) {
-      return "";
-    }
-    return new Intl.DateTimeFormat("zh-CN", {
-      timeZone: ZONE, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
-    }).format(new Date(t));
+    return Number.isNaN(t) ? "" : HHMM.format(new Date(t));
   }
 
   // "2026-11-28 周六 09:12:33" (or "Sat"): one fixed shape, whatever the locale's habits.
   function clock(lang) {
     const parts = {};
-    new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "zh-CN", {
+    const locale = lang === "en" ? "en-GB" : "zh-CN";
+    CLOCKS[locale] = CLOCKS[locale] || new Intl.DateTimeFormat(locale, {
       timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit", weekday: "short",
       hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
-    }).formatToParts(new Date(now())).forEach((p) => { parts[p.type] = p.value; });
+    });
+    CLOCKS[locale].formatToParts(new Date(now())).forEach((p) => { parts[p.type] = p.value; });
     return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.weekday + " "
       + parts.hour + ":" + parts.minute + ":" + parts.second;
   }
@@ -114,9 +118,7 @@
 
   // "09:12" in Beijing for epoch milliseconds.
   function hhmm(ms) {
-    return new Intl.DateTimeFormat("zh-CN", {
-      timeZone: ZONE, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
-    }).format(new Date(ms));
+    return HHMM.format(new Date(ms));
   }
 
   function link(beat, config) {

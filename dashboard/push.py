@@ -151,6 +151,7 @@ class WallState:
     due: Mapping[str, float] = field(default_factory=dict)  # periodic read → next time
     shown: Mapping[str, Any] = field(default_factory=dict)  # panel → what the page shows
     alive: bool = True
+    marked: bool = False  # the page's cursor store no longer says fresh (cursor_message)
 
 
 def start(
@@ -374,6 +375,9 @@ def shown_cases(cases: Sequence[dict[str, Any]], case_filter: CaseFilter) -> lis
 
 
 def cursor_message(state: WallState) -> Message:
+    """The page's cursor store, no longer fresh: the store's mirror was used (once, by this
+    loop), and a loop started again from it (a reconnect) resyncs. Sent once per loop: the
+    store's cursor is read only with a fresh mirror, so each change need not update it."""
     query = state.case_filter.query()
     data = mirror_to_store(Mirror(), state.cursor, state.lang, fresh=False, query=query)
     return ids.WALL_PUSH_CURSOR, {"data": data}
@@ -503,8 +507,9 @@ def plan(state: WallState, reads: Reads, now: float) -> tuple[WallState, list[Me
         state = _resync(state, reads.snapshot, now, out)
     elif reads.cursor is not None:
         state = _changes(state, reads, now, out)
-    if reads.snapshot is not None or reads.cursor is not None:
+    if (reads.snapshot is not None or reads.cursor is not None) and not state.marked:
         out.append(cursor_message(state))
+        state = replace(state, marked=True)
     state = _modules(_panels(_flush_map(state, now, out), reads, out), reads, now, out)
     if reads.ok != state.beat[1] or now - state.beat[0] >= BEAT_SECONDS:
         out.append((ids.WALL_PUSH_BEAT, {"data": {"at": int(now * 1000), "ok": reads.ok}}))

@@ -319,6 +319,19 @@ def test_a_change_goes_out_at_once_and_the_map_follows_once_the_rows_are_in() ->
     assert state.map_pending == {}
 
 
+def test_the_pages_store_is_marked_not_fresh_once_per_loop_not_with_every_change() -> None:
+    state, browser = begin([])
+    marks = []
+    for n in range(1, 4):
+        state, tick = step(state, browser, Reads(cursor=f"{n + 1}-0", cases=[case(n)]))
+        marks += [props for c, props in tick.messages if c == ids.WALL_PUSH_CURSOR]
+        state, _ = step(state, browser, Reads(rows_ack=state.rows.sent))
+    assert marks == [{"data": {"cursor": "2-0", "lang": "zh", "filter": {}}}]
+    # A loop started again from that store (a reconnect) knows nothing of the page: resync.
+    assert mirror_from_store(marks[0]["data"]) is None
+    assert browser.point_ids == ["urban:1", "urban:2", "urban:3"]
+
+
 def test_rows_wait_for_the_pages_grid_and_a_link_never_acknowledged_frees_after_a_while() -> None:
     state = start("zh", "1-0", Mirror(), limits=LIMITS, traces=TRACES, case_filter=CaseFilter(),
                   now=NOW)  # fmt: skip
