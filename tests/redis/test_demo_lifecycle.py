@@ -34,13 +34,13 @@ def test_sigterm_stops_every_child_and_redis(tmp_path: Path) -> None:
             next(
                 (
                     r
-                    for r in (b"redis-server", b"engine", b"serve", b"simulate", b"watch")
+                    for r in (b"valkey-server", b"engine", b"serve", b"simulate", b"watch")
                     if r in c
                 ),
                 c,
             )
             for c in children.values()
         )
-        assert roles == [b"engine", b"redis-server", b"serve", b"simulate", b"watch"]
+        assert roles == [b"engine", b"serve", b"simulate", b"valkey-server", b"watch"]
     alive = [pid for pid in children if Path(f"/proc/{pid}").exists()]
     assert alive == [], f"left running: {[children[p] for p in alive]}"

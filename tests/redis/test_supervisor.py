@@ -20,7 +20,7 @@ import redis
 from dashboard.framework import layout_path
 from tests.support.procs import descendants, gone_within
 from tests.support.system import wait_healthy
-from towncc.embedded import free_port
+from towncc.embedded import free_port, password_for
 
 pytestmark = pytest.mark.redis
 STOP_CEILING_S = 10.0
@@ -50,7 +50,7 @@ def wait_children(root: int, count: int, log: Path) -> dict[int, bytes]:
     while len(found := descendants(root)) < count:
         assert time.monotonic() < deadline, f"{found}\n{log.read_text()}"
         time.sleep(0.05)
-    assert any(b"redis-server" in cmdline for cmdline in found.values())
+    assert any(b"valkey-server" in cmdline for cmdline in found.values())
     return found
 
 
@@ -121,10 +121,11 @@ def test_a_child_that_keeps_failing_stays_down_and_says_so_while_the_wall_serves
 def test_the_embedded_redis_that_dies_is_started_again_on_its_port(tmp_path: Path) -> None:
     with supervisor(tmp_path, "sleeper", TOWNCC_KEY_PREFIX="sv:") as process:
         found = wait_children(process.pid, 2, tmp_path / "supervisor.log")
-        [(pid, title)] = [(p, c) for p, c in found.items() if b"redis-server" in c]
+        [(pid, title)] = [(p, c) for p, c in found.items() if b"valkey-server" in c]
         os.kill(pid, signal.SIGKILL)
         port = int(title.rstrip(b"\0").rsplit(b":", 1)[1])
-        client = redis.Redis(port=port, socket_timeout=1, decode_responses=True)
+        password = password_for(tmp_path / "redis")  # the one the server was started with
+        client = redis.Redis(port=port, password=password, socket_timeout=1, decode_responses=True)
         deadline = time.monotonic() + 30
         while not (states := states_of(client)) or states["redis"]["restarts"] != 1:
             assert time.monotonic() < deadline, (tmp_path / "supervisor.log").read_text()

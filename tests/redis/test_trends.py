@@ -60,7 +60,8 @@ def test_records_per_minute_per_feed_oldest_first_without_the_minute_still_filli
 
 async def _async(r: redis.Redis, keys: Keys) -> object:
     kwargs = r.connection_pool.connection_kwargs
-    ar = aredis.Redis(host=kwargs["host"], port=kwargs["port"], decode_responses=True)
+    ar = aredis.Redis(host=kwargs["host"], port=kwargs["port"], password=kwargs["password"],
+                      decode_responses=True)  # fmt: skip
     try:
         return await aread_trends(ar, keys, ["urban", "water"], NOW.astimezone(UTC))
     finally:

