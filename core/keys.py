@@ -199,6 +199,12 @@ class Keys:
         and unit, and the sorted sets the figures that depend on the clock are read from."""
         return ":".join((f"{self.prefix}kpi", *parts))
 
+    def access(self, *parts: str) -> str:
+        """Identities (access/): `access:users` (the user names), `access:user:<name>`,
+        `access:tokens` (the tokens' digests), `access:token:<digest>`. Never a projection:
+        a rebuild leaves them alone."""
+        return ":".join((f"{self.prefix}access", *parts))
+
     def projection_patterns(self) -> tuple[str, ...]:
         """SCAN patterns of every key the engine writes and a rebuild recomputes.
 

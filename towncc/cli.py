@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from core.settings import Settings
+from towncc import cli_access
 from towncc.cli_ingest import add_commands
 
 if TYPE_CHECKING:
@@ -215,6 +216,7 @@ def _parser() -> argparse.ArgumentParser:
     qreplay.add_argument("--entry", help="one quarantine record's id (default: every record)")
     qreplay.set_defaults(handler=_quarantine_replay)
     add_commands(sub)
+    cli_access.add_commands(sub)
     return parser
 
 
