@@ -29,7 +29,17 @@ from dashboard.i18n import lang_of
 from dashboard.lights import lights
 from dashboard.modules.data import aread_module_data
 from dashboard.overlays import aread_stations
-from dashboard.push import Reads, WallState, mirror_from_store, plan, start, wanted
+from dashboard.push import (
+    Reads,
+    WallState,
+    map_rest_left,
+    map_waits,
+    mirror_from_store,
+    periodic_at,
+    plan,
+    start,
+    wanted,
+)
 from dashboard.snapshot import NO_ENTRY, aread_alerts, aread_snapshot, read_changes
 from dashboard.trends import aread_trends
 from ingest.freshness import afeeds_status
@@ -37,9 +47,8 @@ from ingest.freshness import afeeds_status
 BLOCK_MS = 2000  # the longest XREAD BLOCK: a beat goes out at least this often
 READ_COUNT = 1000
 MAP_CHECK_SECONDS = 0.25  # between two asks whether the page drew the last map patch
-MAP_DELAY_SECONDS = 0.02  # > the 5 ms WebSocket batch window: a map patch goes on its own
+BATCH_GAP_SECONDS = 0.02  # > the 5 ms WebSocket batch window: the next message goes apart
 RETRY_SECONDS = 1.0
-PERIODIC_SLACK_SECONDS = 1.0
 ASK_TIMEOUT = 15.0
 STALE_AFTER_MS = 4 * BLOCK_MS  # the page calls the link down after this long without a beat
 
@@ -135,27 +144,36 @@ async def read(wall: WallContext, ws: Any, state: WallState, acks: Acks) -> Read
     found: dict[str, Any] = await acknowledged(acks, MAP_CHECK_SECONDS if busy and not first else 0)
     if busy and first and "rows_ack" not in found:  # the grid is up? said maybe before we ran
         found["rows_ack"] = mark_of(await ask(ws, ids.WALL_PUSH_ACK))
-    map_waits = bool(state.map_pending or state.map_grid is not None)
-    if replace(state.rows, acked=found.get("rows_ack", state.rows.acked)).free(now):
-        due = min(state.due.values(), default=now + BLOCK_MS / 1000)
-        block = min(BLOCK_MS / 1000, due - now, MAP_CHECK_SECONDS if map_waits else BLOCK_MS)
-        found |= await read_stream(wall, state, block)
+    rows = replace(state.rows, acked=found.get("rows_ack", state.rows.acked))
+    acked = replace(
+        state, rows=rows, map=replace(state.map, acked=found.get("map_ack", state.map.acked))
+    )
+    rows_acked = found.get("rows_ack") is not None
+    rest = map_rest_left(acked, now, rows_acked=rows_acked)
+    if acked.rows.free(now) and rest > 0:  # (rest 0: the map's patch goes first, at once)
+        wake = periodic_at(acked, now, rows_acked=rows_acked)
+        # Waiting for the page to draw the map's last patch: ask again now and then.
+        undrawn = map_waits(state) and not acked.map.free(now)
+        check = MAP_CHECK_SECONDS if undrawn else BLOCK_MS / 1000
+        found |= await read_stream(wall, state, min(BLOCK_MS / 1000, wake - now, rest, check))
     elif state.rows.acked is None:
         await asyncio.sleep(MAP_CHECK_SECONDS)  # the page's grid is not up yet
-    # Rows first: a step that read changes leaves the periodic reads to the next one (unless
-    # they are well overdue: under a steady stream every step reads changes).
+    # Rows first: a step that read changes leaves the periodic reads to a moment between two
+    # changes (unless they are well overdue: under a steady stream every step reads changes).
     changes = "cursor" in found or "snapshot" in found
-    kinds = wanted(state, time.time(), late_by=PERIODIC_SLACK_SECONDS if changes else 0.0)
+    kinds = wanted(acked, time.time(), changes=changes, rows_acked=rows_acked)
     found |= await read_periodic(wall, ws, kinds)
     return Reads(**found)
 
 
 async def send(messages: list[tuple[Any, dict[str, Any]]]) -> None:
-    """Each message as a `set_props`; a map figure change in its own WebSocket batch, so that
-    the rows show before the (slow) map redraw starts."""
+    """Each message as a `set_props`. The rows' message and a map figure change each go in a
+    WebSocket batch of their own: the page applies (and can paint) new rows before it handles
+    the header, the beat and the rest, and the slow map redraw starts only after them."""
+    alone = (ids.WALL_PUSH_ROWS, ids.WALL_MAP)
     for n, (component_id, props) in enumerate(messages):
-        if component_id == ids.WALL_MAP and n:
-            await asyncio.sleep(MAP_DELAY_SECONDS)
+        if n and (component_id in alone or messages[n - 1][0] in alone):
+            await asyncio.sleep(BATCH_GAP_SECONDS)
         set_props(component_id, props)
 
 

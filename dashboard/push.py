@@ -45,6 +45,16 @@ STUCK_SECONDS = 30.0  # a link whose message is not acknowledged by then is free
 # A map redraw holds the page's main thread (a software-rendered 4K map: up to a second), and
 # rows and acknowledgements wait behind it: the map is patched at most this often.
 MAP_REST_SECONDS = 1.0
+# A patch this close to the end of its rest goes with the rows' acknowledgement instead of
+# after it: at that moment the page has just caught up and the next change is furthest away.
+# (At a steady change a second, a patch sent only once its rest is over drifts, a little each
+# time, into the moment the next change arrives, and holds its rows up.)
+MAP_EARLY_SECONDS = 0.25
+# Otherwise a patch waits until no rows have gone out for this long: sent between two
+# changes, not into the next one.
+MAP_QUIET_SECONDS = 0.5
+# The periodic panels keep to the same moments, unless they are this late.
+PERIODIC_SLACK_SECONDS = 1.0
 BEAT_SECONDS = 1.0
 # Periodic reads: seconds between two. "alive" asks the page for a prop: tabs of one browser
 # share one socket, so a closed tab never shuts it down; a page that does not answer is gone.
@@ -163,9 +173,29 @@ def start(
     return WallState(lang, cursor, mirror, Link(0, None, now), limits, traces, case_filter, due=due)
 
 
-def wanted(state: WallState, now: float, *, late_by: float = 0.0) -> set[str]:
-    """The periodic reads due now (`late_by` seconds ago)."""
+def between_changes(state: WallState, now: float, *, rows_acked: bool = False) -> bool:
+    """A moment between two changes: the page has just acknowledged rows (``rows_acked``), or
+    no rows went out for MAP_QUIET_SECONDS. The map's patch and the periodic panels keep to
+    such moments, so that the page is not busy with them when the next change arrives."""
+    return rows_acked or now >= state.rows.at + MAP_QUIET_SECONDS
+
+
+def wanted(
+    state: WallState, now: float, *, changes: bool = False, rows_acked: bool = False
+) -> set[str]:
+    """The periodic reads due now: at a moment between two changes; otherwise (or in a step
+    that read changes) only those late by PERIODIC_SLACK_SECONDS."""
+    calm = not changes and between_changes(state, now, rows_acked=rows_acked)
+    late_by = 0.0 if calm else PERIODIC_SLACK_SECONDS
     return {kind for kind in PERIODS if state.due.get(kind, 0.0) <= now - late_by}
+
+
+def periodic_at(state: WallState, now: float, *, rows_acked: bool = False) -> float:
+    """When the next periodic reads may go (epoch seconds; `wanted`)."""
+    due = min(state.due.values(), default=float("inf"))
+    if between_changes(state, now, rows_acked=rows_acked):
+        return due
+    return min(due + PERIODIC_SLACK_SECONDS, max(due, state.rows.at + MAP_QUIET_SECONDS))
 
 
 def zmax(z: Sequence[int]) -> int:
@@ -422,12 +452,29 @@ def _changes(state: WallState, reads: Reads, now: float, out: list[Message]) -> 
     return replace(state, rows=rows if transaction else state.rows)
 
 
-def _flush_map(state: WallState, now: float, out: list[Message]) -> WallState:
+def map_waits(state: WallState) -> bool:
+    """The map has changes the page has not been sent."""
+    return bool(state.map_pending or state.map_grid is not None)
+
+
+def map_rest_left(state: WallState, now: float, *, rows_acked: bool = False) -> float:
+    """Seconds until the map's next patch may go (0: now), if its changes are waiting and the
+    page has drawn its last patch and applied the last rows (inf otherwise): the redraw never
+    holds rows up. With ``rows_acked`` (the page has just acknowledged rows) it may go a little
+    early (MAP_EARLY_SECONDS); otherwise only once the rows are quiet (MAP_QUIET_SECONDS)."""
+    if state.mirror is None or not map_waits(state):
+        return float("inf")
+    if not state.map.free(now) or not state.rows.free(now):
+        return float("inf")
+    left = state.map.at + MAP_REST_SECONDS - now
+    if rows_acked and left <= MAP_EARLY_SECONDS:
+        return 0.0
+    return max(0.0, left, state.rows.at + MAP_QUIET_SECONDS - now)
+
+
+def _flush_map(state: WallState, now: float, out: list[Message], rows_acked: bool) -> WallState:
     """The map's changes since its last patch, once the page has drawn that one."""
-    pending = state.map_pending or state.map_grid is not None
-    # After the rows are in (the page acknowledged them): the redraw never holds them up.
-    rested = now - state.map.at >= MAP_REST_SECONDS and state.rows.free(now)
-    if state.mirror is None or not pending or not state.map.free(now) or not rested:
+    if map_rest_left(state, now, rows_acked=rows_acked) > 0:
         return state
     mirror, patch = plan_map(
         state.mirror, list(state.map_pending.values()), state.map_grid,
@@ -510,7 +557,8 @@ def plan(state: WallState, reads: Reads, now: float) -> tuple[WallState, list[Me
     if (reads.snapshot is not None or reads.cursor is not None) and not state.marked:
         out.append(cursor_message(state))
         state = replace(state, marked=True)
-    state = _modules(_panels(_flush_map(state, now, out), reads, out), reads, now, out)
+    state = _flush_map(state, now, out, rows_acked=reads.rows_ack is not None)
+    state = _modules(_panels(state, reads, out), reads, now, out)
     if reads.ok != state.beat[1] or now - state.beat[0] >= BEAT_SECONDS:
         out.append((ids.WALL_PUSH_BEAT, {"data": {"at": int(now * 1000), "ok": reads.ok}}))
         state = replace(state, beat=(now, reads.ok))

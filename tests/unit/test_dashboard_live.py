@@ -101,15 +101,20 @@ def test_a_page_whose_grid_is_not_up_is_asked_again_later(no_waits: list[float])
     assert stream.reads == 1  # and at once it reads the stream
 
 
-def test_a_map_patch_goes_in_a_websocket_batch_of_its_own(
+def test_the_rows_and_a_map_patch_each_go_in_a_websocket_batch_of_their_own(
     monkeypatch: pytest.MonkeyPatch, no_waits: list[float]
 ) -> None:
     sent: list[Any] = []
     monkeypatch.setattr(live, "set_props", lambda cid, props: sent.append(cid))
-    run_now(live.send([(ids.WALL_PUSH_ROWS, {}), (ids.WALL_MAP, {"figure": Patch()})]))
+    beat, kpi = ids.WALL_PUSH_BEAT, ids.wall_kpi("open")
+    run_now(live.send([(ids.WALL_PUSH_ROWS, {}), (kpi, {}), (beat, {})]))
+    assert no_waits == [live.BATCH_GAP_SECONDS]  # the header and the beat after the rows
+    run_now(live.send([(kpi, {}), (ids.WALL_MAP, {"figure": Patch()}), (beat, {})]))
+    assert no_waits == [live.BATCH_GAP_SECONDS] * 3  # before the map, and after it
     run_now(live.send([(ids.WALL_MAP, {"figure": Patch()})]))
-    assert sent == [ids.WALL_PUSH_ROWS, ids.WALL_MAP, ids.WALL_MAP]
-    assert no_waits == [live.MAP_DELAY_SECONDS]  # only after other messages
+    run_now(live.send([(kpi, {}), (beat, {})]))
+    assert len(no_waits) == 3  # alone, or nothing to keep apart: no wait
+    assert sent == [ids.WALL_PUSH_ROWS, kpi, beat, kpi, ids.WALL_MAP, beat, ids.WALL_MAP, kpi, beat]
 
 
 def test_on_a_page_without_the_walls_stores_the_push_ends_at_once() -> None:

@@ -21,7 +21,11 @@ from dashboard import ids
 from dashboard.filters import CaseFilter, filter_of
 from dashboard.modules import ModuleData
 from dashboard.push import (
+    MAP_EARLY_SECONDS,
+    MAP_QUIET_SECONDS,
     MAP_REST_SECONDS,
+    PERIODIC_SLACK_SECONDS,
+    PERIODS,
     ZMAX_FLOOR,
     Limits,
     Link,
@@ -31,8 +35,10 @@ from dashboard.push import (
     Snapshot,
     WallState,
     build_view,
+    map_rest_left,
     mirror_from_store,
     mirror_to_store,
+    periodic_at,
     plan,
     start,
     wanted,
@@ -332,6 +338,43 @@ def test_the_pages_store_is_marked_not_fresh_once_per_loop_not_with_every_change
     assert browser.point_ids == ["urban:1", "urban:2", "urban:3"]
 
 
+def test_the_maps_patch_may_go_the_moment_the_rows_are_acknowledged_once_rested() -> None:
+    state, browser = begin([])
+    assert map_rest_left(state, NOW) == float("inf")  # nothing waits for the map
+    state = replace(state, map=Link(0, 0, NOW - MAP_REST_SECONDS / 2))  # half rested
+    state, messages = plan(state, Reads(cursor="2-0", cases=[case(1)]), NOW)
+    assert map_rest_left(state, NOW) == float("inf")  # the rows are in flight
+    acks = browser.receive(messages)
+    state, _ = plan(state, Reads(rows_ack=acks["rows_ack"]), NOW)
+    assert map_rest_left(state, NOW) == pytest.approx(MAP_REST_SECONDS / 2)  # the rest of it
+    later = NOW + MAP_REST_SECONDS / 2
+    assert map_rest_left(state, later) == 0
+    state, tick = step(state, browser, Reads(), later)
+    assert tick.patch is not None and browser.point_ids == ["urban:1"]
+    assert map_rest_left(state, later) == float("inf")  # not drawn yet: nothing waits anyway
+
+
+def test_the_maps_patch_keeps_to_the_rows_acknowledgements_and_never_runs_into_a_change() -> None:
+    state, browser = begin([])
+    nearly = NOW - (MAP_REST_SECONDS - MAP_EARLY_SECONDS / 2)  # its rest nearly over
+    state = replace(state, map=Link(0, 0, nearly))
+    state, messages = plan(state, Reads(cursor="2-0", cases=[case(1)]), NOW)
+    acks = browser.receive(messages)
+    assert map_rest_left(state, NOW) > 0  # without an acknowledgement: not yet
+    state, tick = step(state, browser, Reads(rows_ack=acks["rows_ack"]), NOW)
+    assert tick.patch is not None  # with it: at once, a little early
+    state, tick = step(state, browser, Reads(map_ack=state.map.sent), NOW + 0.1)
+    sent_at = NOW + 0.6
+    state, messages = plan(state, Reads(cursor="3-0", cases=[case(2)]), sent_at)
+    acks = browser.receive(messages)
+    state, tick = step(state, browser, Reads(rows_ack=acks["rows_ack"]), sent_at)
+    assert tick.patch is None  # rested too little even for an early patch
+    # Its rest over, it still waits until no rows went out for MAP_QUIET_SECONDS.
+    rested = NOW + MAP_REST_SECONDS
+    assert map_rest_left(state, rested) == pytest.approx(sent_at + MAP_QUIET_SECONDS - rested)
+    assert map_rest_left(state, sent_at + MAP_QUIET_SECONDS) == 0
+
+
 def test_rows_wait_for_the_pages_grid_and_a_link_never_acknowledged_frees_after_a_while() -> None:
     state = start("zh", "1-0", Mirror(), limits=LIMITS, traces=TRACES, case_filter=CaseFilter(),
                   now=NOW)  # fmt: skip
@@ -367,6 +410,21 @@ def test_the_beat_goes_out_at_most_once_a_second_unless_its_state_changes() -> N
         {"at": int((NOW + 0.6) * 1000), "ok": False},
         {"at": int((NOW + 1.7) * 1000), "ok": False},
     ]
+
+
+def test_periodic_reads_wait_for_a_moment_between_two_changes_unless_late() -> None:
+    state, _ = begin([])
+    state, _ = plan(state, Reads(lights=[]), NOW)  # lights next due at NOW + 5
+    due = NOW + PERIODS["lights"]
+    sent = due - 0.1  # a change's rows went out just before
+    state, _ = plan(state, Reads(cursor="2-0", cases=[case(1)]), sent)
+    assert "lights" not in wanted(state, due)  # the page may still be busy with those rows
+    assert periodic_at(state, due) == sent + MAP_QUIET_SECONDS  # once the rows are quiet
+    assert "lights" in wanted(state, due, rows_acked=True)  # or the page has caught up
+    assert periodic_at(state, due, rows_acked=True) == due
+    assert "lights" in wanted(state, sent + MAP_QUIET_SECONDS)
+    assert "lights" not in wanted(state, due + 0.5, changes=True)  # a step that read changes
+    assert "lights" in wanted(state, due + PERIODIC_SLACK_SECONDS, changes=True)  # unless late
 
 
 def test_periodic_reads_fall_due_after_their_period_and_a_silent_page_ends_the_push() -> None:
