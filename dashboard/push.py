@@ -474,7 +474,7 @@ def map_rest_left(state: WallState, now: float, *, rows_acked: bool = False) -> 
 
 def _flush_map(state: WallState, now: float, out: list[Message], rows_acked: bool) -> WallState:
     """The map's changes since its last patch, once the page has drawn that one."""
-    if map_rest_left(state, now, rows_acked=rows_acked) > 0:
+    if state.mirror is None or map_rest_left(state, now, rows_acked=rows_acked) > 0:
         return state
     mirror, patch = plan_map(
         state.mirror, list(state.map_pending.values()), state.map_grid,
