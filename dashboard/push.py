@@ -50,9 +50,10 @@ MAP_REST_SECONDS = 1.0
 # (At a steady change a second, a patch sent only once its rest is over drifts, a little each
 # time, into the moment the next change arrives, and holds its rows up.)
 MAP_EARLY_SECONDS = 0.25
-# Otherwise a patch waits until no rows have gone out for this long: sent between two
-# changes, not into the next one.
-MAP_QUIET_SECONDS = 0.5
+# Otherwise a patch waits until no rows have gone out for this long (as long as its rest:
+# shorter, and at a steady change a second a patch sent when the rows fell quiet would drift,
+# a little each time, into a later change's arrival).
+MAP_QUIET_SECONDS = 1.0
 # The periodic panels keep to the same moments, unless they are this late.
 PERIODIC_SLACK_SECONDS = 1.0
 BEAT_SECONDS = 1.0

@@ -320,7 +320,7 @@ def test_a_change_goes_out_at_once_and_the_map_follows_once_the_rows_are_in() ->
     assert sent(Reads(rows_ack=acks["rows_ack"]), NOW + 0.2) == []
     assert state.map_pending.keys() == {"urban:2", "urban:3"}
     assert sent(Reads(map_ack=acks["map_ack"]), NOW + 0.5) == []  # drawn, not rested
-    assert sent(Reads(), NOW + MAP_REST_SECONDS) == [ids.WALL_MAP]  # both in one patch
+    assert sent(Reads(), NOW + 0.2 + MAP_QUIET_SECONDS) == [ids.WALL_MAP]  # both in one patch
     assert browser.point_ids == ["urban:1", "urban:2", "urban:3"]
     assert state.map_pending == {}
 
@@ -346,8 +346,10 @@ def test_the_maps_patch_may_go_the_moment_the_rows_are_acknowledged_once_rested(
     assert map_rest_left(state, NOW) == float("inf")  # the rows are in flight
     acks = browser.receive(messages)
     state, _ = plan(state, Reads(rows_ack=acks["rows_ack"]), NOW)
-    assert map_rest_left(state, NOW) == pytest.approx(MAP_REST_SECONDS / 2)  # the rest of it
-    later = NOW + MAP_REST_SECONDS / 2
+    # Not early enough for the acknowledgement: once rested and the rows quiet.
+    wait = max(MAP_REST_SECONDS / 2, MAP_QUIET_SECONDS)
+    assert map_rest_left(state, NOW) == pytest.approx(wait)
+    later = NOW + wait
     assert map_rest_left(state, later) == 0
     state, tick = step(state, browser, Reads(), later)
     assert tick.patch is not None and browser.point_ids == ["urban:1"]
