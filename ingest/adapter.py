@@ -33,6 +33,22 @@ class Adapter(Protocol):
     def parse(self, body: bytes, received_at: datetime) -> Iterator[Result]: ...
 
 
+# What a body's Content-Type may say, by the format an adapter reads. An adapter that reads
+# anything but JSON names its own (`media_types`). None is a type a web page can send to
+# another site without asking first (text/plain), except Open311's form, which the intake
+# takes only from no page of another origin (ingest/http.py).
+JSON_MEDIA = ("application/json", "application/x-ndjson", "application/jsonl")
+XML_MEDIA = ("application/xml", "text/xml", "application/cap+xml")
+CSV_MEDIA = ("text/csv",)
+FORM_MEDIA = ("application/x-www-form-urlencoded",)
+
+
+def media_types(adapter: Adapter) -> tuple[str, ...]:
+    """The Content-Types a feed's bodies may be sent as (JSON unless the adapter says)."""
+    found: tuple[str, ...] = getattr(adapter, "media_types", JSON_MEDIA)
+    return found
+
+
 A = TypeVar("A", bound=Adapter)
 Parse = Callable[[A, bytes, datetime], Iterator[Result]]
 

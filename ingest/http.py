@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import redis.asyncio as aredis
 from fastapi import APIRouter, FastAPI, HTTPException, Request
@@ -16,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from core.keys import Keys
 from core.settings import Settings
+from ingest.adapter import media_types
 from ingest.feeds import FEEDS
 from ingest.guard import Guard
 from ingest.offload import Offload, Target, parse_and_plan, parse_and_store
@@ -111,6 +113,29 @@ def _authorise(settings: Settings, feed: str, header: str | None) -> None:
         )
 
 
+def _check_media(feed: str, header: str | None) -> None:
+    """A body is sent as what its feed reads: never text/plain, which any web page may send to
+    another site without asking first."""
+    accepted = media_types(FEEDS[feed])
+    given = (header or "").split(";", 1)[0].strip().lower()
+    if given not in accepted:
+        said = f"Content-Type {header[:80]!r}" if header else "no Content-Type"
+        raise HTTPException(
+            415, f"feed {feed!r} takes {', '.join(accepted)}; the request had {said}"
+        )
+
+
+def _check_origin(request: Request) -> None:
+    """Upstream systems send no Origin; a browser does, and a page of another site must not
+    send records (a cross-site form or script POST)."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    own = request.headers.get("host", "")
+    if origin == "null" or urlsplit(origin).netloc.lower() != own.lower():
+        raise HTTPException(403, f"a POST from another origin ({origin[:80]}) is refused")
+
+
 async def store(
     own: Intake, client: aredis.Redis, settings: Settings, feed: str, body: bytes
 ) -> Outcome:
@@ -163,8 +188,10 @@ def ingest_router(
             },
             400: {"description": "The body could not be read; it is kept as a dead letter."},
             401: {"description": "The feed has a token and the request did not carry it."},
+            403: {"description": "Sent by a web page of another origin (its Origin header)."},
             404: {"description": "No such feed."},
             413: {"description": "Body too large (refused before it is read whole)."},
+            415: {"description": "Not the feed's Content-Type (JSON, or CAP's XML, …)."},
             503: {
                 "description": "Nothing was stored: Redis and the spool are unavailable.",
                 "headers": RETRY_AFTER_DOC,
@@ -175,6 +202,8 @@ def ingest_router(
         if feed not in FEEDS:
             raise HTTPException(404, f"unknown feed {feed!r}; known feeds: {sorted(FEEDS)}")
         _authorise(settings, feed, request.headers.get("authorization"))
+        _check_origin(request)
+        _check_media(feed, request.headers.get("content-type"))
         try:
             body = await read_body(request, settings.max_body_bytes)
         except BodyRefusedError as exc:

@@ -17,7 +17,7 @@ from defusedxml import ElementTree as SafeET
 
 from core.event import DeadLetter, Event, Status, content_id
 from core.times import beijing_to_utc, parse_source_time
-from ingest.adapter import RecordError, Result, total, unexpected
+from ingest.adapter import XML_MEDIA, RecordError, Result, total, unexpected
 from ingest.geometry import ShapeError, area_geometry, geojson, representative
 from ingest.mapping import mapping
 
@@ -263,6 +263,7 @@ def to_event(alert: dict[str, Any], block: Block, source_id: str, raw: str, at: 
 
 class CapAdapter:
     feed = FEED
+    media_types = XML_MEDIA
 
     @total
     def parse(self, body: bytes, received_at: datetime) -> Iterator[Result]:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.event import DeadLetter, Event, content_id
 from core.times import parse_source_time
-from ingest.adapter import RecordError, Result, describe, total, unexpected
+from ingest.adapter import CSV_MEDIA, RecordError, Result, describe, total, unexpected
 from ingest.coords import CRS, to_wgs84
 from ingest.mapping import mapping
 from ingest.payload import BodyError
@@ -237,6 +237,7 @@ def _unreadable(lines: _Lines, start: int, end: int, exc: csv.Error, at: datetim
 
 class GovernanceAdapter:
     feed = FEED
+    media_types = CSV_MEDIA
 
     @total
     def parse(self, body: bytes, received_at: datetime) -> Iterator[Result]:

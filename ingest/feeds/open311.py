@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from core.event import DeadLetter, Event, content_id
-from ingest.adapter import RecordError, Result, describe, total
+from ingest.adapter import FORM_MEDIA, RecordError, Result, describe, total
 from ingest.mapping import mapping
 from ingest.payload import BodyError, decode_text
 
@@ -165,6 +165,7 @@ def to_event(pairs: Pairs, raw: str, received_at: datetime) -> Event:
 
 class Open311Adapter:
     feed = FEED
+    media_types = FORM_MEDIA
 
     @total
     def parse(self, body: bytes, received_at: datetime) -> Iterator[Result]:

@@ -10,6 +10,8 @@ from datetime import datetime
 
 import httpx
 
+from ingest.adapter import media_types
+from ingest.feeds import FEEDS
 from ingest.sim import FeedSimulator
 
 log = logging.getLogger(__name__)
@@ -41,7 +43,8 @@ def _flush(client: httpx.Client, feed: str, queue: deque[bytes]) -> int:
     sent = 0
     while queue:
         try:
-            client.post(f"/api/ingest/{feed}", content=queue[0]).raise_for_status()
+            kind = {"Content-Type": media_types(FEEDS[feed])[0]}  # what the feed reads
+            client.post(f"/api/ingest/{feed}", content=queue[0], headers=kind).raise_for_status()
         except httpx.HTTPError as exc:
             log.warning("simulator %s: POST failed (%s); %d bodies kept", feed, exc, len(queue))
             return sent

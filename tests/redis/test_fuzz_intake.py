@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from core.keys import Keys
 from core.settings import Settings
+from ingest.adapter import media_types
 from ingest.feeds import FEEDS
 from ingest.http import ingest_router
 from tests.support.fixtures import fixtures
@@ -71,7 +72,8 @@ def test_no_payload_crashes_the_intake_or_goes_unaccounted(
     @given(body=mutated(feed))
     def check(body: bytes) -> None:
         before = lengths(client, keys)
-        reply = test_client.post(f"/api/ingest/{feed}", content=body)
+        kind = {"content-type": media_types(FEEDS[feed])[0]}
+        reply = test_client.post(f"/api/ingest/{feed}", content=body, headers=kind)
         assert reply.status_code in (202, 400), reply.text
         answer = reply.json()
         after = lengths(client, keys)

@@ -20,6 +20,8 @@ from core.keys import Keys
 from core.settings import Settings
 from dashboard.api import api_router
 from ingest import deadletters
+from ingest.adapter import media_types
+from ingest.feeds import FEEDS
 from ingest.guard import ENTRY_MAX_BYTES, RAW_KEPT_BYTES
 from ingest.http import ingest_router
 from tests.support.edge import (
@@ -58,7 +60,9 @@ def client(guarded: Settings, r: redis.Redis, keys: Keys) -> Iterator[TestClient
 
 
 def post(client: TestClient, feed: str, body: bytes) -> Any:
-    headers = {"authorization": f"Bearer {URBAN_TOKEN}"} if feed == "urban" else {}
+    headers = {"content-type": media_types(FEEDS[feed])[0]}
+    if feed == "urban":
+        headers["authorization"] = f"Bearer {URBAN_TOKEN}"
     return client.post(f"/api/ingest/{feed}", content=body, headers=headers)
 
 

@@ -14,12 +14,15 @@ from pydantic import SecretStr
 
 from core.keys import Keys
 from core.settings import Settings
+from ingest.adapter import media_types
+from ingest.feeds import FEEDS
 from ingest.http import ingest_router
 from ingest.spool import Spool
 from tests.support.urban import urban_record
 from towncc.embedded import free_port
 
 pytestmark = pytest.mark.redis
+JSON = {"content-type": "application/json"}
 
 
 @pytest.fixture
@@ -102,7 +105,37 @@ def test_accepted_plus_dead_lettered_is_what_was_sent(
 def test_unknown_feed_and_oversized_body(client: TestClient, settings: Settings) -> None:
     assert client.post("/api/ingest/nosuch", json={}).status_code == 404
     big = b"[" + b" " * settings.max_body_bytes + b"]"
-    assert client.post("/api/ingest/urban", content=big).status_code == 413
+    assert client.post("/api/ingest/urban", content=big, headers=JSON).status_code == 413
+
+
+@pytest.mark.parametrize("feed", sorted(FEEDS))
+def test_a_body_not_sent_as_what_its_feed_reads_is_refused_and_nothing_is_kept(
+    client: TestClient, r: redis.Redis, keys: Keys, feed: str
+) -> None:
+    body = orjson.dumps(urban_record(1))
+    # text/plain (what any web page may send to another site unasked), a form, no type.
+    for headers in ({"content-type": "text/plain"}, {"content-type": "text/plain; charset=utf-8"},
+                    {"content-type": "application/x-www-form-urlencoded"} if feed != "open311"
+                    else {"content-type": "application/json"}, {}):  # fmt: skip
+        reply = client.post(f"/api/ingest/{feed}", content=body, headers=headers)
+        assert reply.status_code == 415, (headers, reply.text)
+        assert media_types(FEEDS[feed])[0] in reply.json()["detail"]
+    assert r.xlen(keys.events) == r.xlen(keys.deadletter) == 0
+    kind = media_types(FEEDS[feed])[0].upper() + "; charset=UTF-8"  # case and parameters: fine
+    assert client.post(f"/api/ingest/{feed}", content=body, headers={"content-type": kind})\
+        .status_code in (202, 400)  # fmt: skip
+
+
+def test_a_post_from_a_page_of_another_origin_is_refused_one_of_this_origin_is_not(
+    client: TestClient, r: redis.Redis, keys: Keys
+) -> None:
+    record = urban_record(1)
+    for origin in ("https://evil.example", "null", "http://testserver.evil.example"):
+        reply = client.post("/api/ingest/urban", json=record, headers={"origin": origin})
+        assert reply.status_code == 403, (origin, reply.text)
+    assert r.xlen(keys.events) == r.xlen(keys.deadletter) == 0
+    same = client.post("/api/ingest/urban", json=record, headers={"origin": "http://testserver"})
+    assert same.status_code == 202 and r.xlen(keys.events) == 1
 
 
 def down_client(settings: Settings) -> TestClient:
