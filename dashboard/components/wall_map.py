@@ -8,6 +8,7 @@ above that fill). Circle markers only: other symbols load icons from a CDN.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from html import escape
 from typing import Any, Final
 
 import plotly.graph_objects as go
@@ -121,12 +122,19 @@ def overlay_trace(name: str, marks: Sequence[Mark], *, visible: bool = True) -> 
     )
 
 
+def plain(text: str) -> str:
+    """Text from a feed as a Plotly label shows it: Plotly reads `<a href>`, `<b>`, `<br>` and
+    other tags in labels as markup, so they are escaped and read as the characters they are."""
+    return escape(text, quote=False)
+
+
 def overlay_arrays(marks: Sequence[Mark]) -> dict[str, Any]:
-    """An overlay trace's arrays, for a patch that replaces them (a few dozen marks)."""
+    """An overlay trace's arrays, for a patch that replaces them (a few dozen marks); the
+    labels (station and enterprise names come from feeds) as plain text."""
     return {
         "lon": [m.lon for m in marks],
         "lat": [m.lat for m in marks],
-        "hovertext": [m.label for m in marks],
+        "hovertext": [plain(m.label) for m in marks],
         "customdata": [m.id for m in marks],
         "colour": [m.colour for m in marks],
     }

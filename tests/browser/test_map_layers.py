@@ -1,5 +1,6 @@
 """The map's layers in Chromium: a gauge stands where the sites file puts it with its level;
-layers turn off and on from the legend, and the address keeps them for a reload."""
+layers turn off and on from the legend, and the address keeps them for a reload; a name from a
+feed reads as text in its hover label, whatever markup it holds."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from core.keys import Keys
 from dashboard import ids
 from dashboard.components.wall_map import LAYER_TRACES
 from tests.browser.conftest import open_wall
+from tests.browser.seed import make_case, write_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 GAUGE = "water:63201234"
@@ -66,4 +68,44 @@ def test_layers_turn_off_and_on_and_the_address_keeps_them(
         page.reload()
         page.wait_for_selector(f"#{ids.wall_layer('cases')}", timeout=TIMEOUT_MS)
         assert visible(page, "cases") == [False, False] and visible(page, "teams") == [True]
+        assert wall.errors == []
+
+
+# Where the map draws point `n` of trace `t`, in page pixels (Plotly's MapLibre map projects it).
+PROJECT = """([map, t, n]) => {
+  const gd = document.querySelector('#' + map + ' .js-plotly-plot');
+  const sub = gd._fullLayout.map._subplot;
+  const trace = gd._fullData[t];
+  const at = sub.map.project([trace.lon[n], trace.lat[n]]);
+  const box = sub.map.getCanvas().getBoundingClientRect();
+  return [box.left + at.x, box.top + at.y];
+}"""
+HOSTILE = (
+    '<a href="https://evil.example/">璜塘河闸</a><img src=x onerror="window.__owned=1">'
+    "<script>window.__owned=2</script><b>粗</b>"
+)
+
+
+def test_an_enterprise_name_with_markup_reads_as_text_in_its_hover_label(
+    browser: Browser, wall_url: str, wall_redis: redis.Redis, wall_keys: Keys
+) -> None:
+    # A safety feed's hazard report: its enterprise's name is the case's title.
+    hazard = make_case("safety:YH-XSS-1", feed="safety", category="enterprise_hazard",
+                       group="safety", title=HOSTILE)  # fmt: skip
+    write_case(wall_redis, wall_keys, hazard)
+
+    for wall in open_wall(browser, f"{wall_url}/wall?hide=teams", reduced_motion="reduce"):
+        page = wall.page
+        trace = LAYER_TRACES["enterprises"][0]
+        labels = page.evaluate(TRACES)[trace][2]
+        point = next(n for n, label in enumerate(labels) if "璜塘河闸" in label)
+        x, y = page.evaluate(PROJECT, [ids.WALL_MAP, trace, point])
+        page.mouse.move(x, y)
+        label = page.locator(".hoverlayer .hovertext").first
+        expect(label).to_contain_text("璜塘河闸", timeout=TIMEOUT_MS)
+        shown = label.text_content() or ""
+        assert HOSTILE in shown, shown  # every character as it came, markup as text
+        assert page.locator(".hoverlayer a, .hoverlayer img, .hoverlayer script").count() == 0
+        assert page.locator(".hoverlayer [font-weight='bold']").count() == 0
+        assert page.evaluate("() => window.__owned") is None
         assert wall.errors == []
