@@ -28,7 +28,14 @@ from core.times import BEIJING, epoch_ms, parse_source_time
 from ingest.adapter import Result
 from ingest.feeds.open311 import ADAPTER, FEED, UNKNOWN_SERVICE, code_of, services
 from ingest.guard import Guard
-from ingest.http import RETRY_AFTER_DOC, RETRY_LATER, BodyRefusedError, Intake, read_body
+from ingest.http import (
+    RETRY_AFTER_DOC,
+    RETRY_LATER,
+    BodyRefusedError,
+    Intake,
+    foreign_origin,
+    read_body,
+)
 from ingest.offload import Offload
 from ingest.sink import REDIS_DOWN, RedisSink
 
@@ -235,12 +242,16 @@ def open311_router(
         responses={
             201: {"description": "Stored in Redis, or in the local spool while Redis is away "
                   "(the id is derived from the request: the case follows once it is back)"},
+            403: {"description": "A missing or wrong api_key, or sent by a web page of another "
+                  "origin (its Origin header)"},
             413: {"description": "Body too large (refused before it is read whole)"},
             503: {"description": "Nothing stored: Redis and the spool are unavailable",
                   "headers": RETRY_AFTER_DOC},
         },
     )  # fmt: skip
     async def create(request: Request) -> Answer:
+        if refused := foreign_origin(request):
+            return error(403, refused)
         try:
             body = await read_body(request, settings.max_body_bytes)
         except BodyRefusedError as exc:

@@ -125,15 +125,16 @@ def _check_media(feed: str, header: str | None) -> None:
         )
 
 
-def _check_origin(request: Request) -> None:
-    """Upstream systems send no Origin; a browser does, and a page of another site must not
-    send records (a cross-site form or script POST)."""
+def foreign_origin(request: Request) -> str | None:
+    """Why a request must be refused as sent by a web page of another site (a cross-site form
+    or script POST), or None. Upstream systems send no Origin; a browser does."""
     origin = request.headers.get("origin")
     if origin is None:
-        return
+        return None
     own = request.headers.get("host", "")
     if origin == "null" or urlsplit(origin).netloc.lower() != own.lower():
-        raise HTTPException(403, f"a POST from another origin ({origin[:80]}) is refused")
+        return f"a POST from another origin ({origin[:80]}) is refused"
+    return None
 
 
 async def store(
@@ -202,7 +203,8 @@ def ingest_router(
         if feed not in FEEDS:
             raise HTTPException(404, f"unknown feed {feed!r}; known feeds: {sorted(FEEDS)}")
         _authorise(settings, feed, request.headers.get("authorization"))
-        _check_origin(request)
+        if refused := foreign_origin(request):
+            raise HTTPException(403, refused)
         _check_media(feed, request.headers.get("content-type"))
         try:
             body = await read_body(request, settings.max_body_bytes)

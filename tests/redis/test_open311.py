@@ -155,6 +155,16 @@ def test_json_is_refused_with_a_spec_error(api: TestClient) -> None:
     assert "x-www-form-urlencoded" in errors_of(reply)[0]
 
 
+def test_a_form_posted_by_a_page_of_another_origin_is_refused(
+    api: TestClient, r: redis.Redis, keys: Keys
+) -> None:
+    for origin in ("https://evil.example", "null"):
+        reply = post(api, STREETLIGHT, origin=origin)
+        assert reply.status_code == 403 and "another origin" in errors_of(reply)[0]
+    assert r.xlen(keys.events) == r.xlen(keys.deadletter) == 0
+    assert post(api, STREETLIGHT, origin="http://testserver").status_code == 201
+
+
 def test_redis_down_is_a_503_never_a_false_id(settings: Settings) -> None:
     down = aredis.Redis(port=1, socket_connect_timeout=0.5)
     with TestClient(app_for(settings, down)) as client:
