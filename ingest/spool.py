@@ -48,6 +48,11 @@ def _decode(line: bytes) -> Entry:
     return value["stream"], fields
 
 
+def _private(path: Path) -> int:
+    """``path`` opened to append, created readable and writable by its owner only."""
+    return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+
+
 class Spool:
     """The spool folder of this process: at most one file (a generation) at a time.
 
@@ -56,9 +61,11 @@ class Spool:
     """
 
     def __init__(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        # Spooled records may be personal (a reporter's phone): for this user's eyes only.
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)
         self.folder = folder
-        self._lock: IO[bytes] = (folder / "spool.lock").open("ab")
+        self._lock: IO[bytes] = os.fdopen(_private(folder / "spool.lock"), "ab")
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -78,7 +85,7 @@ class Spool:
 
     def append(self, entries: list[Entry]) -> None:
         """Durably add entries (on disk before this returns)."""
-        with self.path.open("ab") as out:
+        with os.fdopen(_private(self.path), "ab") as out:
             out.write(b"".join(_encode(s, f) for s, f in entries))
             out.flush()
             os.fsync(out.fileno())

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,17 @@ def test_one_owner_per_folder(tmp_path: Path) -> None:
         Spool(tmp_path)
     owner.close()
     Spool(tmp_path).close()
+
+
+def test_the_spool_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    folder = tmp_path / "spool"
+    folder.mkdir(mode=0o755)  # made before, with a looser mode: tightened
+    spool = Spool(folder)
+    spool.append(entries(0, 3))
+    spool.clear()
+    spool.append(entries(3, 2))  # a new generation, made by append
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in [folder, *folder.iterdir()]}
+    assert len(modes) == 3  # the folder, its lock and the current generation
+    assert modes.pop("spool") == 0o700
+    assert set(modes.values()) == {0o600}, modes
+    spool.close()
