@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,6 +38,7 @@ from dashboard.push import (
     plan,
     start,
     wanted,
+    with_acks,
 )
 from dashboard.snapshot import NO_ENTRY, aread_alerts, aread_snapshot, read_changes
 from dashboard.trends import aread_trends
@@ -144,10 +144,7 @@ async def read(wall: WallContext, ws: Any, state: WallState, acks: Acks) -> Read
     found: dict[str, Any] = await acknowledged(acks, MAP_CHECK_SECONDS if busy and not first else 0)
     if busy and first and "rows_ack" not in found:  # the grid is up? said maybe before we ran
         found["rows_ack"] = mark_of(await ask(ws, ids.WALL_PUSH_ACK))
-    rows = replace(state.rows, acked=found.get("rows_ack", state.rows.acked))
-    acked = replace(
-        state, rows=rows, map=replace(state.map, acked=found.get("map_ack", state.map.acked))
-    )
+    acked = with_acks(state, found.get("rows_ack"), found.get("map_ack"))
     rows_acked = found.get("rows_ack") is not None
     rest = map_rest_left(acked, now, rows_acked=rows_acked)
     if acked.rows.free(now) and rest > 0:  # (rest 0: the map's patch goes first, at once)

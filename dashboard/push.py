@@ -174,11 +174,23 @@ def start(
     return WallState(lang, cursor, mirror, Link(0, None, now), limits, traces, case_filter, due=due)
 
 
+def with_acks(state: WallState, rows_ack: int | None, map_ack: int | None) -> WallState:
+    """The state once the page's acknowledgements are in (None: none came on that link)."""
+    rows = state.rows if rows_ack is None else replace(state.rows, acked=rows_ack)
+    return replace(state, rows=rows, map=state.map if map_ack is None else
+                   replace(state.map, acked=map_ack))  # fmt: skip
+
+
+def quiet_at(state: WallState) -> float:
+    """When the rows will have been quiet (none sent) for MAP_QUIET_SECONDS."""
+    return state.rows.at + MAP_QUIET_SECONDS
+
+
 def between_changes(state: WallState, now: float, *, rows_acked: bool = False) -> bool:
     """A moment between two changes: the page has just acknowledged rows (``rows_acked``), or
     no rows went out for MAP_QUIET_SECONDS. The map's patch and the periodic panels keep to
     such moments, so that the page is not busy with them when the next change arrives."""
-    return rows_acked or now >= state.rows.at + MAP_QUIET_SECONDS
+    return rows_acked or now >= quiet_at(state)
 
 
 def wanted(
@@ -196,7 +208,7 @@ def periodic_at(state: WallState, now: float, *, rows_acked: bool = False) -> fl
     due = min(state.due.values(), default=float("inf"))
     if between_changes(state, now, rows_acked=rows_acked):
         return due
-    return min(due + PERIODIC_SLACK_SECONDS, max(due, state.rows.at + MAP_QUIET_SECONDS))
+    return min(due + PERIODIC_SLACK_SECONDS, max(due, quiet_at(state)))
 
 
 def zmax(z: Sequence[int]) -> int:
@@ -470,7 +482,7 @@ def map_rest_left(state: WallState, now: float, *, rows_acked: bool = False) -> 
     left = state.map.at + MAP_REST_SECONDS - now
     if rows_acked and left <= MAP_EARLY_SECONDS:
         return 0.0
-    return max(0.0, left, state.rows.at + MAP_QUIET_SECONDS - now)
+    return max(0.0, left, quiet_at(state) - now)
 
 
 def _flush_map(state: WallState, now: float, out: list[Message], rows_acked: bool) -> WallState:
@@ -545,12 +557,10 @@ def _modules(state: WallState, reads: Reads, now: float, out: list[Message]) -> 
 def plan(state: WallState, reads: Reads, now: float) -> tuple[WallState, list[Message]]:
     """What to send for what was read at `now` (epoch seconds), and the state after it."""
     out: list[Message] = []
-    rows, link = state.rows, state.map
-    rows = rows if reads.rows_ack is None else replace(rows, acked=reads.rows_ack)
-    link = link if reads.map_ack is None else replace(link, acked=reads.map_ack)
     kinds = [k for k in PERIODS if getattr(reads, k, None) is not None]
     due = {**state.due, **{k: now + PERIODS[k] for k in kinds}}
-    state = replace(state, rows=rows, map=link, due=due, alive=reads.alive is not False)
+    state = with_acks(state, reads.rows_ack, reads.map_ack)
+    state = replace(state, due=due, alive=reads.alive is not False)
     if reads.snapshot is not None:
         state = _resync(state, reads.snapshot, now, out)
     elif reads.cursor is not None:
