@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
-
-import redis
-from redis.typing import EncodableT, FieldT
-
-Role = Literal["duty", "handler", "inspector", "leader", "admin", "wall", "feed"]
 
 # Every role and its Chinese name. `feed` is for tokens only: one per upstream system.
 ROLES: dict[str, str] = {
@@ -48,9 +42,3 @@ def check_role(role: str, *, for_token: bool = False) -> str:
     if role not in allowed:
         raise AccessError(f"unknown role {role!r}; one of {', '.join(allowed)}")
     return role
-
-
-def write(r: redis.Redis, key: str, row: Mapping[str, str]) -> None:
-    """Set these fields of the hash at ``key``."""
-    fields: dict[FieldT, EncodableT] = {k: v for k, v in row.items()}  # keys widened for redis-py
-    r.hset(key, mapping=fields)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import redis
 
-from access.roles import AccessError, Principal, check_role, write
+from access.roles import AccessError, Principal, check_role
+from access.rows import read_row, write_row
 from core.keys import Keys
 from core.replies import text
 
@@ -47,7 +48,7 @@ def _token(digest: str, row: dict[str, str]) -> Token:
 def list_tokens(r: redis.Redis, keys: Keys) -> list[Token]:
     found = []
     for digest in sorted(text(d) for d in r.smembers(keys.access("tokens"))):
-        row = {text(k): text(v) for k, v in r.hgetall(keys.access("token", digest)).items()}
+        row = read_row(r, keys.access("token", digest))
         if row.get("role"):
             found.append(_token(digest, row))
     return sorted(found, key=lambda t: (t.name, t.created_at))
@@ -67,7 +68,7 @@ def create_token(
     token = PREFIX + secrets.token_urlsafe(32)
     digest = digest_of(token)
     row = {"name": name, "role": role, "feed": feed or "", "created_at": repr(now)}
-    write(r, keys.access("token", digest), row)
+    write_row(r, keys.access("token", digest), row)
     r.sadd(keys.access("tokens"), digest)
     return token
 
@@ -77,7 +78,7 @@ def token_principal(r: redis.Redis, keys: Keys, token: str) -> Principal | None:
     if not token.startswith(PREFIX):
         return None
     digest = digest_of(token)
-    row = {text(k): text(v) for k, v in r.hgetall(keys.access("token", digest)).items()}
+    row = read_row(r, keys.access("token", digest))
     return _token(digest, row).principal() if row.get("role") else None
 
 

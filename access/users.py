@@ -15,7 +15,8 @@ import redis
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from access.roles import AccessError, Principal, check_role, write
+from access.roles import AccessError, Principal, check_role
+from access.rows import read_row, write_row
 from core.keys import Keys
 from core.replies import text
 
@@ -70,7 +71,7 @@ def _user(username: str, row: dict[str, str]) -> User:
 
 
 def _row(r: redis.Redis, keys: Keys, username: str) -> dict[str, str]:
-    return {text(k): text(v) for k, v in r.hgetall(keys.access("user", username)).items()}
+    return read_row(r, keys.access("user", username))
 
 
 def add_user(
@@ -95,7 +96,7 @@ def add_user(
     }
     if not r.sadd(keys.access("users"), username):
         raise AccessError(f"user {username!r} exists")
-    write(r, keys.access("user", username), row)
+    write_row(r, keys.access("user", username), row)
     return _user(username, row)
 
 
@@ -125,7 +126,7 @@ def set_password(r: redis.Redis, keys: Keys, username: str, password: str) -> No
     """A new password; lifts a lockout."""
     key = _existing(r, keys, username)
     mapping = {"hash": HASHER.hash(check_password(password)), "failures": "0", "locked_until": "0"}
-    write(r, key, mapping)
+    write_row(r, key, mapping)
 
 
 def authenticate(r: redis.Redis, keys: Keys, username: str, password: str, now: float) -> Login:
@@ -146,11 +147,11 @@ def authenticate(r: redis.Redis, keys: Keys, username: str, password: str, now: 
     if not ok:
         if int(r.hincrby(key, "failures", 1)) >= LOCK_AFTER:
             until = now + LOCK_SECONDS
-            write(r, key, {"failures": "0", "locked_until": repr(until)})
+            write_row(r, key, {"failures": "0", "locked_until": repr(until)})
             return Login(locked_until=until)
         return Login()
     updates = {"failures": "0", "locked_until": "0"}
     if HASHER.check_needs_rehash(row["hash"]):
         updates["hash"] = HASHER.hash(password)
-    write(r, key, updates)
+    write_row(r, key, updates)
     return Login(user=_user(username, row))
