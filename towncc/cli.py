@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING
 from core.settings import Settings
 from towncc import cli_access
 from towncc.cli_ingest import add_commands
+from towncc.connect import redis_client
 
 if TYPE_CHECKING:
-    import redis
-
     from cases.calendar import HolidayCalendar
     from cases.engine import Engine
     from layers.town import Town
@@ -52,8 +51,6 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _engine(args: argparse.Namespace, settings: Settings) -> None:
-    import redis
-
     from cases.engine import Engine
     from cases.places import Geography
     from cases.retention import Retention
@@ -61,11 +58,10 @@ def _engine(args: argparse.Namespace, settings: Settings) -> None:
     from core.keys import Keys
     from core.signals import stop_on_signals
 
-    if not settings.redis_url:
-        raise SystemExit("REDIS_URL is not set: run `towncc demo`, or point REDIS_URL at a Redis")
+    r = redis_client(settings)
     town = _town(settings)
     engine = Engine(
-        redis.Redis.from_url(settings.redis_url),
+        r,
         Keys(settings.key_prefix),
         Geography(town),
         consumer=args.consumer or settings.engine_consumer,
@@ -93,20 +89,12 @@ def _rebuild(engine: Engine) -> None:
     print("\n".join(summary.lines()), flush=True)
 
 
-def _redis(settings: Settings) -> redis.Redis:
-    import redis
-
-    if not settings.redis_url:
-        raise SystemExit("REDIS_URL is not set: run `towncc demo`, or point REDIS_URL at a Redis")
-    return redis.Redis.from_url(settings.redis_url)
-
-
 def _quarantine_list(args: argparse.Namespace, settings: Settings) -> None:
     from cases import quarantine
     from core.keys import Keys
     from core.times import beijing
 
-    r, keys = _redis(settings), Keys(settings.key_prefix)
+    r, keys = redis_client(settings), Keys(settings.key_prefix)
     totals = quarantine.totals(r, keys)
     ever = ", ".join(f"{n} {source}" for source, n in sorted(totals.items())) or "none"
     print(f"{quarantine.count(r, keys)} in quarantine; ever quarantined: {ever}")
@@ -127,7 +115,7 @@ def _quarantine_replay(args: argparse.Namespace, settings: Settings) -> None:
     from cases import quarantine
     from core.keys import Keys
 
-    r, keys = _redis(settings), Keys(settings.key_prefix)
+    r, keys = redis_client(settings), Keys(settings.key_prefix)
     report = quarantine.replay(r, keys, record=args.entry, maxlen=settings.stream_maxlen)
     if args.entry and not report.examined:
         raise SystemExit(f"no quarantine record {args.entry}")

@@ -20,12 +20,11 @@ from access.users import add_user, list_users, set_disabled, set_password
 from core.keys import Keys
 from core.settings import Settings
 from core.times import beijing
+from towncc.connect import redis_client
 
 
 def _client(settings: Settings) -> tuple[redis.Redis, Keys]:
-    if not settings.redis_url:
-        raise SystemExit("REDIS_URL is not set: run `towncc demo`, or point REDIS_URL at a Redis")
-    return redis.Redis.from_url(settings.redis_url), Keys(settings.key_prefix)
+    return redis_client(settings), Keys(settings.key_prefix)
 
 
 def read_password() -> str:

@@ -7,16 +7,9 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-import redis
-
 from core.keys import Keys
 from core.settings import Settings
-
-
-def _client(settings: Settings) -> redis.Redis:
-    if not settings.redis_url:
-        raise SystemExit("REDIS_URL is not set: run `towncc demo`, or point REDIS_URL at a Redis")
-    return redis.Redis.from_url(settings.redis_url)
+from towncc.connect import redis_client
 
 
 def ingest_replay(args: argparse.Namespace, settings: Settings) -> None:
@@ -34,7 +27,7 @@ def ingest_replay(args: argparse.Namespace, settings: Settings) -> None:
             raise SystemExit(f"{path}: no such file")
         adapter_of[path] = FEEDS[feed]
     sink = RedisSink(Keys(settings.key_prefix), settings.stream_maxlen, guard=Guard.of(settings))
-    summary = replay(args.files, adapter_of, sink, _client(settings))
+    summary = replay(args.files, adapter_of, sink, redis_client(settings))
     print(
         f"{summary.files} files: {summary.accepted} records accepted, "
         f"{summary.deadlettered} dead-lettered, {len(summary.unreadable)} unreadable"
@@ -53,14 +46,14 @@ def ingest_watch(args: argparse.Namespace, settings: Settings) -> None:
     root = args.folder or settings.data_dir / "drop"
     sink = RedisSink(Keys(settings.key_prefix), settings.stream_maxlen, guard=Guard.of(settings))
     print(f"watching {root}/<feed>/ for {', '.join(FEEDS)}", flush=True)
-    Watcher(root, FEEDS, sink, _client(settings)).run(stop_on_signals())
+    Watcher(root, FEEDS, sink, redis_client(settings)).run(stop_on_signals())
 
 
 def deadletter_list(args: argparse.Namespace, settings: Settings) -> None:
     from core.times import beijing
     from ingest.deadletters import counts, recent
 
-    client, keys = _client(settings), Keys(settings.key_prefix)
+    client, keys = redis_client(settings), Keys(settings.key_prefix)
     if args.counts:
         for row in counts(client, keys):
             print(f"{row['count']:>8}  {row['feed']:<12} {row['reason']}")
@@ -78,7 +71,7 @@ def deadletter_replay(args: argparse.Namespace, settings: Settings) -> None:
     from ingest.guard import Guard
 
     report = replay(
-        _client(settings), Keys(settings.key_prefix), dict(FEEDS), feed=args.feed,
+        redis_client(settings), Keys(settings.key_prefix), dict(FEEDS), feed=args.feed,
         maxlen=settings.stream_maxlen, guard=Guard.of(settings),
     )  # fmt: skip
     print(
