@@ -20,6 +20,8 @@ from typing import IO
 import orjson
 from redis.typing import EncodableT, FieldT
 
+from core.private import open_private, private_folder
+
 Fields = dict[FieldT, EncodableT]
 Entry = tuple[str, Fields]
 PATTERN = "entries-*.jsonl"
@@ -48,9 +50,9 @@ def _decode(line: bytes) -> Entry:
     return value["stream"], fields
 
 
-def _private(path: Path) -> int:
-    """``path`` opened to append, created readable and writable by its owner only."""
-    return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+def _append(path: Path) -> IO[bytes]:
+    """``path`` opened to append, readable and writable by its owner only."""
+    return os.fdopen(open_private(path, os.O_WRONLY | os.O_APPEND), "ab")
 
 
 class Spool:
@@ -62,10 +64,8 @@ class Spool:
 
     def __init__(self, folder: Path) -> None:
         # Spooled records may be personal (a reporter's phone): for this user's eyes only.
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(folder, 0o700)
-        self.folder = folder
-        self._lock: IO[bytes] = os.fdopen(_private(folder / "spool.lock"), "ab")
+        self.folder = private_folder(folder)
+        self._lock = _append(folder / "spool.lock")
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -85,7 +85,7 @@ class Spool:
 
     def append(self, entries: list[Entry]) -> None:
         """Durably add entries (on disk before this returns)."""
-        with os.fdopen(_private(self.path), "ab") as out:
+        with _append(self.path) as out:
             out.write(b"".join(_encode(s, f) for s, f in entries))
             out.flush()
             os.fsync(out.fileno())

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import redis
 
+from core.private import open_private, private_folder
 from towncc import processes
 
 PASSWORD_FILE = "password"  # noqa: S105  # the name of the file that holds it
@@ -42,10 +43,8 @@ def server_binary() -> str:
 
 def private_file(path: Path, text: str) -> None:
     """Write ``text`` to ``path``, readable and writable by its owner only."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
+    with os.fdopen(open_private(path, os.O_WRONLY | os.O_TRUNC), "w") as out:
         out.write(text)
-    os.chmod(path, 0o600)  # an older file keeps its mode through O_CREAT
 
 
 def password_for(data_dir: Path) -> str:
@@ -95,8 +94,7 @@ class EmbeddedRedis:
         return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
 
     def start(self, timeout: float = 10.0) -> EmbeddedRedis:
-        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(self.data_dir, 0o700)
+        private_folder(self.data_dir)
         self.password = password_for(self.data_dir)
         # The password goes in a file of the owner's, not on the command line (ps shows that).
         config = self.data_dir / CONFIG_FILE
