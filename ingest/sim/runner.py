@@ -41,9 +41,9 @@ def run(sims: Sequence[FeedSimulator], base_url: str, stop: threading.Event) -> 
 
 def _flush(client: httpx.Client, feed: str, queue: deque[bytes]) -> int:
     sent = 0
+    kind = {"Content-Type": media_types(FEEDS[feed])[0]}  # what the feed reads
     while queue:
         try:
-            kind = {"Content-Type": media_types(FEEDS[feed])[0]}  # what the feed reads
             client.post(f"/api/ingest/{feed}", content=queue[0], headers=kind).raise_for_status()
         except httpx.HTTPError as exc:
             log.warning("simulator %s: POST failed (%s); %d bodies kept", feed, exc, len(queue))
