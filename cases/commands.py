@@ -58,6 +58,7 @@ def lifecycle_of(case: Case) -> Lifecycle:
         extension_count=case.extension_count,
         returns=case.returns,
         parent=case.parent,
+        workers=frozenset(case.workers),
     )
 
 
@@ -119,6 +120,7 @@ def _fields_of(state: Lifecycle) -> dict[str, Any]:
         "extension_count": state.extension_count,
         "returns": state.returns,
         "parent": state.parent,
+        "workers": tuple(sorted(state.workers)),
     }
 
 

@@ -155,6 +155,7 @@ class Lifecycle:
     extension_count: int = 0
     returns: int = 0
     parent: str | None = None
+    workers: frozenset[str] = frozenset()  # who accepted or handled it: never its inspector
 
 
 # ---- apply: one function per event type --------------------------------------------------------
@@ -182,6 +183,11 @@ def _failed(s: Lifecycle, e: VerificationFailed) -> Lifecycle:
     return replace(s, stage=S.ACCEPTED, rework_count=s.rework_count + 1)
 
 
+def _worked(stage: Stage) -> Callable[[Lifecycle, Any], Lifecycle]:
+    """签收 and 处置反馈: the stage, and the actor among those who may not verify the case."""
+    return lambda s, e: replace(s, stage=stage, workers=s.workers | {e.actor})
+
+
 def _stage(stage: Stage) -> Callable[[Lifecycle, Any], Lifecycle]:
     return lambda s, e: replace(s, stage=stage)
 
@@ -189,8 +195,8 @@ def _stage(stage: Stage) -> Callable[[Lifecycle, Any], Lifecycle]:
 APPLY: Final[Mapping[type[LifecycleEvent], Callable[[Lifecycle, Any], Lifecycle]]] = {
     Registered: _stage(S.REGISTERED),
     Dispatched: _dispatched,
-    Accepted: _stage(S.ACCEPTED),
-    Handled: _stage(S.HANDLED),
+    Accepted: _worked(S.ACCEPTED),
+    Handled: _worked(S.HANDLED),
     Verified: _stage(S.VERIFIED),
     VerificationFailed: _failed,
     Returned: _returned,
@@ -265,6 +271,11 @@ def _dispatch(s: Lifecycle, c: Dispatch) -> list[LifecycleEvent]:
 
 
 def _verify(s: Lifecycle, c: Verify) -> list[LifecycleEvent]:
+    if c.actor in s.workers:  # 核查 is independent: never by one who took or did the work
+        raise IllegalCommand(
+            f"{c.actor} accepted or handled this case: another inspector must verify it",
+            "核查须由未签收、未处置本案件的督查员进行",
+        )
     if c.passed:
         return [Verified(actor=c.actor, at=c.at)]
     _require(c.reason, "a reason for the failed verification", "核查不通过的原因")

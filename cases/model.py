@@ -90,6 +90,7 @@ class Case:
     extension_count: int = 0
     returns: int = 0
     parent: str | None = None  # the case this one was merged into
+    workers: tuple[str, ...] = ()  # the actors who accepted or handled it (not its inspector)
     escalations: tuple[str, ...] = ()  # what moved it up: first-response, severity, handling@…
     closed_at: datetime | None = None
     closed_by: str | None = None  # the actor, or feed:<feed> when the source closed it

@@ -64,7 +64,7 @@ def command(action: str, at: datetime, n: int) -> Command:
         "dispatch": Dispatch(actor="u1", at=at, department="城管"),
         "accept": Accept(actor="u1", at=at),
         "handle": Handle(actor="u1", at=at, feedback="done"),
-        "verify": Verify(actor="u1", at=at, passed=n % 2 == 0, reason="not yet"),
+        "verify": Verify(actor="i1", at=at, passed=n % 2 == 0, reason="not yet"),
         "return": Return(actor="u1", at=at, reason="wrong team"),
         "extend": Extend(actor="u1", at=at, new_deadline=later, approver="l1"),
         "park": Park(actor="u1", at=at, reason="waiting"),

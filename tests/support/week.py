@@ -195,7 +195,10 @@ class Operator:
         choices = steps.get(case.stage)
         if not choices:
             return None
-        return {**base, **choices[int(self.rng.integers(len(choices)))]}
+        chosen = choices[int(self.rng.integers(len(choices)))]
+        # The team's people take and do the work; a 督查员 (never one of them) verifies it.
+        actor = {"accept": "执法队员", "handle": "执法队员", "verify": "督查员"}
+        return {**base, **chosen, "actor": actor.get(chosen["action"], base["actor"])}
 
     def _team(self) -> str:
         return self.teams[int(self.rng.integers(len(self.teams)))]

@@ -113,8 +113,9 @@ def keeps_due(state: Lifecycle, due: datetime | None) -> bool:
     return is_aware(due) and not (due and state.handling_due and due < state.handling_due)
 
 
-def legal(state: Lifecycle, c: Command) -> bool:
-    """The rules restated independently of the module: the oracle the machine checks against."""
+def legal(state: Lifecycle, c: Command, workers: frozenset[str]) -> bool:
+    """The rules restated independently of the module: the oracle the machine checks against.
+    ``workers``: the actors of the accepts and handles applied so far."""
     if c.action not in ALLOWED[state.stage] or not ok(c.actor) or not is_aware(c.at):
         return False
     match c:
@@ -123,7 +124,7 @@ def legal(state: Lifecycle, c: Command) -> bool:
         case Handle():
             return ok(c.feedback)
         case Verify():
-            return c.passed or ok(c.reason)
+            return c.actor not in workers and (c.passed or ok(c.reason))
         case Return() | Park() | Cancel():
             return ok(c.reason)
         case Extend():
@@ -150,17 +151,20 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.state = Lifecycle(CASE)
         self.counts = {VerificationFailed: 0, Extended: 0, Returned: 0}
         self.final: Lifecycle | None = None
+        self.workers: frozenset[str] = frozenset()
 
     def run(self, command: Command) -> None:
         before = self.state
         events = attempt(before, command)
         if isinstance(events, IllegalCommand):
-            assert not legal(before, command), events.reason
+            assert not legal(before, command, self.workers), events.reason
             assert ok(events.reason)
             assert ok(events.reason_zh)
             assert self.state == before
             return
-        assert legal(before, command), command
+        assert legal(before, command, self.workers), command
+        if isinstance(command, Accept | Handle):
+            self.workers |= {command.actor}
         after = fold(before, events)
         assert after.stage in TRANSITIONS[before.stage][command.action]
         if after.stage is Stage.CLOSED:
@@ -314,6 +318,24 @@ def test_a_failed_verification_is_rework_back_to_accepted() -> None:
     assert refused(handled, Verify(actor="监督员", at=at(4), passed=False)).reason_zh
 
 
+def test_the_one_who_accepted_or_handled_a_case_never_verifies_it() -> None:
+    """核查 is independent: whoever took or did the work (even a rework's) is refused."""
+    took = Accept(actor="张三", at=at(2))
+    did = Handle(actor="李四", at=at(3), feedback="已清理")
+    handled = run(REGISTER, DISPATCH, took, did)
+    assert handled.workers == {"张三", "李四"}
+    for worker in ("张三", "李四"):
+        for passed in (True, False):
+            why = refused(handled, Verify(actor=worker, at=at(4), passed=passed, reason="x"))
+            assert worker in why.reason
+            assert why.reason_zh == "核查须由未签收、未处置本案件的督查员进行"
+    reworked = run(FAIL, state=handled)
+    redone = run(Handle(actor="王五", at=at(5), feedback="再次清理"), state=reworked)
+    assert "王五" in refused(redone, Verify(actor="王五", at=at(6), passed=True)).reason
+    assert "李四" in refused(redone, Verify(actor="李四", at=at(6), passed=True)).reason
+    assert run(PASS, state=redone).stage is Stage.VERIFIED
+
+
 def test_a_merged_case_is_terminal_and_records_its_parent() -> None:
     dispatched = run(REGISTER, DISPATCH)
     merged = run(Merge(actor="坐席", at=at(2), parent_id="urban:B2"), state=dispatched)
@@ -421,13 +443,15 @@ def new_case() -> Case:
 def test_a_case_follows_its_lifecycle_and_a_refusal_changes_nothing(
     commands: list[Command],
 ) -> None:
-    case = new_case()
+    case, workers = new_case(), frozenset[str]()
     for command in commands:
         try:
             events = check(case, command, parent=case if isinstance(command, Merge) else None)
         except IllegalCommand:
-            assert not legal(lifecycle_of(case), command) or isinstance(command, Merge)
+            assert not legal(lifecycle_of(case), command, workers) or isinstance(command, Merge)
             continue
+        if isinstance(command, Accept | Handle):
+            workers |= {command.actor}
         after = run_on_case(case, events, command.actor, command.at)
         assert lifecycle_of(after) == fold(lifecycle_of(case), events)
         assert after.version == case.version + 1
