@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from access.roles import AccessError, Principal, check_role
 from access.rows import read_row, write_row
+from access.sessions import end_sessions_of
 from core.keys import Keys
 from core.replies import text
 
@@ -118,15 +119,18 @@ def _existing(r: redis.Redis, keys: Keys, username: str) -> str:
 
 
 def set_disabled(r: redis.Redis, keys: Keys, username: str, disabled: bool) -> None:
-    """A disabled user cannot log in (their sessions end with the next request's check)."""
+    """A disabled user cannot log in, and their open sessions end at once."""
     r.hset(_existing(r, keys, username), "disabled", "1" if disabled else "0")
+    if disabled:
+        end_sessions_of(r, keys, username)
 
 
 def set_password(r: redis.Redis, keys: Keys, username: str, password: str) -> None:
-    """A new password; lifts a lockout."""
+    """A new password; lifts a lockout and ends the user's open sessions."""
     key = _existing(r, keys, username)
     mapping = {"hash": HASHER.hash(check_password(password)), "failures": "0", "locked_until": "0"}
     write_row(r, key, mapping)
+    end_sessions_of(r, keys, username)
 
 
 def authenticate(r: redis.Redis, keys: Keys, username: str, password: str, now: float) -> Login:

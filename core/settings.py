@@ -49,6 +49,15 @@ class Settings(BaseSettings):
         gt=0,
         description="maxmemory of the embedded Redis (e.g. `2GiB`), policy noeviction.",
     )
+    access_control: bool = Field(
+        default=False,
+        description="Every route asks who is calling (access/policy.py's table): sign-in "
+        "sessions, API tokens, a wall token for screens. Off until issue 13's sign-in reaches "
+        "every page, the demo and the simulator (docs/security.md, Not yet).",
+    )
+    secure_cookies: bool = Field(
+        default=False, description="Session cookies only over HTTPS (set behind a TLS proxy)."
+    )
     ingest_tokens: dict[str, SecretStr] = Field(
         default_factory=dict,
         description="Per-feed intake tokens (JSON object feed → token); a feed listed here "

@@ -16,7 +16,11 @@ from cases.routing import table
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    actor: str = Field(min_length=1, description="Who acts: an operator's name or account.")
+    actor: str = Field(
+        default="",
+        description="Who acts, when no one is signed in; ignored for a signed-in caller, who "
+        "acts as themself.",
+    )
     reason: str = Field(default="", description="Why; kept in the audit log with the change.")
 
 

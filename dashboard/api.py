@@ -6,6 +6,7 @@ engine applies it (checking its guards again); the answer waits for the engine's
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -16,10 +17,12 @@ from fastapi import APIRouter, Body, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from redis.typing import EncodableT, FieldT
 
+from access.policy import ACTION_ROLES, TEAM_ACTIONS
+from access.roles import Principal
 from cases.commands import check, refused_body
 from cases.counts import read_counts
 from cases.lifecycle import IllegalCommand
-from cases.lifecycle_events import Command, Merge, command_to_dict
+from cases.lifecycle_events import Command, Extend, Merge, command_to_dict
 from cases.store import (
     case_history,
     command_outcome,
@@ -33,6 +36,7 @@ from core.keys import Keys
 from core.replies import text
 from core.settings import Settings
 from dashboard.actions import ActionBody, to_command
+from dashboard.guard import principal_of
 from dashboard.health import notices
 from ingest import deadletters, freshness
 from ingest.feeds import FEEDS
@@ -101,10 +105,25 @@ def next_link(request: Request, offset: int, limit: int, count: int) -> dict[str
 
 
 def submit(
-    r: redis.Redis, keys: Keys, case_id: str, body: Any, at: datetime, wait_s: float
+    r: redis.Redis,
+    keys: Keys,
+    case_id: str,
+    body: Any,
+    at: datetime,
+    wait_s: float,
+    who: Principal | None = None,
 ) -> JSONResponse:
-    """Check an action against the case, queue it, and answer with the engine's outcome."""
+    """Check an action against the case, queue it, and answer with the engine's outcome.
+    ``who``: the signed-in caller (None: access control is off and the body names the actor)."""
     command = to_command(body, at)
+    if who is not None:
+        if who.role not in ACTION_ROLES.get(body.action, frozenset()):
+            raise HTTPException(403, detail=f"the role {who.role} may not {body.action} a case")
+        command = dataclasses.replace(command, actor=who.name)
+        if isinstance(command, Extend):  # the leader who asks for it is its approver
+            command = dataclasses.replace(command, approver=who.display or who.name)
+    elif not command.actor:
+        raise HTTPException(422, detail="the body needs an actor: who acts (no one is signed in)")
     try:
         case = load_case(r, keys, case_id)
         parent = load_case(r, keys, command.parent_id) if isinstance(command, Merge) else None
@@ -112,6 +131,8 @@ def submit(
         raise HTTPException(status_code=503, detail="Redis did not answer: nothing queued") from exc
     if case is None:
         raise HTTPException(status_code=404, detail=f"no case with id {case_id!r}")
+    if who is not None and body.action in TEAM_ACTIONS and case.department != who.team:
+        raise HTTPException(403, detail=f"case {case_id} is not for the team {who.team}")
     try:
         check(case, command, parent)
     except IllegalCommand as why:  # nothing queued, nothing changed
@@ -201,10 +222,12 @@ def api_router(
         return {**case, "history": history, "duplicates": duplicates(r, keys, case_id)}
 
     @router.post("/api/cases/{case_id:path}/actions", responses=ACTION_RESPONSES)
-    def act(case_id: str, body: Annotated[ActionBody, Body()]) -> JSONResponse:
+    def act(case_id: str, body: Annotated[ActionBody, Body()], request: Request) -> JSONResponse:
         """Act on a case (dispatch, accept, handle, verify, return, extend, park, resume,
-        close, cancel, merge, register); the engine applies it and the answer says how."""
-        return submit(r, keys, case_id, body, clock(), wait_s)
+        close, cancel, merge, register); the engine applies it and the answer says how.
+        A signed-in caller acts as themself (the body's `actor` is ignored), within their
+        role's actions (access/policy.py ACTION_ROLES)."""
+        return submit(r, keys, case_id, body, clock(), wait_s, principal_of(request))
 
     @router.get("/api/commands/{command_id}")
     def command(command_id: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from dashboard.api import api_router
 from dashboard.components.wall_map import map_traces
 from dashboard.context import WallContext
 from dashboard.framework import set_up_now
+from dashboard.guard import Guard, auth_router
 from dashboard.i18n import t
 from dashboard.kpi_api import kpi_router
 from dashboard.live import BLOCK_MS
@@ -70,6 +71,10 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     """FastAPI with our routes first: Dash adds its own later, its catch-all at start-up."""
     server = FastAPI(title=t("app.title", town=wall.settings.town_name), responses=OUTAGE)
     answer_outages_503(server)
+    secure = wall.settings.secure_cookies
+    server.include_router(auth_router(wall.r, wall.keys, secure=secure))
+    if wall.settings.access_control:
+        server.add_middleware(Guard, r=wall.r, keys=wall.keys, secure=secure)
     server.include_router(api_router(wall.r, wall.keys, settings=wall.settings, clock=wall.clock))
     server.include_router(kpi_router(wall.r, wall.keys, wall.town))
     mount_metrics(server, wall)

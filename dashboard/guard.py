@@ -1,0 +1,232 @@
+"""Who is calling, and may they: the web process's doorman (access/policy.py's table).
+
+An ASGI middleware in front of every route, the WebSocket included. A request is someone by
+`Authorization: Bearer <token>` (a machine's token) or by the session cookie a sign-in or a
+screen's wall token set; its route's row in the table says whether that role may. A
+cookie-authenticated write carries the session's CSRF token in `X-CSRF-Token`. The principal
+goes on to the route in `request.state.principal`.
+
+The sign-in routes (`POST /auth/login`, `POST /auth/logout`) are `auth_router`'s.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import redis
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from access.policy import PAGES, find, page_of
+from access.roles import Principal
+from access.sessions import (
+    SCREEN_SECONDS,
+    USER_SECONDS,
+    Session,
+    csrf_matches,
+    end_session,
+    find_session,
+    open_session,
+)
+from access.tokens import token_principal
+from access.users import authenticate
+from core.keys import Keys
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+SESSION_COOKIE = "towncc_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE = frozenset({"GET", "HEAD", "OPTIONS", "WS"})
+# Dash's own callback POSTs cannot carry a header of ours; a SameSite=Strict cookie and the
+# same-origin check below keep other sites' pages from making them.
+CALLBACK_PATH = "/_dash-update-component"
+LAYOUT_PATH = "/_dash-layout"
+
+
+def _cookie(scope: Scope, name: str) -> str:
+    for key, value in scope.get("headers", ()):
+        if key == b"cookie":
+            jar: SimpleCookie = SimpleCookie()
+            jar.load(value.decode("latin-1"))
+            if name in jar:
+                return jar[name].value
+    return ""
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _same_origin(scope: Scope) -> bool:
+    origin = _header(scope, b"origin")
+    if origin is None:
+        return True
+    host = _header(scope, b"host") or ""
+    return origin.split("://", 1)[-1].lower() == host.lower()
+
+
+def session_cookie(value: str, *, max_age: int, secure: bool) -> str:
+    attrs = f"{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}"
+    return attrs + ("; Secure" if secure else "")
+
+
+class Guard:
+    """The middleware: refuses what the table does not allow, before any route runs."""
+
+    def __init__(self, app: ASGIApp, r: redis.Redis, keys: Keys, *, secure: bool) -> None:
+        self.app, self.r, self.keys, self.secure = app, r, keys, secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        method = "WS" if scope["type"] == "websocket" else scope["method"]
+        path = scope["path"]
+        found = find(method, path)
+        if found is None:
+            await self._refuse(scope, receive, send, 404, f"no route {method} {path}", "无此接口")
+            return
+        rule, params = found
+        if rule.open:
+            await self.app(scope, receive, send)
+            return
+        try:
+            who, session = await run_in_threadpool(self._identify, scope)
+        except redis.RedisError:
+            await self._refuse(scope, receive, send, 503, "Redis did not answer", "服务暂不可用")
+            return
+        if who is None and method == "GET" and rule.path in ("/", "/wall"):
+            screen = dict(parse_qsl(scope.get("query_string", b"").decode())).get("token")
+            if screen:
+                await self._open_screen(scope, receive, send, screen)
+                return
+        if who is None:
+            await self._refuse(scope, receive, send, 401, "sign in, or send a token", "请先登录")
+            return
+        role_ok = who.role in rule.roles
+        if rule.path == "/api/ingest/{feed}" or rule.path.startswith("/open311/"):
+            role_ok = role_ok and (who.feed == params.get("feed", "open311") or who.role != "feed")
+        if (
+            role_ok
+            and method == "GET"
+            and (rule.path in ("/wall", "/admin") or path == LAYOUT_PATH)
+        ):
+            page = page_of(path if path != LAYOUT_PATH else self._layout_page(scope))
+            role_ok = who.role in PAGES[page]
+        if not role_ok:
+            why = f"the role {who.role} may not {method} {path}"
+            await self._refuse(scope, receive, send, 403, why, "无此权限")
+            return
+        if session is not None and method not in SAFE:
+            checked = path == CALLBACK_PATH or csrf_matches(
+                session, _header(scope, b"x-csrf-token")
+            )
+            if not (checked and _same_origin(scope)):
+                why = "a write from a session needs its X-CSRF-Token"
+                await self._refuse(scope, receive, send, 403, why, "缺少 CSRF 令牌")
+                return
+        scope.setdefault("state", {})["principal"] = who
+        await self.app(scope, receive, send)
+
+    def _identify(self, scope: Scope) -> tuple[Principal | None, Session | None]:
+        auth = _header(scope, b"authorization") or ""
+        if auth.lower().startswith("bearer "):
+            return token_principal(self.r, self.keys, auth[7:].strip()), None
+        session = find_session(self.r, self.keys, _cookie(scope, SESSION_COOKIE))
+        return (session.principal, session) if session else (None, None)
+
+    @staticmethod
+    def _layout_page(scope: Scope) -> str:
+        query = dict(parse_qsl(scope.get("query_string", b"").decode()))
+        page: str = query.get("page", "/wall")
+        return page.split("?")[0]
+
+    async def _open_screen(self, scope: Scope, receive: Receive, send: Send, token: str) -> None:
+        """A screen opens `/wall?token=<wall token>` once: a long-lived read-only cookie, and
+        the same address without the token (so it stays out of the history and the Referer)."""
+        who = await run_in_threadpool(token_principal, self.r, self.keys, token)
+        if who is None or who.role != "wall":  # no other token belongs in an address
+            await self._refuse(scope, receive, send, 401, "unknown or revoked token", "令牌无效")
+            return
+        session_id, _ = await run_in_threadpool(open_session, self.r, self.keys, who, screen=True)
+        query = [
+            (k, v) for k, v in parse_qsl(scope.get("query_string", b"").decode()) if k != "token"
+        ]
+        location = scope["path"] + (f"?{urlencode(query)}" if query else "")
+        response = Response(
+            status_code=303, headers={"Location": location, "Cache-Control": "no-store"}
+        )
+        response.headers["Set-Cookie"] = session_cookie(
+            session_id, max_age=SCREEN_SECONDS, secure=self.secure
+        )
+        await response(scope, receive, send)
+
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, status: int, why: str, why_zh: str
+    ) -> None:
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 4000 + status, "reason": why[:120]})
+            return
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+        body = {"detail": why, "reason_zh": why_zh}
+        await JSONResponse(body, status_code=status, headers=headers)(scope, receive, send)
+
+
+class LoginBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+def auth_router(r: redis.Redis, keys: Keys, *, secure: bool) -> APIRouter:
+    router = APIRouter(tags=["auth"])
+
+    @router.post(
+        "/auth/login",
+        responses={401: {"description": "wrong name or password"},
+                   429: {"description": "locked after too many wrong passwords: `Retry-After`"}},
+    )  # fmt: skip
+    def login(body: LoginBody, response: Response) -> dict[str, Any]:
+        """Sign in: an HttpOnly session cookie, and the CSRF token every write must carry."""
+        now = time.time()
+        outcome = authenticate(r, keys, body.username, body.password, now)
+        if outcome.locked_until is not None:
+            wait = max(1, int(outcome.locked_until - now))
+            raise HTTPException(429, detail="too many wrong passwords: try again later",
+                                headers={"Retry-After": str(wait)})  # fmt: skip
+        if outcome.user is None:
+            raise HTTPException(401, detail="wrong name or password")
+        session_id, session = open_session(r, keys, outcome.user.principal())
+        response.headers["Set-Cookie"] = session_cookie(
+            session_id, max_age=USER_SECONDS, secure=secure
+        )
+        user = outcome.user
+        shown = {"username": user.username, "display_name": user.display_name, "role": user.role}
+        return {"csrf_token": session.csrf, "user": shown}
+
+    @router.post("/auth/logout", status_code=204)
+    def logout(request: Request, response: Response) -> None:
+        """End this session (its cookie stops working at once)."""
+        end_session(r, keys, request.cookies.get(SESSION_COOKIE, ""))
+        response.headers["Set-Cookie"] = session_cookie("", max_age=0, secure=secure)
+
+    return router
+
+
+def principal_of(request: Request) -> Principal | None:
+    """Who the guard let through (None: the guard is not on)."""
+    who = getattr(request.state, "principal", None)
+    return who if isinstance(who, Principal) else None

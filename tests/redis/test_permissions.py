@@ -1,0 +1,243 @@
+"""Who may do what, through the whole web process with access control on: every route of
+access/policy.py's table × every kind of caller, sessions and their CSRF token, the lockout's
+429, and actions taken as the signed-in user whatever the body says."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from access.policy import ACTION_ROLES, OPEN, RULES, Rule, find, matrix_markdown
+from access.roles import ROLES
+from access.tokens import create_token
+from access.users import LOCK_AFTER, add_user
+from cases import store
+from cases.engine import Engine
+from cases.places import Geography
+from core.keys import Keys
+from core.settings import Settings
+from tests.redis.test_actions import NOW, PARKING, SBSJ, wait_for
+from tests.support.pipeline import push
+from tests.support.urban import urban_record
+from towncc.server import build
+
+pytestmark = pytest.mark.redis
+PASSWORD = "correct horse battery"  # noqa: S105  # a test account's
+CALLERS = ("anonymous", *ROLES)  # ROLES ends with feed: a token of the urban feed
+PARAMS = {"case_id": "urban:none", "command_id": "1-0", "feed": "urban", "code": "parking",
+          "id": "none", "name": "wall.css"}  # fmt: skip
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "security.md"
+
+
+@pytest.fixture
+def guarded(settings: Settings) -> Settings:
+    return settings.model_copy(update={"access_control": True})
+
+
+@pytest.fixture
+def tokens(r: redis.Redis, keys: Keys) -> dict[str, str]:
+    """A token per caller (anonymous: none)."""
+    now = time.time()
+    made = {role: create_token(r, keys, role=role, name=f"t-{role}", now=now)
+            for role in ROLES if role != "feed"}  # fmt: skip
+    made["feed"] = create_token(r, keys, role="feed", name="t-urban", feed="urban", now=now)
+    made["other-feed"] = create_token(r, keys, role="feed", name="t-cap", feed="cap", now=now)
+    made["open311"] = create_token(r, keys, role="feed", name="t-311", feed="open311", now=now)
+    return made
+
+
+@pytest.fixture
+def web(guarded: Settings) -> Iterator[TestClient]:
+    with TestClient(build(guarded).server, raise_server_exceptions=False) as client:
+        yield client
+
+
+def concrete(rule: Rule) -> str:
+    return re.sub(r"\{(\w+)(:path)?\}", lambda m: PARAMS[m.group(1)], rule.path)
+
+
+def call(web: TestClient, rule: Rule, token: str | None) -> int:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    path = concrete(rule)
+    if rule.method == "WS":
+        try:
+            with web.websocket_connect(path, headers=headers):
+                return 101
+        except WebSocketDisconnect as closed:
+            return closed.code - 4000 if closed.code >= 4000 else 101
+    body: dict[str, Any] = {"json": {}} if rule.method == "POST" else {}
+    return web.request(
+        rule.method, path, headers=headers, follow_redirects=False, **body
+    ).status_code
+
+
+def expected(rule: Rule, caller: str) -> str:
+    if rule.open or caller in rule.roles:
+        return "in"
+    return "401" if caller == "anonymous" else "403"
+
+
+def test_every_route_answers_every_caller_as_the_table_says(
+    web: TestClient, tokens: dict[str, str]
+) -> None:
+    wrong: list[str] = []
+    for rule in RULES:
+        for caller in CALLERS:
+            feed = "open311" if rule.path.startswith("/open311/") else "feed"
+            status = call(web, rule, tokens.get(feed if caller == "feed" else caller))
+            want = expected(rule, caller)
+            got = "in" if status not in (401, 403) else str(status)
+            if got != want:
+                wrong.append(f"{rule.method} {rule.path} as {caller}: {status}, want {want}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_feed_token_is_only_its_own_feeds_and_an_unknown_route_is_closed(
+    web: TestClient, tokens: dict[str, str]
+) -> None:
+    other = {"Authorization": f"Bearer {tokens['other-feed']}"}
+    assert web.post("/api/ingest/urban", json={}, headers=other).status_code == 403
+    assert web.get("/api/nothing-here").status_code == 404
+    assert web.get("/api/cases", headers={"Authorization": "Bearer tcc_forged"}).status_code == 401
+    wall = {"Authorization": f"Bearer {tokens['wall']}"}
+    assert web.get("/_dash-layout", params={"page": "/admin"}, headers=wall).status_code == 403
+    assert web.get("/_dash-layout", params={"page": "/wall"}, headers=wall).status_code == 200
+
+
+def test_every_route_of_the_api_has_its_row(web: TestClient) -> None:
+    paths = web.app.openapi()["paths"]  # type: ignore[attr-defined]
+    missing = [f"{m.upper()} {p}" for p, ops in paths.items() for m in ops
+               if find(m.upper(), re.sub(r"\{(\w+)(:path)?\}", "x", p)) is None]  # fmt: skip
+    assert not missing
+
+
+def test_the_permission_table_in_the_docs_is_the_one_in_the_code() -> None:
+    assert matrix_markdown() in DOCS.read_text(encoding="utf-8")
+    # The rows whose loosening would hurt most, restated on their own.
+    assert row("GET", "/api/deadletters").roles == {"admin"}
+    assert row("GET", "/admin").roles == {"admin"}
+    assert row("POST", "/api/ingest/urban").roles == {"feed"}
+    assert row("POST", "/api/cases/x/actions").roles == {"duty", "handler", "inspector", "leader"}
+    assert not row("GET", "/api/cases").open and row("GET", "/healthz").open
+    assert set(ACTION_ROLES) == {
+        "register", "dispatch", "accept", "handle", "verify", "return", "extend", "park",
+        "resume", "close", "cancel", "merge"}  # fmt: skip
+    assert all(OPEN not in roles for roles in ACTION_ROLES.values())
+
+
+def row(method: str, path: str) -> Rule:
+    found = find(method, path)
+    assert found is not None
+    return found[0]
+
+
+def sign_in(web: TestClient, r: redis.Redis, keys: Keys, name: str, role: str, **kw: Any) -> str:
+    add_user(
+        r, keys, name, PASSWORD, role=role, display_name=f"{name} 显示名", now=time.time(), **kw
+    )
+    answer = web.post("/auth/login", json={"username": name, "password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    token: str = answer.json()["csrf_token"]
+    return token
+
+
+def test_a_session_write_needs_its_csrf_token_and_its_own_origin(
+    web: TestClient, r: redis.Redis, keys: Keys
+) -> None:
+    csrf = sign_in(web, r, keys, "wang.fang", "duty")
+    url, body = f"/api/cases/{PARKING}/actions", {"action": "cancel", "reason": "测试"}
+    assert web.get("/api/counts").status_code == 200  # the cookie reads
+    assert web.post(url, json=body).status_code == 403
+    assert web.post(url, json=body, headers={"X-CSRF-Token": "forged"}).status_code == 403
+    foreign = {"X-CSRF-Token": csrf, "Origin": "https://evil.example"}
+    assert web.post(url, json=body, headers=foreign).status_code == 403
+    assert web.post(url, json=body, headers={"X-CSRF-Token": csrf}).status_code == 404  # no case
+    assert web.post("/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
+    assert web.get("/api/counts").status_code == 401
+
+
+def test_ten_wrong_passwords_answer_429_until_the_lock_ends(
+    web: TestClient, r: redis.Redis, keys: Keys
+) -> None:
+    add_user(r, keys, "li.ming", PASSWORD, role="leader", now=time.time())
+    for _ in range(LOCK_AFTER - 1):
+        wrong = web.post("/auth/login", json={"username": "li.ming", "password": "not it at all"})
+        assert wrong.status_code == 401
+    locked = web.post("/auth/login", json={"username": "li.ming", "password": "not it at all"})
+    assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 60
+    right = web.post("/auth/login", json={"username": "li.ming", "password": PASSWORD})
+    assert right.status_code == 429
+    assert r.hget(keys.access("user", "li.ming"), "hash").startswith("$argon2id$")  # type: ignore[union-attr]
+
+
+def test_a_screen_opens_the_wall_once_with_its_token_and_keeps_a_read_only_cookie(
+    web: TestClient, tokens: dict[str, str]
+) -> None:
+    opened = web.get(
+        "/wall", params={"token": tokens["wall"], "lang": "en"}, follow_redirects=False
+    )
+    assert opened.status_code == 303 and opened.headers["location"] == "/wall?lang=en"
+    assert web.get("/api/cases").status_code == 200
+    assert web.post(f"/api/cases/{PARKING}/actions", json={"action": "accept"}).status_code == 403
+    web.cookies.clear()
+    for role in ("feed", "leader", "admin"):  # no other token opens a screen from an address
+        refused = web.get("/wall", params={"token": tokens[role]}, follow_redirects=False)
+        assert refused.status_code == 401
+
+
+@pytest.fixture
+def running(settings: Settings, keys: Keys, geography: Geography) -> Iterator[Engine]:
+    client = redis.Redis.from_url(settings.redis_url or "", decode_responses=True)
+    engine = Engine(client, keys, geography, batch=200, clock=lambda: NOW)
+    stop = threading.Event()
+    thread = threading.Thread(target=engine.run, args=(stop,), daemon=True)
+    thread.start()
+    yield engine
+    stop.set()
+    thread.join(10)
+    client.close()
+    assert not thread.is_alive()
+
+
+def test_actions_are_taken_as_the_signed_in_user_and_the_handler_never_verifies(
+    web: TestClient, r: redis.Redis, keys: Keys, running: Engine
+) -> None:
+    push(r, keys, [urban_record(1, sbsj=SBSJ)])
+    wait_for(lambda: store.get_case(r, keys, PARKING), "the engine to create the case")
+    url = f"/api/cases/{PARKING}/actions"
+
+    def act(csrf: str, **body: Any) -> Any:
+        return web.post(url, json={"actor": "镇长", **body}, headers={"X-CSRF-Token": csrf})
+
+    other = sign_in(web, r, keys, "zhao.liu", "handler", team="enforce-west")
+    assert act(other, action="accept").status_code == 403  # not the case's team
+    handler = sign_in(web, r, keys, "zhang.san", "handler", team="enforce-central")
+    assert act(handler, action="verify", passed=True).status_code == 403  # not an inspector
+    assert act(handler, action="accept").status_code == 200
+    assert act(handler, action="handle", feedback="已拖移").status_code == 200
+    assert act(handler, action="verify", passed=True).status_code == 403  # still a handler
+    # Made an inspector since (the role is read at sign-in), they still never verify this case.
+    r.hset(keys.access("user", "zhang.san"), mapping={"role": "inspector", "team": ""})
+    again = web.post("/auth/login", json={"username": "zhang.san", "password": PASSWORD})
+    handled = store.get_case(r, keys, PARKING)
+    refused = act(again.json()["csrf_token"], action="verify", passed=True)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["reason_zh"] == "核查须由未签收、未处置本案件的督查员进行"
+    assert store.get_case(r, keys, PARKING) == handled
+    inspector = sign_in(web, r, keys, "sun.qi", "inspector")
+    assert act(inspector, action="verify", passed=True).status_code == 200
+    history = web.get(f"/api/cases/{PARKING}").json()["history"]
+    assert [(h["type"], h["actor"]) for h in history[-3:]] == [
+        ("accepted", "zhang.san"), ("handled", "zhang.san"), ("verified", "sun.qi")]  # fmt: skip
+    assert all(h["actor"] != "镇长" for h in history)
