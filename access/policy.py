@@ -41,6 +41,7 @@ def _rule(method: str, path: str, roles: frozenset[str] | str, what: str) -> Rul
 
 RULES: tuple[Rule, ...] = (
     _rule("GET", "/healthz", OPEN, "health check (load balancers, `make demo`)"),
+    _rule("GET", "/login", OPEN, "the sign-in page"),
     _rule("POST", "/auth/login", OPEN, "sign in: a session cookie and its CSRF token"),
     _rule("POST", "/auth/logout", READERS, "end this session"),
     _rule("GET", "/openapi.json", OPEN, "the API's description (holds no data)"),

@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     )
     map_tile_url: str | None = Field(default=None, description="Optional raster tile URL template.")
     simulate_rate: float = Field(default=0.2, description="Simulated urban records per second.")
+    simulate_tokens: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="The simulator's feed tokens (JSON object feed → token), sent as "
+        "`Authorization: Bearer`; `towncc demo` hands it the demo's.",
+    )
     engine_batch: int = Field(default=500, description="Stream entries the engine applies at once.")
     engine_consumer: str = Field(default="engine-1", description="Engine consumer name.")
     holiday_arrangements_path: Path = Field(

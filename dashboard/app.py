@@ -33,6 +33,7 @@ from dashboard.pages.admin import Links, admin_layout, register_admin_callbacks
 from dashboard.pages.wall import PATH as WALL_PATH
 from dashboard.pages.wall import register_wall_callbacks, wall_layout
 from dashboard.routing import page_address, page_path
+from dashboard.signin import signin_router
 from dashboard.unavailable import RESPONSES as OUTAGE
 from dashboard.unavailable import install as answer_outages_503
 from layers.town import Town
@@ -73,6 +74,7 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     answer_outages_503(server)
     secure = wall.settings.secure_cookies
     server.include_router(auth_router(wall.r, wall.keys, secure=secure))
+    server.include_router(signin_router(wall.settings.town_name))
     if wall.settings.access_control:
         server.add_middleware(Guard, r=wall.r, keys=wall.keys, secure=secure)
     server.include_router(api_router(wall.r, wall.keys, settings=wall.settings, clock=wall.clock))
@@ -101,6 +103,7 @@ def create_app(
         __name__,
         server=_server(wall, routers),  # type: ignore[arg-type]  # Dash types know Flask only
         assets_folder=str(ASSETS),
+        assets_path_ignore=["signin"],  # the sign-in page's own, not the Dash pages'
         title=t("app.title", town=settings.town_name),
         update_title="",  # no "Updating..." in the title bar
         # The wall is never touched: never close its socket for "inactivity".

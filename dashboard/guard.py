@@ -51,6 +51,8 @@ SAFE = frozenset({"GET", "HEAD", "OPTIONS", "WS"})
 # same-origin check below keep other sites' pages from making them.
 CALLBACK_PATH = "/_dash-update-component"
 LAYOUT_PATH = "/_dash-layout"
+SIGNIN_PATH = "/login"  # dashboard/signin.py
+PAGE_PATHS = frozenset({"/", "/wall", "/admin"})  # a person's browser: to the sign-in page
 
 
 def _cookie(scope: Scope, name: str) -> str:
@@ -113,6 +115,12 @@ class Guard:
             if screen:
                 await self._open_screen(scope, receive, send, screen)
                 return
+        if who is None and method == "GET" and rule.path in PAGE_PATHS:
+            query = scope.get("query_string", b"").decode()
+            after = scope["path"] + (f"?{query}" if query else "")
+            location = f"{SIGNIN_PATH}?{urlencode({'next': after})}"
+            await Response(status_code=303, headers={"Location": location})(scope, receive, send)
+            return
         if who is None:
             await self._refuse(scope, receive, send, 401, "sign in, or send a token", "请先登录")
             return

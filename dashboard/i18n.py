@@ -154,6 +154,14 @@ ZH: Final[dict[str, str]] = {
     "col.deliveries": "投递次数",
     "col.raw_bytes": "原始字节数",
     "col.sha256": "SHA-256",
+    "signin.title": "登录",
+    "signin.username": "用户名",
+    "signin.password": "密码",
+    "signin.submit": "登录",
+    "signin.wrong": "用户名或密码错误",
+    "signin.locked": "密码错误次数过多，账号已暂时锁定，请稍后再试",
+    "signin.failed": "登录失败，请稍后再试",
+    "signin.other": "English",
 }
 
 EN: Final[dict[str, str]] = {
@@ -305,6 +313,14 @@ EN: Final[dict[str, str]] = {
     "col.deliveries": "Deliveries",
     "col.raw_bytes": "Raw bytes",
     "col.sha256": "SHA-256",
+    "signin.title": "Sign in",
+    "signin.username": "User name",
+    "signin.password": "Password",
+    "signin.submit": "Sign in",
+    "signin.wrong": "Wrong user name or password",
+    "signin.locked": "Too many wrong passwords: the account is locked for a while",
+    "signin.failed": "Could not sign in: try again",
+    "signin.other": "中文",
 }
 
 TEXTS: Final[dict[Lang, dict[str, str]]] = {"zh": ZH, "en": EN}

@@ -147,7 +147,8 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> None:
         raise SystemExit(str(exc)) from None
     base = args.url or f"http://{settings.host}:{settings.port}"
     print(f"simulating {', '.join(s.feed for s in sims)} → {base}/api/ingest/<feed>", flush=True)
-    run(sims, base, stop_on_signals())
+    tokens = {feed: token.get_secret_value() for feed, token in settings.simulate_tokens.items()}
+    run(sims, base, stop_on_signals(), tokens)
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
+import orjson
 import redis
 
 from core.children import ChildState, State, publish
@@ -34,6 +35,7 @@ from core.settings import Settings
 from core.signals import stop_on_signals
 from core.times import beijing
 from towncc import processes
+from towncc.demo_accounts import describe, make_demo_accounts, write_demo_accounts
 from towncc.embedded import EmbeddedRedis
 
 log = logging.getLogger(__name__)
@@ -246,6 +248,22 @@ def stop_everything(children: Sequence[Child], redis_server: EmbeddedRedis | Non
         log.info("Redis stopped; %.1f s in all", time.monotonic() - start)
 
 
+SIMULATE_TOKENS = "TOWNCC_SIMULATE_TOKENS"  # core/settings.py simulate_tokens
+
+
+def demo_credentials(settings: Settings, url: str, base: str) -> str:
+    """The demo's accounts and tokens, new (towncc/demo_accounts.py), written to the data
+    folder and printed; the feed tokens as the simulator's setting reads them."""
+    client = redis.Redis.from_url(url)
+    try:
+        accounts = make_demo_accounts(client, Keys(settings.key_prefix))
+    finally:
+        client.close()
+    path = write_demo_accounts(settings.data_dir, accounts)
+    print(describe(accounts, base, path), flush=True)  # the console only, never the log
+    return orjson.dumps(accounts["feed_tokens"]).decode()
+
+
 def run_demo(
     settings: Settings, *, simulate: bool = True, children: Sequence[ChildSpec] | None = None
 ) -> None:
@@ -261,6 +279,8 @@ def run_demo(
         # Its address, never its URL: that carries the password.
         log.info("embedded Redis on %s (data in %s)", redis_server.address, redis_server.data_dir)
     env = {**os.environ, "REDIS_URL": url, "PORT": str(settings.port)}
+    base = f"http://{settings.host}:{settings.port}"
+    env[SIMULATE_TOKENS] = demo_credentials(settings, url, base)
     budget = (settings.restart_limit, settings.restart_window_s)
     started = [Child(s, env, RestartBudget(*budget)) for s in children or demo_children()]
     sim = Child(simulator(), env, RestartBudget(*budget)) if simulate and not children else None
@@ -269,7 +289,6 @@ def run_demo(
         for child in started:
             if not stop.is_set():
                 child.start()
-        base = f"http://{settings.host}:{settings.port}"
         watched = RedisChild(redis_server, RestartBudget(*budget)) if redis_server else None
         supervise([c for c in started if c.process], sim, f"{base}/healthz", out, stop, watched)
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import httpx
@@ -19,8 +19,14 @@ TICK_S = 0.2
 MAX_BACKLOG = 10_000  # bodies per feed kept while the intake is unreachable
 
 
-def run(sims: Sequence[FeedSimulator], base_url: str, stop: threading.Event) -> int:
-    """Send until ``stop`` is set; the number of bodies the intake accepted."""
+def run(
+    sims: Sequence[FeedSimulator],
+    base_url: str,
+    stop: threading.Event,
+    tokens: Mapping[str, str] | None = None,
+) -> int:
+    """Send until ``stop`` is set; the number of bodies the intake accepted. ``tokens``: each
+    feed's token, sent as `Authorization: Bearer`."""
     backlog: dict[str, deque[bytes]] = {s.feed: deque(maxlen=MAX_BACKLOG) for s in sims}
     sent = 0
     now = datetime.now().astimezone()
@@ -29,7 +35,7 @@ def run(sims: Sequence[FeedSimulator], base_url: str, stop: threading.Event) -> 
     with httpx.Client(base_url=base_url, timeout=10) as client:
         while True:
             for sim in sims:
-                sent += _flush(client, sim.feed, backlog[sim.feed])
+                sent += _flush(client, sim.feed, backlog[sim.feed], (tokens or {}).get(sim.feed))
             if stop.wait(TICK_S):
                 return sent
             # Tick by the time that really passed: a stalled POST must not thin the feeds out.
@@ -39,9 +45,11 @@ def run(sims: Sequence[FeedSimulator], base_url: str, stop: threading.Event) -> 
                 backlog[sim.feed].extend(sim.tick(now, elapsed))
 
 
-def _flush(client: httpx.Client, feed: str, queue: deque[bytes]) -> int:
+def _flush(client: httpx.Client, feed: str, queue: deque[bytes], token: str | None) -> int:
     sent = 0
     kind = {"Content-Type": media_types(FEEDS[feed])[0]}  # what the feed reads
+    if token:
+        kind["Authorization"] = f"Bearer {token}"
     while queue:
         try:
             client.post(f"/api/ingest/{feed}", content=queue[0], headers=kind).raise_for_status()

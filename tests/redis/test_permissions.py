@@ -25,6 +25,7 @@ from cases.engine import Engine
 from cases.places import Geography
 from core.keys import Keys
 from core.settings import Settings
+from dashboard.guard import PAGE_PATHS
 from tests.redis.test_actions import NOW, PARKING, SBSJ, wait_for
 from tests.support.pipeline import push
 from tests.support.urban import urban_record
@@ -83,7 +84,9 @@ def call(web: TestClient, rule: Rule, token: str | None) -> int:
 def expected(rule: Rule, caller: str) -> str:
     if rule.open or caller in rule.roles:
         return "in"
-    return "401" if caller == "anonymous" else "403"
+    if caller == "anonymous":  # a person's browser goes to sign in; anything else is told
+        return "303" if rule.method == "GET" and rule.path in PAGE_PATHS else "401"
+    return "403"
 
 
 def test_every_route_answers_every_caller_as_the_table_says(
@@ -95,10 +98,26 @@ def test_every_route_answers_every_caller_as_the_table_says(
             feed = "open311" if rule.path.startswith("/open311/") else "feed"
             status = call(web, rule, tokens.get(feed if caller == "feed" else caller))
             want = expected(rule, caller)
-            got = "in" if status not in (401, 403) else str(status)
+            got = "in" if status not in (303, 401, 403) else str(status)
             if got != want:
                 wrong.append(f"{rule.method} {rule.path} as {caller}: {status}, want {want}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_a_person_without_a_session_is_sent_to_sign_in_and_comes_back(
+    web: TestClient, tokens: dict[str, str]
+) -> None:
+    wall = web.get("/wall", headers={"Authorization": f"Bearer {tokens['wall']}"})
+    assert wall.status_code == 200 and "signin" not in wall.text  # not one of Dash's assets
+    sent = web.get("/wall", params={"lang": "en"}, follow_redirects=False)
+    assert (sent.status_code, sent.headers["location"]) == (303, "/login?next=%2Fwall%3Flang%3Den")
+    page = web.get(sent.headers["location"])
+    assert page.status_code == 200 and '<html lang="zh-CN">' in page.text
+    assert "action=" not in page.text and "/assets/signin/signin.js" in page.text
+    english = web.get("/login", params={"lang": "en", "next": "/wall?lang=en"})
+    assert '<html lang="en">' in english.text and "Sign in" in english.text
+    assert "?lang=zh&amp;next=%2Fwall%3Flang%3Den" in english.text  # the switch keeps it
+    assert web.get("/assets/signin/signin.js").status_code == 200
 
 
 def test_a_feed_token_is_only_its_own_feeds_and_an_unknown_route_is_closed(
