@@ -9,6 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
+from tests.support.access import screen
 from tests.support.browser import launch
 from tests.support.system import running_demo
 
@@ -25,7 +26,7 @@ def wall_on_demo(*, simulate: bool, timeout_ms: int = 30_000) -> Iterator[tuple[
     ):
         browser = launch(pw)
         page = browser.new_page(viewport=WALL_4K)
-        page.goto(f"{base}/wall")
+        page.goto(screen(f"{base}/wall"))  # as a screen: its wall token, then its cookie
         page.wait_for_selector(".ag-root", timeout=timeout_ms)
         try:
             yield base, page

@@ -16,8 +16,7 @@ import os
 import statistics
 import time
 
-import httpx
-from playwright.sync_api import CDPSession
+from playwright.sync_api import CDPSession, Page
 
 from bench.demo import wall_on_demo
 from bench.machine import describe
@@ -33,9 +32,9 @@ def heap_mb(cdp: CDPSession) -> float:
     return float(usage["usedSize"]) / 1e6
 
 
-def records(base: str) -> int:
-    """Records accepted so far, over every feed."""
-    feeds = httpx.get(f"{base}/api/feeds", timeout=10).json()
+def records(page: Page, base: str) -> int:
+    """Records accepted so far, over every feed (asked as the wall's screen: its cookie)."""
+    feeds = page.request.get(f"{base}/api/feeds", timeout=10_000).json()
     return sum(int(f.get("records") or 0) for f in feeds)
 
 
@@ -53,7 +52,7 @@ def main() -> None:
     with wall_on_demo(simulate=True, timeout_ms=60_000) as (base, page):
         page.evaluate(f"() => {{ {MARK} = true; }}")
         cdp = page.context.new_cdp_session(page)
-        started, last_count, last_at = time.monotonic(), records(base), time.monotonic()
+        started, last_count, last_at = time.monotonic(), records(page, base), time.monotonic()
         baseline: float | None = None
         rates: list[float] = []  # events/s in each minute
         minute = 0
@@ -62,7 +61,7 @@ def main() -> None:
             minute += 1
             time.sleep(max(0.0, started + minute * 60 - time.monotonic()))
             heap = heap_mb(cdp)
-            count, at = records(base), time.monotonic()
+            count, at = records(page, base), time.monotonic()
             rate, last_count, last_at = (count - last_count) / (at - last_at), count, at
             rates.append(rate)
             rows = page.evaluate("() => document.querySelectorAll('.ag-row').length")

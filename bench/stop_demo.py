@@ -32,6 +32,7 @@ import httpx
 from playwright.sync_api import Browser, sync_playwright
 
 from bench.machine import describe
+from tests.support.access import demo_accounts
 from tests.support.browser import launch
 from tests.support.procs import alive, descendants
 from towncc.embedded import free_port
@@ -122,7 +123,9 @@ def gone(
     return time.monotonic() - start, left
 
 
-def reach(phase: str, base: str, rng: random.Random, browser: Browser) -> contextlib.ExitStack:
+def reach(
+    phase: str, base: str, data: Path, rng: random.Random, browser: Browser
+) -> contextlib.ExitStack:
     """Wait for a random moment of ``phase``; the stack closes the page, if one was opened."""
     stack = contextlib.ExitStack()
     if phase == "start-up":
@@ -132,7 +135,8 @@ def reach(phase: str, base: str, rng: random.Random, browser: Browser) -> contex
     if phase == "wall":
         page = browser.new_page(viewport={"width": 1920, "height": 1080})
         stack.callback(page.close)
-        page.goto(f"{base}/wall")
+        wall_token = demo_accounts(data)["wall_token"]  # written before the demo is healthy
+        page.goto(f"{base}/wall?token={wall_token}")  # as a screen opens it
         page.wait_for_selector(".ag-root", timeout=60_000)
     time.sleep(rng.uniform(0.0, 4.0))
     return stack
@@ -141,7 +145,8 @@ def reach(phase: str, base: str, rng: random.Random, browser: Browser) -> contex
 def stop_run(venv: Path, work: Path, phase: str, rng: random.Random, browser: Browser) -> Result:
     with make_demo(venv, work) as (make, base, tag):
         began = time.monotonic()
-        with reach(phase, base, rng, browser):
+        data = Path(tag.decode().split("=", 1)[1])
+        with reach(phase, base, data, rng, browser):
             after, count = time.monotonic() - began, len(demo_processes(tag, make.pid))
             os.killpg(make.pid, signal.SIGTERM)
             took, left = gone(tag, make.pid, STOP_CEILING_S)

@@ -65,6 +65,7 @@ from ingest.feeds.urban import ADAPTER
 from ingest.sim.urban import UrbanSimulator
 from ingest.sink import RedisSink
 from layers.town import Town, default_town
+from tests.support.access import bearer, demo_accounts, screen
 from tests.support.browser import launch
 from tests.support.system import running_demo
 from tests.support.urban import lattice_point, urban_record
@@ -73,8 +74,11 @@ from towncc.embedded import EmbeddedRedis, free_port
 # ---- event → row visible ----------------------------------------------------------------
 
 
-def send_at_rate(base: str, rate: float, seconds: float, run: str, first: int) -> dict[str, float]:
-    """POST rate records a second for ``seconds``; case id → epoch ms just before its POST.
+def send_at_rate(
+    base: str, rate: float, seconds: float, run: str, first: int, sender: dict[str, str]
+) -> dict[str, float]:
+    """POST rate records a second for ``seconds`` (with the feed's token in ``sender``); case
+    id → epoch ms just before its POST.
 
     Records ``first``, ``first + 1``, …: each at its own lattice point (no duplicates)."""
     count = max(1, round(rate * seconds))
@@ -92,7 +96,7 @@ def send_at_rate(base: str, rate: float, seconds: float, run: str, first: int) -
 
     async def all_of_them() -> None:
         start = time.monotonic() + 0.5
-        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        async with httpx.AsyncClient(base_url=base, timeout=30, headers=sender) as client:
             await asyncio.gather(*(one(client, first + n, start + n / rate) for n in range(count)))
 
     # Playwright's sync API runs an event loop in this thread: send from a thread of our own.
@@ -179,15 +183,16 @@ def bare_push(redis_url: str, keys: Keys) -> Iterator[str]:
 
 
 def latencies(
-    wall: Page, bare: Page, base: str, rate: float, seconds: float, first: int
-) -> tuple[list[float], list[float]]:
+    wall: Page, bare: Page, base: str, rate: float, seconds: float, first: int,
+    sender: dict[str, str],
+) -> tuple[list[float], list[float]]:  # fmt: skip
     """Event → row in the wall's queue grid and event → case id on the bare page, ms, for
     each record of a run at ``rate``."""
     run = f"{rate:g}-{int(time.time())}"
     count = max(1, round(rate * seconds))
     expected = [f"urban:WALL-{run}-{first + n:05d}" for n in range(count)]
     wall.evaluate(WATCH, [WALL_QUEUE_GRID, expected])
-    sent = send_at_rate(base, rate, seconds, run, first)
+    sent = send_at_rate(base, rate, seconds, run, first, sender)
     if set(sent) != set(expected):
         raise RuntimeError("the records sent are not those watched for")
     found = []
@@ -222,15 +227,16 @@ def measure_latency(
         browser = launch(pw)
         try:
             wall = browser.new_page(viewport=WALL_4K)
-            wall.goto(f"{base}/wall")
+            wall.goto(screen(f"{base}/wall"))  # as a screen: its wall token, then its cookie
+            sender = bearer(demo_accounts(Path(tmp))["feed_tokens"]["urban"])
             wall.wait_for_selector(f"#{WALL_HEADER_LINK}.is-ok", timeout=60_000)
             bare = browser.new_page()
             bare.goto(bare_url)
             bare.wait_for_function("() => window.__bareReady === true", timeout=60_000)
-            latencies(wall, bare, base, 5, 1, 0)  # warm-up, not counted
+            latencies(wall, bare, base, 5, 1, 0, sender)  # warm-up, not counted
             first = 5
             for rate, seconds in ((1.0, seconds_slow), (100.0, seconds_fast)):
-                out.append((rate, *latencies(wall, bare, base, rate, seconds, first)))
+                out.append((rate, *latencies(wall, bare, base, rate, seconds, first, sender)))
                 first += round(rate * seconds)
         finally:
             browser.close()

@@ -50,10 +50,10 @@ class Settings(BaseSettings):
         description="maxmemory of the embedded Redis (e.g. `2GiB`), policy noeviction.",
     )
     access_control: bool = Field(
-        default=False,
+        default=True,
         description="Every route asks who is calling (access/policy.py's table): sign-in "
-        "sessions, API tokens, a wall token for screens. Off until issue 13's sign-in reaches "
-        "every page, the demo and the simulator (docs/security.md, Not yet).",
+        "sessions, API tokens, a wall token for screens. false opens every route to anyone "
+        "who can reach the server (docs/security.md).",
     )
     secure_cookies: bool = Field(
         default=False, description="Session cookies only over HTTPS (set behind a TLS proxy)."

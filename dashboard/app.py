@@ -71,12 +71,12 @@ def page_layout(pages: Mapping[str, Page]) -> Component:
 def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     """FastAPI with our routes first: Dash adds its own later, its catch-all at start-up."""
     server = FastAPI(title=t("app.title", town=wall.settings.town_name), responses=OUTAGE)
-    answer_outages_503(server)
     secure = wall.settings.secure_cookies
+    if wall.settings.access_control:  # inside the 503 answer's middleware (added after)
+        server.add_middleware(Guard, r=wall.r, keys=wall.keys, secure=secure)
+    answer_outages_503(server)
     server.include_router(auth_router(wall.r, wall.keys, secure=secure))
     server.include_router(signin_router(wall.settings.town_name))
-    if wall.settings.access_control:
-        server.add_middleware(Guard, r=wall.r, keys=wall.keys, secure=secure)
     server.include_router(api_router(wall.r, wall.keys, settings=wall.settings, clock=wall.clock))
     server.include_router(kpi_router(wall.r, wall.keys, wall.town))
     mount_metrics(server, wall)

@@ -34,9 +34,11 @@ from access.sessions import (
     find_session,
     open_session,
 )
-from access.tokens import token_principal
+from access.tokens import digest_of, token_principal
 from access.users import authenticate
 from core.keys import Keys
+from dashboard.unavailable import UNREACHABLE
+from ingest.http import RETRY_AFTER_S
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -52,6 +54,7 @@ SAFE = frozenset({"GET", "HEAD", "OPTIONS", "WS"})
 CALLBACK_PATH = "/_dash-update-component"
 LAYOUT_PATH = "/_dash-layout"
 SIGNIN_PATH = "/login"  # dashboard/signin.py
+KNOWN_MAX = 10_000  # credentials remembered for an outage (the oldest forgotten first)
 PAGE_PATHS = frozenset({"/", "/wall", "/admin"})  # a person's browser: to the sign-in page
 
 
@@ -90,6 +93,8 @@ class Guard:
 
     def __init__(self, app: ASGIApp, r: redis.Redis, keys: Keys, *, secure: bool) -> None:
         self.app, self.r, self.keys, self.secure = app, r, keys, secure
+        # Credentials seen working, for Redis's absences (by digest: no secret kept here).
+        self.known: dict[str, tuple[Principal | None, Session | None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -108,7 +113,7 @@ class Guard:
         try:
             who, session = await run_in_threadpool(self._identify, scope)
         except redis.RedisError:
-            await self._refuse(scope, receive, send, 503, "Redis did not answer", "服务暂不可用")
+            await self._refuse(scope, receive, send, 503, UNREACHABLE, "服务暂不可用")
             return
         if who is None and method == "GET" and rule.path in ("/", "/wall"):
             screen = dict(parse_qsl(scope.get("query_string", b"").decode())).get("token")
@@ -118,7 +123,9 @@ class Guard:
         if who is None and method == "GET" and rule.path in PAGE_PATHS:
             query = scope.get("query_string", b"").decode()
             after = scope["path"] + (f"?{query}" if query else "")
-            location = f"{SIGNIN_PATH}?{urlencode({'next': after})}"
+            lang = dict(parse_qsl(query)).get("lang")  # the sign-in page in the page's language
+            asked = {"next": after, **({"lang": lang} if lang else {})}
+            location = f"{SIGNIN_PATH}?{urlencode(asked)}"
             await Response(status_code=303, headers={"Location": location})(scope, receive, send)
             return
         if who is None:
@@ -150,10 +157,33 @@ class Guard:
         await self.app(scope, receive, send)
 
     def _identify(self, scope: Scope) -> tuple[Principal | None, Session | None]:
+        """Who the request's token or session cookie is. While Redis is away, a credential
+        this process saw working before answers as it did then (the intake keeps spooling,
+        a wall keeps its page); one never seen raises the Redis error (503)."""
         auth = _header(scope, b"authorization") or ""
-        if auth.lower().startswith("bearer "):
-            return token_principal(self.r, self.keys, auth[7:].strip()), None
-        session = find_session(self.r, self.keys, _cookie(scope, SESSION_COOKIE))
+        bearer = auth.lower().startswith("bearer ")
+        credential = auth[7:].strip() if bearer else _cookie(scope, SESSION_COOKIE)
+        seen = ("token:" if bearer else "session:") + digest_of(credential)
+        if not credential:
+            return None, None
+        try:
+            answer = self._look_up(credential, bearer)
+        except redis.RedisError:
+            if seen in self.known:
+                return self.known[seen]
+            raise
+        if answer[0] is None:
+            self.known.pop(seen, None)
+        else:
+            self.known[seen] = answer
+            while len(self.known) > KNOWN_MAX:
+                self.known.pop(next(iter(self.known)))
+        return answer
+
+    def _look_up(self, credential: str, bearer: bool) -> tuple[Principal | None, Session | None]:
+        if bearer:
+            return token_principal(self.r, self.keys, credential), None
+        session = find_session(self.r, self.keys, credential)
         return (session.principal, session) if session else (None, None)
 
     @staticmethod
@@ -189,6 +219,8 @@ class Guard:
             await send({"type": "websocket.close", "code": 4000 + status, "reason": why[:120]})
             return
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+        if status == 503:
+            headers["Retry-After"] = str(RETRY_AFTER_S)
         body = {"detail": why, "reason_zh": why_zh}
         await JSONResponse(body, status_code=status, headers=headers)(scope, receive, send)
 

@@ -33,6 +33,7 @@ def signin_page(lang_value: str | None, town: str, after: str | None = None) -> 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="description" content="{title}">
 <title>{title}</title>
+<link rel="icon" href="/_favicon.ico">
 <link rel="stylesheet" href="/assets/signin/signin.css">
 </head>
 <body>

@@ -6,6 +6,7 @@ import itertools
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,8 +16,10 @@ import pytest
 import redis
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from access.users import add_user
 from core.keys import Keys
 from dashboard import ids
+from tests.support.access import SCREEN_TOKENS, screen, token
 from tests.support.browser import launch
 from tests.support.system import wait_healthy
 from towncc import processes
@@ -55,6 +58,18 @@ class WallServer:
         self.env = {**os.environ, "REDIS_URL": redis_url, "TOWNCC_KEY_PREFIX": keys.prefix}
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
+        # Its callers: a screen (wall token), an admin by token and one who signs in.
+        self.wall_token = token(redis_url, keys, "wall")
+        self.admin_token = token(redis_url, keys, "admin")
+        self.admin = (f"admin{next(_prefixes)}", "a desk admin's password")
+        client = redis.Redis.from_url(redis_url)
+        try:
+            add_user(
+                client, keys, *self.admin, role="admin", display_name="管理员", now=time.time()
+            )
+        finally:
+            client.close()
+        SCREEN_TOKENS[self.url] = self.wall_token
 
     def start(self) -> WallServer:
         args = [sys.executable, "-m", "uvicorn", "--factory", "towncc.server:asgi"]
@@ -123,7 +138,7 @@ def open_wall(
     wall.page.on("console", lambda m: wall.errors.append(m.text) if m.type == "error" else None)
     wall.page.on("pageerror", lambda e: wall.errors.append(str(e)))
     wall.page.on("dialog", lambda d: (wall.dialogs.append(d.message), d.dismiss()))
-    wall.page.goto(url)
+    wall.page.goto(screen(url))  # as a screen opens it: its wall token, then its cookie
     wall.page.wait_for_selector(".maplibregl-canvas", timeout=30_000)
     # Green means the push loop is running: anything written from now on must arrive.
     wall.page.wait_for_selector(f"#{ids.WALL_HEADER_LINK}.is-ok", timeout=30_000)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import orjson
 import pytest
@@ -15,7 +17,7 @@ from core.keys import Keys
 from dashboard import ids
 from ingest.feeds import FEEDS
 from ingest.sink import RedisSink
-from tests.browser.conftest import WallPage
+from tests.browser.conftest import WallPage, WallServer
 from tests.support.urban import urban_record
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
@@ -35,21 +37,34 @@ def intake(wall_redis: redis.Redis, wall_keys: Keys) -> None:
     assert sink.write(wall_redis, FEEDS["urban"].parse(MARKUP.encode(), now)).deadlettered == 1
 
 
-def open_admin(browser: Browser, url: str) -> Iterator[WallPage]:
+def open_admin(
+    browser: Browser, url: str, account: tuple[str, str], wrong: str = "用户名或密码错误"
+) -> Iterator[WallPage]:
+    """The admin page as a person reaches it: sent to sign in, and back once signed in."""
     context = browser.new_context(viewport=DESK)
     admin = WallPage(context.new_page())
     admin.page.on("console", lambda m: admin.errors.append(m.text) if m.type == "error" else None)
     admin.page.on("pageerror", lambda e: admin.errors.append(str(e)))
     admin.page.on("dialog", lambda d: (admin.dialogs.append(d.message), d.dismiss()))
     admin.page.goto(url)
+    expect(admin.page).to_have_url(re.compile(r"/login\?next=%2Fadmin"))
+    admin.page.fill("#username", account[0])
+    admin.page.fill("#password", "not the password")
+    admin.page.click("button[type=submit]")
+    expect(admin.page.locator("#signin-message")).to_have_text(wrong)
+    admin.page.fill("#password", account[1])
+    admin.page.click("button[type=submit]")
     admin.page.wait_for_selector(f"{DEAD} .ag-row", timeout=30_000)
+    assert urlsplit(admin.page.url).path == "/admin"  # back where it asked to go
+    assert [e for e in admin.errors if "401" not in e] == []  # (the wrong password's answer)
+    admin.errors.clear()
     yield admin
     context.close()
 
 
 @pytest.fixture
-def admin(browser: Browser, wall_url: str, intake: None) -> Iterator[WallPage]:
-    yield from open_admin(browser, f"{wall_url}/admin")
+def admin(browser: Browser, wall_server: WallServer, intake: None) -> Iterator[WallPage]:
+    yield from open_admin(browser, f"{wall_server.url}/admin", wall_server.admin)
 
 
 def cell(admin: WallPage, grid: str, text: str, column: str) -> Locator:
@@ -103,8 +118,11 @@ def test_a_dead_letter_arriving_later_shows_up_on_the_next_refresh(
     assert admin.errors == []
 
 
-def test_lang_en_gives_an_english_admin_page(browser: Browser, wall_url: str, intake: None) -> None:
-    for admin in open_admin(browser, f"{wall_url}/admin?lang=en"):
+def test_lang_en_gives_an_english_admin_page(
+    browser: Browser, wall_server: WallServer, intake: None
+) -> None:
+    url, account = f"{wall_server.url}/admin?lang=en", wall_server.admin
+    for admin in open_admin(browser, url, account, "Wrong user name or password"):
         expect(admin.page.locator(".admin-panel-title").first).to_have_text("Feeds")
         expect(cell(admin, ids.ADMIN_FEEDS_GRID, "Party", "status_text")).to_have_text("Never")
         expect(admin.page.locator(f"{DEAD} .ag-header")).to_contain_text("Raw payload")

@@ -10,20 +10,25 @@ import pytest
 import redis
 
 from core.keys import Keys
+from tests.browser.conftest import WallServer
 from tests.browser.seed import make_case, write_case
+from tests.support.access import bearer
 
 pytestmark = pytest.mark.redis
 
 
 @pytest.fixture(scope="module")
-def api(wall_url: str, wall_redis: redis.Redis, wall_keys: Keys) -> Iterator[httpx.Client]:
+def api(
+    wall_server: WallServer, wall_redis: redis.Redis, wall_keys: Keys
+) -> Iterator[httpx.Client]:
     now = datetime.now(UTC)
     for n, status in enumerate(["open", "closed", "open"]):
         case = make_case(f"urban:API-{n}", reported_at=(now + timedelta(minutes=n)).isoformat())
         write_case(wall_redis, wall_keys, case)
         if status == "closed":
             write_case(wall_redis, wall_keys, {**case, "status": "closed"}, "closed")
-    with httpx.Client(base_url=wall_url, timeout=10) as client:
+    reader = bearer(wall_server.admin_token)
+    with httpx.Client(base_url=wall_server.url, timeout=10, headers=reader) as client:
         yield client
 
 

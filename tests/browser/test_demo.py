@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ from core.times import beijing
 from dashboard import ids
 from ingest.coords import CRS
 from tests.browser.conftest import WallPage, open_wall
+from tests.support.access import bearer, demo_accounts
 from tests.support.pixels import drawn_share
 from tests.support.system import running_demo
 from tests.support.urban import urban_record
@@ -24,20 +26,22 @@ ROW_COUNT = f"() => dash_ag_grid.getApi('{ids.WALL_QUEUE_GRID}').getDisplayedRow
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, float]]:
-    """The demo on a fresh data folder, with no REDIS_URL: it starts its own Redis."""
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, float, dict[str, Any]]]:
+    """The demo on a fresh data folder, with no REDIS_URL: it starts its own Redis. Its base
+    URL, when it started, and the credentials it wrote (var/demo-accounts.json)."""
     started = time.monotonic()
-    with running_demo(tmp_path_factory.mktemp("demo")) as base:
-        yield base, started
+    data = tmp_path_factory.mktemp("demo")
+    with running_demo(data) as base:
+        yield base, started, demo_accounts(data)
 
 
 @pytest.fixture
-def wall(browser: Browser, demo: tuple[str, float]) -> Iterator[WallPage]:
+def wall(browser: Browser, demo: tuple[str, float, dict[str, Any]]) -> Iterator[WallPage]:
     yield from open_wall(browser, f"{demo[0]}/wall")
 
 
 def test_within_a_minute_the_wall_shows_the_map_and_the_queue(
-    demo: tuple[str, float], wall: WallPage, screenshots: Path
+    demo: tuple[str, float, dict[str, Any]], wall: WallPage, screenshots: Path
 ) -> None:
     page = wall.page
     page.wait_for_function(f"{ROW_COUNT} >= 1", timeout=60_000)
@@ -50,20 +54,23 @@ def test_within_a_minute_the_wall_shows_the_map_and_the_queue(
 
 
 def test_a_posted_record_reaches_the_api_and_the_wall_as_text(
-    demo: tuple[str, float], wall: WallPage
+    demo: tuple[str, float, dict[str, Any]], wall: WallPage
 ) -> None:
     lon, lat = 120.4012, 31.7733
     record = urban_record(
         1, lon, lat, CRS.GCJ02, ajbh="E2E-0001", wtms="<script>alert('x')</script>占道",
         sbsj=f"{beijing(datetime.now(UTC)):%Y-%m-%d %H:%M:%S}",
     )  # fmt: skip
-    reply = httpx.post(f"{demo[0]}/api/ingest/urban", json=record, timeout=10)
+    sender = bearer(demo[2]["feed_tokens"]["urban"])
+    reply = httpx.post(f"{demo[0]}/api/ingest/urban", json=record, headers=sender, timeout=10)
     assert reply.json() == {"accepted": 1, "deadlettered": 0, "errors": []}
     row = wall.page.locator(f'#{ids.WALL_QUEUE_GRID} [row-id="urban:E2E-0001"]').first
     row.wait_for(timeout=10_000)
     assert "<script>alert('x')</script>占道" in row.inner_text()
     assert wall.dialogs == []
-    cases = httpx.get(f"{demo[0]}/api/cases", params={"status": "open"}, timeout=10).json()
+    reader = bearer(demo[2]["tokens"]["leader"])
+    found = httpx.get(f"{demo[0]}/api/cases", params={"status": "open"}, headers=reader, timeout=10)
+    cases = found.json()
     [case] = [c for c in cases if c["id"] == "urban:E2E-0001"]
     assert (case["source_id"], case["grid"], case["village"]) == ("E2E-0001", "XXK-03-02", "XXK-03")
     assert abs(case["lon"] - lon) < 1e-6

@@ -16,6 +16,7 @@ from dashboard import ids
 from dashboard.filters import describe, filter_of
 from dashboard.framework import CHECKED_AGAINST, LAYOUT_ROUTE, PAGE_PARAM
 from dashboard.i18n import t
+from tests.browser.conftest import WallServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 DESK = {"width": 1920, "height": 1080}
@@ -32,9 +33,17 @@ def installed() -> str:
 
 
 @contextmanager
-def without_referrer(browser: Browser, url: str) -> Iterator[tuple[Page, Request, list[str]]]:
-    """The page at ``url`` whose document asks for no Referer; its layout request; its errors."""
+def without_referrer(
+    browser: Browser, url: str, server: WallServer
+) -> Iterator[tuple[Page, Request, list[str]]]:
+    """The page at ``url`` whose document asks for no Referer; its layout request; its errors.
+    Seen by the server's admin, signed in (an admin may see every page)."""
     context = browser.new_context(viewport=DESK)
+    username, password = server.admin
+    signed = context.request.post(
+        f"{server.url}/auth/login", data={"username": username, "password": password}
+    )
+    assert signed.ok, signed.text()
 
     def strip(route: Any) -> None:
         response = route.fetch()
@@ -59,9 +68,10 @@ def named_page(request: Request) -> str:
 
 
 def test_admin_is_the_admin_page_in_its_language_with_no_referer_sent(
-    browser: Browser, wall_url: str
+    browser: Browser, wall_server: WallServer
 ) -> None:
-    with without_referrer(browser, f"{wall_url}/admin?lang=en") as (page, asked, errors):
+    url = f"{wall_server.url}/admin?lang=en"
+    with without_referrer(browser, url, wall_server) as (page, asked, errors):
         expect(page.locator(".admin-panel-title").first).to_have_text(t("admin.feeds", "en"))
         expect(page.locator(f"#{ids.ADMIN_ROOT}")).to_be_visible()
         assert page.locator(f"#{ids.WALL_ROOT}").count() == 0
@@ -73,10 +83,11 @@ def test_admin_is_the_admin_page_in_its_language_with_no_referer_sent(
 
 
 def test_the_wall_keeps_its_language_and_filter_with_no_referer_and_its_internals_hold(
-    browser: Browser, wall_url: str
+    browser: Browser, wall_server: WallServer
 ) -> None:
     address = "/wall?lang=en&feed=urban"
-    with without_referrer(browser, f"{wall_url}{address}") as (page, asked, errors):
+    url = f"{wall_server.url}{address}"
+    with without_referrer(browser, url, wall_server) as (page, asked, errors):
         page.wait_for_selector(f"#{ids.WALL_HEADER_LINK}.is-ok", timeout=30_000)
         assert "referer" not in asked.all_headers() and named_page(asked) == address
         filter_text = describe(filter_of({"feed": ["urban"]}), "en")

@@ -23,6 +23,7 @@ from dashboard import ids
 from layers.town import default_town
 from tests.browser.conftest import WallPage, WallServer
 from tests.browser.test_wall import assert_red
+from tests.support.access import bearer
 from tests.support.pipeline import drain_now
 from tests.support.reports import Report, write_events
 
@@ -75,7 +76,8 @@ def test_a_case_late_on_its_handling_clock_stays_red_and_on_top_and_the_header_c
     handling = seed(r, keys, datetime.now(UTC))
     case_id, title = handling.case_id, handling.title
     row = page.locator(f"#{ids.WALL_QUEUE_GRID} .ag-row[row-id='{case_id}']")
-    with httpx.Client(base_url=wall_server.url, timeout=10) as api:
+    reader = bearer(wall_server.admin_token)
+    with httpx.Client(base_url=wall_server.url, timeout=10, headers=reader) as api:
         page.reload()  # the page load, with every case in Redis
         page.wait_for_selector(f"#{ids.WALL_HEADER_LINK}.is-ok", timeout=30_000)
         shown = page.evaluate(

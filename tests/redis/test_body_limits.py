@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from core.keys import Keys
+from tests.support.access import token
 from tests.support.system import running_serve
 from towncc.embedded import EmbeddedRedis
 
@@ -16,6 +18,7 @@ pytestmark = pytest.mark.redis
 MB = 1 << 20
 LIMIT = 5 * MB
 DOORS = ["/api/ingest/urban", "/open311/v2/requests.json"]
+TOKENS: dict[str, str] = {}  # door → its feed's token
 
 
 @pytest.fixture(scope="module")
@@ -25,13 +28,18 @@ def server(
     """`towncc serve` as a process of its own: (its pid, its port)."""
     data = tmp_path_factory.mktemp("serve")
     limits = {"TOWNCC_KEY_PREFIX": "limits:", "TOWNCC_MAX_BODY_BYTES": str(LIMIT)}
+    keys = Keys("limits:")
+    for path in DOORS:  # each door's sender is someone: the feed's token
+        feed = "urban" if "ingest" in path else "open311"
+        TOKENS[path] = token(redis_server.url, keys, "feed", feed=feed)
     with running_serve(redis_server.url, data, **limits) as (process, base):
         yield process.pid, int(base.rsplit(":", 1)[1])
 
 
 def head(path: str, fields: str) -> bytes:
-    return f"POST {path} HTTP/1.1\r\nHost: towncc\r\nContent-Type: {kind(path)}\r\n{fields}\r\n"\
-        .encode()  # fmt: skip
+    auth = f"Authorization: Bearer {TOKENS[path]}\r\n"
+    start = f"POST {path} HTTP/1.1\r\nHost: towncc\r\nContent-Type: {kind(path)}\r\n"
+    return f"{start}{auth}{fields}\r\n".encode()
 
 
 def kind(path: str) -> str:

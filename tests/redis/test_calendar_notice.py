@@ -16,6 +16,7 @@ from core.settings import Settings
 from core.times import beijing_to_utc
 from dashboard.app import create_app
 from dashboard.framework import layout_path
+from tests.support.access import signed
 
 pytestmark = pytest.mark.redis
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.redis
 def app_at(settings: Settings, now: datetime) -> Iterator[TestClient]:
     app = create_app(settings, clock=lambda: now)
     with TestClient(app.server) as client:
-        yield client
+        yield signed(client, settings, "admin")  # reads /metrics and the wall
 
 
 def calendar_notices(client: TestClient) -> tuple[list[dict[str, str]], set[str], str]:

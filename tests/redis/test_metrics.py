@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -16,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from core.keys import ENGINE_GROUP, Keys
 from core.settings import Settings
 from dashboard import health
+from tests.support.access import bearer, signed, token
 from tests.support.urban import urban_record
 from towncc.embedded import EmbeddedRedis
 from towncc.server import build
@@ -43,19 +45,33 @@ def value(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
+@contextmanager
+def admin_client(settings: Settings) -> Iterator[TestClient]:
+    """The web app, called as an admin (who may read /metrics)."""
+    with TestClient(build(settings).server) as test_client:
+        yield signed(test_client, settings, "admin")
+
+
+def feed(settings: Settings, name: str) -> dict[str, str]:
+    """The headers of a sender of that feed."""
+    return bearer(token(settings.redis_url or "", Keys(settings.key_prefix), "feed", feed=name))
+
+
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(build(settings).server) as test_client:
+    with admin_client(settings) as test_client:
         yield test_client
 
 
-def test_counters_move_as_records_are_sent(client: TestClient) -> None:
+def test_counters_move_as_records_are_sent(client: TestClient, settings: Settings) -> None:
     before = scrape(client)
     assert value(before, "towncc_redis_up") == 1
-    good = client.post("/api/ingest/urban", json=[urban_record(1), urban_record(2)])
+    urban = feed(settings, "urban")
+    good = client.post("/api/ingest/urban", json=[urban_record(1), urban_record(2)], headers=urban)
     bad = client.post("/api/ingest/urban", json=[{k: v for k, v in urban_record(3).items()
-                                                  if k != "sbsj"}])  # fmt: skip
-    open311 = client.post("/open311/v2/requests.json", content=urlencode(STREETLIGHT), headers=FORM)
+                                                  if k != "sbsj"}], headers=urban)  # fmt: skip
+    form = {**FORM, **feed(settings, "open311")}
+    open311 = client.post("/open311/v2/requests.json", content=urlencode(STREETLIGHT), headers=form)
     assert (good.status_code, bad.status_code, open311.status_code) == (202, 202, 201)
     after = scrape(client)
 
@@ -75,9 +91,12 @@ def test_counters_move_as_records_are_sent(client: TestClient) -> None:
 
 
 def test_engine_lag_pending_and_quarantine_are_read_from_redis(
-    client: TestClient, r: redis.Redis, keys: Keys
+    client: TestClient, r: redis.Redis, keys: Keys, settings: Settings
 ) -> None:
-    client.post("/api/ingest/urban", json=[urban_record(n) for n in range(5)])
+    records = [urban_record(n) for n in range(5)]
+    assert client.post(
+        "/api/ingest/urban", json=records, headers=feed(settings, "urban")
+    ).is_success
     assert value(scrape(client), "towncc_engine_lag_entries", stream="events") == 0  # no group
     r.xgroup_create(keys.events, ENGINE_GROUP, id="0")
     r.xreadgroup(ENGINE_GROUP, "engine-1", {keys.events: ">"}, count=2)
@@ -107,14 +126,14 @@ def test_with_redis_stopped_metrics_still_answers_with_redis_up_0(
     private_redis: EmbeddedRedis, tmp_path: Path
 ) -> None:
     settings = Settings(REDIS_URL=private_redis.url, key_prefix="m:", data_dir=tmp_path)
-    with TestClient(build(settings).server) as client:
+    with admin_client(settings) as client:
         assert value(scrape(client), "towncc_redis_up") == 1
         private_redis.stop()
         down = scrape(client)
         assert value(down, "towncc_redis_up") == 0
         assert ("towncc_walls_connected", ()) in down  # the process's own figures stay
-        private_redis.start()
-        assert value(scrape(client), "towncc_redis_up") == 1
+        private_redis.start()  # without its data (no append-only file): a new admin token
+        assert value(scrape(signed(client, settings, "admin")), "towncc_redis_up") == 1
 
 
 def test_a_full_redis_refuses_writes_and_the_intake_spools_until_there_is_room(
@@ -122,10 +141,12 @@ def test_a_full_redis_refuses_writes_and_the_intake_spools_until_there_is_room(
 ) -> None:
     settings = Settings(REDIS_URL=private_redis.url, key_prefix="m:", data_dir=tmp_path)
     r = redis.Redis.from_url(private_redis.url, decode_responses=True)
-    with TestClient(build(settings).server) as client:
+    with admin_client(settings) as client:
+        urban = feed(settings, "urban")  # made while there is room
         # Well below what is used (the figure moves by a few KB as clients come and go).
         r.config_set("maxmemory", str(int(r.info("memory")["used_memory"]) // 2))
-        reply = client.post("/api/ingest/urban", json=[urban_record(1), urban_record(2)])
+        records = [urban_record(1), urban_record(2)]
+        reply = client.post("/api/ingest/urban", json=records, headers=urban)
         assert reply.status_code == 202 and reply.json()["accepted"] == 2  # kept on disk
         assert r.xlen("m:events") == 0
         r.config_set("maxmemory", str(2 * 1024**3))
@@ -149,6 +170,7 @@ def test_redis_near_its_limit_is_a_notice_and_a_metric(
 
     assert r.config_get("maxmemory-policy")["maxmemory-policy"] == "noeviction"
     assert memory_notices() == []
+    admin = bearer(token(private_redis.url, Keys("m:"), "admin"))  # while there is room
     used = int(r.info("memory")["used_memory"])
     r.config_set("maxmemory", str(int(used / 0.875)))  # about 87 %: a warning
     assert memory_notices() == [("redis-memory", "warning")]
@@ -156,9 +178,9 @@ def test_redis_near_its_limit_is_a_notice_and_a_metric(
     assert memory_notices() == [("redis-memory", "critical")]
     with pytest.raises(redis.exceptions.OutOfMemoryError):
         r.set("m:more", "x" * 10_000)
-    r.config_set("maxmemory-policy", "allkeys-lru")
+    r.config_set("maxmemory-policy", "volatile-lru")  # it may evict: keys with an expiry
     assert ("redis-evicts", "warning") in memory_notices()
-    with TestClient(build(settings).server) as client:
+    with TestClient(build(settings).server, headers=admin) as client:
         samples = scrape(client)
     assert value(samples, "towncc_notice", code="redis-memory", level="critical") == 1
     assert value(samples, "towncc_notice", code="redis-evicts", level="warning") == 1

@@ -13,6 +13,7 @@ import pytest
 import redis
 
 from core.keys import Keys
+from tests.support.access import bearer, token
 from tests.support.system import running_serve
 from tests.support.urban import urban_record
 from towncc.embedded import EmbeddedRedis
@@ -36,7 +37,9 @@ def test_a_redis_outage_mid_push_loses_and_repeats_nothing(
 ) -> None:
     keys = Keys("outage:")
     spooled = 0
-    with httpx.Client(base_url=serve, timeout=30) as client:
+    # The sender's token was seen before Redis went away: the server still knows it then.
+    sender = bearer(token(durable_redis.url, keys, "feed", feed="urban"))
+    with httpx.Client(base_url=serve, timeout=30, headers=sender) as client:
         for first in range(0, RECORDS, BATCH):
             if first == STOP_AT:
                 durable_redis.stop()

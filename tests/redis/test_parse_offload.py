@@ -20,6 +20,7 @@ import ingest.http
 from core.keys import Keys
 from core.settings import Settings
 from ingest.http import ingest_router
+from tests.support.access import bearer, token
 from tests.support.gated import GATE_ENV, gated_parse_and_store
 from tests.support.system import running_serve
 from tests.support.urban import urban_record
@@ -117,7 +118,9 @@ def test_the_parse_workers_die_with_a_killed_server(
     env = {"TOWNCC_KEY_PREFIX": "killed:",
            "TOWNCC_PARSE_PROCESSES": "1", "TOWNCC_PARSE_INLINE_BYTES": "0"}  # fmt: skip
     with running_serve(redis_server.url, tmp_path, **env) as (server, base):
-        reply = httpx.post(f"{base}/api/ingest/urban", json=[urban_record(1)], timeout=60)
+        sender = bearer(token(redis_server.url, Keys("killed:"), "feed", feed="urban"))
+        records = [urban_record(1)]
+        reply = httpx.post(f"{base}/api/ingest/urban", json=records, headers=sender, timeout=60)
         assert reply.status_code == 202, reply.text  # parsed by a worker process
         workers = children(server.pid)
         assert workers, "no worker process was started"

@@ -110,8 +110,10 @@ def test_a_person_without_a_session_is_sent_to_sign_in_and_comes_back(
     wall = web.get("/wall", headers={"Authorization": f"Bearer {tokens['wall']}"})
     assert wall.status_code == 200 and "signin" not in wall.text  # not one of Dash's assets
     sent = web.get("/wall", params={"lang": "en"}, follow_redirects=False)
-    assert (sent.status_code, sent.headers["location"]) == (303, "/login?next=%2Fwall%3Flang%3Den")
-    page = web.get(sent.headers["location"])
+    signin = "/login?next=%2Fwall%3Flang%3Den&lang=en"  # in the page's language
+    assert (sent.status_code, sent.headers["location"]) == (303, signin)
+    assert '<html lang="en">' in web.get(signin).text
+    page = web.get("/login", params={"next": "/wall"})
     assert page.status_code == 200 and '<html lang="zh-CN">' in page.text
     assert "action=" not in page.text and "/assets/signin/signin.js" in page.text
     english = web.get("/login", params={"lang": "en", "next": "/wall?lang=en"})

@@ -19,6 +19,7 @@ from cases.engine import Engine
 from cases.places import Geography
 from core.keys import Keys
 from core.settings import Settings
+from tests.support.access import bearer, token
 from tests.support.pipeline import drain_now
 from tests.support.urban import urban_record
 from towncc.embedded import EmbeddedRedis
@@ -64,16 +65,34 @@ def client(app_settings: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
-def send(client: TestClient, method: str, path: str) -> httpx.Response:
-    """One request to a route of the OpenAPI document, with a body it accepts."""
+@pytest.fixture
+def callers(app_settings: Settings, client: TestClient) -> dict[str, dict[str, str]]:
+    """A caller for each kind of route, each seen by the server once while Redis was up (so
+    that it still knows them when Redis is away)."""
+    url, keys = app_settings.redis_url or "", Keys(app_settings.key_prefix)
+    made = {role: bearer(token(url, keys, role)) for role in ("admin", "duty", "handler")}
+    made["urban"] = bearer(token(url, keys, "feed", feed="urban"))
+    made["open311"] = bearer(token(url, keys, "feed", feed="open311"))
+    for headers in made.values():
+        client.get("/api/counts", headers=headers)
+    return made
+
+
+def send(
+    client: TestClient, callers: dict[str, dict[str, str]], method: str, path: str
+) -> httpx.Response:
+    """One request to a route of the OpenAPI document, with a body it accepts, by a caller
+    the route lets in."""
     url = path.format(**PATH_VALUES)
     if path == "/api/ingest/{feed}":
-        return client.post(url, json=urban_record(1))
+        return client.post(url, json=urban_record(1), headers=callers["urban"])
     if path == "/open311/v2/requests.json" and method == "post":
-        return client.post(url, content=urlencode(STREETLIGHT), headers=FORM)
+        form = {**FORM, **callers["open311"]}
+        return client.post(url, content=urlencode(STREETLIGHT), headers=form)
     if path.endswith("/actions"):
-        return client.post(url, json={"action": "accept", "actor": "值班员 李四"})
-    return client.request(method.upper(), url)
+        return client.post(url, json={"action": "accept"}, headers=callers["handler"])
+    caller = callers["duty" if path.startswith("/api/commands") else "admin"]
+    return client.request(method.upper(), url, headers=caller)
 
 
 def api_routes(client: TestClient) -> list[tuple[str, str]]:
@@ -89,12 +108,15 @@ def api_routes(client: TestClient) -> list[tuple[str, str]]:
 
 
 def test_every_api_route_is_503_with_retry_after_and_spooled_intake_becomes_one_case(
-    client: TestClient, durable_redis: EmbeddedRedis, geography: Geography
+    client: TestClient,
+    callers: dict[str, dict[str, str]],
+    durable_redis: EmbeddedRedis,
+    geography: Geography,
 ) -> None:
     routes = api_routes(client)
     assert len(routes) >= 12, routes
     durable_redis.stop()
-    answered = {route: send(client, *route) for route in routes}
+    answered = {route: send(client, callers, *route) for route in routes}
 
     for (method, path), reply in answered.items():
         expected = WITHOUT_REDIS.get((method, path), 503)
@@ -114,7 +136,8 @@ def test_every_api_route_is_503_with_retry_after_and_spooled_intake_becomes_one_
     deadline = time.monotonic() + 30
     while r.xlen(keys.events) < 2 and time.monotonic() < deadline:  # the spool drains
         time.sleep(0.05)
-    again = client.post("/open311/v2/requests.json", content=urlencode(STREETLIGHT), headers=FORM)
+    form = {**FORM, **callers["open311"]}
+    again = client.post("/open311/v2/requests.json", content=urlencode(STREETLIGHT), headers=form)
     assert again.json()[0]["service_request_id"] == srid  # a client's retry is the same request
 
     engine = Engine(r, keys, geography, batch=200)
@@ -122,6 +145,6 @@ def test_every_api_route_is_503_with_retry_after_and_spooled_intake_becomes_one_
     drain_now(engine)
     ids = sorted(r.zrange(keys.all_cases, 0, -1))
     assert ids == sorted([f"open311:{srid}", "urban:T-000001"])  # nothing lost, nothing doubled
-    [one] = client.get(f"/open311/v2/requests/{srid}.json").json()
+    [one] = client.get(f"/open311/v2/requests/{srid}.json", headers=callers["admin"]).json()
     assert one["status"] == "open"
     r.close()

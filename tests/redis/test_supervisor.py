@@ -18,6 +18,7 @@ import pytest
 import redis
 
 from dashboard.framework import layout_path
+from tests.support.access import bearer, demo_accounts
 from tests.support.procs import descendants, gone_within
 from tests.support.system import wait_healthy
 from towncc.embedded import free_port, password_for
@@ -110,9 +111,10 @@ def test_a_child_that_keeps_failing_stays_down_and_says_so_while_the_wall_serves
         assert health["status"] == "degraded"
         # (and any notice of the date or the machine, e.g. the calendar's end: not tested here)
         assert {"child-down", "engine-stopped"} <= {n["code"] for n in health["notices"]}
-        page = httpx.get(f"{base}/wall", timeout=10)
+        wall = bearer(demo_accounts(tmp_path)["tokens"]["wall"])  # the demo's, as it wrote them
+        page = httpx.get(f"{base}/wall", headers=wall, timeout=10)
         assert page.status_code == 200
-        layout = httpx.get(f"{base}{layout_path('/wall')}", timeout=30)
+        layout = httpx.get(f"{base}{layout_path('/wall')}", headers=wall, timeout=30)
         assert "处置引擎已停止" in layout.text and "进程「failing」已停止" in layout.text
         log = (tmp_path / "supervisor.log").read_text()
         assert log.count("started failing") == 10 and "it stays DOWN" in log

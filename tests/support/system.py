@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.access import SCREEN_TOKENS, demo_accounts
 from towncc import processes
 from towncc.embedded import free_port
 
@@ -37,6 +38,7 @@ def running_demo(
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base, process, data_dir / "demo.log")
+        SCREEN_TOKENS[base] = demo_accounts(data_dir)["wall_token"]  # what a screen opens with
         yield base
     finally:
         processes.stop(process, timeout=30)

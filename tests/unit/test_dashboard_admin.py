@@ -34,6 +34,10 @@ from dashboard.pages.admin import AdminData, Links, build_admin, failed_refresh,
 from layers.town import default_town
 from towncc.embedded import free_port
 
+# No Redis here: these tests are about pages and routing, so no one could be identified.
+# Who may reach them is tests/redis/test_permissions.py's business, with the guard on.
+OFF = False
+
 NOW = datetime(2026, 11, 28, 1, 2, 3, tzinfo=UTC)  # 09:02:03 in Beijing
 MARKUP = "<script>alert(1)</script>"
 LETTER = {
@@ -160,7 +164,7 @@ def test_the_page_uses_ids_from_ids_py_once_each(context: WallContext) -> None:
 
 @pytest.fixture(scope="module")
 def app() -> Dash:
-    return create_app(Settings(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0"))
+    return create_app(Settings(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", access_control=OFF))
 
 
 @pytest.fixture(scope="module")

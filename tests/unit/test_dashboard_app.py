@@ -17,6 +17,10 @@ from dashboard.framework import DEPENDENCIES_ROUTE, LAYOUT_ROUTE, layout_path
 from dashboard.i18n import t
 from towncc.embedded import free_port
 
+# No Redis here: these tests are about pages and routing, so no one could be identified.
+# Who may reach them is tests/redis/test_permissions.py's business, with the guard on.
+OFF = False
+
 
 @pytest.fixture(scope="module")
 def app() -> Dash:
@@ -26,7 +30,9 @@ def app() -> Dash:
     def ping() -> dict[str, bool]:
         return {"pong": True}
 
-    settings = Settings(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens
+    settings = Settings(
+        REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", access_control=OFF
+    )  # nothing listens
     return create_app(settings, routers=[extra])
 
 
@@ -69,7 +75,7 @@ def test_an_unreachable_redis_is_a_503_with_retry_after_that_names_no_host(
 
 def test_the_first_page_a_fresh_server_sends_links_its_assets() -> None:
     """No request to one of Dash's own routes comes first (dashboard/framework.py: set_up_now)."""
-    fresh = create_app(Settings(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0"))
+    fresh = create_app(Settings(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", access_control=OFF))
     with TestClient(fresh.server) as client:
         html = client.get("/wall").text
     assert "/assets/wall.css" in html and "/assets/wall.js" in html
