@@ -34,14 +34,17 @@ def _key(keys: Keys, session_id: str) -> str:
 
 
 def open_session(
-    r: redis.Redis, keys: Keys, principal: Principal, *, screen: bool = False
+    r: redis.Redis, keys: Keys, principal: Principal, *, screen: bool = False, token: str = ""
 ) -> tuple[str, Session]:
-    """A new session for ``principal``; its id (for the cookie only) and the session."""
+    """A new session for ``principal``; its id (for the cookie only) and the session. A
+    screen's session names the ``token`` it was opened with (by its digest): it ends when
+    that token is revoked."""
     session_id = secrets.token_urlsafe(32)
     csrf = "" if screen else secrets.token_urlsafe(32)
     row = {
         "kind": principal.kind, "name": principal.name, "display": principal.display,
         "role": principal.role, "team": principal.team or "", "csrf": csrf,
+        "token": digest_of(token) if token else "",
     }  # fmt: skip
     key = _key(keys, session_id)
     write_row(r, key, row)
@@ -53,8 +56,12 @@ def find_session(r: redis.Redis, keys: Keys, session_id: str) -> Session | None:
     """The live session of that id; None once it expired, ended, or never was."""
     if not session_id:
         return None
-    row = read_row(r, _key(keys, session_id))
+    key = _key(keys, session_id)
+    row = read_row(r, key)
     if not row.get("role"):
+        return None
+    if row.get("token") and not r.exists(keys.access("token", row["token"])):
+        r.delete(key)  # its token was revoked: so is the screen it opened
         return None
     kind: Literal["user", "token"] = "user" if row.get("kind") == "user" else "token"
     principal = Principal(

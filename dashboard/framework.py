@@ -17,7 +17,7 @@ exports; framework.js wraps the latter only so that ag-grid is reached from one 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlencode
 
 from dash import Dash, get_app
@@ -69,6 +69,17 @@ def request_query() -> Mapping[str, str]:
     except (AppNotFoundError, RuntimeError, AttributeError):
         return {}
     return args
+
+
+def request_state() -> Any:
+    """The state of the request being served (Starlette's `request.state`, where
+    dashboard/guard.py puts who is calling); None outside a request. Through
+    `app.backend.request_adapter().context`, as `request_query`. Checked: dash 4.4.1 with
+    the FastAPI backend."""
+    try:
+        return get_app().backend.request_adapter().context  # type: ignore[no-untyped-call]
+    except (AppNotFoundError, RuntimeError, AttributeError):
+        return None
 
 
 def layout_path(page: str, prefix: str = "/") -> str:

@@ -11,11 +11,13 @@ The sign-in routes (`POST /auth/login`, `POST /auth/logout`) are `auth_router`'s
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from functools import partial
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import redis
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -37,6 +39,8 @@ from access.sessions import (
 from access.tokens import digest_of, token_principal
 from access.users import authenticate
 from core.keys import Keys
+from dashboard.framework import PAGE_PARAM, request_state
+from dashboard.routing import page_path
 from dashboard.unavailable import UNREACHABLE
 from ingest.http import RETRY_AFTER_S
 
@@ -54,7 +58,8 @@ SAFE = frozenset({"GET", "HEAD", "OPTIONS", "WS"})
 CALLBACK_PATH = "/_dash-update-component"
 LAYOUT_PATH = "/_dash-layout"
 SIGNIN_PATH = "/login"  # dashboard/signin.py
-KNOWN_MAX = 10_000  # credentials remembered for an outage (the oldest forgotten first)
+KNOWN_MAX = 10_000  # tokens remembered for an outage (the least recently seen go first)
+KNOWN_SECONDS = 15 * 60  # and for how long since last confirmed: a revoked one stops by then
 PAGE_PATHS = frozenset({"/", "/wall", "/admin"})  # a person's browser: to the sign-in page
 
 
@@ -93,8 +98,10 @@ class Guard:
 
     def __init__(self, app: ASGIApp, r: redis.Redis, keys: Keys, *, secure: bool) -> None:
         self.app, self.r, self.keys, self.secure = app, r, keys, secure
-        # Credentials seen working, for Redis's absences (by digest: no secret kept here).
-        self.known: dict[str, tuple[Principal | None, Session | None]] = {}
+        # Machines' tokens seen working, for Redis's absences (by digest: no secret kept
+        # here), with when they last were: the intake keeps spooling while Redis is away.
+        self.known: dict[str, tuple[Principal, float]] = {}
+        self.lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -134,13 +141,8 @@ class Guard:
         role_ok = who.role in rule.roles
         if rule.path == "/api/ingest/{feed}" or rule.path.startswith("/open311/"):
             role_ok = role_ok and (who.feed == params.get("feed", "open311") or who.role != "feed")
-        if (
-            role_ok
-            and method == "GET"
-            and (rule.path in ("/wall", "/admin") or path == LAYOUT_PATH)
-        ):
-            page = page_of(path if path != LAYOUT_PATH else self._layout_page(scope))
-            role_ok = who.role in PAGES[page]
+        if role_ok and rule.method == "GET" and (rule.path in PAGE_PATHS or path == LAYOUT_PATH):
+            role_ok = who.role in PAGES[self._page(scope)]
         if not role_ok:
             why = f"the role {who.role} may not {method} {path}"
             await self._refuse(scope, receive, send, 403, why, "无此权限")
@@ -153,13 +155,14 @@ class Guard:
                 why = "a write from a session needs its X-CSRF-Token"
                 await self._refuse(scope, receive, send, 403, why, "缺少 CSRF 令牌")
                 return
-        scope.setdefault("state", {})["principal"] = who
+        scope.setdefault("state", {}).update(principal=who, guarded=True)
         await self.app(scope, receive, send)
 
     def _identify(self, scope: Scope) -> tuple[Principal | None, Session | None]:
-        """Who the request's token or session cookie is. While Redis is away, a credential
-        this process saw working before answers as it did then (the intake keeps spooling,
-        a wall keeps its page); one never seen raises the Redis error (503)."""
+        """Who the request's token or session cookie is. While Redis is away, a machine's token
+        this process saw working in the last KNOWN_SECONDS answers as it did then (so the
+        intake keeps spooling and /metrics keeps answering); a session, or a token not seen
+        lately, raises the Redis error (503)."""
         auth = _header(scope, b"authorization") or ""
         bearer = auth.lower().startswith("bearer ")
         credential = auth[7:].strip() if bearer else _cookie(scope, SESSION_COOKIE)
@@ -169,15 +172,17 @@ class Guard:
         try:
             answer = self._look_up(credential, bearer)
         except redis.RedisError:
-            if seen in self.known:
-                return self.known[seen]
+            with self.lock:
+                kept = self.known.get(seen)
+            if kept is not None and time.monotonic() - kept[1] < KNOWN_SECONDS:
+                return kept[0], None
             raise
-        if answer[0] is None:
-            self.known.pop(seen, None)
-        else:
-            self.known[seen] = answer
-            while len(self.known) > KNOWN_MAX:
-                self.known.pop(next(iter(self.known)))
+        with self.lock:
+            self.known.pop(seen, None)  # re-inserted last: the oldest are forgotten first
+            if answer[0] is not None and bearer:
+                self.known[seen] = (answer[0], time.monotonic())
+                while len(self.known) > KNOWN_MAX:
+                    self.known.pop(next(iter(self.known)))
         return answer
 
     def _look_up(self, credential: str, bearer: bool) -> tuple[Principal | None, Session | None]:
@@ -187,10 +192,17 @@ class Guard:
         return (session.principal, session) if session else (None, None)
 
     @staticmethod
-    def _layout_page(scope: Scope) -> str:
-        query = dict(parse_qsl(scope.get("query_string", b"").decode()))
-        page: str = query.get("page", "/wall")
-        return page.split("?")[0]
+    def _page(scope: Scope) -> str:
+        """The page a request shows, read as the layout function reads it (dashboard/app.py
+        page_layout: `page_path` of the address), so that no spelling of an address is one
+        page here and another there."""
+        if scope["path"] == LAYOUT_PATH:
+            address = urlsplit(
+                dict(parse_qsl(scope.get("query_string", b"").decode())).get(PAGE_PARAM, "")
+            )
+        else:
+            address = urlsplit(scope["path"])
+        return page_of(page_path(address))
 
     async def _open_screen(self, scope: Scope, receive: Receive, send: Send, token: str) -> None:
         """A screen opens `/wall?token=<wall token>` once: a long-lived read-only cookie, and
@@ -199,7 +211,9 @@ class Guard:
         if who is None or who.role != "wall":  # no other token belongs in an address
             await self._refuse(scope, receive, send, 401, "unknown or revoked token", "令牌无效")
             return
-        session_id, _ = await run_in_threadpool(open_session, self.r, self.keys, who, screen=True)
+        session_id, _ = await run_in_threadpool(
+            partial(open_session, self.r, self.keys, who, screen=True, token=token)
+        )
         query = [
             (k, v) for k, v in parse_qsl(scope.get("query_string", b"").decode()) if k != "token"
         ]
@@ -239,7 +253,7 @@ def auth_router(r: redis.Redis, keys: Keys, *, secure: bool) -> APIRouter:
         responses={401: {"description": "wrong name or password"},
                    429: {"description": "locked after too many wrong passwords: `Retry-After`"}},
     )  # fmt: skip
-    def login(body: LoginBody, response: Response) -> dict[str, Any]:
+    def login(body: LoginBody, request: Request, response: Response) -> dict[str, Any]:
         """Sign in: an HttpOnly session cookie, and the CSRF token every write must carry."""
         now = time.time()
         outcome = authenticate(r, keys, body.username, body.password, now)
@@ -249,6 +263,7 @@ def auth_router(r: redis.Redis, keys: Keys, *, secure: bool) -> APIRouter:
                                 headers={"Retry-After": str(wait)})  # fmt: skip
         if outcome.user is None:
             raise HTTPException(401, detail="wrong name or password")
+        end_session(r, keys, request.cookies.get(SESSION_COOKIE, ""))  # never two for a browser
         session_id, session = open_session(r, keys, outcome.user.principal())
         response.headers["Set-Cookie"] = session_cookie(
             session_id, max_age=USER_SECONDS, secure=secure
@@ -264,6 +279,17 @@ def auth_router(r: redis.Redis, keys: Keys, *, secure: bool) -> APIRouter:
         response.headers["Set-Cookie"] = session_cookie("", max_age=0, secure=secure)
 
     return router
+
+
+def callers_role_may_see(page: str) -> bool:
+    """Inside a page's Dash callback: whether the caller may see ``page``. Dash's callbacks
+    share one route, so the guard cannot tell one page's from another's; each page's own
+    callbacks ask. True when no one was identified because the guard is off."""
+    state = request_state()
+    who = getattr(state, "principal", None)
+    if not isinstance(who, Principal):
+        return not getattr(state, "guarded", False)
+    return who.role in PAGES[page]
 
 
 def principal_of(request: Request) -> Principal | None:

@@ -9,8 +9,15 @@
 
   function nextPage() {
     const asked = new URLSearchParams(window.location.search).get("next") || "/wall";
-    // Only a path of this site: never "//other.example" or "https://…".
-    return /^\/(?![\/\\])/.test(asked) ? asked : "/wall";
+    // Only a page of this site, as the browser itself reads the address (it drops tabs and
+    // new lines, so "/\t/other.example" is "//other.example"): never another origin.
+    let url;
+    try {
+      url = new URL(asked, window.location.origin);
+    } catch (e) {
+      return "/wall";
+    }
+    return url.origin === window.location.origin ? url.pathname + url.search + url.hash : "/wall";
   }
 
   form.addEventListener("submit", async (event) => {

@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 import orjson
 import redis
 from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from cases import quarantine
 from core.replies import text
@@ -41,6 +42,7 @@ from dashboard.components.admin_tables import (
     quarantine_rows,
 )
 from dashboard.context import WallContext
+from dashboard.guard import callers_role_may_see
 from dashboard.i18n import Lang, lang_of, request_lang, t
 from dashboard.pages.wall import town_name
 from ingest import deadletters, freshness
@@ -227,6 +229,14 @@ def build_admin(wall: WallContext, lang: Lang, links: Links) -> html.Div:
     )
 
 
+def admins_only() -> None:
+    """This page's callbacks answer the roles that may see it only: a wall's screen or a
+    handler calling them by hand gets nothing (dead letters and quarantined entries hold raw
+    payloads)."""
+    if not callers_role_may_see("admin"):
+        raise PreventUpdate
+
+
 def register_admin_callbacks(app: Dash, wall: WallContext) -> None:
     """The 5 s refresh and the dead-letter detail: thin, async, ordinary HTTP callbacks."""
 
@@ -243,6 +253,7 @@ def register_admin_callbacks(app: Dash, wall: WallContext) -> None:
     async def admin_refresh(
         _n: int | None, config: dict[str, Any] | None, sent: dict[str, Any] | None
     ) -> tuple[Any, ...]:
+        admins_only()
         lang = lang_of((config or {}).get("lang"))
         now = datetime.now(UTC)
         try:
@@ -275,6 +286,7 @@ def register_detail(
         prevent_initial_call=True,
     )
     async def detail(selected: list[dict[str, Any]] | None, config: dict[str, Any] | None) -> Any:
+        admins_only()
         lang = lang_of((config or {}).get("lang"))
         if not selected:
             return [html.P(t(hint, lang), className="admin-hint")]
@@ -299,6 +311,7 @@ def register_quarantine_callbacks(app: Dash, wall: WallContext) -> None:
     async def admin_quarantine(
         _n: int | None, config: dict[str, Any] | None, sent: dict[str, Any] | None
     ) -> tuple[Any, ...]:
+        admins_only()
         lang = lang_of((config or {}).get("lang"))
         try:
             data = await read_quarantine(wall, (sent or {}).get("probe"))

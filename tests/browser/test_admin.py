@@ -127,3 +127,20 @@ def test_lang_en_gives_an_english_admin_page(
         expect(cell(admin, ids.ADMIN_FEEDS_GRID, "Party", "status_text")).to_have_text("Never")
         expect(admin.page.locator(f"{DEAD} .ag-header")).to_contain_text("Raw payload")
         assert admin.errors == []
+
+
+def test_after_signing_in_a_page_goes_only_to_a_page_of_this_site(
+    browser: Browser, wall_server: WallServer
+) -> None:
+    """`next` is read as the browser reads an address: "/<tab>/other.example" is another site."""
+    context = browser.new_context(viewport=DESK)
+    try:
+        page = context.new_page()
+        page.goto(f"{wall_server.url}/login?next=%2F%09%2Fevil.example%2Fx")
+        page.fill("#username", wall_server.admin[0])
+        page.fill("#password", wall_server.admin[1])
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r"/wall$"), timeout=30_000)
+        assert urlsplit(page.url).netloc == urlsplit(wall_server.url).netloc
+    finally:
+        context.close()

@@ -16,17 +16,19 @@ import redis
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from access.policy import ACTION_ROLES, OPEN, RULES, Rule, find, matrix_markdown
+from access.policy import ACTION_ROLES, OPEN, READERS, RULES, Rule, find, matrix_markdown
 from access.roles import ROLES
-from access.tokens import create_token
+from access.tokens import create_token, revoke_token
 from access.users import LOCK_AFTER, add_user
 from cases import store
 from cases.engine import Engine
 from cases.places import Geography
 from core.keys import Keys
 from core.settings import Settings
+from dashboard import ids
 from dashboard.guard import PAGE_PATHS
 from tests.redis.test_actions import NOW, PARKING, SBSJ, wait_for
+from tests.support.access import bearer
 from tests.support.pipeline import push
 from tests.support.urban import urban_record
 from towncc.server import build
@@ -73,9 +75,11 @@ def call(web: TestClient, rule: Rule, token: str | None) -> int:
         try:
             with web.websocket_connect(path, headers=headers):
                 return 101
-        except WebSocketDisconnect as closed:
-            return closed.code - 4000 if closed.code >= 4000 else 101
+        except WebSocketDisconnect as closed:  # the guard's refusals: 4401 and 4403
+            return closed.code - 4000 if closed.code in (4401, 4403) else 101
     body: dict[str, Any] = {"json": {}} if rule.method == "POST" else {}
+    if rule.path == "/_dash-update-component":
+        body = {"json": admin_refresh()}  # a real callback's body: Dash answers it
     return web.request(
         rule.method, path, headers=headers, follow_redirects=False, **body
     ).status_code
@@ -99,6 +103,8 @@ def test_every_route_answers_every_caller_as_the_table_says(
             status = call(web, rule, tokens.get(feed if caller == "feed" else caller))
             want = expected(rule, caller)
             got = "in" if status not in (303, 401, 403) else str(status)
+            if status >= 500:
+                got = f"a {status}"  # let in, then failed: not what any row says
             if got != want:
                 wrong.append(f"{rule.method} {rule.path} as {caller}: {status}, want {want}")
     assert not wrong, "\n".join(wrong)
@@ -148,6 +154,7 @@ def test_the_permission_table_in_the_docs_is_the_one_in_the_code() -> None:
     assert row("GET", "/admin").roles == {"admin"}
     assert row("POST", "/api/ingest/urban").roles == {"feed"}
     assert row("POST", "/api/cases/x/actions").roles == {"duty", "handler", "inspector", "leader"}
+    assert row("POST", "/_dash-update-component").roles == READERS  # each page's callbacks ask
     assert not row("GET", "/api/cases").open and row("GET", "/healthz").open
     assert set(ACTION_ROLES) == {
         "register", "dispatch", "accept", "handle", "verify", "return", "extend", "park",
@@ -262,3 +269,53 @@ def test_actions_are_taken_as_the_signed_in_user_and_the_handler_never_verifies(
     assert [(h["type"], h["actor"]) for h in history[-3:]] == [
         ("accepted", "zhang.san"), ("handled", "zhang.san"), ("verified", "sun.qi")]  # fmt: skip
     assert all(h["actor"] != "镇长" for h in history)
+
+
+def test_no_spelling_of_the_admin_page_gives_a_screen_its_layout(
+    web: TestClient, tokens: dict[str, str]
+) -> None:
+    wall, admin = bearer(tokens["wall"]), bearer(tokens["admin"])
+    for page in ("/admin", "//x/admin", "/admin%23x", "+/admin", "/admin?lang=en", "/admin/"):
+        got = web.get("/_dash-layout", params={"page": page}, headers=wall)
+        assert got.status_code == 403 or ids.ADMIN_DEAD_GRID not in got.text, page
+    shown = web.get("/_dash-layout", params={"page": "//x/admin"}, headers=admin)
+    assert ids.ADMIN_DEAD_GRID in shown.text
+    assert web.head("/admin", headers=wall).status_code in (403, 405)
+
+
+def admin_refresh() -> dict[str, Any]:
+    """The body Dash's renderer posts for the admin page's 5 s refresh."""
+    outputs = [(ids.ADMIN_FEEDS_GRID, "rowData"), (ids.ADMIN_DEAD_GRID, "rowData"),
+               (ids.ADMIN_COUNTS_GRID, "rowData"), (ids.ADMIN_HEADER_UPDATED, "children"),
+               (ids.ADMIN_REFRESH_DIGEST, "data")]  # fmt: skip
+    return {
+        "output": "".join(f"..{i}.{p}." for i, p in outputs) + ".",
+        "outputs": [{"id": i, "property": p} for i, p in outputs],
+        "inputs": [{"id": ids.ADMIN_REFRESH_TICK, "property": "n_intervals", "value": 1}],
+        "state": [{"id": ids.ADMIN_PAGE_CONFIG, "property": "data", "value": {"lang": "zh"}},
+                  {"id": ids.ADMIN_REFRESH_DIGEST, "property": "data", "value": None}],
+        "changedPropIds": [f"{ids.ADMIN_REFRESH_TICK}.n_intervals"],
+    }  # fmt: skip
+
+
+def test_the_admin_pages_callbacks_answer_its_roles_only(
+    web: TestClient, tokens: dict[str, str]
+) -> None:
+    """Dash's callbacks share one route: the admin page's own callbacks ask who is calling."""
+    body = admin_refresh()
+    answered = web.post("/_dash-update-component", json=body, headers=bearer(tokens["admin"]))
+    assert answered.status_code == 200 and ids.ADMIN_DEAD_GRID in answered.text
+    for role in ("wall", "leader", "duty"):
+        refused = web.post("/_dash-update-component", json=body, headers=bearer(tokens[role]))
+        assert refused.status_code == 204, role  # nothing sent back
+        assert ids.ADMIN_DEAD_GRID not in refused.text
+
+
+def test_revoking_a_wall_token_ends_the_screens_it_opened(
+    web: TestClient, r: redis.Redis, keys: Keys
+) -> None:
+    wall_token = create_token(r, keys, role="wall", name="hall", now=time.time())
+    web.get("/wall", params={"token": wall_token}, follow_redirects=False)
+    assert web.get("/api/counts").status_code == 200  # the screen's cookie
+    revoke_token(r, keys, "hall")
+    assert web.get("/api/counts").status_code == 401
