@@ -21,6 +21,7 @@ from playwright.sync_api import Page
 from bench.demo import wall_on_demo
 from bench.machine import describe
 from core.times import beijing
+from tests.support.access import bearer
 from tests.support.urban import lattice_point, urban_record
 
 OBSERVER = """() => {
@@ -39,10 +40,13 @@ OBSERVER = """() => {
 }"""
 
 
-def measure(page: Page, base: str, count: int, run: str) -> list[float]:
+def measure(
+    page: Page, base: str, count: int, run: str, feed_token: str, first: int = 0
+) -> list[float]:
+    """Records ``first``… one at a time, each at its own point (none merged as a duplicate)."""
     latencies = []
-    with httpx.Client(base_url=base, timeout=10) as client:
-        for n in range(count):
+    with httpx.Client(base_url=base, timeout=10, headers=bearer(feed_token)) as client:
+        for n in range(first, first + count):
             now = f"{beijing(datetime.now(UTC)):%Y-%m-%d %H:%M:%S}"
             record = urban_record(n, *lattice_point(n), ajbh=f"BENCH-{run}-{n:04d}", sbsj=now)
             started = time.time() * 1000
@@ -59,10 +63,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100)
     args = parser.parse_args()
-    with wall_on_demo(simulate=False) as (base, page):
+    with wall_on_demo(simulate=False) as (base, page, accounts):
         page.evaluate(OBSERVER)
-        measure(page, base, 5, "warmup")
-        latencies = measure(page, base, args.records, str(int(time.time())))
+        feed_token = accounts["feed_tokens"]["urban"]
+        measure(page, base, 5, "warmup", feed_token)
+        run = str(int(time.time()))
+        latencies = measure(page, base, args.records, run, feed_token, first=5)
     quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
     print(describe())
     print(f"POST → row visible, {len(latencies)} records, one at a time, wall at 3840×2160:")

@@ -25,6 +25,9 @@ import httpx
 import orjson
 
 from bench.machine import describe
+from core.keys import Keys
+from core.settings import Settings
+from tests.support.access import token
 from tests.support.system import running_serve
 from tests.support.urban import lattice_point, urban_record
 from towncc.embedded import EmbeddedRedis
@@ -43,15 +46,22 @@ MODES = {  # environment of each way of parsing
 
 
 @contextmanager
-def serving(folder: Path, extra: dict[str, str]) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """A private Redis and `towncc serve` on it: (the server process, its base URL)."""
+def serving(
+    folder: Path, extra: dict[str, str]
+) -> Iterator[tuple[subprocess.Popen[bytes], str, str]]:
+    """A private Redis and `towncc serve` on it: (the server process, its base URL, the urban
+    feed's token)."""
     with (
         EmbeddedRedis(folder / "redis", appendonly=False) as redis_server,
         running_serve(
             redis_server.url, folder / "data", TOWNCC_MAX_BODY_BYTES=str(LIMIT), **extra
         ) as (process, base),
     ):
-        yield process, base
+        yield (
+            process,
+            base,
+            token(redis_server.url, Keys(Settings().key_prefix), "feed", feed="urban"),
+        )
 
 
 def peak_mb(pid: int) -> float:
@@ -71,10 +81,13 @@ def exchange(port: int, head: bytes, body: Iterable[bytes]) -> bytes:
         return sock.recv(64)
 
 
-def refused_bodies(pid: int, base: str) -> tuple[float, list[bytes]]:
+def refused_bodies(pid: int, base: str, feed_token: str) -> tuple[float, list[bytes]]:
     """Peak RSS growth (MB) over a 50 MB declared and a 250 MB chunked body; their answers."""
     port = int(base.rsplit(":", 1)[1])
-    head = "POST /api/ingest/urban HTTP/1.1\r\nHost: b\r\nContent-Type: application/json\r\n"
+    head = (
+        "POST /api/ingest/urban HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
+        f"\r\nAuthorization: Bearer {feed_token}\r\n"
+    )
     block = b" " * MB
     before = peak_mb(pid)
     declared = exchange(port, f"{head}Content-Length: {50 * MB}\r\n\r\n".encode(), [block] * 50)
@@ -99,9 +112,10 @@ def body_files(folder: Path) -> list[Path]:
     return paths
 
 
-def post_all(base: str, paths: list[Path]) -> list[subprocess.Popen[bytes]]:
+def post_all(base: str, paths: list[Path], feed_token: str) -> list[subprocess.Popen[bytes]]:
     args = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H",
-            "content-type: application/json", "--data-binary"]  # fmt: skip
+            "content-type: application/json", "-H", f"Authorization: Bearer {feed_token}",
+            "--data-binary"]  # fmt: skip
     url = f"{base}/api/ingest/urban"
     return [
         subprocess.Popen([*args, f"@{p}", url], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -128,13 +142,17 @@ def p99(values: list[float]) -> float:
 
 
 def measure_mode(name: str, folder: Path, paths: list[Path]) -> None:
-    with serving(folder / name, MODES[name]) as (process, base):
-        warm = post_all(base, paths[:1])  # workers (if any) start with the first large body
+    with serving(folder / name, MODES[name]) as (process, base, feed_token):
+        warm = post_all(
+            base, paths[:1], feed_token
+        )  # workers (if any) start with the first large body
         warm[0].wait()
-        posts = post_all(base, paths)
+        posts = post_all(base, paths, feed_token)
         latencies, wall_s = probe_while(base, posts)
         codes = {p.communicate()[0].decode() for p in posts}
-        grown, answers = refused_bodies(process.pid, base) if name == "processes" else (0.0, [])
+        grown, answers = (
+            refused_bodies(process.pid, base, feed_token) if name == "processes" else (0.0, [])
+        )
     print(
         f"{name:>9}: /healthz p99 {p99(latencies):6.1f} ms (ceiling {P99_CEILING_MS:.0f} ms), "
         f"median {statistics.median(latencies):5.1f} ms, max {max(latencies):6.1f} ms, "

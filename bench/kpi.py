@@ -43,6 +43,7 @@ from core.settings import Settings
 from core.times import BEIJING
 from dashboard.kpi_api import answer, report, unit_names
 from layers.town import Town, default_town
+from tests.support.access import bearer, token
 from tests.support.pipeline import drain_now, push
 from tests.support.system import running_serve
 from tests.support.urban import urban_record
@@ -220,9 +221,10 @@ def main() -> None:
                 for label in labels:
                     same_figures(r, keys, parse_period(label), check_at, names)
                 runs = 3 if count <= 100_000 else 1
+                reader = bearer(token(server.url, keys, "leader"))
                 with (
                     running_serve(server.url, folder / f"data-{count}") as (_, base),
-                    httpx.Client(timeout=60) as client,
+                    httpx.Client(timeout=60, headers=reader) as client,
                 ):
                     for label in labels:
                         p50, p95 = p95_ms(client, base, label, args.requests)

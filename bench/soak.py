@@ -49,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     print(describe())
     os.environ["TOWNCC_SIMULATE_RATE"] = str(args.rate)
-    with wall_on_demo(simulate=True, timeout_ms=60_000) as (base, page):
+    with wall_on_demo(simulate=True, timeout_ms=60_000) as (base, page, _):
         page.evaluate(f"() => {{ {MARK} = true; }}")
         cdp = page.context.new_cdp_session(page)
         started, last_count, last_at = time.monotonic(), records(page, base), time.monotonic()

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("var"), description="Embedded Redis data and spool.")
     host: str = Field(default="127.0.0.1", description="Address the web server binds to.")
     port: int = Field(default=8050, validation_alias="PORT", description="Web server port.")
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "::1"],
+        description="The names the web server answers to (the Host header, without its port; "
+        "JSON list, `*.example.org` for subdomains); any other gets 400, so a page of another "
+        "site cannot reach it through DNS rebinding. Add the names people and feeds use.",
+    )
     town_name: str = Field(default="霞客镇", description="Town name on the wall (Chinese).")
     town_name_en: str = Field(default="Xiake Town", description="Town name in English.")
     grids_l1_path: Path = Field(

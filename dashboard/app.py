@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse
 from redis.backoff import ConstantBackoff
 from redis.retry import Retry
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from core.keys import Keys
 from core.settings import Settings
@@ -75,6 +76,8 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     if wall.settings.access_control:  # inside the 503 answer's middleware (added after)
         server.add_middleware(Guard, r=wall.r, keys=wall.keys, secure=secure)
     answer_outages_503(server)
+    # Outermost of ours: a request for another name is refused before anything reads it.
+    server.add_middleware(TrustedHostMiddleware, allowed_hosts=wall.settings.allowed_hosts)
     server.include_router(auth_router(wall.r, wall.keys, secure=secure))
     server.include_router(signin_router(wall.settings.town_name))
     server.include_router(api_router(wall.r, wall.keys, settings=wall.settings, clock=wall.clock))

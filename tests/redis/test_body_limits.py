@@ -38,7 +38,7 @@ def server(
 
 def head(path: str, fields: str) -> bytes:
     auth = f"Authorization: Bearer {TOKENS[path]}\r\n"
-    start = f"POST {path} HTTP/1.1\r\nHost: towncc\r\nContent-Type: {kind(path)}\r\n"
+    start = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {kind(path)}\r\n"
     return f"{start}{auth}{fields}\r\n".encode()
 
 

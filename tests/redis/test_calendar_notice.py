@@ -16,7 +16,7 @@ from core.settings import Settings
 from core.times import beijing_to_utc
 from dashboard.app import create_app
 from dashboard.framework import layout_path
-from tests.support.access import signed
+from tests.support.access import LOCAL, signed
 
 pytestmark = pytest.mark.redis
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.redis
 @contextmanager
 def app_at(settings: Settings, now: datetime) -> Iterator[TestClient]:
     app = create_app(settings, clock=lambda: now)
-    with TestClient(app.server) as client:
+    with TestClient(app.server, base_url=LOCAL) as client:
         yield signed(client, settings, "admin")  # reads /metrics and the wall
 
 

@@ -37,7 +37,7 @@ from core.settings import Settings
 from dashboard.app import create_app
 from dashboard.kpi_api import kpi_router
 from layers.town import Town
-from tests.support.access import signed
+from tests.support.access import LOCAL, signed
 from tests.support.pipeline import drain, push
 from tests.support.urban import around, urban_record
 
@@ -311,7 +311,7 @@ def test_a_bad_query_is_answered_422_with_the_reason(
 
 
 def test_the_web_app_serves_the_figures(settings: Settings) -> None:
-    with TestClient(create_app(settings).server) as client:
+    with TestClient(create_app(settings).server, base_url=LOCAL) as client:
         assert client.get("/api/kpi", params={"period": "2026-11"}).status_code == 401
         response = signed(client, settings, "leader").get(
             "/api/kpi", params={"period": "2026-11", "by": "department"}

@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from core.keys import ENGINE_GROUP, Keys
 from core.settings import Settings
 from dashboard import health
-from tests.support.access import bearer, signed, token
+from tests.support.access import LOCAL, bearer, signed, token
 from tests.support.urban import urban_record
 from towncc.embedded import EmbeddedRedis
 from towncc.server import build
@@ -48,7 +48,7 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 @contextmanager
 def admin_client(settings: Settings) -> Iterator[TestClient]:
     """The web app, called as an admin (who may read /metrics)."""
-    with TestClient(build(settings).server) as test_client:
+    with TestClient(build(settings).server, base_url=LOCAL) as test_client:
         yield signed(test_client, settings, "admin")
 
 
@@ -180,7 +180,7 @@ def test_redis_near_its_limit_is_a_notice_and_a_metric(
         r.set("m:more", "x" * 10_000)
     r.config_set("maxmemory-policy", "volatile-lru")  # it may evict: keys with an expiry
     assert ("redis-evicts", "warning") in memory_notices()
-    with TestClient(build(settings).server, headers=admin) as client:
+    with TestClient(build(settings).server, base_url=LOCAL, headers=admin) as client:
         samples = scrape(client)
     assert value(samples, "towncc_notice", code="redis-memory", level="critical") == 1
     assert value(samples, "towncc_notice", code="redis-evicts", level="warning") == 1

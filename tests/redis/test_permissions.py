@@ -28,7 +28,7 @@ from core.settings import Settings
 from dashboard import ids
 from dashboard.guard import PAGE_PATHS
 from tests.redis.test_actions import NOW, PARKING, SBSJ, wait_for
-from tests.support.access import bearer
+from tests.support.access import LOCAL, bearer
 from tests.support.pipeline import push
 from tests.support.urban import urban_record
 from towncc.server import build
@@ -60,7 +60,7 @@ def tokens(r: redis.Redis, keys: Keys) -> dict[str, str]:
 
 @pytest.fixture
 def web(guarded: Settings) -> Iterator[TestClient]:
-    with TestClient(build(guarded).server, raise_server_exceptions=False) as client:
+    with TestClient(build(guarded).server, base_url=LOCAL, raise_server_exceptions=False) as client:
         yield client
 
 
@@ -73,7 +73,7 @@ def call(web: TestClient, rule: Rule, token: str | None) -> int:
     path = concrete(rule)
     if rule.method == "WS":
         try:
-            with web.websocket_connect(path, headers=headers):
+            with web.websocket_connect(f"ws://127.0.0.1{path}", headers=headers):
                 return 101
         except WebSocketDisconnect as closed:  # the guard's refusals: 4401 and 4403
             return closed.code - 4000 if closed.code in (4401, 4403) else 101
@@ -319,3 +319,15 @@ def test_revoking_a_wall_token_ends_the_screens_it_opened(
     assert web.get("/api/counts").status_code == 200  # the screen's cookie
     revoke_token(r, keys, "hall")
     assert web.get("/api/counts").status_code == 401
+
+
+def test_a_request_for_a_name_the_server_does_not_answer_to_is_400(
+    web: TestClient, tokens: dict[str, str]
+) -> None:
+    """DNS rebinding: a page of another site resolving its own name to this server."""
+    admin = bearer(tokens["admin"])
+    for name in ("evil.example", "127.0.0.1.evil.example", "towncc.local"):
+        assert web.get("/healthz", headers={"Host": name}).status_code == 400
+        assert web.get("/api/cases", headers={"Host": name, **admin}).status_code == 400
+    assert web.get("/healthz", headers={"Host": "127.0.0.1:8050"}).status_code == 200
+    assert web.get("/healthz", headers={"Host": "localhost"}).status_code == 200

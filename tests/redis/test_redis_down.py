@@ -19,7 +19,7 @@ from cases.engine import Engine
 from cases.places import Geography
 from core.keys import Keys
 from core.settings import Settings
-from tests.support.access import bearer, token
+from tests.support.access import LOCAL, bearer, token
 from tests.support.pipeline import drain_now
 from tests.support.urban import urban_record
 from towncc.embedded import EmbeddedRedis
@@ -61,7 +61,9 @@ def app_settings(durable_redis: EmbeddedRedis, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def client(app_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(build(app_settings).server, raise_server_exceptions=False) as test_client:
+    with TestClient(
+        build(app_settings).server, base_url=LOCAL, raise_server_exceptions=False
+    ) as test_client:
         yield test_client
 
 

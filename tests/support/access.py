@@ -23,6 +23,9 @@ from core.settings import Settings
 from towncc.demo_accounts import FILE_NAME
 
 _names = itertools.count()
+# Where the test client says it calls: a name the server answers to (`allowed_hosts`), not
+# Starlette's "testserver".
+LOCAL = "http://127.0.0.1"
 # Each server's wall token by its base URL: `screen` opens a page as a screen would.
 SCREEN_TOKENS: dict[str, str] = {}
 

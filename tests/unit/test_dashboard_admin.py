@@ -32,6 +32,7 @@ from dashboard.context import WallContext
 from dashboard.framework import DEPENDENCIES_ROUTE, layout_path
 from dashboard.pages.admin import AdminData, Links, build_admin, failed_refresh, plan_refresh
 from layers.town import default_town
+from tests.support.access import LOCAL
 from towncc.embedded import free_port
 
 # No Redis here: these tests are about pages and routing, so no one could be identified.
@@ -169,7 +170,7 @@ def app() -> Dash:
 
 @pytest.fixture(scope="module")
 def client(app: Dash) -> Iterator[TestClient]:
-    with TestClient(app.server) as client:
+    with TestClient(app.server, base_url=LOCAL) as client:
         yield client
 
 

@@ -15,6 +15,7 @@ from dashboard import ids
 from dashboard.app import create_app
 from dashboard.framework import DEPENDENCIES_ROUTE, LAYOUT_ROUTE, layout_path
 from dashboard.i18n import t
+from tests.support.access import LOCAL
 from towncc.embedded import free_port
 
 # No Redis here: these tests are about pages and routing, so no one could be identified.
@@ -38,7 +39,9 @@ def app() -> Dash:
 
 @pytest.fixture(scope="module")
 def client(app: Dash) -> Iterator[TestClient]:
-    with TestClient(app.server) as client:  # runs the lifespan: Dash adds its catch-all
+    with TestClient(
+        app.server, base_url=LOCAL
+    ) as client:  # runs the lifespan: Dash adds its catch-all
         yield client
 
 
@@ -76,7 +79,7 @@ def test_an_unreachable_redis_is_a_503_with_retry_after_that_names_no_host(
 def test_the_first_page_a_fresh_server_sends_links_its_assets() -> None:
     """No request to one of Dash's own routes comes first (dashboard/framework.py: set_up_now)."""
     fresh = create_app(Settings(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", access_control=OFF))
-    with TestClient(fresh.server) as client:
+    with TestClient(fresh.server, base_url=LOCAL) as client:
         html = client.get("/wall").text
     assert "/assets/wall.css" in html and "/assets/wall.js" in html
     assert html.index("/assets/framework.js") < html.index("/assets/wall.js")
