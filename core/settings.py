@@ -66,8 +66,8 @@ class Settings(BaseSettings):
     )
     ingest_tokens: dict[str, SecretStr] = Field(
         default_factory=dict,
-        description="Per-feed intake tokens (JSON object feed → token); a feed listed here "
-        "needs `Authorization: Bearer <token>`.",
+        description="Per-feed intake tokens (JSON object feed → token), read only with "
+        "access_control off: a feed listed here then needs `Authorization: Bearer <token>`.",
     )
     max_body_bytes: int = Field(default=5_000_000, description="Largest accepted ingest body.")
     parse_processes: int = Field(

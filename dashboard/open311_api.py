@@ -71,8 +71,10 @@ class QueryError(ValueError):
 
 
 def authorised(settings: Settings, body: bytes, header: str) -> bool:
-    """The spec's api_key (form argument, or a Bearer header) when open311 has a token."""
-    token = settings.ingest_tokens.get(FEED)
+    """The spec's api_key (form argument, or a Bearer header) when open311 has a token. With
+    access control on, the guard has already checked the client's stored open311 token (a
+    Bearer header), and this setting is not read."""
+    token = None if settings.access_control else settings.ingest_tokens.get(FEED)
     if token is None:
         return True
     scheme, _, bearer = (header or "").partition(" ")
