@@ -29,14 +29,21 @@ class Rule:
     path: str  # a template: {name} is one segment, {name:path} the rest of the path
     roles: frozenset[str]  # who may; {OPEN}: anyone
     what: str
+    feed: str = ""  # the feed a feed token must name here: a feed, or "{feed}" for the path's
 
     @property
     def open(self) -> bool:
         return OPEN in self.roles
 
+    def feed_of(self, params: dict[str, str]) -> str:
+        """The feed this request is for (a feed token must be that feed's); "" for none."""
+        return params.get("feed", "") if self.feed == "{feed}" else self.feed
 
-def _rule(method: str, path: str, roles: frozenset[str] | str, what: str) -> Rule:
-    return Rule(method, path, frozenset({roles}) if isinstance(roles, str) else roles, what)
+
+def _rule(
+    method: str, path: str, roles: frozenset[str] | str, what: str, *, feed: str = ""
+) -> Rule:
+    return Rule(method, path, frozenset({roles}) if isinstance(roles, str) else roles, what, feed)
 
 
 RULES: tuple[Rule, ...] = (
@@ -68,7 +75,13 @@ RULES: tuple[Rule, ...] = (
     _rule("GET", "/api/feeds", READERS, "the feeds' lights"),
     _rule("GET", "/api/kpi", READERS, "the assessment figures"),
     _rule("GET", "/api/deadletters", frozenset({"admin"}), "dead letters (raw payloads)"),
-    _rule("POST", "/api/ingest/{feed}", frozenset({"feed"}), "intake (that feed's token)"),
+    _rule(
+        "POST",
+        "/api/ingest/{feed}",
+        frozenset({"feed"}),
+        "intake (that feed's token)",
+        feed="{feed}",
+    ),
     _rule("GET", "/open311/v2/services.json", OPEN, "Open311 service list (public)"),
     _rule("GET", "/open311/v2/services/{code}.json", OPEN, "one service's definition"),
     _rule("GET", "/open311/v2/requests.json", READERS, "Open311 requests"),
@@ -77,7 +90,8 @@ RULES: tuple[Rule, ...] = (
         "POST",
         "/open311/v2/requests.json",
         frozenset({"feed"}),
-        "a citizen's report (an open311 key)",
+        "a citizen's report (an open311 token)",
+        feed="open311",
     ),
 )
 

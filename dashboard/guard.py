@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from functools import partial
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -24,6 +23,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
 
 from access.policy import PAGES, find, page_of
 from access.roles import Principal
@@ -42,7 +42,7 @@ from core.keys import Keys
 from dashboard.framework import PAGE_PARAM, request_state
 from dashboard.routing import page_path
 from dashboard.unavailable import UNREACHABLE
-from ingest.http import RETRY_AFTER_S
+from ingest.http import RETRY_AFTER_S, foreign_origin
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -61,31 +61,6 @@ SIGNIN_PATH = "/login"  # dashboard/signin.py
 KNOWN_MAX = 10_000  # tokens remembered for an outage (the least recently seen go first)
 KNOWN_SECONDS = 15 * 60  # and for how long since last confirmed: a revoked one stops by then
 PAGE_PATHS = frozenset({"/", "/wall", "/admin"})  # a person's browser: to the sign-in page
-
-
-def _cookie(scope: Scope, name: str) -> str:
-    for key, value in scope.get("headers", ()):
-        if key == b"cookie":
-            jar: SimpleCookie = SimpleCookie()
-            jar.load(value.decode("latin-1"))
-            if name in jar:
-                return jar[name].value
-    return ""
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
-
-
-def _same_origin(scope: Scope) -> bool:
-    origin = _header(scope, b"origin")
-    if origin is None:
-        return True
-    host = _header(scope, b"host") or ""
-    return origin.split("://", 1)[-1].lower() == host.lower()
 
 
 def session_cookie(value: str, *, max_age: int, secure: bool) -> str:
@@ -117,20 +92,21 @@ class Guard:
         if rule.open:
             await self.app(scope, receive, send)
             return
+        conn = HTTPConnection(scope)  # the request's headers, cookies and query, read once
         try:
-            who, session = await run_in_threadpool(self._identify, scope)
+            who, session = await run_in_threadpool(self._identify, conn)
         except redis.RedisError:
             await self._refuse(scope, receive, send, 503, UNREACHABLE, "服务暂不可用")
             return
         if who is None and method == "GET" and rule.path in ("/", "/wall"):
-            screen = dict(parse_qsl(scope.get("query_string", b"").decode())).get("token")
+            screen = conn.query_params.get("token")
             if screen:
                 await self._open_screen(scope, receive, send, screen)
                 return
         if who is None and method == "GET" and rule.path in PAGE_PATHS:
             query = scope.get("query_string", b"").decode()
             after = scope["path"] + (f"?{query}" if query else "")
-            lang = dict(parse_qsl(query)).get("lang")  # the sign-in page in the page's language
+            lang = conn.query_params.get("lang")  # the sign-in page in the page's language
             asked = {"next": after, **({"lang": lang} if lang else {})}
             location = f"{SIGNIN_PATH}?{urlencode(asked)}"
             await Response(status_code=303, headers={"Location": location})(scope, receive, send)
@@ -138,37 +114,35 @@ class Guard:
         if who is None:
             await self._refuse(scope, receive, send, 401, "sign in, or send a token", "请先登录")
             return
-        role_ok = who.role in rule.roles
-        if rule.path == "/api/ingest/{feed}" or rule.path.startswith("/open311/"):
-            role_ok = role_ok and (who.feed == params.get("feed", "open311") or who.role != "feed")
+        role_ok = who.role in rule.roles and (
+            who.role != "feed" or who.feed == rule.feed_of(params)
+        )
         if role_ok and rule.method == "GET" and (rule.path in PAGE_PATHS or path == LAYOUT_PATH):
-            role_ok = who.role in PAGES[self._page(scope)]
+            role_ok = who.role in PAGES[self._page(conn)]
         if not role_ok:
             why = f"the role {who.role} may not {method} {path}"
             await self._refuse(scope, receive, send, 403, why, "无此权限")
             return
         if session is not None and method not in SAFE:
-            checked = path == CALLBACK_PATH or csrf_matches(
-                session, _header(scope, b"x-csrf-token")
-            )
-            if not (checked and _same_origin(scope)):
+            checked = path == CALLBACK_PATH or csrf_matches(session, conn.headers.get(CSRF_HEADER))
+            if not checked or foreign_origin(conn):
                 why = "a write from a session needs its X-CSRF-Token"
                 await self._refuse(scope, receive, send, 403, why, "缺少 CSRF 令牌")
                 return
         scope.setdefault("state", {}).update(principal=who, guarded=True)
         await self.app(scope, receive, send)
 
-    def _identify(self, scope: Scope) -> tuple[Principal | None, Session | None]:
+    def _identify(self, conn: HTTPConnection) -> tuple[Principal | None, Session | None]:
         """Who the request's token or session cookie is. While Redis is away, a machine's token
         this process saw working in the last KNOWN_SECONDS answers as it did then (so the
         intake keeps spooling and /metrics keeps answering); a session, or a token not seen
         lately, raises the Redis error (503)."""
-        auth = _header(scope, b"authorization") or ""
+        auth = conn.headers.get("authorization", "")
         bearer = auth.lower().startswith("bearer ")
-        credential = auth[7:].strip() if bearer else _cookie(scope, SESSION_COOKIE)
-        seen = ("token:" if bearer else "session:") + digest_of(credential)
+        credential = auth[7:].strip() if bearer else conn.cookies.get(SESSION_COOKIE, "")
         if not credential:
             return None, None
+        seen = ("token:" if bearer else "session:") + digest_of(credential)
         try:
             answer = self._look_up(credential, bearer)
         except redis.RedisError:
@@ -192,17 +166,13 @@ class Guard:
         return (session.principal, session) if session else (None, None)
 
     @staticmethod
-    def _page(scope: Scope) -> str:
+    def _page(conn: HTTPConnection) -> str:
         """The page a request shows, read as the layout function reads it (dashboard/app.py
         page_layout: `page_path` of the address), so that no spelling of an address is one
         page here and another there."""
-        if scope["path"] == LAYOUT_PATH:
-            address = urlsplit(
-                dict(parse_qsl(scope.get("query_string", b"").decode())).get(PAGE_PARAM, "")
-            )
-        else:
-            address = urlsplit(scope["path"])
-        return page_of(page_path(address))
+        layout = conn.url.path == LAYOUT_PATH
+        address = conn.query_params.get(PAGE_PARAM, "") if layout else conn.url.path
+        return page_of(page_path(urlsplit(address)))
 
     async def _open_screen(self, scope: Scope, receive: Receive, send: Send, token: str) -> None:
         """A screen opens `/wall?token=<wall token>` once: a long-lived read-only cookie, and

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import redis.asyncio as aredis
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
+from starlette.requests import HTTPConnection
 
 from core.keys import Keys
 from core.settings import Settings
@@ -127,7 +128,7 @@ def _check_media(feed: str, header: str | None) -> None:
         )
 
 
-def foreign_origin(request: Request) -> str | None:
+def foreign_origin(request: HTTPConnection) -> str | None:
     """Why a request must be refused as sent by a web page of another site (a cross-site form
     or script POST), or None. Upstream systems send no Origin; a browser does."""
     origin = request.headers.get("origin")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import redis
 from cases.engine import Engine
 from cases.places import Geography
 from core.keys import Keys
+from core.settings import Settings
 from layers.town import Town, default_town
 from tests.support.clock import Clock
 from towncc.embedded import EmbeddedRedis
@@ -45,3 +47,19 @@ def engine(r: redis.Redis, keys: Keys, geography: Geography) -> Engine:
     engine = Engine(r, keys, geography, batch=200)
     engine.ensure_group()
     return engine
+
+
+@pytest.fixture
+def running(settings: Settings, keys: Keys, geography: Geography, clock: Clock) -> Iterator[Engine]:
+    """The engine in a thread, as `towncc engine` runs it, on the test module's `clock`;
+    stopped, and checked gone, afterwards."""
+    client = redis.Redis.from_url(settings.redis_url or "", decode_responses=True)
+    engine = Engine(client, keys, geography, batch=200, clock=clock)
+    stop = threading.Event()
+    thread = threading.Thread(target=engine.run, args=(stop,), daemon=True)
+    thread.start()
+    yield engine
+    stop.set()
+    thread.join(10)
+    client.close()
+    assert not thread.is_alive()

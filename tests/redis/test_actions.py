@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,10 +15,10 @@ from fastapi.testclient import TestClient
 
 from cases import store
 from cases.engine import Engine
-from cases.places import Geography
 from core.keys import Keys
 from core.settings import Settings
 from dashboard.api import api_router
+from tests.support.clock import Clock
 from tests.support.pipeline import drain, push
 from tests.support.urban import urban_record
 
@@ -41,18 +40,9 @@ def wait_for(condition: Callable[[], Any], what: str, timeout: float = 10) -> An
 
 
 @pytest.fixture
-def running(settings: Settings, keys: Keys, geography: Geography) -> Iterator[Engine]:
-    """The engine in a thread, as `towncc engine` runs it, with its clock stopped."""
-    client = redis.Redis.from_url(settings.redis_url or "", decode_responses=True)
-    engine = Engine(client, keys, geography, batch=200, clock=lambda: NOW)
-    stop = threading.Event()
-    thread = threading.Thread(target=engine.run, args=(stop,), daemon=True)
-    thread.start()
-    yield engine
-    stop.set()
-    thread.join(10)
-    client.close()
-    assert not thread.is_alive()
+def clock() -> Clock:
+    """The running engine's clock (tests/redis/conftest.py `running`), stopped at NOW."""
+    return Clock(NOW)
 
 
 def client(r: redis.Redis, keys: Keys, wait_s: float) -> TestClient:

@@ -5,7 +5,6 @@ access/policy.py's table × every kind of caller, sessions and their CSRF token,
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,13 +21,13 @@ from access.tokens import create_token, revoke_token
 from access.users import LOCK_AFTER, add_user
 from cases import store
 from cases.engine import Engine
-from cases.places import Geography
 from core.keys import Keys
 from core.settings import Settings
 from dashboard import ids
 from dashboard.guard import PAGE_PATHS
 from tests.redis.test_actions import NOW, PARKING, SBSJ, wait_for
 from tests.support.access import LOCAL, bearer
+from tests.support.clock import Clock
 from tests.support.pipeline import push
 from tests.support.urban import urban_record
 from towncc.server import build
@@ -225,17 +224,9 @@ def test_a_screen_opens_the_wall_once_with_its_token_and_keeps_a_read_only_cooki
 
 
 @pytest.fixture
-def running(settings: Settings, keys: Keys, geography: Geography) -> Iterator[Engine]:
-    client = redis.Redis.from_url(settings.redis_url or "", decode_responses=True)
-    engine = Engine(client, keys, geography, batch=200, clock=lambda: NOW)
-    stop = threading.Event()
-    thread = threading.Thread(target=engine.run, args=(stop,), daemon=True)
-    thread.start()
-    yield engine
-    stop.set()
-    thread.join(10)
-    client.close()
-    assert not thread.is_alive()
+def clock() -> Clock:
+    """The running engine's clock (tests/redis/conftest.py `running`), stopped at NOW."""
+    return Clock(NOW)
 
 
 def test_actions_are_taken_as_the_signed_in_user_and_the_handler_never_verifies(
