@@ -136,6 +136,17 @@ def find(method: str, path: str) -> tuple[Rule, dict[str, str]] | None:
     return None
 
 
+def methods_at(path: str) -> tuple[str, ...]:
+    """The HTTP methods the table has for ``path`` (a request with another one: 405)."""
+    matched = [rule.path for rule, pattern in _compiled() if pattern.fullmatch(path)]
+    if not matched:
+        return ()
+    # The resource is the most specific template that matches: /api/cases/x/actions is an
+    # action route, though /api/cases/{case_id:path} would read it as a case's id.
+    found = {rule.method for rule in RULES if rule.path == matched[0]}
+    return tuple(sorted(found - {"WS"}))
+
+
 def page_of(path: str) -> str:
     """The page a path shows: Dash serves the wall on every path that is not another page's."""
     name = path.strip("/").split("/")[0]

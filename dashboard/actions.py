@@ -7,10 +7,27 @@ from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    field_validator,
+    model_validator,
+)
+from pydantic.config import JsonDict
 
 from cases.lifecycle_events import COMMANDS, Command, Handle
 from cases.routing import table
+
+NOT_BLANK = r"\S"  # text is stripped: blanks alone are no text
+SAID: JsonDict = {"type": "string", "pattern": NOT_BLANK}
+
+
+def _one_of_said(*names: str) -> JsonDict:
+    """The body's schema says one of ``names`` holds text (its validator's rule)."""
+    return {"anyOf": [{"required": [n], "properties": {n: SAID}} for n in names]}
 
 
 class _Body(BaseModel):
@@ -25,7 +42,7 @@ class _Body(BaseModel):
 
 
 class _Reasoned(_Body):
-    reason: str = Field(min_length=1, description="Why; required for this action.")
+    reason: str = Field(pattern=NOT_BLANK, description="Why; required for this action.")
 
 
 class RegisterBody(_Body):
@@ -38,7 +55,7 @@ class DispatchBody(_Body):
     """派遣: to a department (a team code of the routing table), with an optional deadline."""
 
     action: Literal["dispatch"]
-    department: str = Field(min_length=1)
+    department: str = Field(json_schema_extra={"enum": list[JsonValue](sorted(table().teams))})
     team: str | None = None
     due: AwareDatetime | None = None
 
@@ -59,6 +76,7 @@ class AcceptBody(_Body):
 class HandleBody(_Body):
     """处置反馈: the work is done; ``feedback`` defaults to the reason."""
 
+    model_config = ConfigDict(json_schema_extra=_one_of_said("feedback", "reason"))
     action: Literal["handle"]
     feedback: str = ""
 
@@ -72,6 +90,11 @@ class HandleBody(_Body):
 class VerifyBody(_Body):
     """核查: passed closes the loop's check; failed (with a reason) is rework 返工."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [{"properties": {"passed": {"const": True}}}, _one_of_said("reason")]
+        }
+    )
     action: Literal["verify"]
     passed: bool
 
@@ -93,7 +116,7 @@ class ExtendBody(_Body):
 
     action: Literal["extend"]
     new_deadline: AwareDatetime
-    approver: str = Field(min_length=1)
+    approver: str = Field(pattern=NOT_BLANK)
 
 
 class ParkBody(_Reasoned):
@@ -125,7 +148,7 @@ class MergeBody(_Body):
     """合并: a duplicate of ``parent``, which carries on."""
 
     action: Literal["merge"]
-    parent: str = Field(min_length=1)
+    parent: str = Field(pattern=NOT_BLANK)
 
 
 ActionBody = Annotated[

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 import orjson
 import redis
-from fastapi import APIRouter, Body, HTTPException, Query, Request
+from fastapi import APIRouter, Body, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from redis.typing import EncodableT, FieldT
 
@@ -36,7 +36,7 @@ from core.keys import Keys
 from core.replies import text
 from core.settings import Settings
 from dashboard.actions import ActionBody, to_command
-from dashboard.guard import principal_of
+from dashboard.guard import SMALL_BODY, principal_of
 from dashboard.health import notices
 from ingest import deadletters, freshness
 from ingest.feeds import FEEDS
@@ -47,6 +47,8 @@ SCAN_PAGE = 500
 # How long an action waits for the engine before answering 202 (below the socket timeout).
 WAIT_S = 3.0
 COMMANDS_MAXLEN = 100_000
+MAX_OFFSET = 1 << 40  # Redis takes 64-bit offsets; no town has a trillion cases
+STREAM_ID = r"^[0-9]{1,19}-[0-9]{1,19}$"  # an entry id: two numbers that fit 64 bits
 ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Applied by the engine: the outcome and the case as it now is"},
     202: {"description": "Queued, not applied within the wait: poll `status_url`"},
@@ -196,7 +198,7 @@ def api_router(
         request: Request,
         status: Status = "open",
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> JSONResponse:
         """Cases, newest report first, each with its view now (overdue, handling_overdue,
         late, the countdowns, level, stage label); `status` open (default), closed or all.
@@ -211,7 +213,7 @@ def api_router(
         and open per feed / category / level (`open_by`)."""
         return read_counts(r, keys, clock()).as_json()
 
-    @router.get("/api/cases/{case_id:path}")
+    @router.get("/api/cases/{case_id:path}", responses={404: {"description": "No such case"}})
     def one_case(case_id: str) -> dict[str, Any]:
         """One case with `history`, every change applied to it, oldest first, and
         `duplicates`, the reports merged into it (`parent` names the case a duplicate joined)."""
@@ -221,7 +223,9 @@ def api_router(
         history = case_history(r, keys, case_id)
         return {**case, "history": history, "duplicates": duplicates(r, keys, case_id)}
 
-    @router.post("/api/cases/{case_id:path}/actions", responses=ACTION_RESPONSES)
+    @router.post(
+        "/api/cases/{case_id:path}/actions", responses=ACTION_RESPONSES, max_body_size=SMALL_BODY
+    )
     def act(case_id: str, body: Annotated[ActionBody, Body()], request: Request) -> JSONResponse:
         """Act on a case (dispatch, accept, handle, verify, return, extend, park, resume,
         close, cancel, merge, register); the engine applies it and the answer says how.
@@ -229,8 +233,8 @@ def api_router(
         role's actions (access/policy.py ACTION_ROLES)."""
         return submit(r, keys, case_id, body, clock(), wait_s, principal_of(request))
 
-    @router.get("/api/commands/{command_id}")
-    def command(command_id: str) -> dict[str, Any]:
+    @router.get("/api/commands/{command_id}", responses={404: {"description": "No such command"}})
+    def command(command_id: Annotated[str, Path(pattern=STREAM_ID)]) -> dict[str, Any]:
         """A command's outcome: applied, refused (with the reason), pending or expired."""
         found = command_outcome(r, keys, command_id)
         if found is None:
@@ -246,7 +250,7 @@ def api_router(
     def dead_letters(
         feed: str | None = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        before: Annotated[str | None, Query(pattern=r"^[0-9]{1,20}-[0-9]{1,20}$")] = None,
+        before: Annotated[str | None, Query(pattern=STREAM_ID)] = None,
     ) -> dict[str, Any]:
         """A page of dead letters (raw payload's head and reason), newest first, older than
         the entry ``before``; ``next`` is the ``before`` of the next page (null: the last).

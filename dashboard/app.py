@@ -21,6 +21,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from core.keys import Keys
 from core.settings import Settings
 from dashboard.api import api_router
+from dashboard.api_doc import describe_api
 from dashboard.components.wall_map import map_traces
 from dashboard.context import WallContext
 from dashboard.framework import set_up_now
@@ -91,6 +92,7 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
         return RedirectResponse(f"{WALL_PATH}?{query}" if query else WALL_PATH)
 
     server.add_api_route("/", to_wall, include_in_schema=False)
+    describe_api(server, guarded=wall.settings.access_control)
     return server
 
 

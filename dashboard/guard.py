@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
-from access.policy import PAGES, find, page_of
+from access.policy import PAGES, find, methods_at, page_of
 from access.roles import Principal
 from access.sessions import (
     SCREEN_SECONDS,
@@ -61,6 +61,7 @@ SIGNIN_PATH = "/login"  # dashboard/signin.py
 KNOWN_MAX = 10_000  # tokens remembered for an outage (the least recently seen go first)
 KNOWN_SECONDS = 15 * 60  # and for how long since last confirmed: a revoked one stops by then
 PAGE_PATHS = frozenset({"/", "/wall", "/admin"})  # a person's browser: to the sign-in page
+SMALL_BODY = 16 * 1024  # a sign-in's or an action's body: more is not one (413)
 
 
 def session_cookie(value: str, *, max_age: int, secure: bool) -> str:
@@ -86,6 +87,11 @@ class Guard:
         path = scope["path"]
         found = find(method, path)
         if found is None:
+            if allowed := methods_at(path):  # the route is there, under other methods
+                why = f"{path} takes {', '.join(allowed)}, not {method}"
+                extra = {"Allow": ", ".join(allowed)}
+                await self._refuse(scope, receive, send, 405, why, "不支持此方法", extra)
+                return
             await self._refuse(scope, receive, send, 404, f"no route {method} {path}", "无此接口")
             return
         rule, params = found
@@ -197,12 +203,20 @@ class Guard:
         await response(scope, receive, send)
 
     async def _refuse(
-        self, scope: Scope, receive: Receive, send: Send, status: int, why: str, why_zh: str
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        status: int,
+        why: str,
+        why_zh: str,
+        extra: dict[str, str] | None = None,
     ) -> None:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 4000 + status, "reason": why[:120]})
             return
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+        headers.update(extra or {})
         if status == 503:
             headers["Retry-After"] = str(RETRY_AFTER_S)
         body = {"detail": why, "reason_zh": why_zh}
@@ -220,6 +234,7 @@ def auth_router(r: redis.Redis, keys: Keys, *, secure: bool) -> APIRouter:
 
     @router.post(
         "/auth/login",
+        max_body_size=SMALL_BODY,
         responses={401: {"description": "wrong name or password"},
                    429: {"description": "locked after too many wrong passwords: `Retry-After`"}},
     )  # fmt: skip

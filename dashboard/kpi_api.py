@@ -26,8 +26,21 @@ from ingest.http import RETRY_AFTER_DOC
 from layers.town import Town
 
 KPI_RESPONSES: dict[int | str, dict[str, Any]] = {
-    422: {"description": "Unknown `by`, or a period that is malformed or has not begun"},
+    422: {
+        "description": "A period that does not exist (2026-02-30, 2025-W53) or has not begun; "
+        "`period` with `from`/`to`, or one of `from` and `to` without the other"
+    },
     503: {"description": "Redis did not answer", "headers": RETRY_AFTER_DOC},
+}
+
+
+_MONTH, _DAY = "(0[1-9]|1[0-2])", "(0[1-9]|[12][0-9]|3[01])"
+# The period's forms (parse_period says whether such a day or week exists in that year).
+PERIOD = rf"^[0-9]{{4}}(-[Qq][1-4]|-{_MONTH}|-[Ww](0[1-9]|[1-4][0-9]|5[0-3])|-{_MONTH}-{_DAY})?$"
+# Written in the description only: the checks are parse_period's and between's, whose
+# refusals say what is wrong in words (a pattern's would quote the pattern).
+DAY: dict[str, Any] = {
+    "json_schema_extra": {"pattern": rf"^[0-9]{{4}}-{_MONTH}-{_DAY}$", "format": "date"}
 }
 
 
@@ -127,9 +140,13 @@ def kpi_router(
     @router.get("/api/kpi", responses=KPI_RESPONSES)
     def kpi(
         by: Annotated[GroupBy, Query(description="grid, village or department")] = "grid",
-        period: Annotated[str | None, Query(description=PERIOD_FORMS)] = None,
-        first: Annotated[str | None, Query(alias="from", description="YYYY-MM-DD")] = None,
-        last: Annotated[str | None, Query(alias="to", description="YYYY-MM-DD, included")] = None,
+        period: Annotated[
+            str | None, Query(description=PERIOD_FORMS, json_schema_extra={"pattern": PERIOD})
+        ] = None,
+        first: Annotated[str | None, Query(alias="from", description="YYYY-MM-DD", **DAY)] = None,
+        last: Annotated[
+            str | None, Query(alias="to", description="YYYY-MM-DD, included", **DAY)
+        ] = None,
     ) -> dict[str, Any]:
         """结案率, 按期结案率, 返工率, 延期率, first-response mean and p90, open overdue:
         per unit and for the town, for a Beijing calendar period (default: this month)."""

@@ -25,6 +25,7 @@ from core.event import DeadLetter
 from core.keys import Keys
 from core.settings import Settings
 from core.times import BEIJING, epoch_ms, parse_source_time
+from dashboard.open311_doc import ERRORS, list_parameters, post_request
 from ingest.adapter import Result
 from ingest.feeds.open311 import ADAPTER, FEED, UNKNOWN_SERVICE, code_of, services
 from ingest.guard import Guard
@@ -166,8 +167,11 @@ class Query:
         if start is None and end is None:
             start, end = now - MAX_SPAN, now
         elif start is None or end is None:
-            start = start or (end or now) - MAX_SPAN
-            end = end or start + MAX_SPAN
+            try:
+                start = start or (end or now) - MAX_SPAN
+                end = end or start + MAX_SPAN
+            except OverflowError:  # 90 days before year 1, after year 9999
+                raise QueryError("start_date or end_date is out of range") from None
         if end < start or end - start > MAX_SPAN:
             raise QueryError("start_date..end_date must be in order and span at most 90 days")
         ids = listed(request, "service_request_id")
@@ -232,7 +236,11 @@ def open311_router(
     def list_services() -> Answer:
         return Answer(service_list())
 
-    @router.get("/services/{service_code}.json", summary="GET Service Definition")
+    @router.get(
+        "/services/{service_code}.json",
+        summary="GET Service Definition",
+        responses={404: {"description": "No such service", "content": ERRORS}},
+    )
     def definition(service_code: str) -> Answer:
         if service_code not in services():
             return error(404, f"{UNKNOWN_SERVICE} {service_code!r}")
@@ -241,14 +249,21 @@ def open311_router(
     @router.post(
         "/requests.json",
         summary="POST Service Request (form-encoded)",
+        status_code=201,
+        openapi_extra=post_request(),
         responses={
             201: {"description": "Stored in Redis, or in the local spool while Redis is away "
-                  "(the id is derived from the request: the case follows once it is back)"},
+                  "(the id is derived from the request: the case follows once it is back)",
+                  "content": {"application/json": {"schema": {"type": "array"}}}},
+            400: {"description": "Not a request the spec allows: kept as a dead letter",
+                  "content": ERRORS},
             403: {"description": "A missing or wrong api_key, or sent by a web page of another "
-                  "origin (its Origin header)"},
-            413: {"description": "Body too large (refused before it is read whole)"},
+                  "origin (its Origin header)", "content": ERRORS},
+            404: {"description": "No such service_code", "content": ERRORS},
+            413: {"description": "Body too large (refused before it is read whole)",
+                  "content": ERRORS},
             503: {"description": "Nothing stored: Redis and the spool are unavailable",
-                  "headers": RETRY_AFTER_DOC},
+                  "headers": RETRY_AFTER_DOC, "content": ERRORS},
         },
     )  # fmt: skip
     async def create(request: Request) -> Answer:
@@ -286,7 +301,13 @@ def open311_router(
             status_code=201,
         )
 
-    @router.get("/requests.json", summary="GET Service Requests")
+    @router.get(
+        "/requests.json",
+        summary="GET Service Requests",
+        openapi_extra={"parameters": list_parameters()},
+        responses={400: {"description": "An argument that cannot be honoured (a date that "
+                         "is not W3C, a range out of order or over 90 days)", "content": ERRORS}},
+    )  # fmt: skip
     def list_requests(request: Request) -> Answer:
         # Redis away raises through: the app answers 503 (dashboard/unavailable.py).
         try:
@@ -295,7 +316,11 @@ def open311_router(
             return error(400, str(exc))
         return Answer(find(reader, keys, query))
 
-    @router.get("/requests/{service_request_id}.json", summary="GET Service Request")
+    @router.get(
+        "/requests/{service_request_id}.json",
+        summary="GET Service Request",
+        responses={404: {"description": "No such request", "content": ERRORS}},
+    )
     def one_request(service_request_id: str) -> Answer:
         cases = get_cases(reader, keys, [f"{FEED}:{service_request_id}"])
         if not cases:

@@ -48,6 +48,8 @@ def page(
     no older one)."""
     found: list[dict[str, str]] = []
     size = 0
+    if before is not None and set(before) <= {"0", "-"}:
+        return found, None  # nothing is older than the first id (and Redis refuses "(0-0")
     last = f"({before}" if before else "+"
     while True:
         batch = _page(r.xrevrange(keys.deadletter, max=last, count=SCAN), "+")

@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import hmac
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import redis.asyncio as aredis
@@ -165,6 +166,50 @@ async def store(
     return await sink.write_planned_async(client, entries, outcome)
 
 
+INGEST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {
+        "description": "Every record is stored (stream or local spool) or dead-lettered.",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    },
+    400: {"description": "The body could not be read; it is kept as a dead letter."},
+    403: {"description": "Sent by a web page of another origin (its Origin header)."},
+    415: {"description": "Not the feed's Content-Type (JSON, or CAP's XML, …)."},
+    503: {
+        "description": "Nothing was stored: Redis and the spool are unavailable.",
+        "headers": RETRY_AFTER_DOC,
+    },
+}
+
+
+JSON = "application/json"
+
+
+def _for_feed(
+    handler: Callable[[str, Request], Awaitable[JSONResponse]], feed: str
+) -> Callable[[Request], Awaitable[JSONResponse]]:
+    async def one_feed(request: Request) -> JSONResponse:
+        return await handler(feed, request)
+
+    return one_feed
+
+
+def body_doc(media: tuple[str, ...]) -> dict[str, Any]:
+    """A feed's request body in the API's description: its native records, as each of its
+    Content-Types carries them (JSON: a record or an array of them; the others: text)."""
+    records: dict[str, Any] = {
+        "description": "A record (an object) or an array of them. Any JSON is taken: a value "
+        "that is not one of the feed's records is kept as a dead letter with the reason."
+    }
+    text_body = {"type": "string"}  # JSON lines, XML, CSV, a form: read as the feed reads it
+    return {
+        "required": True,
+        "description": "The feed's native records (docs/feeds.md); one bad record is "
+        "dead-lettered, the others are stored. A body that cannot be read at all (not JSON, "
+        "not the feed's XML or CSV) is kept as a dead letter and answered 400.",
+        "content": {m: {"schema": records if m == JSON else text_body} for m in media},
+    }
+
+
 def ingest_router(
     settings: Settings, client: aredis.Redis, shared: Intake | None = None
 ) -> APIRouter:
@@ -182,26 +227,6 @@ def ingest_router(
 
     router = APIRouter(prefix="/api/ingest", tags=["ingest"], lifespan=drainer)
 
-    @router.post(
-        "/{feed}",
-        status_code=202,
-        summary="Push native records of one feed (a record, an array, or JSON lines)",
-        responses={
-            202: {
-                "description": "Every record is stored (stream or local spool) or dead-lettered."
-            },
-            400: {"description": "The body could not be read; it is kept as a dead letter."},
-            401: {"description": "The feed has a token and the request did not carry it."},
-            403: {"description": "Sent by a web page of another origin (its Origin header)."},
-            404: {"description": "No such feed."},
-            413: {"description": "Body too large (refused before it is read whole)."},
-            415: {"description": "Not the feed's Content-Type (JSON, or CAP's XML, …)."},
-            503: {
-                "description": "Nothing was stored: Redis and the spool are unavailable.",
-                "headers": RETRY_AFTER_DOC,
-            },
-        },
-    )
     async def ingest(feed: str, request: Request) -> JSONResponse:
         if feed not in FEEDS:
             raise HTTPException(404, f"unknown feed {feed!r}; known feeds: {sorted(FEEDS)}")
@@ -222,5 +247,19 @@ def ingest_router(
             detail = {"detail": outcome.body_error, **outcome.as_json()}
             return JSONResponse(detail, status_code=400)
         return JSONResponse(outcome.as_json(), status_code=202)
+
+    # One route per feed, so that the API's description says what each one takes; the last
+    # one answers every other name with the list of the feeds.
+    for name, adapter in FEEDS.items():
+        router.add_api_route(
+            f"/{name}",
+            _for_feed(ingest, name),
+            methods=["POST"],
+            status_code=202,
+            summary=f"Push native records of the {name} feed",
+            responses=INGEST_RESPONSES,
+            openapi_extra={"requestBody": body_doc(media_types(adapter))},
+        )
+    router.add_api_route("/{feed}", ingest, methods=["POST"], include_in_schema=False)
 
     return router

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,14 +13,12 @@ import pytest
 import redis
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from access.users import add_user
 from core.keys import Keys
 from dashboard import ids
-from tests.support.access import SCREEN_TOKENS, screen, token
+from tests.support.access import screen
 from tests.support.browser import launch
-from tests.support.system import wait_healthy
-from towncc import processes
-from towncc.embedded import EmbeddedRedis, free_port
+from tests.support.webserver import WallServer
+from towncc.embedded import EmbeddedRedis
 
 ROOT = Path(__file__).resolve().parents[2]
 VIEWPORT = {"width": 3840, "height": 2160}
@@ -47,42 +42,6 @@ def wall_redis(redis_server: EmbeddedRedis) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(redis_server.url, decode_responses=True)
     yield client
     client.close()
-
-
-class WallServer:
-    """`uvicorn --factory towncc.server:asgi` as a subprocess on a fixed port; restartable."""
-
-    def __init__(self, redis_url: str, keys: Keys, log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "REDIS_URL": redis_url, "TOWNCC_KEY_PREFIX": keys.prefix}
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-        # Its callers: a screen (wall token), an admin by token and one who signs in.
-        self.wall_token = token(redis_url, keys, "wall")
-        self.admin_token = token(redis_url, keys, "admin")
-        self.admin = (f"admin{next(_prefixes)}", "a desk admin's password")
-        client = redis.Redis.from_url(redis_url)
-        try:
-            add_user(
-                client, keys, *self.admin, role="admin", display_name="管理员", now=time.time()
-            )
-        finally:
-            client.close()
-        SCREEN_TOKENS[self.url] = self.wall_token
-
-    def start(self) -> WallServer:
-        args = [sys.executable, "-m", "uvicorn", "--factory", "towncc.server:asgi"]
-        args += ["--host", "127.0.0.1", "--port", str(self.port)]
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                args, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
-            )
-        wait_healthy(self.url, self.process, self.log, timeout=60)
-        return self
-
-    def stop(self) -> None:
-        processes.stop(self.process, timeout=15)
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,9 @@ from core.keys import Keys
 from dashboard import ids
 from ingest.feeds import FEEDS
 from ingest.sink import RedisSink
-from tests.browser.conftest import WallPage, WallServer
+from tests.browser.conftest import WallPage
 from tests.support.urban import urban_record
+from tests.support.webserver import WallServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 DESK = {"width": 1920, "height": 1080}

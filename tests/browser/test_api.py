@@ -10,9 +10,9 @@ import pytest
 import redis
 
 from core.keys import Keys
-from tests.browser.conftest import WallServer
 from tests.browser.seed import make_case, write_case
 from tests.support.access import bearer
+from tests.support.webserver import WallServer
 
 pytestmark = pytest.mark.redis
 

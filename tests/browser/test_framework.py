@@ -16,7 +16,7 @@ from dashboard import ids
 from dashboard.filters import describe, filter_of
 from dashboard.framework import CHECKED_AGAINST, LAYOUT_ROUTE, PAGE_PARAM
 from dashboard.i18n import t
-from tests.browser.conftest import WallServer
+from tests.support.webserver import WallServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 DESK = {"width": 1920, "height": 1080}

@@ -19,6 +19,7 @@ from dashboard import ids
 from dashboard.components.wall_map import LAYER_TRACES
 from tests.browser.conftest import open_wall
 from tests.browser.seed import make_case, write_case
+from tests.support.browser import MAP_POINT
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 GAUGE = "water:63201234"
@@ -71,15 +72,10 @@ def test_layers_turn_off_and_on_and_the_address_keeps_them(
         assert wall.errors == []
 
 
-# Where the map draws point `n` of trace `t`, in page pixels (Plotly's MapLibre map projects it).
-PROJECT = """([map, t, n]) => {
-  const gd = document.querySelector('#' + map + ' .js-plotly-plot');
-  const sub = gd._fullLayout.map._subplot;
-  const trace = gd._fullData[t];
-  const at = sub.map.project([trace.lon[n], trace.lat[n]]);
-  const box = sub.map.getCanvas().getBoundingClientRect();
-  return [box.left + at.x, box.top + at.y];
-}"""
+# Where the map draws point `n` of trace `t`, in page pixels.
+PROJECT = (
+    f"([map, t, n]) => ({MAP_POINT})(document.querySelector('#' + map + ' .js-plotly-plot'), t, n)"
+)
 HOSTILE = (
     '<a href="https://evil.example/">璜塘河闸</a><img src=x onerror="window.__owned=1">'
     "<script>window.__owned=2</script><b>粗</b>"

@@ -21,11 +21,12 @@ from cases.places import Geography
 from core.keys import Keys
 from dashboard import ids
 from layers.town import default_town
-from tests.browser.conftest import WallPage, WallServer
+from tests.browser.conftest import WallPage
 from tests.browser.test_wall import assert_red
 from tests.support.access import bearer
 from tests.support.pipeline import drain_now
 from tests.support.reports import Report, write_events
+from tests.support.webserver import WallServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 OVERDUE_CASES = 2000  # more than the queue holds (TOWNCC_WALL_MAX_ROWS: 500)

@@ -16,8 +16,9 @@ from playwright.sync_api import expect
 from core.keys import Keys
 from core.times import beijing
 from dashboard import ids
-from tests.browser.conftest import WallPage, WallServer
+from tests.browser.conftest import WallPage
 from tests.browser.seed import make_case, write_case
+from tests.support.webserver import WallServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 OUTAGE_S = 20

@@ -196,6 +196,7 @@ def test_a_page_is_cut_by_size_and_the_cursor_goes_on(r: redis.Redis, keys: Keys
     assert one["entry"] == small[0]["entry"], "a page holds at least one letter"
     urban = deadletters.page(r, keys, feed="water")
     assert urban == ([], None)
+    assert deadletters.page(r, keys, before="0-0") == ([], None), "nothing is older than 0-0"
 
 
 def test_a_long_reason_is_capped_and_the_raw_hash_is_of_what_is_kept(

@@ -24,6 +24,7 @@ from cases.engine import Engine
 from core.keys import Keys
 from core.settings import Settings
 from dashboard import ids
+from dashboard.api_doc import example_path
 from dashboard.guard import PAGE_PATHS
 from tests.redis.test_actions import NOW, PARKING, SBSJ, wait_for
 from tests.support.access import LOCAL, bearer
@@ -142,8 +143,17 @@ def test_a_feed_token_is_only_its_own_feeds_and_an_unknown_route_is_closed(
 def test_every_route_of_the_api_has_its_row(web: TestClient) -> None:
     paths = web.app.openapi()["paths"]  # type: ignore[attr-defined]
     missing = [f"{m.upper()} {p}" for p, ops in paths.items() for m in ops
-               if find(m.upper(), re.sub(r"\{(\w+)(:path)?\}", "x", p)) is None]  # fmt: skip
+               if find(m.upper(), example_path(p)) is None]  # fmt: skip
     assert not missing
+
+
+def test_a_method_a_route_does_not_take_is_405_with_the_ones_it_does(web: TestClient) -> None:
+    answer = web.request("TRACE", "/open311/v2/requests.json")
+    assert answer.status_code == 405 and answer.headers["Allow"] == "GET, POST"
+    # The most specific route decides: /api/cases/x/actions is the action route (POST only).
+    answer = web.request("PUT", "/api/cases/urban:1/actions")
+    assert answer.status_code == 405 and answer.headers["Allow"] == "POST"
+    assert web.request("TRACE", "/api/nothing-here").status_code == 404
 
 
 def test_the_permission_table_in_the_docs_is_the_one_in_the_code() -> None:

@@ -28,3 +28,13 @@ def chromium_path() -> str:
 
 def launch(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+
+
+# Where a map graph `gd` draws point `n` of its trace `t`, in page pixels (MapLibre projects it).
+MAP_POINT = """(gd, t, n) => {
+  const sub = gd._fullLayout.map._subplot;
+  const trace = gd._fullData[t];
+  const at = sub.map.project([trace.lon[n], trace.lat[n]]);
+  const box = sub.map.getCanvas().getBoundingClientRect();
+  return [box.left + at.x, box.top + at.y];
+}"""
