@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LAYERS_DATA = Path(__file__).resolve().parent.parent / "layers" / "data"
 CASES_DATA = Path(__file__).resolve().parent.parent / "cases" / "data"
+RATE = r"^[1-9][0-9]{0,8}/(second|minute|hour|day)$"
 
 
 class Settings(BaseSettings):
@@ -70,6 +71,20 @@ class Settings(BaseSettings):
         "access_control off: a feed listed here then needs `Authorization: Bearer <token>`.",
     )
     max_body_bytes: int = Field(default=5_000_000, description="Largest accepted ingest body.")
+    write_rate: str = Field(
+        default="60/minute",
+        pattern=RATE,
+        description="Writes one caller (a user or a token) may make through the web (case "
+        "actions, sign-outs; not the intake): `N/second|minute|hour|day`, a moving window; "
+        "over it, 429 with `Retry-After`.",
+    )
+    sign_in_rate: str = Field(
+        default="20/minute",
+        pattern=RATE,
+        description="Sign-in tries from one address, whatever names they give; over it, 429 "
+        "with `Retry-After` (behind a proxy uvicorn trusts, `FORWARDED_ALLOW_IPS`, the "
+        "address is the client's from `X-Forwarded-For`).",
+    )
     parse_processes: int = Field(
         default=2,
         ge=0,

@@ -1,8 +1,9 @@
 """The API's description says every answer a route can give, not only the ones its code names.
 
 FastAPI writes what each route declares. The layers in front of the routes answer too: the
-host check (400), the guard (401, 403, and 503 when Redis cannot say who is calling), the
-body limits (413) and the outage handler (503). This module adds those answers to every
+host check (400), the guard (401, 403, 429 for a caller's writes over their rate, and 503
+when Redis cannot say who is calling), the body limits (413) and the outage handler (503).
+This module adds those answers to every
 operation they apply to, from the same facts the layers act on: the permission table
 (access/policy.py) says which routes are guarded, and the route says whether it takes a body.
 Each answer carries its body's schema; an answer a route documents itself keeps its own shape,
@@ -104,6 +105,8 @@ def complete(doc: Doc, *, guarded: bool) -> Doc:
             _add(op, 401, "No one signed in: sign in, or send a token", refusal, WWW_AUTHENTICATE)
             _add(op, 403, "This role may not (the permission table, docs/security.md), or a "
                  "session's write without its X-CSRF-Token", refusal)  # fmt: skip
+            if method != "get" and not found[0].feed:  # access/rates.py: a caller's writes
+                _add(op, 429, "Too many writes: wait `Retry-After`", refusal, RETRY_AFTER_DOC)
     return doc
 
 

@@ -18,6 +18,7 @@ from redis.backoff import ConstantBackoff
 from redis.retry import Retry
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from access.rates import Rates
 from core.keys import Keys
 from core.settings import Settings
 from dashboard.api import api_router
@@ -26,6 +27,7 @@ from dashboard.components.wall_map import map_traces
 from dashboard.context import WallContext
 from dashboard.framework import set_up_now
 from dashboard.guard import Guard, auth_router
+from dashboard.headers import SecurityHeaders, content_security_policy
 from dashboard.i18n import t
 from dashboard.kpi_api import kpi_router
 from dashboard.live import BLOCK_MS
@@ -75,7 +77,9 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     server = FastAPI(title=t("app.title", town=wall.settings.town_name), responses=OUTAGE)
     secure = wall.settings.secure_cookies
     if wall.settings.access_control:  # inside the 503 answer's middleware (added after)
-        server.add_middleware(Guard, r=wall.r, keys=wall.keys, secure=secure)
+        limits = {"writes": wall.settings.write_rate, "sign_ins": wall.settings.sign_in_rate}
+        rates = Rates(wall.r, wall.keys, **limits)
+        server.add_middleware(Guard, r=wall.r, keys=wall.keys, secure=secure, rates=rates)
     answer_outages_503(server)
     # Outermost of ours: a request for another name is refused before anything reads it.
     server.add_middleware(TrustedHostMiddleware, allowed_hosts=wall.settings.allowed_hosts)
@@ -104,9 +108,10 @@ def create_app(
     if not settings.redis_url:
         raise ValueError("create_app needs settings.redis_url")
     wall = _wall_context(settings, settings.redis_url, clock)
+    server = _server(wall, routers)
     app = Dash(
         __name__,
-        server=_server(wall, routers),  # type: ignore[arg-type]  # Dash types know Flask only
+        server=server,  # type: ignore[arg-type]  # Dash types know Flask only
         assets_folder=str(ASSETS),
         assets_path_ignore=["signin"],  # the sign-in page's own, not the Dash pages'
         title=t("app.title", town=settings.town_name),
@@ -131,4 +136,6 @@ def create_app(
     register_admin_callbacks(app, wall)
     # The first page a fresh (or restarted) server sends must link the assets.
     set_up_now(app)
+    # Last: the policy names the hashes of every inline script the pages now hold.
+    server.add_middleware(SecurityHeaders, policy=content_security_policy(app.csp_hashes()))
     return app

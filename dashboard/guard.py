@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from access.policy import PAGES, find, methods_at, page_of
+from access.rates import Rates
 from access.roles import Principal
 from access.sessions import (
     SCREEN_SECONDS,
@@ -58,6 +59,7 @@ SAFE = frozenset({"GET", "HEAD", "OPTIONS", "WS"})
 CALLBACK_PATH = "/_dash-update-component"
 LAYOUT_PATH = "/_dash-layout"
 SIGNIN_PATH = "/login"  # dashboard/signin.py
+LOGIN_PATH = "/auth/login"
 KNOWN_MAX = 10_000  # tokens remembered for an outage (the least recently seen go first)
 KNOWN_SECONDS = 15 * 60  # and for how long since last confirmed: a revoked one stops by then
 PAGE_PATHS = frozenset({"/", "/wall", "/admin"})  # a person's browser: to the sign-in page
@@ -72,8 +74,10 @@ def session_cookie(value: str, *, max_age: int, secure: bool) -> str:
 class Guard:
     """The middleware: refuses what the table does not allow, before any route runs."""
 
-    def __init__(self, app: ASGIApp, r: redis.Redis, keys: Keys, *, secure: bool) -> None:
-        self.app, self.r, self.keys, self.secure = app, r, keys, secure
+    def __init__(
+        self, app: ASGIApp, r: redis.Redis, keys: Keys, *, secure: bool, rates: Rates
+    ) -> None:
+        self.app, self.r, self.keys, self.secure, self.rates = app, r, keys, secure, rates
         # Machines' tokens seen working, for Redis's absences (by digest: no secret kept
         # here), with when they last were: the intake keeps spooling while Redis is away.
         self.known: dict[str, tuple[Principal, float]] = {}
@@ -96,6 +100,11 @@ class Guard:
             return
         rule, params = found
         if rule.open:
+            if method == "POST" and path == LOGIN_PATH:  # tries per address, whatever the name
+                client = scope.get("client")
+                if not await self._within(scope, receive, send, self.rates.sign_in,
+                                          client[0] if client else "unknown"):  # fmt: skip
+                    return
             await self.app(scope, receive, send)
             return
         conn = HTTPConnection(scope)  # the request's headers, cookies and query, read once
@@ -135,8 +144,33 @@ class Guard:
                 why = "a write from a session needs its X-CSRF-Token"
                 await self._refuse(scope, receive, send, 403, why, "缺少 CSRF 令牌")
                 return
+        ordered = method not in SAFE and path != CALLBACK_PATH and not rule.feed  # not the intake
+        if ordered and not await self._within(scope, receive, send, self.rates.write, who):
+            return
         scope.setdefault("state", {}).update(principal=who, guarded=True)
         await self.app(scope, receive, send)
+
+    async def _within(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        spend: Callable[[Any], float | None],
+        who: Any,
+    ) -> bool:
+        """Whether ``who`` may go on under the rate ``spend`` counts (access/rates.py); if not,
+        the 429 (or the 503 when Redis cannot count) is sent."""
+        try:
+            wait = await run_in_threadpool(spend, who)
+        except redis.RedisError:
+            await self._refuse(scope, receive, send, 503, UNREACHABLE, "服务暂不可用")
+            return False
+        if wait is not None:
+            retry = {"Retry-After": str(int(wait + 0.999))}
+            why = "too many requests: try again after Retry-After seconds"
+            await self._refuse(scope, receive, send, 429, why, "请求过于频繁，请稍后再试", retry)
+            return False
+        return True
 
     def _identify(self, conn: HTTPConnection) -> tuple[Principal | None, Session | None]:
         """Who the request's token or session cookie is. While Redis is away, a machine's token
@@ -233,10 +267,11 @@ def auth_router(r: redis.Redis, keys: Keys, *, secure: bool) -> APIRouter:
     router = APIRouter(tags=["auth"])
 
     @router.post(
-        "/auth/login",
+        LOGIN_PATH,
         max_body_size=SMALL_BODY,
         responses={401: {"description": "wrong name or password"},
-                   429: {"description": "locked after too many wrong passwords: `Retry-After`"}},
+                   429: {"description": "locked after too many wrong passwords, or too many "
+                         "tries from this address: `Retry-After`"}},
     )  # fmt: skip
     def login(body: LoginBody, request: Request, response: Response) -> dict[str, Any]:
         """Sign in: an HttpOnly session cookie, and the CSRF token every write must carry."""

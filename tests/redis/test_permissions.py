@@ -218,6 +218,25 @@ def test_ten_wrong_passwords_answer_429_until_the_lock_ends(
     assert r.hget(keys.access("user", "li.ming"), "hash").startswith("$argon2id$")  # type: ignore[union-attr]
 
 
+def test_a_callers_writes_and_an_addresss_sign_ins_are_rate_limited(
+    guarded: Settings, tokens: dict[str, str], r: redis.Redis, keys: Keys
+) -> None:
+    rated = guarded.model_copy(update={"write_rate": "3/minute", "sign_in_rate": "4/minute"})
+    with TestClient(build(rated).server, base_url=LOCAL) as web:
+        duty, leader = bearer(tokens["duty"]), bearer(tokens["leader"])
+        assert [web.post("/auth/logout", headers=duty).status_code for _ in range(3)] == [204] * 3
+        over = web.post("/auth/logout", headers=duty)
+        assert over.status_code == 429 and 1 <= int(over.headers["Retry-After"]) <= 60
+        assert over.json()["reason_zh"] == "请求过于频繁，请稍后再试"
+        assert web.post("/auth/logout", headers=leader).status_code == 204, "each caller's own"
+        assert web.get("/api/counts", headers=duty).status_code == 200, "reads are not counted"
+        # Sign-ins: per address, whatever the names (unknown names lock nothing, yet count).
+        tries = [web.post("/auth/login", json={"username": f"nobody{n}", "password": "x" * 12})
+                 for n in range(5)]  # fmt: skip
+        assert [t.status_code for t in tries] == [401] * 4 + [429]
+        assert int(tries[-1].headers["Retry-After"]) >= 1
+
+
 def test_a_screen_opens_the_wall_once_with_its_token_and_keeps_a_read_only_cookie(
     web: TestClient, tokens: dict[str, str]
 ) -> None:
