@@ -24,6 +24,7 @@ class TlsFront:
         self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert("127.0.0.1").configure_cert(self.context)
         self.port = 0
+        self.tasks: set[asyncio.Task[None]] = set()
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
@@ -32,13 +33,27 @@ class TlsFront:
             while data := await source.read(65536):
                 sink.write(data)
                 await sink.drain()
-        sink.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.tasks.add(task)
         upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
-        await asyncio.gather(
-            self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer)
-        )
+        try:
+            await asyncio.gather(
+                self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer)
+            )
+        finally:  # both sides shut at once, whoever ended first (or stop() cancelled us)
+            for side in (writer, upstream_writer):
+                side.transport.abort()
+            self.tasks.discard(task)
+
+    async def _close(self) -> None:
+        self.server.close()
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.server.wait_closed()
 
     def start(self) -> TlsFront:
         self.thread.start()
@@ -50,6 +65,8 @@ class TlsFront:
         return self
 
     def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.server.close)
+        """Every connection closed and the port shut, then the loop ends."""
+        asyncio.run_coroutine_threadsafe(self._close(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
+        self.loop.close()
