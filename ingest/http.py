@@ -182,6 +182,7 @@ INGEST_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
 
 
 def _for_feed(
@@ -200,13 +201,18 @@ def body_doc(media: tuple[str, ...]) -> dict[str, Any]:
         "description": "A record (an object) or an array of them. Any JSON is taken: a value "
         "that is not one of the feed's records is kept as a dead letter with the reason."
     }
-    text_body = {"type": "string"}  # JSON lines, XML, CSV, a form: read as the feed reads it
+    text_body = {"type": "string"}  # JSON lines, XML, CSV: read as the feed reads it
+    form = {"type": "object", "additionalProperties": {"type": "string"}}  # its fields
+
+    def schema(media_type: str) -> dict[str, Any]:
+        return records if media_type == JSON else form if media_type == FORM else text_body
+
     return {
         "required": True,
         "description": "The feed's native records (docs/feeds.md); one bad record is "
         "dead-lettered, the others are stored. A body that cannot be read at all (not JSON, "
         "not the feed's XML or CSV) is kept as a dead letter and answered 400.",
-        "content": {m: {"schema": records if m == JSON else text_body} for m in media},
+        "content": {m: {"schema": schema(m)} for m in media},
     }
 
 

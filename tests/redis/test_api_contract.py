@@ -32,7 +32,7 @@ from towncc.embedded import EmbeddedRedis
 from towncc.server import create_app
 
 SEED = os.environ.get("TOWNCC_API_FUZZ_SEED", "20261207")  # a fixed run unless told otherwise
-EXAMPLES = os.environ.get("TOWNCC_API_FUZZ_EXAMPLES", "25")
+EXAMPLES = os.environ.get("TOWNCC_API_FUZZ_EXAMPLES", "15")
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]  # schemathesis's default
 # Routes whose rules join parameters or read a native format, which JSON Schema cannot state:
 # a schema-valid request there may be refused with the documented status.
@@ -101,7 +101,7 @@ def test_schemathesis_finds_no_failure(
     run = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-20_000:] + run.stderr[-5_000:]
     counted = re.search(r"(\d+) generated, (\d+) passed", run.stdout)
-    assert counted and counted[1] == counted[2] and int(counted[1]) > 500, run.stdout[-5_000:]
+    assert counted and counted[1] == counted[2] and int(counted[1]) > 1000, run.stdout[-5_000:]
     # A run whose tokens did not work would pass while testing only the refusals.
     assert "Authentication failed" not in run.stdout, run.stdout[-5_000:]
 

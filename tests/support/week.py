@@ -63,9 +63,9 @@ class Tick:
 class _Week:
     """The week's ticks, made as they are first asked for and kept for the next test."""
 
-    def __init__(self, town: Town, events: int, seed: int, days: int) -> None:
+    def __init__(self, town: Town, events: int, seed: int, days: int, rain: Episode) -> None:
         self.ticks: list[Tick] = []
-        self._made = _ticks(town, events, seed, days)
+        self._made = _ticks(town, events, seed, days, rain)
 
     def __iter__(self) -> Iterator[Tick]:
         yield from list(self.ticks)
@@ -74,21 +74,23 @@ class _Week:
             yield tick
 
 
-_weeks: dict[tuple[int, int, int], _Week] = {}
+_weeks: dict[tuple[int, int, int, Episode], _Week] = {}
 
 
-def week(town: Town, events: int = EVENTS, seed: int = 11, days: int = 7) -> Iterable[Tick]:
+def week(
+    town: Town, events: int = EVENTS, seed: int = 11, days: int = 7, rain: Episode = RAIN
+) -> Iterable[Tick]:
     """The week's ticks: exactly ``events`` Events, then ticks that only move the clock.
 
     Made once per session for each size, seed and length (the town is the shipped one).
     """
-    if (events, seed, days) not in _weeks:
-        _weeks[events, seed, days] = _Week(town, events, seed, days)
-    return _weeks[events, seed, days]
+    if (events, seed, days, rain) not in _weeks:
+        _weeks[events, seed, days, rain] = _Week(town, events, seed, days, rain)
+    return _weeks[events, seed, days, rain]
 
 
-def _ticks(town: Town, events: int, seed: int, days: int) -> Iterator[Tick]:
-    options = Options(seed=seed, urban_rate=URBAN_RATE, interval=timedelta(minutes=10), rain=RAIN)
+def _ticks(town: Town, events: int, seed: int, days: int, rain: Episode) -> Iterator[Tick]:
+    options = Options(seed=seed, urban_rate=URBAN_RATE, interval=timedelta(minutes=10), rain=rain)
     sims = build(town, options, FEEDS)
     left = events
     for n in range(1, days * TICKS // 7 + 1):
