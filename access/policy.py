@@ -67,6 +67,7 @@ RULES: tuple[Rule, ...] = (
     _rule("GET", "/_reload-hash", READERS, "Dash's reload check"),
     _rule("POST", "/_dash-update-component", READERS, "a page's callback"),
     _rule("WS", "/_dash-ws-callback", READERS, "the live push"),
+    _rule("WS", "/_wall-rows", READERS, "the wall's queue rows and the page's acknowledgements"),
     _rule("GET", "/api/cases", READERS, "cases, filtered and paged"),
     _rule("GET", "/api/counts", READERS, "the header's figures"),
     _rule("GET", "/api/cases/{case_id:path}", READERS, "one case with its history"),

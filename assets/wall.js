@@ -14,12 +14,14 @@
     words: null, lights: {}, stripClass: null, gridReady: false, lateKey: null,
     okSince: null, sourceDownSince: null, shown: {}, tickerText: null,
     lastHealth: 0, checking: false, healthySince: null, lastNudge: -Infinity, nudges: 0,
-    reloading: false, gridBodyRenderedAt: Date.now() };
+    reloading: false, gridBodyRenderedAt: Date.now(), rows: null, rowsTries: 0,
+    rowsDownSince: null };
   const DEFAULT_SILENCE_S = 1800;
   const FLASH_MS = 4000; // a row the push added is "new" this long (the CSS flash is shorter)
   const TICKER_REM_PER_S = 4; // the ticker's speed, in root ems (screen heights / 72) a second
   const QUIET_RELOAD_AFTER_MS = 120000; // a page loaded this recently never reloads again
   const GRID_BODY_RENDER_MS = 60000; // see renderGridBody
+  const ROWS_RETRY_MS = [500, 1000, 2000, 5000]; // between tries to reopen the rows link
 
   // Server time: ages and countdowns follow the server's clock, not the wall PC's.
   function now() {
@@ -138,13 +140,57 @@
     return window.towncc_framework.gridApi(gridId);
   }
 
-  // The push's row changes (dashboard/push.py): one ag-grid transaction, or all rows after a
-  // resync, then the message's mark in the acknowledgement store: the push sends the next
-  // one only then (one in flight). Not through the grid's rowTransaction prop: dash-ag-grid's
-  // wrapper keeps every value that prop ever had (it waits for a `mounted` flag nothing
-  // sets), so every row ever pushed stayed in memory for as long as the wall was open.
-  function applyRows(change, config) {
-    const api = gridApi(config && config.gridId);
+  // The page's rows link (dashboard/live.py): a WebSocket of its own, on which the push sends
+  // the queue's changes (dashboard/push.py: one ag-grid transaction, or all rows after a
+  // resync) and the page answers with each message's mark once applied (the push sends the
+  // next only then: one in flight) and each map patch's mark once drawn. Opened once the
+  // grid is up, reopened after a drop (the push then resyncs the rows). Not through Dash's
+  // stores and callbacks: each change cost the renderer's work on the main thread. Not
+  // through the grid's rowTransaction prop: dash-ag-grid's wrapper keeps every value that
+  // prop ever had (it waits for a `mounted` flag nothing sets), so every row ever pushed
+  // stayed in memory for as long as the wall was open.
+  function rowsUrl(config) {
+    const url = new URL(config.rowsUrl, window.location.href);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    url.searchParams.set("page", config.pageId);
+    return url.href;
+  }
+
+  function openRows(config) {
+    if (state.rows || state.reloading) {
+      return;
+    }
+    const socket = new WebSocket(rowsUrl(config));
+    state.rows = socket;
+    socket.onopen = () => {
+      state.rowsTries = 0;
+      state.rowsDownSince = null;
+    };
+    socket.onmessage = (event) => applyRows(event.data, config);
+    socket.onclose = () => {
+      state.rows = null;
+      state.rowsDownSince = state.rowsDownSince || Date.now();
+      const wait = ROWS_RETRY_MS[Math.min(state.rowsTries, ROWS_RETRY_MS.length - 1)];
+      state.rowsTries += 1;
+      setTimeout(() => openRows(config), wait);
+    };
+  }
+
+  function acknowledge(link, mark) {
+    const socket = state.rows;
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify({ link, mark }));
+    }
+  }
+
+  function applyRows(text, config) {
+    const api = gridApi(config.gridId);
+    let change = null;
+    try {
+      change = JSON.parse(text);
+    } catch (_e) {
+      return;
+    }
     if (!change || !api) {
       return;
     }
@@ -153,7 +199,7 @@
     } else {
       api.applyTransaction(change.transaction);
     }
-    window.dash_clientside.set_props(config.ackId, { data: { page: config.pageId, mark: change.mark } });
+    acknowledge("rows_ack", change.mark);
   }
 
   // ag-grid's grid body keeps state updates queued until it renders, which it otherwise
@@ -175,6 +221,7 @@
       return false;
     }
     renderGridBody(api);
+    api.expireValueCache(); // age and countdowns are values of the time (queue.py valueCache)
     api.refreshCells({ force: true });
     const late = [];
     api.forEachNode((node) => {
@@ -202,8 +249,14 @@
     track.style.setProperty("--ticker-s", seconds.toFixed(1) + "s");
   }
 
+  // No beat for a while, or the rows link down for as long: the rows shown may be stale.
   function linkIsDown(config) {
-    return Date.now() - (state.lastArrival || state.loadedAt) > config.staleAfterMs;
+    return Date.now() - downSince() > config.staleAfterMs;
+  }
+
+  function downSince() {
+    const beat = state.lastArrival || state.loadedAt;
+    return state.rowsDownSince === null ? beat : Math.min(beat, state.rowsDownSince);
   }
 
   // "3分钟前" / "3 min ago"; the twin of dashboard.lights.age_text.
@@ -268,16 +321,23 @@
   // The module panels (dashboard/modules): when the column cannot hold them all, show them a
   // page at a time, each page config.rotateMs; the page follows the server's clock, so walls
   // side by side agree. Panels are of one size (wall.css), so a page is how many fit at once;
-  // that is measured again only when the column's size or the number of panels changes.
+  // that is measured again only when the column's size (a ResizeObserver says: reading it
+  // every second forced a layout of the whole 4K page each time) or the number of panels
+  // changes.
   function rotateModules(config) {
     const body = document.getElementById(config.modulesId);
     if (!body) {
       return;
     }
+    if (state.modulesBody !== body) {
+      state.modulesBody = body;
+      state.modulesResized = true;
+      new ResizeObserver(() => { state.modulesResized = true; }).observe(body);
+    }
     const panels = Array.from(body.children).filter((e) => e.classList.contains("wall-module"));
-    const size = [body.clientWidth, body.clientHeight, panels.length].join("x");
-    if (size !== state.modulesSize) {
-      state.modulesSize = size;
+    if (state.modulesResized || panels.length !== state.modulesCount) {
+      state.modulesResized = false;
+      state.modulesCount = panels.length;
       panels.forEach((panel) => { panel.hidden = false; });
       const bottom = body.getBoundingClientRect().bottom + 1;
       const fit = panels.filter((panel) => panel.getBoundingClientRect().bottom <= bottom).length;
@@ -313,7 +373,7 @@
       const mark = gd.layout && gd.layout.meta;
       if (typeof mark === "number" && mark !== state.mapDrawn) {
         state.mapDrawn = mark;
-        window.dash_clientside.set_props(config.mapDrawnId, { data: { page: config.pageId, mark } });
+        acknowledge("map_ack", mark);
       }
     });
   }
@@ -326,10 +386,10 @@
     state.words = config.words;
     noteBeat(beat);
     const [linkClass, linkText] = link(beat, config);
-    // The push holds its rows until the grid is up: the first acknowledgement says it is.
+    // The push holds its rows until the grid is up: the rows link opening says it is.
     if (refreshQueue(config.gridId) && !state.gridReady) {
       state.gridReady = true;
-      window.dash_clientside.set_props(config.ackId, { data: { page: config.pageId, mark: 0 } });
+      openRows(config);
     }
     paceTicker(config.tickerId);
     rotateModules(config);
@@ -342,7 +402,7 @@
   // alive but its data source (Redis) down (since the first beat that said so).
   function banner(beat, config) {
     if (linkIsDown(config)) {
-      const since = (state.lastArrival || state.loadedAt) + state.offsetMs; // server clock
+      const since = downSince() + state.offsetMs; // server clock
       const text = word("banner", "link", "link lost since {time}").replace("{time}", hhmm(since));
       return ["wall is-stale", text, "wall-banner is-shown is-link"];
     }
@@ -476,6 +536,6 @@
 
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.towncc = Object.assign(window.dash_clientside.towncc || {}, {
-    wallTick, linkTick, feedTick, reloadDue, toggleLayer, applyRows,
+    wallTick, linkTick, feedTick, reloadDue, toggleLayer,
   });
 })();

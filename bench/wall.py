@@ -100,9 +100,9 @@ def send_at_rate(
             await asyncio.gather(*(one(client, first + n, start + n / rate) for n in range(count)))
 
     # Playwright's sync API runs an event loop in this thread: send from a thread of our own.
-    sender = threading.Thread(target=lambda: asyncio.run(all_of_them()))
-    sender.start()
-    sender.join()
+    worker = threading.Thread(target=lambda: asyncio.run(all_of_them()))
+    worker.start()
+    worker.join()
     if len(sent) != count:
         raise RuntimeError(f"sent {len(sent)} of {count} records")
     return sent

@@ -30,7 +30,7 @@ from dashboard.guard import Guard, auth_router
 from dashboard.headers import SecurityHeaders, content_security_policy
 from dashboard.i18n import t
 from dashboard.kpi_api import kpi_router
-from dashboard.live import BLOCK_MS
+from dashboard.live import BLOCK_MS, ROWS_PATH, rows_socket
 from dashboard.metrics import mount_metrics
 from dashboard.pages.admin import PATH as ADMIN_PATH
 from dashboard.pages.admin import Links, admin_layout, register_admin_callbacks
@@ -96,6 +96,7 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
         return RedirectResponse(f"{WALL_PATH}?{query}" if query else WALL_PATH)
 
     server.add_api_route("/", to_wall, include_in_schema=False)
+    server.add_api_websocket_route(ROWS_PATH, rows_socket)  # the wall's rows (dashboard/live.py)
     describe_api(server, guarded=wall.settings.access_control)
     return server
 
@@ -124,9 +125,10 @@ def create_app(
     )
     path = app.get_relative_path
     health_url: str = path(HEALTH_PATH)  # type: ignore[no-untyped-call]
+    rows_url: str = path(ROWS_PATH)  # type: ignore[no-untyped-call]
     links = Links(wall=path(WALL_PATH), admin=path(ADMIN_PATH))  # type: ignore[no-untyped-call]
     pages: dict[str, Page] = {
-        WALL_PATH.strip("/"): partial(wall_layout, wall, health_url),
+        WALL_PATH.strip("/"): partial(wall_layout, wall, health_url, rows_url),
         ADMIN_PATH.strip("/"): partial(admin_layout, wall, links),
     }
     # One layout function for every page: each page's whole tree exists from its first render,

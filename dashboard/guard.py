@@ -108,6 +108,10 @@ class Guard:
             await self.app(scope, receive, send)
             return
         conn = HTTPConnection(scope)  # the request's headers, cookies and query, read once
+        if method == "WS" and foreign_origin(conn):  # a page of another site's socket
+            why = "a socket from another origin"
+            await self._refuse(scope, receive, send, 403, why, "无此权限")
+            return
         try:
             who, session = await run_in_threadpool(self._identify, conn)
         except redis.RedisError:

@@ -46,9 +46,9 @@ WALL_LINK_NUDGE = "wall-link-nudge"  # written by the browser: asks the socket t
 WALL_PUSH_CURSOR = "wall-push-cursor"
 WALL_PUSH_BEAT = "wall-push-beat"
 WALL_PUSH_FEEDS = "wall-push-feeds"
-WALL_PUSH_ACK = "wall-push-ack"  # the mark of the last rows message the page applied
-WALL_PUSH_ROWS = "wall-push-rows"  # the queue's changes: a grid transaction, or all rows
-WALL_MAP_DRAWN = "wall-map-drawn"  # written by the browser: the mark of the figure last drawn
+# The queue's changes (a grid transaction, or all rows): not a component, the name of the
+# planner's messages that go on the page's rows socket (dashboard/live.py), not through Dash
+WALL_PUSH_ROWS = "wall-push-rows"
 WALL_PAGE_CONFIG = "wall-page-config"
 WALL_CLOCK_TICK = "wall-clock-tick"
 

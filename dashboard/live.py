@@ -4,20 +4,24 @@ One persistent WebSocket callback per page runs `run_push`. Each step reads what
 asks for — the browser's acknowledgements while a link is busy; new `case-events` entries
 (XREAD BLOCK) with the changed cases and the server's counts while the rows' link is free,
 or the whole state for a page whose state is unknown (a reconnect); the periodic reads that
-are due — hands them to `plan`, and sends its messages with `set_props`. A change goes out
-as soon as it is read when the link is idle; while the page has not applied the last rows
-message, new entries wait in the stream and go out merged in the next one.
+are due — hands them to `plan`, and sends its messages: the queue's rows on the page's own
+rows socket (`ROWS_PATH`), the rest with `set_props`. A change goes out as soon as it is
+read when the link is idle; while the page has not applied the last rows message, new
+entries wait in the stream and go out merged in the next one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import redis
 from dash import ctx, set_props
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from cases.counts import aread_counts
 from dashboard import ids
@@ -29,13 +33,16 @@ from dashboard.lights import lights
 from dashboard.modules.data import aread_module_data
 from dashboard.overlays import aread_stations
 from dashboard.push import (
+    Message,
     Reads,
     WallState,
+    greeted,
     map_rest_left,
     map_waits,
     mirror_from_store,
     periodic_at,
     plan,
+    rows_lost,
     start,
     wanted,
     with_acks,
@@ -58,28 +65,89 @@ async def aread_notices(wall: WallContext) -> list[Notice]:
     return await asyncio.to_thread(notices, wall.r, wall.keys, wall.settings, wall.clock())
 
 
-# Each page's acknowledgements, by page id (its config's `pageId`): the page sends them (a
-# WebSocket callback each, pages/wall.py) the moment it applied a rows message or drew a map
-# patch; asking for them instead (`get_prop`) waited behind the page's rendering (170 ms at
-# the median under load).
-Acks = asyncio.Queue[tuple[str, int]]  # ("rows_ack" | "map_ack", mark)
-_acks: dict[str, Acks] = {}
+# Each page's rows link, by page id (its config's `pageId`): a WebSocket of its own (not
+# Dash's), on which the push sends the queue's rows and the page answers with the mark of each
+# rows message it applied and each map patch it drew. Through Dash, every rows message went
+# through the page's store and a clientside callback, and every acknowledgement through a
+# server callback: the renderer's work, on the page's main thread, for each change.
+ROWS_PATH = "/_wall-rows"
+HELLO = "hello"  # the page's link (re)opened: its grid is up
+Acks = asyncio.Queue[tuple[str, int]]  # ("rows_ack" | "map_ack" | HELLO, mark)
+ACK_LINKS = frozenset({"rows_ack", "map_ack"})
+MAX_ACK_BYTES = 256  # an acknowledgement is a few dozen bytes: more is not one
 
 
-def mark_of(ack: Any) -> int | None:
-    """The mark an acknowledgement store holds (None: nothing applied yet)."""
-    return int(ack["mark"]) if isinstance(ack, dict) and "mark" in ack else None
+@dataclass
+class PageLink:
+    """A page's rows socket and the queue its push loop reads its acknowledgements from:
+    each comes and goes on its own (a reconnect of either), so each finds the other here."""
+
+    socket: WebSocket | None = None
+    acks: Acks | None = None
 
 
-def acknowledge(ack: Any, link: str = "rows_ack") -> None:
-    """A page applied (drew) the message of this mark: its push may send the next."""
-    queue = _acks.get(str(ack.get("page"))) if isinstance(ack, dict) else None
-    if queue is not None and (mark := mark_of(ack)) is not None:
-        queue.put_nowait((link, mark))
+_pages: dict[str, PageLink] = {}
+
+
+def _greet(link: PageLink) -> None:
+    if link.socket is not None and link.acks is not None:
+        link.acks.put_nowait((HELLO, 0))
+
+
+def _forget(page: str, link: PageLink) -> None:
+    if link.socket is None and link.acks is None and _pages.get(page) is link:
+        del _pages[page]
+
+
+def parse_ack(text: str) -> tuple[str, int] | None:
+    """An acknowledgement from the page (`{"link": "rows_ack", "mark": 17}`); None for
+    anything else, which is ignored."""
+    if len(text) > MAX_ACK_BYTES:
+        return None
+    try:
+        found = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(found, dict) or found.get("link") not in ACK_LINKS:
+        return None
+    mark = found.get("mark")
+    if not isinstance(mark, int) or isinstance(mark, bool) or not 0 <= mark < 2**63:
+        return None
+    return str(found["link"]), mark
+
+
+def received(link: PageLink, text: str) -> None:
+    """What the page sent on its rows link: an acknowledgement goes to its push loop."""
+    ack = parse_ack(text)
+    if ack is not None and link.acks is not None:
+        link.acks.put_nowait(ack)
+
+
+async def rows_socket(websocket: WebSocket) -> None:
+    """`ROWS_PATH?page=<page id>`: the page's rows link (access/policy.py: a reader's, from
+    the page's own origin). One socket a page: a second for the same id is refused."""
+    page = websocket.query_params.get("page", "")
+    link = _pages.setdefault(page, PageLink()) if page else None
+    if link is None or link.socket is not None:
+        await websocket.close(code=4409, reason="one rows link a page")
+        return
+    await websocket.accept()
+    link.socket = websocket
+    _greet(link)
+    try:
+        while True:
+            received(link, await websocket.receive_text())
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # the page is gone (or sent a binary frame): its push resyncs it if it returns
+    finally:
+        if link.socket is websocket:
+            link.socket = None
+        _forget(page, link)
 
 
 async def acknowledged(queue: Acks, wait: float) -> dict[str, int]:
-    """The newest mark acknowledged on each link, waiting up to `wait` seconds for one."""
+    """The newest mark acknowledged on each link (and HELLO if the page's link opened),
+    waiting up to `wait` seconds for one."""
     found: list[tuple[str, int]] = []
     if wait > 0 and queue.empty():
         try:
@@ -140,41 +208,54 @@ async def read_stream(wall: WallContext, state: WallState, block_s: float) -> di
 async def read(wall: WallContext, ws: Any, state: WallState, acks: Acks) -> Reads:
     """What `state` asks for now."""
     now = time.time()
-    busy, first = not state.rows.free(now), state.rows.acked is None
-    found: dict[str, Any] = await acknowledged(acks, MAP_CHECK_SECONDS if busy and not first else 0)
-    if busy and first and "rows_ack" not in found:  # the grid is up? said maybe before we ran
-        found["rows_ack"] = mark_of(await ask(ws, ids.WALL_PUSH_ACK))
-    acked = with_acks(state, found.get("rows_ack"), found.get("map_ack"))
+    busy = not state.rows.free(now)
+    found: dict[str, Any] = await acknowledged(acks, MAP_CHECK_SECONDS if busy else 0)
+    hello = found.pop(HELLO, None) is not None
+    acked = greeted(state, now) if hello else state
+    acked = with_acks(acked, found.get("rows_ack"), found.get("map_ack"))
     rows_acked = found.get("rows_ack") is not None
     rest = map_rest_left(acked, now, rows_acked=rows_acked)
     if acked.rows.free(now) and rest > 0:  # (rest 0: the map's patch goes first, at once)
         wake = periodic_at(acked, now, rows_acked=rows_acked)
         # Waiting for the page to draw the map's last patch: ask again now and then.
-        undrawn = map_waits(state) and not acked.map.free(now)
+        undrawn = map_waits(acked) and not acked.map.free(now)
         check = MAP_CHECK_SECONDS if undrawn else BLOCK_MS / 1000
-        found |= await read_stream(wall, state, min(BLOCK_MS / 1000, wake - now, rest, check))
-    elif state.rows.acked is None:
-        await asyncio.sleep(MAP_CHECK_SECONDS)  # the page's grid is not up yet
+        found |= await read_stream(wall, acked, min(BLOCK_MS / 1000, wake - now, rest, check))
     # Rows first: a step that read changes leaves the periodic reads to a moment between two
     # changes (unless they are well overdue: under a steady stream every step reads changes).
     changes = "cursor" in found or "snapshot" in found
     kinds = wanted(acked, time.time(), changes=changes, rows_acked=rows_acked)
     found |= await read_periodic(wall, ws, kinds)
-    return Reads(**found)
+    return Reads(hello=hello, **found)
 
 
-async def send(messages: list[tuple[Any, dict[str, Any]]]) -> None:
-    """Each message as a `set_props`. The rows' message and a map figure change each go in a
-    WebSocket batch of their own: the page applies (and can paint) new rows before it handles
-    the header, the beat and the rest, and the slow map redraw starts only after them."""
-    alone = (ids.WALL_PUSH_ROWS, ids.WALL_MAP)
+async def send(messages: list[Message], socket: WebSocket | None) -> bool:
+    """The rows' messages on the page's rows socket, the rest as `set_props`; False when a
+    rows message could not go (no socket, or it failed): the page must be resynced. A map
+    figure change goes in a WebSocket batch of its own, so that the slow redraw starts only
+    after the header, the beat and the rest are applied."""
+    delivered = True
     for n, (component_id, props) in enumerate(messages):
-        if n and (component_id in alone or messages[n - 1][0] in alone):
+        if component_id == ids.WALL_PUSH_ROWS:
+            delivered = delivered and await send_rows(socket, props)
+            continue
+        if n and ids.WALL_MAP in (component_id, messages[n - 1][0]):
             await asyncio.sleep(BATCH_GAP_SECONDS)
         set_props(component_id, props)
+    return delivered
 
 
-async def run(wall: WallContext, ws: Any, state: WallState, acks: Acks) -> None:
+async def send_rows(socket: WebSocket | None, props: dict[str, Any]) -> bool:
+    if socket is None:
+        return False
+    try:
+        await socket.send_text(orjson.dumps(props["data"]).decode())
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        return False
+    return True
+
+
+async def run(wall: WallContext, ws: Any, state: WallState, link: PageLink, acks: Acks) -> None:
     """Read, plan, send, until the page is gone."""
     while ws is not None and not ws.is_shutdown and state.alive:
         try:
@@ -183,7 +264,8 @@ async def run(wall: WallContext, ws: Any, state: WallState, acks: Acks) -> None:
             reads = Reads(ok=False)
         read_at = time.perf_counter()
         state, messages = plan(state, reads, time.time())
-        await send(messages)
+        if not await send(messages, link.socket):
+            state = rows_lost(state, time.time())
         if reads.cases:
             wall.meters.push.observe(time.perf_counter() - read_at)
         if not reads.ok:
@@ -208,10 +290,13 @@ async def run_push(
         now=time.time(),
     )  # fmt: skip
     page = str((config or {}).get("pageId") or "")
-    acks = _acks[page] = Acks()
+    link = _pages.setdefault(page, PageLink())
+    acks = link.acks = Acks()
+    _greet(link)  # its rows socket may have opened first
     try:
         with wall.meters.walls.track_inprogress():
-            await run(wall, ctx.websocket, state, acks)
+            await run(wall, ctx.websocket, state, link, acks)
     finally:
-        if _acks.get(page) is acks:
-            del _acks[page]
+        if link.acks is acks:
+            link.acks = None
+        _forget(page, link)

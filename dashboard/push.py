@@ -8,7 +8,8 @@ No I/O here: production, the tests and bench/wall all run this planner.
 
 Pacing: the queue's rows and the map are each a `Link` with at most one message in flight. A
 change goes out at once when its link is free; the browser's acknowledgement (the mark of the
-last message it applied: `WALL_PUSH_ACK` for rows, `WALL_MAP_DRAWN` for map draws) frees it,
+last rows message it applied, or of the last map patch it drew, sent on the page's rows
+socket: dashboard/live.py) frees it,
 and what arrived meanwhile goes out merged in the next message. Rows are one ag-grid
 transaction (add / update / remove: several in one WebSocket batch would lose rows); the map
 one `dash.Patch` of the point trace and z, sent once the rows before it are applied and at
@@ -137,6 +138,7 @@ class Reads:
     counts: Counts | None = None
     rows_ack: int | None = None
     map_ack: int | None = None
+    hello: bool = False  # the page's rows link (re)opened
     alive: bool | None = None
     lights: list[Light] | None = None
     alerts: list[dict[str, Any]] | None = None
@@ -179,6 +181,21 @@ def with_acks(state: WallState, rows_ack: int | None, map_ack: int | None) -> Wa
     rows = state.rows if rows_ack is None else replace(state.rows, acked=rows_ack)
     return replace(state, rows=rows, map=state.map if map_ack is None else
                    replace(state.map, acked=map_ack))  # fmt: skip
+
+
+def greeted(state: WallState, now: float) -> WallState:
+    """The page's rows link opened: its grid is up. A loop that has sent it no rows may send
+    them now; one that had (the link dropped and came back) cannot know which the page
+    applied, and resyncs it."""
+    if state.rows.sent == 0:
+        return replace(state, rows=replace(state.rows, acked=0))
+    return replace(state, mirror=None, rows=Link(0, 0, now))
+
+
+def rows_lost(state: WallState, now: float) -> WallState:
+    """A rows message could not go (the page's rows link is down): what the page holds is
+    unknown from now on; once its link is back (`greeted`), it is resynced."""
+    return replace(state, mirror=None, rows=Link(0, None, now))
 
 
 def quiet_at(state: WallState) -> float:
@@ -559,6 +576,7 @@ def plan(state: WallState, reads: Reads, now: float) -> tuple[WallState, list[Me
     out: list[Message] = []
     kinds = [k for k in PERIODS if getattr(reads, k, None) is not None]
     due = {**state.due, **{k: now + PERIODS[k] for k in kinds}}
+    state = greeted(state, now) if reads.hello else state
     state = with_acks(state, reads.rows_ack, reads.map_ack)
     state = replace(state, due=due, alive=reads.alive is not False)
     if reads.snapshot is not None:

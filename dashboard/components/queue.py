@@ -111,6 +111,10 @@ def queue_grid(rows: list[dict[str, Any]], lang: Lang) -> dag.AgGrid:
             "rowHeight": ROW_HEIGHT,
             "headerHeight": HEADER_HEIGHT,
             "suppressCellFocus": True,
+            # The hidden late column's value once a row per sort, not once per comparison
+            # (each parses two deadlines); a transaction empties the cache, and so does the
+            # page's tick every second (wall.js refreshQueue): age and countdowns run on.
+            "valueCache": True,
             "suppressHorizontalScroll": True,
             "localeText": {"noRowsToShow": t("queue.empty", lang)},
         },

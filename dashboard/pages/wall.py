@@ -31,7 +31,7 @@ from dashboard.filters import CaseFilter, describe, page_query, request_filter
 from dashboard.health import notices
 from dashboard.i18n import Lang, request_lang, words
 from dashboard.lights import Light, lights, silence_s, unknown_lights
-from dashboard.live import STALE_AFTER_MS, acknowledge, run_push
+from dashboard.live import ROWS_PATH, STALE_AFTER_MS, run_push
 from dashboard.modules import compute
 from dashboard.modules.data import read_module_data
 from dashboard.overlays import Overlays, read_stations
@@ -69,13 +69,14 @@ def page_config(
     feeds: tuple[str, ...] = (),
     reload_at: str | None = None,
     rotate_s: float = 15.0,
+    rows_url: str = ROWS_PATH,
 ) -> dict[str, Any]:
     """What the browser-side ticks (assets/wall.js) need: ids, timings, words, feed windows."""
     return {
         "lang": lang,
-        "pageId": uuid4().hex,  # names this page's acknowledgements to its push (live.py)
+        "pageId": uuid4().hex,  # names this page's rows link to its push (live.py)
+        "rowsUrl": rows_url,
         "gridId": ids.WALL_QUEUE_GRID,
-        "ackId": ids.WALL_PUSH_ACK,
         "tickerId": ids.WALL_HEADER_TICKER,
         "staleAfterMs": STALE_AFTER_MS,
         "healthUrl": health_url,
@@ -88,7 +89,6 @@ def page_config(
         "modulesPageId": ids.WALL_MODULES_PAGE,
         "rotateMs": int(rotate_s * 1000),
         "mapId": ids.WALL_MAP,
-        "mapDrawnId": ids.WALL_MAP_DRAWN,
         "langLinkId": ids.WALL_HEADER_LANG,
         "layers": {
             layer: [ids.wall_layer(layer), list(traces)] for layer, traces in LAYER_TRACES.items()
@@ -124,9 +124,6 @@ def stores(wall: WallContext, cursor: dict[str, Any], feeds: list[Light], config
         dcc.Store(id=ids.WALL_PUSH_CURSOR, data=cursor),
         dcc.Store(id=ids.WALL_PUSH_BEAT),
         dcc.Store(id=ids.WALL_PUSH_FEEDS, data=feeds),
-        dcc.Store(id=ids.WALL_PUSH_ACK),  # None until the grid is up (wall.js)
-        dcc.Store(id=ids.WALL_PUSH_ROWS),
-        dcc.Store(id=ids.WALL_MAP_DRAWN),
         dcc.Store(id=ids.WALL_LINK_NUDGE),
         dcc.Store(id=ids.WALL_PAGE_CONFIG, data=config),
         dcc.Interval(id=ids.WALL_CLOCK_TICK, interval=TICK_MS),
@@ -149,6 +146,7 @@ def build_wall(
     overlays: Overlays | None = None,
     hidden: frozenset[str] = frozenset(),
     notices: list[dict[str, str]] | None = None,
+    rows_url: str = ROWS_PATH,
 ) -> html.Div:
     """The whole wall for one snapshot (pure: the layout function does the reading)."""
     settings = wall.settings
@@ -170,7 +168,12 @@ def build_wall(
     )
     other: Lang = "zh" if lang == "en" else "en"
     config = page_config(
-        lang, health_url, wall.feeds, settings.wall_reload_at, settings.wall_panel_rotate_s
+        lang,
+        health_url,
+        wall.feeds,
+        settings.wall_reload_at,
+        settings.wall_panel_rotate_s,
+        rows_url,
     )
     header = wall_header(
         town_name(wall, lang),
@@ -197,7 +200,7 @@ def build_wall(
     )
 
 
-def wall_layout(wall: WallContext, health_url: str) -> html.Div:
+def wall_layout(wall: WallContext, health_url: str, rows_url: str = ROWS_PATH) -> html.Div:
     """The layout function: the stream cursor and the open cases as of this page load."""
     lang, case_filter = request_lang(), request_filter()
     now = datetime.now(UTC)
@@ -225,6 +228,7 @@ def wall_layout(wall: WallContext, health_url: str) -> html.Div:
         overlays=overlays,
         hidden=hidden_layers(hide),
         notices=read_notices(wall, lang),
+        rows_url=rows_url,
     )
 
 
@@ -241,15 +245,6 @@ def register_wall_callbacks(app: Dash, wall: WallContext) -> None:
     async def wall_push(store: dict[str, Any] | None, page: dict[str, Any] | None) -> None:
         await run_push(wall, store, page)
 
-    # The page acknowledges each rows message it applied: the push sends the next at once.
-    @app.callback(Input(ids.WALL_PUSH_ACK, "data"), websocket=True, prevent_initial_call=True)
-    async def wall_ack(ack: Any) -> None:
-        acknowledge(ack)
-
-    @app.callback(Input(ids.WALL_MAP_DRAWN, "data"), websocket=True, prevent_initial_call=True)
-    async def wall_map_drawn(ack: Any) -> None:
-        acknowledge(ack, "map_ack")
-
     # Sent by the browser when the link has been down while the server answered: going
     # through Dash's socket worker, the request makes it open a new socket (see TICK_MS).
     @app.callback(Input(ids.WALL_LINK_NUDGE, "data"), websocket=True, prevent_initial_call=True)
@@ -264,13 +259,6 @@ def register_wall_callbacks(app: Dash, wall: WallContext) -> None:
         Input(ids.WALL_CLOCK_TICK, "n_intervals"),
         Input(ids.WALL_PUSH_BEAT, "data"),
         State(ids.WALL_PAGE_CONFIG, "data"),
-    )
-    # The queue's rows go to the grid's API from the browser (wall.js: why not a grid prop).
-    app.clientside_callback(  # type: ignore[no-untyped-call]
-        ClientsideFunction(namespace="towncc", function_name="applyRows"),
-        Input(ids.WALL_PUSH_ROWS, "data"),
-        State(ids.WALL_PAGE_CONFIG, "data"),
-        prevent_initial_call=True,
     )
     app.clientside_callback(  # type: ignore[no-untyped-call]
         ClientsideFunction(namespace="towncc", function_name="linkTick"),

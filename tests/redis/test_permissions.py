@@ -85,6 +85,27 @@ def call(web: TestClient, rule: Rule, token: str | None) -> int:
     ).status_code
 
 
+@pytest.mark.parametrize("path", ["/_wall-rows?page=p", "/_dash-ws-callback"])
+def test_a_socket_opened_by_a_page_of_another_origin_is_refused(
+    web: TestClient, tokens: dict[str, str], path: str
+) -> None:
+    """A page of another site cannot read the push, whatever credentials its browser holds
+    (a wall's cookie is SameSite=Strict as well)."""
+    who = {"Authorization": f"Bearer {tokens['wall']}"}
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        web.websocket_connect(
+            f"ws://127.0.0.1{path}", headers=who | {"Origin": "http://evil.example"}
+        ) as socket,
+    ):
+        socket.receive_text()
+    assert refused.value.code == 4403
+    with web.websocket_connect(
+        f"ws://127.0.0.1{path}", headers=who | {"Origin": "http://127.0.0.1"}
+    ):
+        pass  # its own origin: let in
+
+
 def expected(rule: Rule, caller: str) -> str:
     if rule.open or caller in rule.roles:
         return "in"

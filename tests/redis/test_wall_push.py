@@ -6,10 +6,11 @@ wait in the stream and go out merged in the next one."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import redis
@@ -32,12 +33,22 @@ WAIT_S = 10.0
 
 
 class Page:
-    """The page's side of the socket: its grid is up; it answers for its stores."""
+    """The page's side of Dash's socket: it answers for its stores."""
 
     is_shutdown = False
 
     async def get_prop(self, component_id: str, prop: str, timeout: float) -> Any:
-        return {"page": PAGE, "mark": 0} if component_id == ids.WALL_PUSH_ACK else {}
+        return {}
+
+
+class RowsSocket:
+    """The page's rows link, open (its grid is up): keeps the rows messages it is sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    async def send_text(self, text: str) -> None:
+        self.sent.append(json.loads(text))
 
 
 async def until(found: Callable[[], bool]) -> None:
@@ -57,8 +68,10 @@ def test_a_change_goes_out_at_once_and_those_that_come_while_it_is_in_flight_go_
 ) -> None:
     sent: list[tuple[Any, dict[str, Any]]] = []
     monkeypatch.setattr(live, "set_props", lambda cid, props: sent.append((cid, props)))
-    page = Page()
+    page, socket = Page(), RowsSocket()
     monkeypatch.setattr(live, "ctx", SimpleNamespace(websocket=page))
+    link = live.PageLink(socket=cast(Any, socket))
+    monkeypatch.setitem(live._pages, PAGE, link)
     now = datetime.now(UTC)
 
     def report(n: int) -> None:
@@ -66,7 +79,7 @@ def test_a_change_goes_out_at_once_and_those_that_come_while_it_is_in_flight_go_
         drain_now(engine)
 
     def rows() -> list[dict[str, Any]]:
-        return [props["data"] for cid, props in sent if cid == ids.WALL_PUSH_ROWS]
+        return socket.sent
 
     def beats() -> int:
         return sum(1 for cid, _ in sent if cid == ids.WALL_PUSH_BEAT)
@@ -85,7 +98,7 @@ def test_a_change_goes_out_at_once_and_those_that_come_while_it_is_in_flight_go_
             seen = beats()
             await until(lambda: beats() >= seen + 2)  # the loop went round, the page silent
             assert len(rows()) == 1  # one message in flight: the others wait
-            live.acknowledge({"page": PAGE, "mark": first["mark"]})
+            live.received(link, json.dumps({"link": "rows_ack", "mark": first["mark"]}))
             await until(lambda: len(rows()) == 2)
             merged = rows()[1]["transaction"]["add"]
             assert [row["id"] for row in merged] == [f"urban:R-{n:06d}" for n in (2, 3, 4)]

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import time
 from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
 from dash import Patch
+from starlette.applications import Starlette
+from starlette.routing import WebSocketRoute
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from dashboard import ids, live
 from dashboard.push import PERIODS, Link
@@ -71,15 +77,10 @@ def test_while_the_rows_are_in_flight_the_stream_waits_for_the_pages_acknowledge
 
     async def steps() -> tuple[Any, Any]:
         acks = live.Acks()
-        live._acks["page-1"] = acks
-        try:
-            waiting = await live.read(wall, Page(), busy, acks)  # none comes: no read
-            live.acknowledge({"page": "page-1", "mark": 2**62 - 1})
-            live.acknowledge({"page": "page-1", "mark": 2**62})
-            live.acknowledge({"page": "other", "mark": 7})  # another page's: not ours
-            return waiting, await live.read(wall, Page(), busy, acks)
-        finally:
-            del live._acks["page-1"]
+        waiting = await live.read(wall, Page(), busy, acks)  # none comes: no read
+        acks.put_nowait(("rows_ack", 2**62 - 1))
+        acks.put_nowait(("rows_ack", 2**62))
+        return waiting, await live.read(wall, Page(), busy, acks)
 
     waiting, freed = run_apart(steps())
     assert (waiting.rows_ack, waiting.cursor) == (None, None)
@@ -87,34 +88,73 @@ def test_while_the_rows_are_in_flight_the_stream_waits_for_the_pages_acknowledge
     assert [c["id"] for c in freed.cases] == ["urban:1"]
 
 
-def test_a_page_whose_grid_is_not_up_is_asked_again_later(no_waits: list[float]) -> None:
+def test_a_page_whose_grid_is_not_up_waits_for_its_rows_link() -> None:
     state, _ = begin([])
     waiting = quiet(replace(state, rows=Link(0, None, live.time.time())))
     stream = Stream(None)
     wall = cast(Any, SimpleNamespace(ar=stream, keys=SimpleNamespace(case_events="t:ce")))
-    page = Page()
-    reads = run_now(live.read(wall, page, waiting, live.Acks()))
-    assert reads.rows_ack is None and no_waits == [live.MAP_CHECK_SECONDS]
-    assert page.asked == [ids.WALL_PUSH_ACK]
-    page.stores[ids.WALL_PUSH_ACK] = {"page": "p", "mark": 0}  # the grid is up
-    assert run_now(live.read(wall, page, waiting, live.Acks())).rows_ack == 0
-    assert stream.reads == 1  # and at once it reads the stream
+    acks = live.Acks()
+    reads = run_apart(live.read(wall, Page(), waiting, acks))
+    assert (reads.hello, reads.rows_ack, stream.reads) == (False, None, 0)
+    acks.put_nowait((live.HELLO, 0))  # the page's rows link opened: its grid is up
+    reads = run_apart(live.read(wall, Page(), waiting, acks))
+    assert reads.hello and stream.reads == 1  # and at once it reads the stream
 
 
-def test_the_rows_and_a_map_patch_each_go_in_a_websocket_batch_of_their_own(
+class Socket:
+    """The page's rows socket: keeps what it was sent, or fails as a closed one does."""
+
+    def __init__(self, *, closed: bool = False) -> None:
+        self.closed, self.texts = closed, list[str]()
+
+    async def send_text(self, text: str) -> None:
+        if self.closed:
+            raise RuntimeError("Cannot call send once a close message has been sent.")
+        self.texts.append(text)
+
+
+def test_the_rows_go_on_the_rows_socket_and_a_map_patch_in_a_websocket_batch_of_its_own(
     monkeypatch: pytest.MonkeyPatch, no_waits: list[float]
 ) -> None:
     sent: list[Any] = []
     monkeypatch.setattr(live, "set_props", lambda cid, props: sent.append(cid))
     beat, kpi = ids.WALL_PUSH_BEAT, ids.wall_kpi("open")
-    run_now(live.send([(ids.WALL_PUSH_ROWS, {}), (kpi, {}), (beat, {})]))
-    assert no_waits == [live.BATCH_GAP_SECONDS]  # the header and the beat after the rows
-    run_now(live.send([(kpi, {}), (ids.WALL_MAP, {"figure": Patch()}), (beat, {})]))
-    assert no_waits == [live.BATCH_GAP_SECONDS] * 3  # before the map, and after it
-    run_now(live.send([(ids.WALL_MAP, {"figure": Patch()})]))
-    run_now(live.send([(kpi, {}), (beat, {})]))
-    assert len(no_waits) == 3  # alone, or nothing to keep apart: no wait
-    assert sent == [ids.WALL_PUSH_ROWS, kpi, beat, kpi, ids.WALL_MAP, beat, ids.WALL_MAP, kpi, beat]
+    rows = (ids.WALL_PUSH_ROWS, {"data": {"transaction": {"add": [{"id": "a"}]}, "mark": 3}})
+    socket = Socket()
+    assert run_now(live.send([rows, (kpi, {}), (beat, {})], cast(Any, socket)))
+    assert [json.loads(t) for t in socket.texts] == [rows[1]["data"]]
+    assert no_waits == []  # the rows are not in Dash's batch
+    run_now(live.send([(kpi, {}), (ids.WALL_MAP, {"figure": Patch()}), (beat, {})], None))
+    assert no_waits == [live.BATCH_GAP_SECONDS] * 2  # before the map, and after it
+    run_now(live.send([(ids.WALL_MAP, {"figure": Patch()})], None))
+    run_now(live.send([(kpi, {}), (beat, {})], None))
+    assert len(no_waits) == 2  # alone, or nothing to keep apart: no wait
+    assert sent == [kpi, beat, kpi, ids.WALL_MAP, beat, ids.WALL_MAP, kpi, beat]
+    # Rows that cannot go (no socket, or a closed one) say so: the loop resyncs the page.
+    assert not run_now(live.send([rows, (beat, {})], None))
+    assert not run_now(live.send([rows], cast(Any, Socket(closed=True))))
+    assert sent[-1] == beat  # the rest still goes
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ('{"link": "rows_ack", "mark": 17}', ("rows_ack", 17)),
+        ('{"link": "map_ack", "mark": 0}', ("map_ack", 0)),
+        ('{"link": "hello", "mark": 0}', None),  # only the server says hello
+        ('{"link": "rows_ack", "mark": -1}', None),
+        ('{"link": "rows_ack", "mark": true}', None),
+        ('{"link": "rows_ack", "mark": "17"}', None),
+        ('{"link": "rows_ack"}', None),
+        ("[1, 2]", None),
+        ("not json", None),
+        ('{"link": "rows_ack", "mark": 1, "pad": "' + "x" * 300 + '"}', None),
+    ],
+)
+def test_only_an_acknowledgement_is_taken_from_the_page(
+    text: str, found: tuple[str, int] | None
+) -> None:
+    assert live.parse_ack(text) == found
 
 
 def test_on_a_page_without_the_walls_stores_the_push_ends_at_once() -> None:
@@ -124,3 +164,40 @@ def test_on_a_page_without_the_walls_stores_the_push_ends_at_once() -> None:
 def test_an_unanswered_question_reads_as_none() -> None:
     assert run_now(live.ask(Page(), ids.WALL_PUSH_CURSOR)) is None
     assert run_now(live.ask(Page(**{ids.WALL_PUSH_CURSOR: {}}), ids.WALL_PUSH_CURSOR)) == {}
+
+
+def test_the_rows_socket_is_one_a_page_and_hands_its_acknowledgements_to_the_pages_push() -> None:
+    app = Starlette(routes=[WebSocketRoute(live.ROWS_PATH, live.rows_socket)])
+    client = TestClient(app)
+    with client.websocket_connect(f"{live.ROWS_PATH}?page=p1") as first:
+        link = live._pages["p1"]
+        link.acks = live.Acks()  # the page's push loop, started after the socket
+        live._greet(link)
+        second = f"{live.ROWS_PATH}?page=p1"
+        with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect(second) as ws:
+            ws.receive_text()
+        assert refused.value.code == 4409  # a second socket for the page: refused
+        first.send_text('{"link": "rows_ack", "mark": 12}')
+        first.send_text("<script>")  # not an acknowledgement: ignored, the socket stays
+        first.send_text('{"link": "map_ack", "mark": 3}')
+        first.send_text('{"link": "rows_ack", "mark": 13}')
+        got = until_acks(link.acks, 3)
+    assert got == {live.HELLO: 0, "rows_ack": 13, "map_ack": 3}
+    link.acks = None
+    live._forget("p1", link)
+    assert "p1" not in live._pages  # socket and loop gone: nothing kept for the page
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        client.websocket_connect(live.ROWS_PATH) as ws,
+    ):
+        ws.receive_text()
+    assert refused.value.code == 4409 and "" not in live._pages
+
+
+def until_acks(acks: live.Acks, count: int) -> dict[str, int]:
+    """The acknowledgements once `count` of them (besides the hello) are in (the socket's
+    server runs in a thread of the test client's)."""
+    deadline = time.monotonic() + 10
+    while acks.qsize() < count + 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return run_now(live.acknowledged(acks, 0))

@@ -40,6 +40,7 @@ from dashboard.push import (
     mirror_to_store,
     periodic_at,
     plan,
+    rows_lost,
     start,
     wanted,
     zmax,
@@ -49,6 +50,7 @@ T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
 NOW = T0.timestamp() + 3600
 TRACES = MapTraces(choropleth=0, halo=2, points=3, locations=("G1", "G2", "G3"))
 LIMITS = Limits(max_rows=5, max_points=4)
+ROWS = ids.WALL_PUSH_ROWS
 
 
 def case(
@@ -385,6 +387,32 @@ def test_rows_wait_for_the_pages_grid_and_a_link_never_acknowledged_frees_after_
     assert state.rows.free(NOW + 31)
     sent = state.rows.send(NOW)
     assert sent.sent >= NOW * 1000 and not replace(sent, acked=sent.sent - 1).free(NOW)
+
+
+def test_the_pages_rows_link_opening_frees_the_rows_and_a_reopened_one_resyncs() -> None:
+    state = start("zh", "1-0", Mirror(), limits=LIMITS, traces=TRACES, case_filter=CaseFilter(),
+                  now=NOW)  # fmt: skip
+    greeted, messages = plan(state, Reads(hello=True), NOW)
+    assert greeted.rows.free(NOW) and greeted.mirror == Mirror() and messages[-1][0] != ROWS
+    # Rows went out, then the link dropped and came back: which the page applied is unknown.
+    sent, messages = plan(greeted, Reads(cursor="2-0", cases=[case(1)]), NOW)
+    assert [c for c, _ in messages].count(ROWS) == 1 and not sent.rows.free(NOW)
+    again, _ = plan(sent, Reads(hello=True), NOW + 1)
+    assert again.mirror is None and again.rows.free(NOW + 1)  # the next read is a snapshot
+    snap = Snapshot("3-0", [case(1), case(2)], {"G1": 2})
+    resynced, messages = plan(again, Reads(snapshot=snap), NOW + 1)
+    [rows] = [p["data"] for c, p in messages if c == ROWS]
+    assert [r["id"] for r in rows["rowData"]] == ["urban:2", "urban:1"]
+    assert resynced.mirror is not None and resynced.cursor == "3-0"
+
+
+def test_rows_that_could_not_go_wait_for_the_link_and_then_resync() -> None:
+    state, _ = begin([case(1)])
+    state, _ = plan(state, Reads(cursor="2-0", cases=[case(2)]), NOW)
+    lost = rows_lost(state, NOW)  # the scheduler found no socket to send them on
+    assert lost.mirror is None and not lost.rows.free(NOW + 1)
+    back, messages = plan(lost, Reads(hello=True), NOW + 2)
+    assert back.rows.free(NOW + 2) and back.mirror is None and messages[-1][0] != ROWS
 
 
 def test_the_header_figures_are_the_servers_counts_sent_when_they_change() -> None:

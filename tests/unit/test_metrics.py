@@ -112,15 +112,16 @@ def test_a_step_that_sends_rows_observes_its_push_latency(monkeypatch: pytest.Mo
         page.is_shutdown = True  # one step
         return Reads(cursor="8-0", cases=[case(1)])
 
-    async def send(messages: Any) -> None:
-        return None
+    async def send(messages: Any, socket: Any) -> bool:
+        return True
 
     monkeypatch.setattr(live, "send", send)
     monkeypatch.setattr(live, "read", read)
     meters = Meters()
     state, _ = begin([])
     assert count(meters, "towncc_push_seconds_count") == 0
-    run_now(live.run(cast(Any, SimpleNamespace(meters=meters)), page, state, live.Acks()))
+    wall = cast(Any, SimpleNamespace(meters=meters))
+    run_now(live.run(wall, page, state, live.PageLink(), live.Acks()))
     assert count(meters, "towncc_push_seconds_count") == 1
 
 
@@ -128,7 +129,7 @@ def test_a_wall_counts_as_connected_while_its_push_runs(monkeypatch: pytest.Monk
     meters = Meters()
     seen: list[float | None] = []
 
-    async def run(wall: Any, ws: Any, state: Any, acks: Any) -> None:
+    async def run(wall: Any, ws: Any, state: Any, link: Any, acks: Any) -> None:
         seen.append(count(meters, "towncc_walls_connected"))
 
     monkeypatch.setattr(live, "run", run)
