@@ -30,13 +30,14 @@ from dashboard.guard import Guard, auth_router
 from dashboard.headers import SecurityHeaders, content_security_policy
 from dashboard.i18n import t
 from dashboard.kpi_api import kpi_router
-from dashboard.live import BLOCK_MS, ROWS_PATH, rows_socket
+from dashboard.live import BLOCK_MS
 from dashboard.metrics import mount_metrics
 from dashboard.pages.admin import PATH as ADMIN_PATH
 from dashboard.pages.admin import Links, admin_layout, register_admin_callbacks
 from dashboard.pages.wall import PATH as WALL_PATH
 from dashboard.pages.wall import register_wall_callbacks, wall_layout
 from dashboard.routing import page_address, page_path
+from dashboard.rows_link import ROWS_PATH, rows_socket
 from dashboard.signin import signin_router
 from dashboard.unavailable import RESPONSES as OUTAGE
 from dashboard.unavailable import install as answer_outages_503
@@ -96,7 +97,9 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
         return RedirectResponse(f"{WALL_PATH}?{query}" if query else WALL_PATH)
 
     server.add_api_route("/", to_wall, include_in_schema=False)
-    server.add_api_websocket_route(ROWS_PATH, rows_socket)  # the wall's rows (dashboard/live.py)
+    server.add_api_websocket_route(
+        ROWS_PATH, rows_socket
+    )  # the wall's rows (dashboard/rows_link.py)
     describe_api(server, guarded=wall.settings.access_control)
     return server
 

@@ -5,7 +5,7 @@ asks for — the browser's acknowledgements while a link is busy; new `case-even
 (XREAD BLOCK) with the changed cases and the server's counts while the rows' link is free,
 or the whole state for a page whose state is unknown (a reconnect); the periodic reads that
 are due — hands them to `plan`, and sends its messages: the queue's rows on the page's own
-rows socket (`ROWS_PATH`), the rest with `set_props`. A change goes out as soon as it is
+rows socket (dashboard/rows_link.py), the rest with `set_props`. A change goes out as soon as it is
 read when the link is idle; while the page has not applied the last rows message, new
 entries wait in the stream and go out merged in the next one.
 """
@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 import redis
 from dash import ctx, set_props
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from cases.counts import aread_counts
 from dashboard import ids
@@ -47,6 +45,7 @@ from dashboard.push import (
     wanted,
     with_acks,
 )
+from dashboard.rows_link import HELLO, Acks, PageLink, acknowledged, attach, detach, send_rows
 from dashboard.snapshot import NO_ENTRY, aread_alerts, aread_snapshot, read_changes
 from dashboard.trends import aread_trends
 from ingest.freshness import afeeds_status
@@ -63,100 +62,6 @@ STALE_AFTER_MS = 4 * BLOCK_MS  # the page calls the link down after this long wi
 async def aread_notices(wall: WallContext) -> list[Notice]:
     """The health checks use the sync client: off the event loop, in a worker thread."""
     return await asyncio.to_thread(notices, wall.r, wall.keys, wall.settings, wall.clock())
-
-
-# Each page's rows link, by page id (its config's `pageId`): a WebSocket of its own (not
-# Dash's), on which the push sends the queue's rows and the page answers with the mark of each
-# rows message it applied and each map patch it drew. Through Dash, every rows message went
-# through the page's store and a clientside callback, and every acknowledgement through a
-# server callback: the renderer's work, on the page's main thread, for each change.
-ROWS_PATH = "/_wall-rows"
-HELLO = "hello"  # the page's link (re)opened: its grid is up
-Acks = asyncio.Queue[tuple[str, int]]  # ("rows_ack" | "map_ack" | HELLO, mark)
-ACK_LINKS = frozenset({"rows_ack", "map_ack"})
-MAX_ACK_BYTES = 256  # an acknowledgement is a few dozen bytes: more is not one
-
-
-@dataclass
-class PageLink:
-    """A page's rows socket and the queue its push loop reads its acknowledgements from:
-    each comes and goes on its own (a reconnect of either), so each finds the other here."""
-
-    socket: WebSocket | None = None
-    acks: Acks | None = None
-
-
-_pages: dict[str, PageLink] = {}
-
-
-def _greet(link: PageLink) -> None:
-    if link.socket is not None and link.acks is not None:
-        link.acks.put_nowait((HELLO, 0))
-
-
-def _forget(page: str, link: PageLink) -> None:
-    if link.socket is None and link.acks is None and _pages.get(page) is link:
-        del _pages[page]
-
-
-def parse_ack(text: str) -> tuple[str, int] | None:
-    """An acknowledgement from the page (`{"link": "rows_ack", "mark": 17}`); None for
-    anything else, which is ignored."""
-    if len(text) > MAX_ACK_BYTES:
-        return None
-    try:
-        found = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(found, dict) or found.get("link") not in ACK_LINKS:
-        return None
-    mark = found.get("mark")
-    if not isinstance(mark, int) or isinstance(mark, bool) or not 0 <= mark < 2**63:
-        return None
-    return str(found["link"]), mark
-
-
-def received(link: PageLink, text: str) -> None:
-    """What the page sent on its rows link: an acknowledgement goes to its push loop."""
-    ack = parse_ack(text)
-    if ack is not None and link.acks is not None:
-        link.acks.put_nowait(ack)
-
-
-async def rows_socket(websocket: WebSocket) -> None:
-    """`ROWS_PATH?page=<page id>`: the page's rows link (access/policy.py: a reader's, from
-    the page's own origin). One socket a page: a second for the same id is refused."""
-    page = websocket.query_params.get("page", "")
-    link = _pages.setdefault(page, PageLink()) if page else None
-    if link is None or link.socket is not None:
-        await websocket.close(code=4409, reason="one rows link a page")
-        return
-    await websocket.accept()
-    link.socket = websocket
-    _greet(link)
-    try:
-        while True:
-            received(link, await websocket.receive_text())
-    except (WebSocketDisconnect, RuntimeError):
-        pass  # the page is gone (or sent a binary frame): its push resyncs it if it returns
-    finally:
-        if link.socket is websocket:
-            link.socket = None
-        _forget(page, link)
-
-
-async def acknowledged(queue: Acks, wait: float) -> dict[str, int]:
-    """The newest mark acknowledged on each link (and HELLO if the page's link opened),
-    waiting up to `wait` seconds for one."""
-    found: list[tuple[str, int]] = []
-    if wait > 0 and queue.empty():
-        try:
-            found.append(await asyncio.wait_for(queue.get(), wait))
-        except TimeoutError:
-            return {}
-    while not queue.empty():
-        found.append(queue.get_nowait())
-    return {link: max(m for n, m in found if n == link) for link, _ in found}
 
 
 async def ask(ws: Any, component_id: str) -> Any:
@@ -245,16 +150,6 @@ async def send(messages: list[Message], socket: WebSocket | None) -> bool:
     return delivered
 
 
-async def send_rows(socket: WebSocket | None, props: dict[str, Any]) -> bool:
-    if socket is None:
-        return False
-    try:
-        await socket.send_text(orjson.dumps(props["data"]).decode())
-    except (WebSocketDisconnect, RuntimeError, OSError):
-        return False
-    return True
-
-
 async def run(wall: WallContext, ws: Any, state: WallState, link: PageLink, acks: Acks) -> None:
     """Read, plan, send, until the page is gone."""
     while ws is not None and not ws.is_shutdown and state.alive:
@@ -290,13 +185,9 @@ async def run_push(
         now=time.time(),
     )  # fmt: skip
     page = str((config or {}).get("pageId") or "")
-    link = _pages.setdefault(page, PageLink())
-    acks = link.acks = Acks()
-    _greet(link)  # its rows socket may have opened first
+    link, acks = attach(page)
     try:
         with wall.meters.walls.track_inprogress():
             await run(wall, ctx.websocket, state, link, acks)
     finally:
-        if link.acks is acks:
-            link.acks = None
-        _forget(page, link)
+        detach(page, link, acks)

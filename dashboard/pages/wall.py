@@ -31,13 +31,14 @@ from dashboard.filters import CaseFilter, describe, page_query, request_filter
 from dashboard.health import notices
 from dashboard.i18n import Lang, request_lang, words
 from dashboard.lights import Light, lights, silence_s, unknown_lights
-from dashboard.live import ROWS_PATH, STALE_AFTER_MS, run_push
+from dashboard.live import STALE_AFTER_MS, run_push
 from dashboard.modules import compute
 from dashboard.modules.data import read_module_data
 from dashboard.overlays import Overlays, read_stations
 from dashboard.overlays import build as build_overlays
 from dashboard.push import Snapshot, View, build_view, mirror_to_store
 from dashboard.routing import page_address
+from dashboard.rows_link import ROWS_PATH
 from dashboard.snapshot import read_alerts, read_snapshot
 from dashboard.trends import read_trends
 from ingest.freshness import feeds_status

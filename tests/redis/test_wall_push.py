@@ -19,7 +19,7 @@ import redis.asyncio as aredis
 from cases.engine import Engine
 from core.keys import Keys
 from core.settings import Settings
-from dashboard import ids, live
+from dashboard import ids, live, rows_link
 from dashboard.components.wall_map import map_traces
 from dashboard.context import WallContext
 from layers.town import Town
@@ -70,8 +70,8 @@ def test_a_change_goes_out_at_once_and_those_that_come_while_it_is_in_flight_go_
     monkeypatch.setattr(live, "set_props", lambda cid, props: sent.append((cid, props)))
     page, socket = Page(), RowsSocket()
     monkeypatch.setattr(live, "ctx", SimpleNamespace(websocket=page))
-    link = live.PageLink(socket=cast(Any, socket))
-    monkeypatch.setitem(live._pages, PAGE, link)
+    link = rows_link.PageLink(socket=cast(Any, socket))
+    monkeypatch.setitem(rows_link._pages, PAGE, link)
     now = datetime.now(UTC)
 
     def report(n: int) -> None:
@@ -98,7 +98,7 @@ def test_a_change_goes_out_at_once_and_those_that_come_while_it_is_in_flight_go_
             seen = beats()
             await until(lambda: beats() >= seen + 2)  # the loop went round, the page silent
             assert len(rows()) == 1  # one message in flight: the others wait
-            live.received(link, json.dumps({"link": "rows_ack", "mark": first["mark"]}))
+            rows_link.received(link, json.dumps({"link": "rows_ack", "mark": first["mark"]}))
             await until(lambda: len(rows()) == 2)
             merged = rows()[1]["transaction"]["add"]
             assert [row["id"] for row in merged] == [f"urban:R-{n:06d}" for n in (2, 3, 4)]

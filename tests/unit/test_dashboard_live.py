@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
 from dash import Patch
-from starlette.applications import Starlette
-from starlette.routing import WebSocketRoute
-from starlette.testclient import TestClient
-from starlette.websockets import WebSocketDisconnect
 
-from dashboard import ids, live
+from dashboard import ids, live, rows_link
 from dashboard.push import PERIODS, Link
 from tests.support.aio import run_apart, run_now
 from tests.unit.test_dashboard_push import begin, case
@@ -76,7 +71,7 @@ def test_while_the_rows_are_in_flight_the_stream_waits_for_the_pages_acknowledge
     busy = quiet(replace(state, rows=Link(sent=2**62, acked=5, at=live.time.time())))
 
     async def steps() -> tuple[Any, Any]:
-        acks = live.Acks()
+        acks = rows_link.Acks()
         waiting = await live.read(wall, Page(), busy, acks)  # none comes: no read
         acks.put_nowait(("rows_ack", 2**62 - 1))
         acks.put_nowait(("rows_ack", 2**62))
@@ -93,10 +88,10 @@ def test_a_page_whose_grid_is_not_up_waits_for_its_rows_link() -> None:
     waiting = quiet(replace(state, rows=Link(0, None, live.time.time())))
     stream = Stream(None)
     wall = cast(Any, SimpleNamespace(ar=stream, keys=SimpleNamespace(case_events="t:ce")))
-    acks = live.Acks()
+    acks = rows_link.Acks()
     reads = run_apart(live.read(wall, Page(), waiting, acks))
     assert (reads.hello, reads.rows_ack, stream.reads) == (False, None, 0)
-    acks.put_nowait((live.HELLO, 0))  # the page's rows link opened: its grid is up
+    acks.put_nowait((rows_link.HELLO, 0))  # the page's rows link opened: its grid is up
     reads = run_apart(live.read(wall, Page(), waiting, acks))
     assert reads.hello and stream.reads == 1  # and at once it reads the stream
 
@@ -136,27 +131,6 @@ def test_the_rows_go_on_the_rows_socket_and_a_map_patch_in_a_websocket_batch_of_
     assert sent[-1] == beat  # the rest still goes
 
 
-@pytest.mark.parametrize(
-    ("text", "found"),
-    [
-        ('{"link": "rows_ack", "mark": 17}', ("rows_ack", 17)),
-        ('{"link": "map_ack", "mark": 0}', ("map_ack", 0)),
-        ('{"link": "hello", "mark": 0}', None),  # only the server says hello
-        ('{"link": "rows_ack", "mark": -1}', None),
-        ('{"link": "rows_ack", "mark": true}', None),
-        ('{"link": "rows_ack", "mark": "17"}', None),
-        ('{"link": "rows_ack"}', None),
-        ("[1, 2]", None),
-        ("not json", None),
-        ('{"link": "rows_ack", "mark": 1, "pad": "' + "x" * 300 + '"}', None),
-    ],
-)
-def test_only_an_acknowledgement_is_taken_from_the_page(
-    text: str, found: tuple[str, int] | None
-) -> None:
-    assert live.parse_ack(text) == found
-
-
 def test_on_a_page_without_the_walls_stores_the_push_ends_at_once() -> None:
     assert run_now(live.run_push(cast(Any, None), None)) is None
 
@@ -164,40 +138,3 @@ def test_on_a_page_without_the_walls_stores_the_push_ends_at_once() -> None:
 def test_an_unanswered_question_reads_as_none() -> None:
     assert run_now(live.ask(Page(), ids.WALL_PUSH_CURSOR)) is None
     assert run_now(live.ask(Page(**{ids.WALL_PUSH_CURSOR: {}}), ids.WALL_PUSH_CURSOR)) == {}
-
-
-def test_the_rows_socket_is_one_a_page_and_hands_its_acknowledgements_to_the_pages_push() -> None:
-    app = Starlette(routes=[WebSocketRoute(live.ROWS_PATH, live.rows_socket)])
-    client = TestClient(app)
-    with client.websocket_connect(f"{live.ROWS_PATH}?page=p1") as first:
-        link = live._pages["p1"]
-        link.acks = live.Acks()  # the page's push loop, started after the socket
-        live._greet(link)
-        second = f"{live.ROWS_PATH}?page=p1"
-        with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect(second) as ws:
-            ws.receive_text()
-        assert refused.value.code == 4409  # a second socket for the page: refused
-        first.send_text('{"link": "rows_ack", "mark": 12}')
-        first.send_text("<script>")  # not an acknowledgement: ignored, the socket stays
-        first.send_text('{"link": "map_ack", "mark": 3}')
-        first.send_text('{"link": "rows_ack", "mark": 13}')
-        got = until_acks(link.acks, 3)
-    assert got == {live.HELLO: 0, "rows_ack": 13, "map_ack": 3}
-    link.acks = None
-    live._forget("p1", link)
-    assert "p1" not in live._pages  # socket and loop gone: nothing kept for the page
-    with (
-        pytest.raises(WebSocketDisconnect) as refused,
-        client.websocket_connect(live.ROWS_PATH) as ws,
-    ):
-        ws.receive_text()
-    assert refused.value.code == 4409 and "" not in live._pages
-
-
-def until_acks(acks: live.Acks, count: int) -> dict[str, int]:
-    """The acknowledgements once `count` of them (besides the hello) are in (the socket's
-    server runs in a thread of the test client's)."""
-    deadline = time.monotonic() + 10
-    while acks.qsize() < count + 1 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return run_now(live.acknowledged(acks, 0))

@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import CollectorRegistry
 
 from core.settings import Settings
-from dashboard import live, metrics, redis_memory
+from dashboard import live, metrics, redis_memory, rows_link
 from dashboard.health import Notice
 from dashboard.meters import Meters
 from dashboard.metrics import Engine, Snapshot, families, intake_label
@@ -121,7 +121,7 @@ def test_a_step_that_sends_rows_observes_its_push_latency(monkeypatch: pytest.Mo
     state, _ = begin([])
     assert count(meters, "towncc_push_seconds_count") == 0
     wall = cast(Any, SimpleNamespace(meters=meters))
-    run_now(live.run(wall, page, state, live.PageLink(), live.Acks()))
+    run_now(live.run(wall, page, state, rows_link.PageLink(), rows_link.Acks()))
     assert count(meters, "towncc_push_seconds_count") == 1
 
 
