@@ -215,14 +215,13 @@
 
   // Re-evaluates the age and countdown cells and the late colouring; re-sorts when the set
   // of late rows changed (they sit on top). False while the grid is not up.
-  function refreshQueue(gridId) {
-    const api = gridApi(gridId);
+  function refreshQueue(config) {
+    const api = gridApi(config.gridId);
     if (!api) {
       return false;
     }
     renderGridBody(api);
     api.expireValueCache(); // age and countdowns are values of the time (queue.py valueCache)
-    api.refreshCells({ force: true });
     const late = [];
     api.forEachNode((node) => {
       if (isLate(node.data)) {
@@ -230,8 +229,16 @@
       }
     });
     const key = late.sort().join("\n");
-    if (state.lateKey !== null && key !== state.lateKey) {
-      api.onSortChanged();
+    // Every second only the clocks' cells (redrawing every cell of a 4K grid each second was
+    // a main-thread task the next row could wait behind); all of them, and the order, when a
+    // row turned late (its red is on every cell).
+    if (key === state.lateKey) {
+      api.refreshCells({ columns: config.tickingColumns, force: true });
+    } else {
+      api.refreshCells({ force: true });
+      if (state.lateKey !== null) {
+        api.onSortChanged();
+      }
     }
     state.lateKey = key;
     return true;
@@ -387,7 +394,7 @@
     noteBeat(beat);
     const [linkClass, linkText] = link(beat, config);
     // The push holds its rows until the grid is up: the rows link opening says it is.
-    if (refreshQueue(config.gridId) && !state.gridReady) {
+    if (refreshQueue(config) && !state.gridReady) {
       state.gridReady = true;
       openRows(config);
     }

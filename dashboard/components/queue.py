@@ -44,6 +44,11 @@ def _group_style() -> dict[str, Any]:
     return {"styleConditions": conditions}
 
 
+# The columns whose values are of the time (age, the countdown): the page redraws these
+# every second (assets/wall.js refreshQueue), the rest only when a row changes or turns late.
+TICKING = ("age", "countdown")
+
+
 def column_defs(lang: Lang) -> list[dict[str, Any]]:
     return [
         {  # the first sort key: late rows on top (hidden; wall.js re-sorts as time passes)
@@ -79,13 +84,13 @@ def column_defs(lang: Lang) -> list[dict[str, Any]]:
             },
         },
         {
-            "colId": "age",
+            "colId": TICKING[0],
             "headerName": t("col.age", lang),
             "valueGetter": {"function": "caseAge(params.data)"},
             "width": 150,
         },
         {
-            "colId": "countdown",
+            "colId": TICKING[1],
             "headerName": t("col.countdown", lang),
             "valueGetter": {"function": "responseCountdown(params.data)"},
             "width": 260,

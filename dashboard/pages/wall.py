@@ -22,7 +22,7 @@ from dashboard.components.feed_lights import feed_strip
 from dashboard.components.header import wall_header
 from dashboard.components.notices import notice_items, notice_strip
 from dashboard.components.panels import module_panels, modules_column, trends_band
-from dashboard.components.queue import queue_panel
+from dashboard.components.queue import TICKING, queue_panel
 from dashboard.components.ticker import Item, ticker, ticker_items
 from dashboard.components.trends import trend_charts
 from dashboard.components.wall_map import LAYER_TRACES, hidden_layers, map_panel, wall_figure
@@ -78,6 +78,7 @@ def page_config(
         "pageId": uuid4().hex,  # names this page's rows link to its push (live.py)
         "rowsUrl": rows_url,
         "gridId": ids.WALL_QUEUE_GRID,
+        "tickingColumns": list(TICKING),
         "tickerId": ids.WALL_HEADER_TICKER,
         "staleAfterMs": STALE_AFTER_MS,
         "healthUrl": health_url,
