@@ -368,8 +368,8 @@
   }
 
   // The push marks each figure change it sends (layout.meta) and sends the next map patch
-  // once the page has drawn the last one (dashboard/push.py): put the mark of each figure the
-  // map draws in a store the page sends to the server (pages/wall.py: wall_map_drawn).
+  // once the page has drawn the last one (dashboard/push.py): the mark of each figure the map
+  // draws goes back on the rows link.
   function watchMapDraws(config) {
     const gd = window.towncc_framework.graphDiv(config.mapId);
     if (!gd || gd === state.mapWatched) {
