@@ -15,7 +15,7 @@
     okSince: null, sourceDownSince: null, shown: {}, tickerText: null,
     lastHealth: 0, checking: false, healthySince: null, lastNudge: -Infinity, nudges: 0,
     reloading: false, gridBodyRenderedAt: Date.now(), rows: null, rowsTries: 0,
-    rowsDownSince: null };
+    rowsDownSince: null, unpairedSince: null };
   const DEFAULT_SILENCE_S = 1800;
   const FLASH_MS = 4000; // a row the push added is "new" this long (the CSS flash is shorter)
   const TICKER_REM_PER_S = 4; // the ticker's speed, in root ems (screen heights / 72) a second
@@ -115,6 +115,8 @@
       state.lastBeatAt = beat.at;
       state.lastArrival = Date.now();
       state.offsetMs = beat.at - Date.now();
+      // The push has no rows link to this page (dashboard/push.py: the beat's `rows`).
+      state.unpairedSince = beat.rows === false ? state.unpairedSince || Date.now() : null;
     }
   }
 
@@ -256,14 +258,15 @@
     track.style.setProperty("--ticker-s", seconds.toFixed(1) + "s");
   }
 
-  // No beat for a while, or the rows link down for as long: the rows shown may be stale.
+  // No beat for a while, or the rows link down (or not the push's) for as long: the rows
+  // shown may be stale.
   function linkIsDown(config) {
     return Date.now() - downSince() > config.staleAfterMs;
   }
 
   function downSince() {
-    const beat = state.lastArrival || state.loadedAt;
-    return state.rowsDownSince === null ? beat : Math.min(beat, state.rowsDownSince);
+    const since = [state.lastArrival || state.loadedAt, state.rowsDownSince, state.unpairedSince];
+    return Math.min(...since.filter((t) => t !== null));
   }
 
   // "3分钟前" / "3 min ago"; the twin of dashboard.lights.age_text.

@@ -589,6 +589,10 @@ def plan(state: WallState, reads: Reads, now: float) -> tuple[WallState, list[Me
     state = _flush_map(state, now, out, rows_acked=reads.rows_ack is not None)
     state = _modules(_panels(state, reads, out), reads, now, out)
     if reads.ok != state.beat[1] or now - state.beat[0] >= BEAT_SECONDS:
-        out.append((ids.WALL_PUSH_BEAT, {"data": {"at": int(now * 1000), "ok": reads.ok}}))
+        # `rows`: whether this loop has the page's rows link. A page whose rows socket reached
+        # another server process than its Dash socket (no sticky balancing) gets beats and no
+        # rows: it says so (the link-lost banner), it does not look live.
+        beat = {"at": int(now * 1000), "ok": reads.ok, "rows": state.rows.acked is not None}
+        out.append((ids.WALL_PUSH_BEAT, {"data": beat}))
         state = replace(state, beat=(now, reads.ok))
     return state, out

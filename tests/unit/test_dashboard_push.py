@@ -436,10 +436,14 @@ def test_the_beat_goes_out_at_most_once_a_second_unless_its_state_changes() -> N
         state, messages = plan(state, Reads(ok=ok), now)
         beats += [p["data"] for c, p in messages if c == ids.WALL_PUSH_BEAT]
     assert beats == [
-        {"at": int(NOW * 1000), "ok": True},
-        {"at": int((NOW + 0.6) * 1000), "ok": False},
-        {"at": int((NOW + 1.7) * 1000), "ok": False},
+        {"at": int(NOW * 1000), "ok": True, "rows": True},
+        {"at": int((NOW + 0.6) * 1000), "ok": False, "rows": True},
+        {"at": int((NOW + 1.7) * 1000), "ok": False, "rows": True},
     ]
+    # A loop without the page's rows link says so in its beat (the page shows the banner).
+    lost = rows_lost(state, NOW + 3)
+    _, messages = plan(lost, Reads(), NOW + 3)
+    assert [p["data"]["rows"] for c, p in messages if c == ids.WALL_PUSH_BEAT] == [False]
 
 
 def test_periodic_reads_wait_for_a_moment_between_two_changes_unless_late() -> None:
