@@ -142,7 +142,7 @@
     return window.towncc_framework.gridApi(gridId);
   }
 
-  // The page's rows link (dashboard/live.py): a WebSocket of its own, on which the push sends
+  // The page's rows link (dashboard/rows_link.py): a WebSocket of its own, on which the push sends
   // the queue's changes (dashboard/push.py: one ag-grid transaction, or all rows after a
   // resync) and the page answers with each message's mark once applied (the push sends the
   // next only then: one in flight) and each map patch's mark once drawn. Opened once the

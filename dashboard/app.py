@@ -97,9 +97,8 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
         return RedirectResponse(f"{WALL_PATH}?{query}" if query else WALL_PATH)
 
     server.add_api_route("/", to_wall, include_in_schema=False)
-    server.add_api_websocket_route(
-        ROWS_PATH, rows_socket
-    )  # the wall's rows (dashboard/rows_link.py)
+    # The wall's rows, on a socket of each page's own (dashboard/rows_link.py).
+    server.add_api_websocket_route(ROWS_PATH, rows_socket)
     describe_api(server, guarded=wall.settings.access_control)
     return server
 

@@ -47,7 +47,7 @@ WALL_PUSH_CURSOR = "wall-push-cursor"
 WALL_PUSH_BEAT = "wall-push-beat"
 WALL_PUSH_FEEDS = "wall-push-feeds"
 # The queue's changes (a grid transaction, or all rows): not a component, the name of the
-# planner's messages that go on the page's rows socket (dashboard/live.py), not through Dash
+# planner's messages that go on the page's rows socket (dashboard/rows_link.py), not through Dash
 WALL_PUSH_ROWS = "wall-push-rows"
 WALL_PAGE_CONFIG = "wall-page-config"
 WALL_CLOCK_TICK = "wall-clock-tick"

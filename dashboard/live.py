@@ -34,7 +34,6 @@ from dashboard.push import (
     Message,
     Reads,
     WallState,
-    greeted,
     map_rest_left,
     map_waits,
     mirror_from_store,
@@ -116,8 +115,9 @@ async def read(wall: WallContext, ws: Any, state: WallState, acks: Acks) -> Read
     busy = not state.rows.free(now)
     found: dict[str, Any] = await acknowledged(acks, MAP_CHECK_SECONDS if busy else 0)
     hello = found.pop(HELLO, None) is not None
-    acked = greeted(state, now) if hello else state
-    acked = with_acks(acked, found.get("rows_ack"), found.get("map_ack"))
+    acked = with_acks(
+        state, now, hello=hello, rows_ack=found.get("rows_ack"), map_ack=found.get("map_ack")
+    )
     rows_acked = found.get("rows_ack") is not None
     rest = map_rest_left(acked, now, rows_acked=rows_acked)
     if acked.rows.free(now) and rest > 0:  # (rest 0: the map's patch goes first, at once)

@@ -9,7 +9,7 @@ No I/O here: production, the tests and bench/wall all run this planner.
 Pacing: the queue's rows and the map are each a `Link` with at most one message in flight. A
 change goes out at once when its link is free; the browser's acknowledgement (the mark of the
 last rows message it applied, or of the last map patch it drew, sent on the page's rows
-socket: dashboard/live.py) frees it,
+socket: dashboard/rows_link.py) frees it,
 and what arrived meanwhile goes out merged in the next message. Rows are one ag-grid
 transaction (add / update / remove: several in one WebSocket batch would lose rows); the map
 one `dash.Patch` of the point trace and z, sent once the rows before it are applied and at
@@ -176,8 +176,13 @@ def start(
     return WallState(lang, cursor, mirror, Link(0, None, now), limits, traces, case_filter, due=due)
 
 
-def with_acks(state: WallState, rows_ack: int | None, map_ack: int | None) -> WallState:
-    """The state once the page's acknowledgements are in (None: none came on that link)."""
+def with_acks(
+    state: WallState, now: float, *, hello: bool, rows_ack: int | None, map_ack: int | None
+) -> WallState:
+    """The state once what the page said is in: its rows link (re)opened (`greeted`), and its
+    acknowledgements (None: none came on that link). The scheduler and the planner both
+    read the state through this."""
+    state = greeted(state, now) if hello else state
     rows = state.rows if rows_ack is None else replace(state.rows, acked=rows_ack)
     return replace(state, rows=rows, map=state.map if map_ack is None else
                    replace(state.map, acked=map_ack))  # fmt: skip
@@ -576,8 +581,7 @@ def plan(state: WallState, reads: Reads, now: float) -> tuple[WallState, list[Me
     out: list[Message] = []
     kinds = [k for k in PERIODS if getattr(reads, k, None) is not None]
     due = {**state.due, **{k: now + PERIODS[k] for k in kinds}}
-    state = greeted(state, now) if reads.hello else state
-    state = with_acks(state, reads.rows_ack, reads.map_ack)
+    state = with_acks(state, now, hello=reads.hello, rows_ack=reads.rows_ack, map_ack=reads.map_ack)
     state = replace(state, due=due, alive=reads.alive is not False)
     if reads.snapshot is not None:
         state = _resync(state, reads.snapshot, now, out)

@@ -75,7 +75,7 @@ def page_config(
     """What the browser-side ticks (assets/wall.js) need: ids, timings, words, feed windows."""
     return {
         "lang": lang,
-        "pageId": uuid4().hex,  # names this page's rows link to its push (live.py)
+        "pageId": uuid4().hex,  # pairs this page's rows link with its push (rows_link.py)
         "rowsUrl": rows_url,
         "gridId": ids.WALL_QUEUE_GRID,
         "tickingColumns": list(TICKING),
