@@ -15,7 +15,7 @@
     okSince: null, sourceDownSince: null, shown: {}, tickerText: null,
     lastHealth: 0, checking: false, healthySince: null, lastNudge: -Infinity, nudges: 0,
     reloading: false, gridBodyRenderedAt: Date.now(), rows: null, rowsTries: 0,
-    rowsDownSince: null, unpairedSince: null };
+    rowsDownSince: null, unpairedSince: null, mapDrawn: null };
   const DEFAULT_SILENCE_S = 1800;
   const FLASH_MS = 4000; // a row the push added is "new" this long (the CSS flash is shorter)
   const TICKER_REM_PER_S = 4; // the ticker's speed, in root ems (screen heights / 72) a second
@@ -167,6 +167,11 @@
     socket.onopen = () => {
       state.rowsTries = 0;
       state.rowsDownSince = null;
+      // A map patch drawn while the link was down: its acknowledgement could not go then,
+      // and the push sends the map nothing more until it comes.
+      if (state.mapDrawn !== null) {
+        acknowledge("map_ack", state.mapDrawn);
+      }
     };
     socket.onmessage = (event) => applyRows(event.data, config);
     socket.onclose = () => {
@@ -379,13 +384,15 @@
       return;
     }
     state.mapWatched = gd;
-    gd.on("plotly_afterplot", () => {
+    const drawn = () => {
       const mark = gd.layout && gd.layout.meta;
       if (typeof mark === "number" && mark !== state.mapDrawn) {
         state.mapDrawn = mark;
-        acknowledge("map_ack", mark);
+        acknowledge("map_ack", mark); // if the link is down, it goes when it opens
       }
-    });
+    };
+    gd.on("plotly_afterplot", drawn);
+    drawn(); // a patch the map drew before it was watched
   }
 
   function wallTick(_n, beat, config) {

@@ -1,18 +1,38 @@
 """The wall's rows socket (dashboard/rows_link.py) as a page lives it: one that opens but is
-not its push's (behind a proxy that sent it to another server process) is no live wall."""
+not its push's (behind a proxy that sent it to another server process) is no live wall; one
+that opens late loses no acknowledgement."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+import redis
 from playwright.sync_api import Browser, WebSocketRoute, expect
 
+from core.keys import Keys
 from dashboard import ids
 from tests.browser.conftest import VIEWPORT
+from tests.browser.seed import make_case, write_case
 from tests.support.access import screen
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
+# Records the mark of each figure the map finishes drawing (window.drawnMarks), watching the
+# graph from the moment it exists.
+WATCH_DRAWS = f"""
+window.drawnMarks = [];
+const watch = setInterval(() => {{
+  const gd = window.towncc_framework && window.towncc_framework.graphDiv('{ids.WALL_MAP}');
+  if (gd) {{
+    clearInterval(watch);
+    gd.on('plotly_afterplot', () => window.drawnMarks.push(gd.layout.meta));
+  }}
+}}, 5);
+"""
+MAP_STORE_IDS = (
+    f"window.dash_component_api.getLayout('{ids.WALL_MAP}').props.figure.data"
+    ".find(t => t.mode === 'markers' && t.customdata).customdata"
+)
 
 
 def test_a_page_whose_rows_socket_is_not_its_pushs_shows_the_link_lost_banner(
@@ -35,5 +55,41 @@ def test_a_page_whose_rows_socket_is_not_its_pushs_shows_the_link_lost_banner(
         )
         expect(page.locator(f"#{ids.WALL_HEADER_LINK}")).to_have_class(re.compile(r"\bis-down\b"))
         assert opened and "page=" in opened[0]
+    finally:
+        context.close()
+
+
+def test_a_map_patch_drawn_before_the_rows_link_opened_is_acknowledged_once_it_does(
+    browser: Browser, wall_url: str, wall_redis: redis.Redis, wall_keys: Keys
+) -> None:
+    """The push sends the map its first patch (the overlay layers) at once, and the next only
+    once the page says it drew that one, on the rows link. A page whose rows link opens after
+    that draw (a slow grid, a retry) must still say so: otherwise the map stays frozen for
+    the push's STUCK_SECONDS while rows arrive."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    hold = [True]
+
+    def late(socket: WebSocketRoute) -> None:
+        if hold[0]:
+            socket.close()  # refused: the page tries again (wall.js ROWS_RETRY_MS)
+        else:
+            socket.connect_to_server()
+
+    page.route_web_socket(re.compile(r".*/_wall-rows\b.*"), late)
+    page.add_init_script(WATCH_DRAWS)
+    try:
+        page.goto(screen(f"{wall_url}/wall"))
+        # The push's first patch drawn while the page's rows link is refused.
+        page.wait_for_function(
+            "() => window.drawnMarks.some(m => typeof m === 'number')", timeout=30_000
+        )
+        hold[0] = False
+        case = make_case("urban:LATE-LINK-1", description="迟开链接：路面塌陷")
+        write_case(wall_redis, wall_keys, case)
+        expect(page.locator(".ag-row", has_text="迟开链接")).to_have_count(1, timeout=30_000)
+        page.wait_for_function(
+            f"() => ({MAP_STORE_IDS}).includes('urban:LATE-LINK-1')", timeout=10_000
+        )
     finally:
         context.close()
