@@ -22,6 +22,7 @@
   const QUIET_RELOAD_AFTER_MS = 120000; // a page loaded this recently never reloads again
   const GRID_BODY_RENDER_MS = 60000; // see renderGridBody
   const ROWS_RETRY_MS = [500, 1000, 2000, 5000]; // between tries to reopen the rows link
+  const ROWS_ACK_LATEST_MS = 250; // see applyRows
 
   // Server time: ages and countdowns follow the server's clock, not the wall PC's.
   function now() {
@@ -201,12 +202,26 @@
     if (!change || !api) {
       return;
     }
+    // Acknowledged once the grid says its model changed (ag-grid tells its listeners after
+    // the task that applied the rows, once the page has drawn them): the push answers an
+    // acknowledgement with the map's patch, whose redraw holds the main thread, and a row
+    // applied but not yet shown would wait behind it. A change that moves nothing in the
+    // model is acknowledged all the same, a moment later.
+    let done = false;
+    const ack = () => {
+      if (!done) {
+        done = true;
+        api.removeEventListener("modelUpdated", ack);
+        acknowledge("rows_ack", change.mark);
+      }
+    };
+    api.addEventListener("modelUpdated", ack);
+    setTimeout(ack, ROWS_ACK_LATEST_MS);
     if (change.rowData) {
       api.setGridOption("rowData", change.rowData);
     } else {
       api.applyTransaction(change.transaction);
     }
-    acknowledge("rows_ack", change.mark);
   }
 
   // ag-grid's grid body keeps state updates queued until it renders, which it otherwise

@@ -51,12 +51,15 @@ MAP_REST_SECONDS = 1.0
 # (At a steady change a second, a patch sent only once its rest is over drifts, a little each
 # time, into the moment the next change arrives, and holds its rows up.)
 MAP_EARLY_SECONDS = 0.25
-# Otherwise a patch waits until no rows have gone out for this long (as long as its rest:
-# shorter, and at a steady change a second a patch sent when the rows fell quiet would drift,
-# a little each time, into a later change's arrival).
-MAP_QUIET_SECONDS = 1.0
-# The periodic panels keep to the same moments, unless they are this late.
-PERIODIC_SLACK_SECONDS = 1.0
+# Otherwise a patch waits until no rows have gone out for this long. Longer than the gap
+# between two changes of a steady stream (a change a second, or faster), so that under one
+# the patch goes with an acknowledgement, never when the rows fell quiet: at a change a
+# second, a second's quiet ends just as the next change comes, and the page was busy with the
+# patch when that change's rows arrived.
+MAP_QUIET_SECONDS = 2.0
+# The periodic panels keep to the same moments, unless they are this late (less than the
+# quiet: under a steady stream they go with an acknowledgement).
+PERIODIC_SLACK_SECONDS = 1.5
 BEAT_SECONDS = 1.0
 # Periodic reads: seconds between two. "alive" asks the page for a prop: tabs of one browser
 # share one socket, so a closed tab never shuts it down; a page that does not answer is gone.

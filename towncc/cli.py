@@ -42,10 +42,12 @@ def _calendar(settings: Settings) -> HolidayCalendar:
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
+    from towncc.heap import freeze_startup_heap
     from towncc.server import build
 
     _calendar(settings)  # the health check reads it: a broken file fails here, not on the wall
     app = build(settings)
+    freeze_startup_heap()
     print(f"towncc wall: http://{settings.host}:{settings.port}/wall", flush=True)
     uvicorn.run(app.server, host=settings.host, port=settings.port, log_level="warning")
 
@@ -57,6 +59,7 @@ def _engine(args: argparse.Namespace, settings: Settings) -> None:
     from cases.routing import village_kinds
     from core.keys import Keys
     from core.signals import stop_on_signals
+    from towncc.heap import freeze_startup_heap
 
     r = redis_client(settings)
     town = _town(settings)
@@ -75,6 +78,7 @@ def _engine(args: argparse.Namespace, settings: Settings) -> None:
     if args.rebuild:
         _rebuild(engine)
         return
+    freeze_startup_heap()
     engine.run(stop_on_signals())
 
 

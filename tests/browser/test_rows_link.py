@@ -93,3 +93,71 @@ def test_a_map_patch_drawn_before_the_rows_link_opened_is_acknowledged_once_it_d
         )
     finally:
         context.close()
+
+
+# Every message of the page's rows socket, each way, with its time (performance.now()).
+WATCH_ROWS_SOCKET = """
+window.rowsSocket = [];
+const Native = window.WebSocket;
+window.WebSocket = function (url, protocols) {
+  const socket = protocols === undefined ? new Native(url) : new Native(url, protocols);
+  if (String(url).includes('/_wall-rows')) {
+    const note = (way, data) => window.rowsSocket.push([way, performance.now(), data]);
+    socket.addEventListener('message', (e) => note('in', e.data));
+    const send = socket.send.bind(socket);
+    socket.send = (data) => { note('out', data); send(data); };
+  }
+  return socket;
+};
+window.WebSocket.prototype = Native.prototype;
+Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+"""
+
+
+def test_rows_are_acknowledged_once_the_grid_has_them_in_its_model(
+    browser: Browser, wall_url: str, wall_redis: redis.Redis, wall_keys: Keys
+) -> None:
+    """The push answers a rows acknowledgement with the map's patch, whose redraw holds the
+    page's main thread: acknowledged before the grid has taken the rows in (its
+    `modelUpdated`), the rows would wait behind the redraw."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.add_init_script(WATCH_ROWS_SOCKET)
+    try:
+        page.goto(screen(f"{wall_url}/wall"))
+        expect(page.locator(f"#{ids.WALL_HEADER_LINK}")).to_have_class(
+            re.compile(r"\bis-ok\b"), timeout=30_000
+        )
+        page.wait_for_function("() => window.rowsSocket.some(([way]) => way === 'out')")
+        page.evaluate(
+            f"""() => {{
+              const api = dash_ag_grid.getApi('{ids.WALL_QUEUE_GRID}');
+              const look = () => {{
+                if (api.getRowNode('urban:ACK-ORDER-1')) {{
+                  api.removeEventListener('modelUpdated', look);
+                  window.rowsSocket.push(['model', performance.now(), 'urban:ACK-ORDER-1']);
+                }}
+              }};
+              api.addEventListener('modelUpdated', look);
+            }}"""
+        )
+        write_case(wall_redis, wall_keys, make_case("urban:ACK-ORDER-1", description="确认次序"))
+        # One log, in the order things happened: the rows message, the grid's word, the ack.
+        order = page.wait_for_function(
+            """() => {
+              const log = window.rowsSocket;
+              const got = log.find(([way, , data]) =>
+                way === 'in' && data.includes('urban:ACK-ORDER-1'));
+              const model = log.findIndex(([way]) => way === 'model');
+              if (!got || model < 0) return null;
+              const mark = JSON.parse(got[2]).mark;
+              const ack = log.findIndex(([way, , data]) =>
+                way === 'out' && JSON.parse(data).link === 'rows_ack'
+                && JSON.parse(data).mark === mark);
+              return ack < 0 ? null : {received: log.indexOf(got), model, ack};
+            }""",
+            timeout=10_000,
+        ).json_value()
+        assert order["received"] < order["model"] < order["ack"]
+    finally:
+        context.close()

@@ -453,12 +453,30 @@ def test_periodic_reads_wait_for_a_moment_between_two_changes_unless_late() -> N
     sent = due - 0.1  # a change's rows went out just before
     state, _ = plan(state, Reads(cursor="2-0", cases=[case(1)]), sent)
     assert "lights" not in wanted(state, due)  # the page may still be busy with those rows
-    assert periodic_at(state, due) == sent + MAP_QUIET_SECONDS  # once the rows are quiet
+    # Once late, or once the rows are quiet, whichever comes first.
+    assert periodic_at(state, due) == min(due + PERIODIC_SLACK_SECONDS, sent + MAP_QUIET_SECONDS)
     assert "lights" in wanted(state, due, rows_acked=True)  # or the page has caught up
     assert periodic_at(state, due, rows_acked=True) == due
     assert "lights" in wanted(state, sent + MAP_QUIET_SECONDS)
     assert "lights" not in wanted(state, due + 0.5, changes=True)  # a step that read changes
     assert "lights" in wanted(state, due + PERIODIC_SLACK_SECONDS, changes=True)  # unless late
+
+
+@pytest.mark.parametrize("offset", [0.05, 0.3, 0.6, 0.95])
+def test_at_a_change_a_second_the_periodic_reads_wait_for_an_acknowledgement(
+    offset: float,
+) -> None:
+    """Under a steady change a second, what falls due between two changes goes with the next
+    change's acknowledgement, not at the moment that change arrives (the page would be busy
+    redrawing panels when its rows come)."""
+    state, _ = begin([])
+    state, _ = plan(state, Reads(lights=[]), NOW)
+    sent = NOW + PERIODS["lights"] - offset  # rows out, lights due `offset` later
+    state, _ = plan(state, Reads(cursor="2-0", cases=[case(1)]), sent)
+    state, _ = plan(state, Reads(rows_ack=state.rows.sent), sent + 0.03)
+    next_change = sent + 1.0
+    assert periodic_at(state, sent + offset) > next_change + 0.1
+    assert "lights" in wanted(state, next_change + 0.03, rows_acked=True)
 
 
 def test_periodic_reads_fall_due_after_their_period_and_a_silent_page_ends_the_push() -> None:
