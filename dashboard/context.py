@@ -12,8 +12,9 @@ import redis.asyncio as aredis
 from core.keys import Keys
 from core.settings import Settings
 from dashboard.lights import ordered_feeds
+from dashboard.map_patch import MapTraces
 from dashboard.meters import Meters
-from dashboard.push import Limits, MapTraces
+from dashboard.push import Limits
 from ingest.feeds import FEEDS
 from layers.town import Town
 

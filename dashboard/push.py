@@ -31,10 +31,12 @@ from dashboard.components.notices import notice_children, notice_class, notice_i
 from dashboard.components.panels import module_figures
 from dashboard.components.ticker import ticker_children, ticker_class, ticker_items
 from dashboard.components.trends import changed_charts
+from dashboard.components.wall_map import overlay_patch
 from dashboard.filters import CaseFilter
 from dashboard.health import Notice
 from dashboard.i18n import Lang
 from dashboard.lights import Light
+from dashboard.map_patch import MapTraces, ops_patch, plan_points, whole_patch, z_values
 from dashboard.modules import ModuleData, compute
 from dashboard.overlays import build as build_overlays
 from dashboard.trends import TrendData
@@ -67,8 +69,6 @@ PERIODS: Mapping[str, float] = {
     "counts": 5.0, "lights": 5.0, "notices": 5.0, "alerts": 10.0, "modules": 10.0,
     "trends": 60.0, "alive": 60.0,
 }  # fmt: skip
-POINT_ARRAYS = 6  # halo lon, lat; point lon, lat, colour, id
-ZMAX_FLOOR = 5  # the choropleth's top colour needs this many open cases: one is not a fire
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,16 +77,6 @@ class Limits:
 
     max_rows: int
     max_points: int
-
-
-@dataclass(frozen=True, slots=True)
-class MapTraces:
-    """Where the live traces sit in the figure's data, and the choropleth's grid order."""
-
-    choropleth: int
-    halo: int  # dark circles under the points, so that they stand out on any fill
-    points: int
-    locations: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,14 +226,6 @@ def periodic_at(state: WallState, now: float, *, rows_acked: bool = False) -> fl
     return min(due + PERIODIC_SLACK_SECONDS, max(due, quiet_at(state)))
 
 
-def zmax(z: Sequence[int]) -> int:
-    return max(ZMAX_FLOOR, *z) if z else ZMAX_FLOOR
-
-
-def z_values(grid: Mapping[str, int], locations: Sequence[str]) -> tuple[int, ...]:
-    return tuple(int(grid.get(code, 0)) for code in locations)
-
-
 def closed_stub(case_id: str) -> dict[str, Any]:
     """Stands for a case that vanished from Redis (or a filter hides): dropped like a closed one."""
     return {"id": case_id, "status": "closed"}
@@ -317,62 +299,6 @@ def plan_rows(
     } or None
 
 
-PointOp = tuple[str, int, Point | None]  # ("add" | "set" | "del", index, point)
-
-
-def plan_points(
-    order: Sequence[str], cases: Sequence[dict[str, Any]], *, max_points: int
-) -> tuple[tuple[str, ...], list[PointOp]]:
-    """Index operations on the point trace, in the order the browser must apply them."""
-    points, ops = list(order), list[PointOp]()
-    for case in cases:
-        point, case_id = case_point(case), case["id"]
-        if case_id in points:
-            index = points.index(case_id)
-            ops.append(("del", index, None) if point is None else ("set", index, point))
-            if point is None:
-                points.pop(index)
-        elif point is not None:
-            ops.append(("add", len(points), point))
-            points.append(case_id)
-    ops += [("del", 0, None)] * max(0, len(points) - max_points)
-    return tuple(points[max(0, len(points) - max_points) :]), ops
-
-
-def _trace_arrays(patch: Patch, traces: MapTraces) -> tuple[Any, ...]:
-    """Every array a point lives in: the halo's position, then the point's own."""
-    halo, data = patch["data"][traces.halo], patch["data"][traces.points]
-    arrays = (data["lon"], data["lat"], data["marker"]["color"], data["customdata"])
-    return halo["lon"], halo["lat"], *arrays
-
-
-def _values(point: Point) -> tuple[Any, ...]:
-    return point.lon, point.lat, point.lon, point.lat, point.colour, point.id
-
-
-def _columns(points: Sequence[Point]) -> tuple[list[Any], ...]:
-    rows = [_values(p) for p in points]
-    return tuple([row[i] for row in rows] for i in range(POINT_ARRAYS))
-
-
-def apply_point_ops(patch: Patch, traces: MapTraces, ops: Sequence[PointOp]) -> None:
-    """Write `ops` into `patch`; consecutive adds go out as one `extend` per array."""
-    arrays, pending = _trace_arrays(patch, traces), []
-    for kind, index, point in [*ops, ("end", 0, None)]:
-        if kind == "add" and point is not None:
-            pending.append(point)
-            continue
-        for array, values in zip(arrays, _columns(pending) if pending else (), strict=False):
-            array.extend(values)
-        pending = []
-        if kind == "set" and point is not None:
-            for array, value in zip(arrays, _values(point), strict=True):
-                array[index] = value
-        elif kind == "del":
-            for array in arrays:
-                del array[index]
-
-
 def plan_map(
     mirror: Mirror, cases: Sequence[dict[str, Any]], grid: Mapping[str, int] | None, *,
     limits: Limits, traces: MapTraces,
@@ -383,23 +309,7 @@ def plan_map(
     z = z if z is not None and z != mirror.z else None
     if not ops and z is None:
         return mirror, None
-    patch = Patch()
-    apply_point_ops(patch, traces, ops)
-    if z is not None:
-        patch["data"][traces.choropleth]["z"] = list(z)
-        patch["data"][traces.choropleth]["zmax"] = zmax(z)
-    return replace(mirror, points=points, z=z or mirror.z), patch
-
-
-def resync_patch(view: View, traces: MapTraces) -> Patch:
-    """Replace the live traces' arrays wholesale (only after a reconnect: state unknown)."""
-    patch = Patch()
-    halo, data = patch["data"][traces.halo], patch["data"][traces.points]
-    halo["lon"], halo["lat"], data["lon"], data["lat"], colour, ids_ = _columns(view.points)
-    data["marker"]["color"], data["customdata"] = colour, ids_
-    patch["data"][traces.choropleth]["z"] = list(view.z)
-    patch["data"][traces.choropleth]["zmax"] = zmax(view.z)
-    return patch
+    return replace(mirror, points=points, z=z or mirror.z), ops_patch(traces, ops, z)
 
 
 def mirror_to_store(
@@ -466,7 +376,7 @@ def _resync(state: WallState, snap: Snapshot, now: float, out: list[Message]) ->
     )
     rows = state.rows.send(now)
     out.append((ids.WALL_PUSH_ROWS, {"data": {"rowData": view.rows, "mark": rows.sent}}))
-    link, message = map_message(state.map, resync_patch(view, state.traces), now)
+    link, message = map_message(state.map, whole_patch(state.traces, view.points, view.z), now)
     out.append(message)
     found = replace(state, mirror=view.mirror, cursor=snap.cursor, rows=rows, map=link)
     return replace(found, map_pending={}, map_grid=None)
@@ -568,8 +478,6 @@ def _modules(state: WallState, reads: Reads, now: float, out: list[Message]) -> 
                 out.append((ids.wall_module_body(module.id), {"children": children}))
                 shown[("module", module.id)] = figures
     if reads.modules is not None and reads.stations is not None:
-        from dashboard.components.wall_map import overlay_patch  # it imports MapTraces from here
-
         data, (readings, states) = reads.modules, reads.stations
         overlays = build_overlays(data.cases, data.count, readings, states, sites(), lang, data.now)
         if (patch := overlay_patch(shown.get("overlays"), overlays)) is not None:

@@ -17,9 +17,9 @@ from dash import Patch, dcc, html
 from cases.categories import GROUPS
 from dashboard import ids
 from dashboard.i18n import Lang, t
+from dashboard.map_patch import MapTraces, zmax
 from dashboard.overlays import LAYERS as OVERLAY_LAYERS
 from dashboard.overlays import STATES, SWATCHES, Mark, Overlays
-from dashboard.push import MapTraces, zmax
 from dashboard.theme import GROUP_COLOURS, MAP_BACKGROUND, POINT_OUTLINE
 from dashboard.view import Point
 from layers.town import Town

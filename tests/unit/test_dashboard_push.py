@@ -19,6 +19,7 @@ from dash import Patch
 from cases.counts import Counts
 from dashboard import ids
 from dashboard.filters import CaseFilter, filter_of
+from dashboard.map_patch import ZMAX_FLOOR, MapTraces, zmax
 from dashboard.modules import ModuleData
 from dashboard.push import (
     MAP_EARLY_SECONDS,
@@ -26,10 +27,8 @@ from dashboard.push import (
     MAP_REST_SECONDS,
     PERIODIC_SLACK_SECONDS,
     PERIODS,
-    ZMAX_FLOOR,
     Limits,
     Link,
-    MapTraces,
     Mirror,
     Reads,
     Snapshot,
@@ -43,7 +42,6 @@ from dashboard.push import (
     rows_lost,
     start,
     wanted,
-    zmax,
 )
 
 T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)

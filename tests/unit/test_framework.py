@@ -20,6 +20,7 @@ from dashboard.framework import (
     LAYOUT_ROUTE,
     PAGE_PARAM,
     layout_path,
+    missing_internals,
     request_query,
     set_up_now,
 )
@@ -42,11 +43,8 @@ def small_app(assets: Path) -> Dash:
     return app
 
 
-def test_dash_still_has_the_private_setup_that_set_up_now_calls() -> None:
-    assert callable(getattr(Dash, "_setup_server", None)), (
-        f"Dash no longer has _setup_server ({installed()}): find what now walks the assets "
-        "before the first page is served, and change dashboard/framework.py set_up_now"
-    )
+def test_dash_still_has_the_internals_the_server_side_uses() -> None:
+    assert missing_internals() == [], installed()
 
 
 def test_without_set_up_now_the_first_page_would_link_no_assets(tmp_path: Path) -> None:

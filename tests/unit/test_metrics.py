@@ -13,9 +13,10 @@ from prometheus_client.registry import CollectorRegistry
 from core.settings import Settings
 from dashboard import live, metrics, redis_memory, rows_link
 from dashboard.health import Notice
+from dashboard.map_patch import MapTraces
 from dashboard.meters import Meters
 from dashboard.metrics import Engine, Snapshot, families, intake_label
-from dashboard.push import Limits, MapTraces, Reads
+from dashboard.push import Limits, Reads
 from tests.support.aio import run_now
 from tests.unit.test_dashboard_push import begin, case
 
