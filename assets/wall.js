@@ -202,11 +202,12 @@
     if (!change || !api) {
       return;
     }
-    // Acknowledged once the grid says its model changed (ag-grid tells its listeners after
-    // the task that applied the rows, once the page has drawn them): the push answers an
-    // acknowledgement with the map's patch, whose redraw holds the main thread, and a row
-    // applied but not yet shown would wait behind it. A change that moves nothing in the
-    // model is acknowledged all the same, a moment later.
+    // Acknowledged once the grid says its model changed: ag-grid tells its listeners in a
+    // task after the one that applied the rows (a `setTimeout`), and the browser usually
+    // draws them in between. The push answers an acknowledgement with the map's patch, whose
+    // redraw holds the main thread: acknowledged at once, the patch came before the rows
+    // were drawn, and they waited behind it. A change that moves nothing in the model is
+    // acknowledged all the same, ROWS_ACK_LATEST_MS later.
     let done = false;
     const ack = () => {
       if (!done) {

@@ -31,21 +31,46 @@ def test_the_web_process_serves_with_its_start_up_heap_frozen(
 
     import towncc.server
 
-    built = [object() for _ in range(1000)]  # start-up's objects, alive while it serves
+    built: list[list[int]] = []
     seen: dict[str, object] = {}
 
+    def build(settings: object) -> object:
+        assert gc.get_freeze_count() == 0  # frozen after start-up, not before
+        built.extend([n] for n in range(1000))  # start-up's objects (tracked by the collector)
+        return types.SimpleNamespace(server="the ASGI app")
+
     def run(app: object, **_: object) -> None:
-        seen["frozen"] = gc.get_freeze_count()
+        tracked = {id(o) for o in gc.get_objects()}
+        seen["walked"] = sum(id(o) in tracked for o in built)
         seen["app"] = app
 
-    fake = types.SimpleNamespace(server="the ASGI app", keep=built)
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
-    monkeypatch.setattr(towncc.server, "build", lambda settings: fake)
+    monkeypatch.setattr(towncc.server, "build", build)
     monkeypatch.setattr(uvicorn, "run", run)
     try:
-        assert gc.get_freeze_count() == 0
         main(["serve"])
         assert seen["app"] == "the ASGI app"
-        assert int(str(seen["frozen"])) >= len(built)
+        assert seen["walked"] == 0  # none of start-up's objects is walked while it serves
+    finally:
+        gc.unfreeze()
+
+
+def test_the_engine_runs_with_its_start_up_heap_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from cases.engine import Engine
+
+    seen: dict[str, int] = {}
+
+    def run(engine: Engine, stop: object) -> None:
+        tracked = {id(o) for o in gc.get_objects()}
+        seen["walked"] = int(id(engine.geography) in tracked)  # the town, built at start-up
+        seen["frozen"] = gc.get_freeze_count()
+
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(Engine, "run", run)
+    try:
+        main(["engine"])
+        assert seen["frozen"] > 0 and seen["walked"] == 0
     finally:
         gc.unfreeze()
