@@ -53,14 +53,14 @@ MAP_REST_SECONDS = 1.0
 # (At a steady change a second, a patch sent only once its rest is over drifts, a little each
 # time, into the moment the next change arrives, and holds its rows up.)
 MAP_EARLY_SECONDS = 0.25
-# Otherwise a patch waits until no rows have gone out for this long. Longer than the gap
-# between two changes of a steady stream (a change a second, or faster), so that under one
-# the patch goes with an acknowledgement, never when the rows fell quiet: at a change a
-# second, a second's quiet ends just as the next change comes, and the page was busy with the
-# patch when that change's rows arrived.
-MAP_QUIET_SECONDS = 2.0
-# The periodic panels keep to the same moments, unless they are this late (less than the
-# quiet: under a steady stream they go with an acknowledgement).
+# Otherwise a patch, and the periodic panels, wait for a quiet moment (`quiet_from`): rows
+# sent at least QUIET_SECONDS ago (the page has drawn them), and not within QUIET_SECONDS of
+# the change a steady stream brings next (one gap between its last two changes after the
+# last). A fixed quiet time ends, at some steady rate, just as that rate's next change comes
+# (a second's quiet, at a change a second: the page was busy with the patch when that
+# change's rows arrived).
+QUIET_SECONDS = 0.3
+# The periodic panels go anyway once this late.
 PERIODIC_SLACK_SECONDS = 1.5
 BEAT_SECONDS = 1.0
 # Periodic reads: seconds between two. "alive" asks the page for a prop: tabs of one browser
@@ -153,6 +153,7 @@ class WallState:
     map: Link = field(default_factory=Link)
     map_pending: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     map_grid: Mapping[str, int] | None = None
+    gap: float = float("inf")  # seconds between the last two rows messages
     beat: tuple[float, bool | None] = (0.0, None)  # when the last went out, and its ok
     due: Mapping[str, float] = field(default_factory=dict)  # periodic read → next time
     shown: Mapping[str, Any] = field(default_factory=dict)  # panel → what the page shows
@@ -196,16 +197,19 @@ def rows_lost(state: WallState, now: float) -> WallState:
     return replace(state, mirror=None, rows=Link(0, None, now))
 
 
-def quiet_at(state: WallState) -> float:
-    """When the rows will have been quiet (none sent) for MAP_QUIET_SECONDS."""
-    return state.rows.at + MAP_QUIET_SECONDS
+def quiet_from(state: WallState, at: float) -> float:
+    """The first quiet moment from `at` on: QUIET_SECONDS after the last rows went out, and
+    not within QUIET_SECONDS of the change expected next (`WallState.gap` after the last)."""
+    at = max(at, state.rows.at + QUIET_SECONDS)
+    expected = state.rows.at + state.gap
+    return expected + QUIET_SECONDS if abs(at - expected) < QUIET_SECONDS else at
 
 
 def between_changes(state: WallState, now: float, *, rows_acked: bool = False) -> bool:
     """A moment between two changes: the page has just acknowledged rows (``rows_acked``), or
-    no rows went out for MAP_QUIET_SECONDS. The map's patch and the periodic panels keep to
-    such moments, so that the page is not busy with them when the next change arrives."""
-    return rows_acked or now >= quiet_at(state)
+    a quiet one (`quiet_from`). The map's patch and the periodic panels keep to such moments,
+    so that the page is not busy with them when the next change arrives."""
+    return rows_acked or quiet_from(state, now) <= now
 
 
 def wanted(
@@ -223,7 +227,7 @@ def periodic_at(state: WallState, now: float, *, rows_acked: bool = False) -> fl
     due = min(state.due.values(), default=float("inf"))
     if between_changes(state, now, rows_acked=rows_acked):
         return due
-    return min(due + PERIODIC_SLACK_SECONDS, max(due, quiet_at(state)))
+    return min(due + PERIODIC_SLACK_SECONDS, quiet_from(state, due))
 
 
 def closed_stub(case_id: str) -> dict[str, Any]:
@@ -397,7 +401,9 @@ def _changes(state: WallState, reads: Reads, now: float, out: list[Message]) -> 
     pending = {**state.map_pending, **{c["id"]: c for c in visible}}
     grid = state.map_grid if reads.grid is None else reads.grid
     state = replace(state, mirror=mirror, cursor=reads.cursor, map_pending=pending, map_grid=grid)
-    return replace(state, rows=rows if transaction else state.rows)
+    if not transaction:
+        return state
+    return replace(state, rows=rows, gap=now - state.rows.at)
 
 
 def map_waits(state: WallState) -> bool:
@@ -409,7 +415,7 @@ def map_rest_left(state: WallState, now: float, *, rows_acked: bool = False) -> 
     """Seconds until the map's next patch may go (0: now), if its changes are waiting and the
     page has drawn its last patch and applied the last rows (inf otherwise): the redraw never
     holds rows up. With ``rows_acked`` (the page has just acknowledged rows) it may go a little
-    early (MAP_EARLY_SECONDS); otherwise only once the rows are quiet (MAP_QUIET_SECONDS)."""
+    early (MAP_EARLY_SECONDS); otherwise only at a quiet moment (`quiet_from`)."""
     if state.mirror is None or not map_waits(state):
         return float("inf")
     if not state.map.free(now) or not state.rows.free(now):
@@ -417,7 +423,7 @@ def map_rest_left(state: WallState, now: float, *, rows_acked: bool = False) -> 
     left = state.map.at + MAP_REST_SECONDS - now
     if rows_acked and left <= MAP_EARLY_SECONDS:
         return 0.0
-    return max(0.0, left, quiet_at(state) - now)
+    return quiet_from(state, now + max(0.0, left)) - now
 
 
 def _flush_map(state: WallState, now: float, out: list[Message], rows_acked: bool) -> WallState:
