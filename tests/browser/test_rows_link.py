@@ -14,6 +14,7 @@ from core.keys import Keys
 from dashboard import ids
 from tests.browser.conftest import VIEWPORT
 from tests.browser.seed import make_case, write_case
+from tests.browser.test_wall import MAP_STORE_IDS
 from tests.support.access import screen
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
@@ -29,10 +30,6 @@ const watch = setInterval(() => {{
   }}
 }}, 5);
 """
-MAP_STORE_IDS = (
-    f"window.dash_component_api.getLayout('{ids.WALL_MAP}').props.figure.data"
-    ".find(t => t.mode === 'markers' && t.customdata).customdata"
-)
 
 
 def test_a_page_whose_rows_socket_is_not_its_pushs_shows_the_link_lost_banner(
@@ -89,7 +86,7 @@ def test_a_map_patch_drawn_before_the_rows_link_opened_is_acknowledged_once_it_d
         write_case(wall_redis, wall_keys, case)
         expect(page.locator(".ag-row", has_text="迟开链接")).to_have_count(1, timeout=30_000)
         page.wait_for_function(
-            f"() => ({MAP_STORE_IDS}).includes('urban:LATE-LINK-1')", timeout=10_000
+            f"() => ({MAP_STORE_IDS})().includes('urban:LATE-LINK-1')", timeout=10_000
         )
     finally:
         context.close()
