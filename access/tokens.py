@@ -31,9 +31,10 @@ class Token:
     feed: str | None
     created_at: float
     digest: str
+    team: str | None = None  # a handler's: the team whose cases it accepts and handles
 
     def principal(self) -> Principal:
-        return Principal("token", self.name, self.name, self.role, feed=self.feed)
+        return Principal("token", self.name, self.name, self.role, team=self.team, feed=self.feed)
 
 
 def digest_of(token: str) -> str:
@@ -42,7 +43,7 @@ def digest_of(token: str) -> str:
 
 def _token(digest: str, row: dict[str, str]) -> Token:
     return Token(row["name"], row["role"], row.get("feed") or None,
-                 float(row.get("created_at") or 0), digest)  # fmt: skip
+                 float(row.get("created_at") or 0), digest, row.get("team") or None)  # fmt: skip
 
 
 def list_tokens(r: redis.Redis, keys: Keys) -> list[Token]:
@@ -55,7 +56,14 @@ def list_tokens(r: redis.Redis, keys: Keys) -> list[Token]:
 
 
 def create_token(
-    r: redis.Redis, keys: Keys, *, role: str, name: str, feed: str | None = None, now: float
+    r: redis.Redis,
+    keys: Keys,
+    *,
+    role: str,
+    name: str,
+    feed: str | None = None,
+    team: str | None = None,
+    now: float,
 ) -> str:
     """A new token for ``role`` under a unique ``name``; the token, to be shown once."""
     check_role(role, for_token=True)
@@ -63,11 +71,14 @@ def create_token(
         raise AccessError("a token needs a name: who or what uses it")
     if (role == "feed") != bool(feed):
         raise AccessError("a feed token names its feed (--feed), and only a feed token does")
+    if (role == "handler") != bool(team):
+        raise AccessError("a handler token names its team (--team), and only a handler token does")
     if any(t.name == name for t in list_tokens(r, keys)):
         raise AccessError(f"a token named {name!r} exists: revoke it first, or pick another name")
     token = PREFIX + secrets.token_urlsafe(32)
     digest = digest_of(token)
-    row = {"name": name, "role": role, "feed": feed or "", "created_at": repr(now)}
+    row = {"name": name, "role": role, "feed": feed or "", "team": team or "",
+           "created_at": repr(now)}  # fmt: skip
     write_row(r, keys.access("token", digest), row)
     r.sadd(keys.access("tokens"), digest)
     return token

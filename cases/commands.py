@@ -242,6 +242,7 @@ def apply_commands(
             replies.append(Reply(entry, orjson.dumps(refused_body(entry, "", cid, case, why))))
             continue
         action, reason = command.action.value, data.get("reason", "")
+        name = data.get("actor_name", "")  # a signed-in actor's display name
         try:
             if case is None:
                 raise IllegalCommand(f"no case with id {cid!r}", "案件不存在")
@@ -251,13 +252,23 @@ def apply_commands(
             replies.append(Reply(entry, orjson.dumps(refused_body(entry, action, cid, case, why))))
             if case is not None:
                 note = Change(case, case, "refused", "", "", command.actor, why.reason, command.at)
-                changes.append(replace(note, command_id=entry))
+                changes.append(replace(note, command_id=entry, actor_name=name))
             continue
         after = replace(run(case, events, command.actor, command.at), last_command=entry)
         kind = CHANGE_TYPES[type(events[-1])]
         changes.append(
             Change(
-                case, after, kind, "", "", command.actor, reason, command.at, entry, tuple(events)
+                case,
+                after,
+                kind,
+                "",
+                "",
+                command.actor,
+                reason,
+                command.at,
+                entry,
+                tuple(events),
+                actor_name=name,
             )
         )
         replies.append(Reply(entry, applied_body(entry, action, case, after, command.at)))

@@ -47,6 +47,7 @@ class Change:
     at: datetime | None = None  # None: the batch's time
     command_id: str = ""  # the entry of `commands` it answers
     lifecycle: tuple[LifecycleEvent, ...] = ()  # the lifecycle events it applied
+    actor_name: str = ""  # the signed-in actor's display name, as it was when they acted
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +308,8 @@ def audit_entry(change: Change, now: str) -> Fields:
     }
     if change.command_id:
         entry["command_id"] = change.command_id
+    if change.actor_name:
+        entry["actor_name"] = change.actor_name
     if change.lifecycle:
         entry["lifecycle"] = orjson.dumps([event_to_dict(e) for e in change.lifecycle]).decode()
     return entry

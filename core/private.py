@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+PRIVATE_UMASK = 0o077  # what a process creates is its owner's only: files 0600, folders 0700
+
 
 def private_folder(folder: Path) -> Path:
     """``folder``, made if missing, open to its owner only (0700, also if it was looser)."""
@@ -20,3 +22,9 @@ def open_private(path: Path, flags: int) -> int:
     fd = os.open(path, flags | os.O_CREAT, 0o600)
     os.fchmod(fd, 0o600)
     return fd
+
+
+def make_private(path: Path) -> None:
+    """``path`` (a file or folder that is not a link) made its owner's only."""
+    if not path.is_symlink():
+        os.chmod(path, 0o700 if path.is_dir() else 0o600)

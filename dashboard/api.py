@@ -17,12 +17,14 @@ from fastapi import APIRouter, Body, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from redis.typing import EncodableT, FieldT
 
+from access.personal import contact_for
 from access.policy import ACTION_ROLES, TEAM_ACTIONS
 from access.roles import Principal
 from cases.commands import check, refused_body
 from cases.counts import read_counts
 from cases.lifecycle import IllegalCommand
 from cases.lifecycle_events import Command, Extend, Merge, command_to_dict
+from cases.reporters import reporters
 from cases.store import (
     case_history,
     command_outcome,
@@ -139,7 +141,7 @@ def submit(
         check(case, command, parent)
     except IllegalCommand as why:  # nothing queued, nothing changed
         return JSONResponse(refused_body(None, body.action, case_id, case, why), status_code=409)
-    command_id = _queue(r, keys, case_id, command, body.reason)
+    command_id = _queue(r, keys, case_id, command, body.reason, who.display if who else "")
     try:
         outcome = wait_outcome(r, keys, command_id, wait_s)
     except redis.RedisError:
@@ -147,13 +149,18 @@ def submit(
     return answer(r, keys, command_id, outcome)
 
 
-def _queue(r: redis.Redis, keys: Keys, case_id: str, command: Command, reason: str) -> str:
-    """Append the command to `commands`; its entry id is the command's id."""
+def _queue(
+    r: redis.Redis, keys: Keys, case_id: str, command: Command, reason: str, actor_name: str
+) -> str:
+    """Append the command to `commands`; its entry id is the command's id. ``actor_name``:
+    the signed-in actor's display name, which the history keeps beside their user name."""
     fields: dict[FieldT, EncodableT] = {
         "case_id": case_id,
         "c": orjson.dumps(command_to_dict(command)),
         "reason": reason,
     }
+    if actor_name:
+        fields["actor_name"] = actor_name
     try:
         return text(r.xadd(keys.commands, fields, maxlen=COMMANDS_MAXLEN, approximate=True))
     except redis.RedisError as exc:  # the XADD may have happened before the link broke
@@ -214,14 +221,26 @@ def api_router(
         return read_counts(r, keys, clock()).as_json()
 
     @router.get("/api/cases/{case_id:path}", responses={404: {"description": "No such case"}})
-    def one_case(case_id: str) -> dict[str, Any]:
-        """One case with `history`, every change applied to it, oldest first, and
-        `duplicates`, the reports merged into it (`parent` names the case a duplicate joined)."""
+    def one_case(case_id: str, request: Request) -> dict[str, Any]:
+        """One case with `history`, every change applied to it, oldest first,
+        `duplicates`, the reports merged into it (`parent` names the case a duplicate joined),
+        and `reporters`, who reported it and its duplicates: whole for duty and admin, masked
+        for every other role (138****2222)."""
         case = get_case(r, keys, case_id)
         if case is None:
             raise HTTPException(status_code=404, detail=f"no case with id {case_id!r}")
         history = case_history(r, keys, case_id)
-        return {**case, "history": history, "duplicates": duplicates(r, keys, case_id)}
+        who = principal_of(request)
+        found = [
+            {"case_id": c["case_id"], "feed": c["feed"], **contact_for(c, who)}
+            for c in reporters(r, keys, case_id)
+        ]
+        return {
+            **case,
+            "history": history,
+            "duplicates": duplicates(r, keys, case_id),
+            "reporters": found,
+        }
 
     @router.post(
         "/api/cases/{case_id:path}/actions", responses=ACTION_RESPONSES, max_body_size=SMALL_BODY

@@ -80,7 +80,14 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     if wall.settings.access_control:  # inside the 503 answer's middleware (added after)
         limits = {"writes": wall.settings.write_rate, "sign_ins": wall.settings.sign_in_rate}
         rates = Rates(wall.r, wall.keys, **limits)
-        server.add_middleware(Guard, r=wall.r, keys=wall.keys, secure=secure, rates=rates)
+        server.add_middleware(
+            Guard,
+            r=wall.r,
+            keys=wall.keys,
+            secure=secure,
+            rates=rates,
+            form_limit=wall.settings.max_body_bytes,
+        )
     answer_outages_503(server)
     # Outermost of ours: a request for another name is refused before anything reads it.
     server.add_middleware(TrustedHostMiddleware, allowed_hosts=wall.settings.allowed_hosts)

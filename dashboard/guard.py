@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from functools import partial
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import redis
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -43,6 +43,7 @@ from core.keys import Keys
 from dashboard.framework import PAGE_PARAM, request_state
 from dashboard.routing import page_path
 from dashboard.unavailable import UNREACHABLE
+from ingest.feeds.open311 import FEED as OPEN311
 from ingest.http import RETRY_AFTER_S, foreign_origin
 
 Scope = MutableMapping[str, Any]
@@ -66,6 +67,43 @@ PAGE_PATHS = frozenset({"/", "/wall", "/admin"})  # a person's browser: to the s
 SMALL_BODY = 16 * 1024  # a sign-in's or an action's body: more is not one (413)
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
+async def with_form_key(scope: Scope, receive: Receive, limit: int) -> tuple[Scope, Receive]:
+    """A GeoReport v2 client sends its key as the form's ``api_key`` (the spec's way): read
+    as the request's ``Authorization: Bearer``, unless it has a header of its own. The body is
+    read up to ``limit`` bytes and given to the route as it came; a larger one is left to the
+    route (its 413), its key unread."""
+    conn = HTTPConnection(scope)
+    if conn.headers.get("authorization") or not conn.headers.get("content-type", "").startswith(
+        FORM
+    ):
+        return scope, receive
+    messages: list[Message] = []
+    size, more = 0, True
+    while more and size <= limit:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        size += len(message.get("body", b""))
+        more = bool(message.get("more_body", False))
+    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+
+    async def replayed() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    if more or size > limit:
+        return scope, replayed
+    form = await run_in_threadpool(parse_qs, body.decode("utf-8", errors="replace"))
+    key = form.get("api_key", [""])[-1].strip()
+    if not key:
+        return scope, replayed
+    headers = [*scope["headers"], (b"authorization", f"Bearer {key}".encode("latin-1", "replace"))]
+    return {**scope, "headers": headers}, replayed
+
+
 def session_cookie(value: str, *, max_age: int, secure: bool) -> str:
     attrs = f"{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}"
     return attrs + ("; Secure" if secure else "")
@@ -75,9 +113,17 @@ class Guard:
     """The middleware: refuses what the table does not allow, before any route runs."""
 
     def __init__(
-        self, app: ASGIApp, r: redis.Redis, keys: Keys, *, secure: bool, rates: Rates
+        self,
+        app: ASGIApp,
+        r: redis.Redis,
+        keys: Keys,
+        *,
+        secure: bool,
+        rates: Rates,
+        form_limit: int,
     ) -> None:
         self.app, self.r, self.keys, self.secure, self.rates = app, r, keys, secure, rates
+        self.form_limit = form_limit  # the largest Open311 form read for its api_key
         # Machines' tokens seen working, for Redis's absences (by digest: no secret kept
         # here), with when they last were: the intake keeps spooling while Redis is away.
         self.known: dict[str, tuple[Principal, float]] = {}
@@ -107,6 +153,8 @@ class Guard:
                     return
             await self.app(scope, receive, send)
             return
+        if rule.feed == OPEN311 and method == "POST":  # the spec's api_key, in the form
+            scope, receive = await with_form_key(scope, receive, self.form_limit)
         conn = HTTPConnection(scope)  # the request's headers, cookies and query, read once
         if method == "WS" and foreign_origin(conn):  # a page of another site's socket
             why = "a socket from another origin"

@@ -28,6 +28,7 @@ from pathlib import Path
 import redis
 from tqdm import tqdm
 
+from core.private import make_private, open_private, private_folder
 from ingest.adapter import Adapter
 from ingest.sink import Outcome, RedisSink
 
@@ -95,13 +96,15 @@ def _reason_text(outcome: Outcome) -> str:
 def _move(path: Path, folder: str, reason: str | None) -> Path:
     """Move a drop-folder entry as it is (a link, not its target) into ``folder`` beside it,
     time-stamped, with a `.reason` file when there is a reason to give."""
-    target_dir = path.parent / folder
-    target_dir.mkdir(exist_ok=True)
+    target_dir = private_folder(path.parent / folder)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     target = target_dir / f"{stamp}-{path.name}"
     path.rename(target)
+    make_private(target)  # a record as its system wrote it, maybe readable by all
     if reason is not None:
-        target.with_name(target.name + ".reason").write_text(reason, "utf-8")
+        fd = open_private(target.with_name(target.name + ".reason"), os.O_WRONLY | os.O_TRUNC)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(reason)
     return target
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from core.private import PRIVATE_UMASK
 from core.settings import Settings
 from towncc import cli_access
 from towncc.cli_ingest import add_commands
@@ -223,6 +225,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], None]] = {
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    # Every file a towncc process (and a child it starts) writes is its owner's only: the
+    # data folder holds passwords, raw records and reporters' contacts.
+    os.umask(PRIVATE_UMASK)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",

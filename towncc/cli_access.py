@@ -40,13 +40,19 @@ def _when(epoch: float) -> str:
     return f"{beijing(datetime.fromtimestamp(epoch, UTC)):%Y-%m-%d %H:%M}"
 
 
-def _user_add(args: argparse.Namespace, settings: Settings) -> None:
-    r, keys = _client(settings)
-    if args.role == "handler" and args.team:
+def _known_team(team: str | None) -> None:
+    """A handler's team must be one of the routing table's."""
+    if team:
         from cases.routing import table
 
-        if args.team not in table().teams:
-            raise SystemExit(f"unknown team {args.team!r}; one of {', '.join(table().teams)}")
+        if team not in table().teams:
+            raise SystemExit(f"unknown team {team!r}; one of {', '.join(table().teams)}")
+
+
+def _user_add(args: argparse.Namespace, settings: Settings) -> None:
+    r, keys = _client(settings)
+    if args.role == "handler":
+        _known_team(args.team)
     try:
         user = add_user(r, keys, args.username, read_password(), role=args.role,
                         display_name=args.name or "", team=args.team, now=time.time())  # fmt: skip
@@ -89,9 +95,10 @@ def _token_create(args: argparse.Namespace, settings: Settings) -> None:
 
         if args.feed not in FEEDS:
             raise SystemExit(f"unknown feed {args.feed!r}; one of {', '.join(sorted(FEEDS))}")
+    _known_team(args.team)
     try:
         token = create_token(r, keys, role=args.role, name=args.name, feed=args.feed,
-                             now=time.time())  # fmt: skip
+                             team=args.team, now=time.time())  # fmt: skip
     except AccessError as exc:
         raise SystemExit(str(exc)) from None
     print(token)
@@ -139,6 +146,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     create.add_argument("--role", required=True, choices=tuple(ROLES))
     create.add_argument("--name", required=True, help="who or what uses it")
     create.add_argument("--feed", help="the feed a feed token may send")
+    create.add_argument("--team", help="a handler token's team (a code of the routing table)")
     create.set_defaults(handler=_token_create)
     tsub.add_parser("list", help="every token, without secrets").set_defaults(handler=_token_list)
     revoke = tsub.add_parser("revoke", help="stop every token of that name at once")

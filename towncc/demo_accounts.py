@@ -23,7 +23,7 @@ from access.roles import USER_ROLES
 from access.tokens import create_token, revoke_token
 from access.users import add_user, get_user, set_disabled, set_password
 from core.keys import Keys
-from core.private import open_private
+from core.private import open_private, private_folder
 from ingest.feeds import FEEDS
 
 FILE_NAME = "demo-accounts.json"
@@ -58,7 +58,8 @@ def _token(
     r: redis.Redis, keys: Keys, role: str, name: str, now: float, feed: str | None = None
 ) -> str:
     revoke_token(r, keys, name)  # an earlier demo's stops working
-    return create_token(r, keys, role=role, name=name, feed=feed, now=now)
+    team = PEOPLE[role][2] if role in PEOPLE else None  # the handler's: its team's cases
+    return create_token(r, keys, role=role, name=name, feed=feed, team=team, now=now)
 
 
 def make_demo_accounts(r: redis.Redis, keys: Keys) -> dict[str, Any]:
@@ -75,8 +76,7 @@ def make_demo_accounts(r: redis.Redis, keys: Keys) -> dict[str, Any]:
 
 def write_demo_accounts(folder: Path, accounts: dict[str, Any]) -> Path:
     """The file, replaced whole (never half-written), readable by its owner only."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / FILE_NAME
+    path = private_folder(folder) / FILE_NAME
     partial = path.with_suffix(".json.partial")
     fd = open_private(partial, os.O_WRONLY | os.O_TRUNC)
     with os.fdopen(fd, "wb") as out:

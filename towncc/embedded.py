@@ -21,12 +21,11 @@ from pathlib import Path
 
 import redis
 
-from core.private import open_private, private_folder
+from core.private import PRIVATE_UMASK, open_private, private_folder
 from towncc import processes
 
 PASSWORD_FILE = "password"  # noqa: S105  # the name of the file that holds it
 CONFIG_FILE = "valkey.conf"
-PRIVATE = 0o077  # the server's umask: its files are 0600, its folders 0700
 
 
 def server_binary() -> str:
@@ -120,7 +119,7 @@ class EmbeddedRedis:
             death_signal=signal.SIGTERM,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            umask=PRIVATE,
+            umask=PRIVATE_UMASK,  # the server's files 0600, its folders 0700
         )
         self._wait_ready(timeout)
         return self

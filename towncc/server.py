@@ -9,6 +9,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ConstantBackoff
 
 from core.settings import Settings
+from dashboard.access_log import keep_secrets_out_of_access_log
 from dashboard.app import create_app
 from dashboard.open311_api import open311_router
 from ingest.http import ingest_router, new_intake
@@ -29,6 +30,7 @@ def build(settings: Settings) -> dash.Dash:
     shared = new_intake(settings)
     routers = [ingest_router(settings, client, shared), open311_router(settings, client, shared)]
     app: dash.Dash = create_app(settings, routers=routers)
+    keep_secrets_out_of_access_log()
     return app
 
 

@@ -117,6 +117,12 @@ def test_a_token_is_shown_once_stored_as_its_digest_and_revoked_at_once(
         create_token(r, keys, role="wall", name="大厅大屏", now=now)
     with pytest.raises(AccessError, match="feed"):
         create_token(r, keys, role="feed", name="no feed named", now=now)
+    with pytest.raises(AccessError, match="team"):
+        create_token(r, keys, role="handler", name="no team named", now=now)
+    with pytest.raises(AccessError, match="team"):
+        create_token(r, keys, role="leader", name="a leader", team="enforce-west", now=now)
+    phone = create_token(r, keys, role="handler", name="执法终端", team="enforce-west", now=now)
+    assert token_principal(r, keys, phone).team == "enforce-west"  # type: ignore[union-attr]
     assert revoke_token(r, keys, "大厅大屏") == 1
     assert token_principal(r, keys, token) is None
 

@@ -28,6 +28,7 @@ def test_the_demo_writes_one_working_credential_per_role_and_feed_in_the_agreed_
     path = write_demo_accounts(tmp_path / "var", first)
     assert path == tmp_path / "var" / FILE_NAME
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700  # the data folder
     data = orjson.loads(path.read_bytes())
     assert data == first
     assert set(data) == {"users", "tokens", "wall_token", "feed_tokens"}

@@ -52,6 +52,32 @@ def test_a_dropped_file_is_ingested_and_moved_with_its_reasons(
     assert (tmp_path / "urban" / "half-written.json.part").exists()
 
 
+def test_what_the_watcher_keeps_is_its_owners_only_whatever_the_file_was(
+    r: redis.Redis, keys: Keys, tmp_path: Path
+) -> None:
+    """Dropped records may name their reporters (the governance export's 上报人)."""
+    watcher = Watcher(tmp_path, {"urban": FEEDS["urban"]}, sink(keys), r)
+    shared = tmp_path / "urban" / "batch.json"
+    shared.write_bytes(orjson.dumps([urban_record(1), {"ajbh": "X"}]))
+    shared.chmod(0o644)  # as an upstream system may write it
+    broken = tmp_path / "urban" / "broken.json"
+    broken.write_text("{nope")
+    broken.chmod(0o666)
+    aged(shared)
+    aged(broken)
+    was = os.umask(0o022)  # not the CLI's: the watcher itself keeps them private
+    try:
+        assert watcher.sweep() == 2
+    finally:
+        os.umask(was)
+    kept = [p for p in (tmp_path / "urban").rglob("*") if p.parent.name in ("done", "failed")]
+    assert len(kept) == 4, kept  # two records and their reasons
+    for path in kept:
+        assert path.stat().st_mode & 0o777 == 0o600, path
+    for folder in ("done", "failed"):
+        assert (tmp_path / "urban" / folder).stat().st_mode & 0o777 == 0o700
+
+
 def test_an_unreadable_file_goes_to_failed(r: redis.Redis, keys: Keys, tmp_path: Path) -> None:
     watcher = Watcher(tmp_path, {"urban": FEEDS["urban"]}, sink(keys), r)
     broken = tmp_path / "urban" / "broken.json"

@@ -4,33 +4,43 @@ access/policy.py's table × every kind of caller, sessions and their CSRF token,
 
 from __future__ import annotations
 
+import logging
 import re
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
+import httpx
 import pytest
 import redis
+import uvicorn
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from access.policy import ACTION_ROLES, OPEN, READERS, RULES, Rule, find, matrix_markdown
 from access.roles import ROLES
+from access.sessions import USER_SECONDS
 from access.tokens import create_token, revoke_token
 from access.users import LOCK_AFTER, add_user
 from cases import store
 from cases.engine import Engine
+from core.event import Event
 from core.keys import Keys
 from core.settings import Settings
 from dashboard import ids
 from dashboard.api_doc import example_path
-from dashboard.guard import PAGE_PATHS
+from dashboard.guard import PAGE_PATHS, SESSION_COOKIE
+from ingest.feeds.open311 import ADAPTER as OPEN311
+from ingest.sink import RedisSink
 from tests.redis.test_actions import NOW, PARKING, SBSJ, wait_for
-from tests.support.access import LOCAL, bearer
+from tests.support.access import HANDLER_TEAM, LOCAL, bearer
 from tests.support.clock import Clock
 from tests.support.pipeline import push
-from tests.support.urban import urban_record
+from tests.support.urban import DEFAULT_POINT, offset, urban_record
 from towncc.server import build
 
 pytestmark = pytest.mark.redis
@@ -50,7 +60,8 @@ def guarded(settings: Settings) -> Settings:
 def tokens(r: redis.Redis, keys: Keys) -> dict[str, str]:
     """A token per caller (anonymous: none)."""
     now = time.time()
-    made = {role: create_token(r, keys, role=role, name=f"t-{role}", now=now)
+    made = {role: create_token(r, keys, role=role, name=f"t-{role}", now=now,
+                               team=HANDLER_TEAM if role == "handler" else None)
             for role in ROLES if role != "feed"}  # fmt: skip
     made["feed"] = create_token(r, keys, role="feed", name="t-urban", feed="urban", now=now)
     made["other-feed"] = create_token(r, keys, role="feed", name="t-cap", feed="cap", now=now)
@@ -310,6 +321,23 @@ def test_actions_are_taken_as_the_signed_in_user_and_the_handler_never_verifies(
     assert [(h["type"], h["actor"]) for h in history[-3:]] == [
         ("accepted", "zhang.san"), ("handled", "zhang.san"), ("verified", "sun.qi")]  # fmt: skip
     assert all(h["actor"] != "镇长" for h in history)
+    names = [h["actor_name"] for h in history if h["actor"] in ("zhang.san", "sun.qi")]
+    assert names == ["zhang.san 显示名"] * 2 + ["sun.qi 显示名"]  # as they were when they acted
+
+
+def test_a_handlers_token_acts_on_its_teams_cases_only(
+    web: TestClient, r: redis.Redis, keys: Keys, tokens: dict[str, str], running: Engine
+) -> None:
+    push(r, keys, [urban_record(1, sbsj=SBSJ)])
+    wait_for(lambda: store.get_case(r, keys, PARKING), "the engine to create the case")
+    assert store.get_case(r, keys, PARKING)["department"] == HANDLER_TEAM
+    west = create_token(r, keys, role="handler", name="t-west", team="enforce-west", now=0.0)
+    url = f"/api/cases/{PARKING}/actions"
+    refused = web.post(url, json={"action": "accept"}, headers=bearer(west))
+    assert refused.status_code == 403, refused.text  # another team's case
+    taken = web.post(url, json={"action": "accept"}, headers=bearer(tokens["handler"]))
+    assert taken.status_code == 200, taken.text
+    assert store.get_case(r, keys, PARKING)["stage"] == "accepted"
 
 
 def test_no_spelling_of_the_admin_page_gives_a_screen_its_layout(
@@ -372,3 +400,120 @@ def test_a_request_for_a_name_the_server_does_not_answer_to_is_400(
         assert web.get("/api/cases", headers={"Host": name, **admin}).status_code == 400
     assert web.get("/healthz", headers={"Host": "127.0.0.1:8050"}).status_code == 200
     assert web.get("/healthz", headers={"Host": "localhost"}).status_code == 200
+
+
+def report_311(r: redis.Redis, keys: Keys, **form: str) -> str:
+    """A citizen's Open311 report through its adapter and the sink; its case id."""
+    body = urlencode({"service_code": "006", "description": "路灯不亮", **form}).encode()
+    [event] = list(OPEN311.parse(body, NOW))
+    assert isinstance(event, Event), event
+    RedisSink(keys, 1_000_000).write(r, [event])
+    return f"open311:{event.source_id}"
+
+
+def test_a_reporters_contact_is_whole_for_duty_and_admin_and_masked_for_the_rest(
+    web: TestClient, r: redis.Redis, keys: Keys, tokens: dict[str, str], running: Engine
+) -> None:
+    lon, lat = DEFAULT_POINT
+    first = report_311(r, keys, long=f"{lon}", lat=f"{lat}", first_name="三", last_name="张",
+                       phone="13812342222", email="zhang.san@example.cn")  # fmt: skip
+    wait_for(lambda: store.get_case(r, keys, first), "the engine to create the case")
+    east, north = offset(lon, lat, 15.0, 0.0)
+    second = report_311(r, keys, long=f"{east}", lat=f"{north}", description="路灯一直不亮",
+                        phone="13900001111")  # fmt: skip
+    wait_for(lambda: store.get_case(r, keys, second), "the engine to take the second report")
+    assert store.get_case(r, keys, second)["parent"] == first  # merged: its reporter counts
+
+    def reporters(role: str) -> list[dict[str, str]]:
+        answer = web.get(f"/api/cases/{first}", headers=bearer(tokens[role]))
+        assert answer.status_code == 200, answer.text
+        found: list[dict[str, str]] = answer.json()["reporters"]
+        return [{k: v for k, v in c.items() if k not in ("case_id", "feed")} for c in found]
+
+    whole = [{"name": "张三", "phone": "13812342222", "email": "zhang.san@example.cn"},
+             {"phone": "13900001111"}]  # fmt: skip
+    masked = [{"name": "张*", "phone": "138****2222", "email": "z********@example.cn"},
+              {"phone": "139****1111"}]  # fmt: skip
+    for role in ("duty", "admin"):
+        assert reporters(role) == whole, role
+    for role in ("leader", "handler", "inspector", "wall"):
+        assert reporters(role) == masked, role
+    listed = web.get("/api/cases?status=all", headers=bearer(tokens["duty"])).text
+    assert "1381234" not in listed and "138****" not in listed  # only the one case's page
+
+
+def test_a_wall_token_in_the_address_never_reaches_the_access_log(
+    guarded: Settings, tokens: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A screen opens /wall?token=…; uvicorn started by hand logs every request line."""
+    app = build(guarded).server
+    sock = socket.create_server(("127.0.0.1", 0))
+    config = uvicorn.Config(app, log_level="info", access_log=True, loop="asyncio", http="h11")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    access = logging.getLogger("uvicorn.access")  # its records do not reach the root logger
+    access.addHandler(caplog.handler)
+    thread.start()
+    try:
+        wait_for(lambda: server.started, "the server to start")
+        port = sock.getsockname()[1]
+        opened = httpx.get(f"http://127.0.0.1:{port}/wall?token={tokens['wall']}&lang=en")
+        assert opened.status_code == 303  # to /wall?lang=en, with the screen's cookie
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        access.removeHandler(caplog.handler)
+    assert not thread.is_alive()
+    lines = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
+    assert any("/wall?token=[redacted]&lang=en" in line for line in lines), lines
+    assert all(tokens["wall"] not in line for line in lines)
+
+
+def test_a_session_ends_when_its_time_is_up_and_its_cookie_is_secure_when_set(
+    guarded: Settings, r: redis.Redis, keys: Keys
+) -> None:
+    for secure in (False, True):
+        settings = guarded.model_copy(update={"secure_cookies": secure})
+        base = LOCAL.replace("http://", "https://") if secure else LOCAL  # behind TLS
+        with TestClient(build(settings).server, base_url=base) as client:
+            name = f"duty{int(secure)}"
+            add_user(r, keys, name, PASSWORD, role="duty", display_name=name, now=time.time())
+            answer = client.post("/auth/login", json={"username": name, "password": PASSWORD})
+            header = answer.headers["set-cookie"]
+            assert ("; Secure" in header) is secure
+            assert f"Max-Age={USER_SECONDS}" in header
+            assert client.get("/api/counts").status_code == 200
+            [key] = list(r.scan_iter(match=keys.access("session", "*")))
+            assert 0 < r.ttl(key) <= USER_SECONDS  # Redis ends it after a shift
+            r.pexpire(key, 1)  # the shift is over
+            wait_for(lambda k=key: not r.exists(k), "the session to expire")
+            assert client.cookies.get(SESSION_COOKIE)  # the browser still sends its cookie
+            assert client.get("/api/counts").status_code == 401
+
+
+def test_an_open311_client_may_send_its_key_as_the_forms_api_key(
+    web: TestClient, tokens: dict[str, str], r: redis.Redis, keys: Keys
+) -> None:
+    """GeoReport v2's way: ``api_key`` among the form's arguments, no header."""
+    form = {"service_code": "006", "lat": "31.7823", "long": "120.3911",
+            "description": "路灯不亮", "phone": "13812342222"}  # fmt: skip
+    url = "/open311/v2/requests.json"
+
+    def post(**extra: str) -> Any:
+        body = urlencode({**form, **extra})
+        return web.post(
+            url, content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
+
+    taken = post(api_key=tokens["open311"])
+    assert taken.status_code == 201, taken.text
+    assert taken.json()[0]["service_request_id"].startswith("006-")
+    assert post().status_code == 401  # no key
+    assert post(api_key="tcc_forged").status_code == 401
+    assert post(api_key=tokens["feed"]).status_code == 403  # the urban feed's: not Open311's
+    assert post(api_key=tokens["leader"]).status_code == 403
+    big = post(api_key=tokens["open311"], description="长" * 2_000_000)  # over max_body_bytes
+    assert big.status_code == 401  # its key is not read: a body that large is not taken
+    [(_, event)] = r.xrange(keys.events)
+    assert tokens["open311"] not in event["e"]  # the key is not kept with the record

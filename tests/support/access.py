@@ -30,12 +30,19 @@ LOCAL = "http://127.0.0.1"
 SCREEN_TOKENS: dict[str, str] = {}
 
 
+HANDLER_TEAM = "enforce-central"  # a team of the routing table, for a handler's token
+
+
 def token(redis_url: str, keys: Keys, role: str, *, feed: str | None = None) -> str:
-    """A new token of ``role`` (a feed token names its ``feed``) in that Redis."""
+    """A new token of ``role`` (a feed token names its ``feed``, a handler's its team
+    HANDLER_TEAM) in that Redis."""
     client = redis.Redis.from_url(redis_url)
+    team = HANDLER_TEAM if role == "handler" else None
     try:
         name = f"test-{role}-{feed or ''}-{next(_names)}"
-        return create_token(client, keys, role=role, name=name, feed=feed, now=time.time())
+        return create_token(
+            client, keys, role=role, name=name, feed=feed, team=team, now=time.time()
+        )
     finally:
         client.close()
 

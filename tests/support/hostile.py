@@ -179,10 +179,12 @@ def hostile(feed: str, body: bytes, now: datetime) -> Hostile:
 
 
 def hostile_records(town: Town, now: datetime, seed: int = 7) -> list[Hostile]:
-    """One accepted and one refused record per feed, from today's simulated sources."""
+    """One accepted and one refused record per feed, from today's simulated sources: the
+    last day's, so that a source with opening hours (the service hall) has sent something
+    whatever the hour the test runs at."""
     found = []
     rain = Episode(after=timedelta(0), length=RAIN.length)  # raining now: CAP sends its first
-    for sim in build(town, Options(seed=seed, backfill=timedelta(hours=6), rain=rain), FEEDS):
+    for sim in build(town, Options(seed=seed, backfill=timedelta(hours=24), rain=rain), FEEDS):
         bodies = sim.backfill(now) + sim.tick(now, 4 * 3600)
         media = media_types(FEEDS[sim.feed])[0]
         records = [r for body in bodies for r in _records(media, body)][:500]

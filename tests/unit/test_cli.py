@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from pathlib import Path
+from types import SimpleNamespace
+
 import pytest
 
 from towncc.cli import main
@@ -74,3 +77,32 @@ def test_the_engine_runs_with_its_start_up_heap_frozen(monkeypatch: pytest.Monke
         assert seen["frozen"] > 0 and seen["walked"] == 0
     finally:
         gc.unfreeze()
+
+
+def test_what_a_towncc_process_writes_is_its_owners_only(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The process and every child it starts run with umask 077: a file it makes is 0600."""
+    import os
+
+    import uvicorn
+
+    import towncc.server
+
+    def run(_app: object, **_: object) -> None:
+        (tmp_path / "made").write_text("records")
+        (tmp_path / "folder").mkdir()
+
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(towncc.server, "build", lambda _settings: SimpleNamespace(server=None))
+    monkeypatch.setattr(uvicorn, "run", run)
+    was = os.umask(0o022)
+    try:
+        main(["serve"])
+    finally:
+        os.umask(was)
+        import gc
+
+        gc.unfreeze()
+    assert (tmp_path / "made").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "folder").stat().st_mode & 0o777 == 0o700
