@@ -62,6 +62,7 @@ RULES: tuple[Rule, ...] = (
     _rule("GET", "/", READERS, "redirects to the wall"),
     _rule("GET", "/wall", READERS, "the wall"),
     _rule("GET", "/admin", frozenset({"admin"}), "the operations page (dead letters, feeds)"),
+    _rule("GET", "/console", PEOPLE, "the duty console (each role sees its own actions)"),
     _rule("GET", "/_dash-layout", READERS, "a page's tree (the page must be the role's)"),
     _rule("GET", "/_dash-dependencies", READERS, "the pages' callbacks"),
     _rule("GET", "/_reload-hash", READERS, "Dash's reload check"),
@@ -75,6 +76,8 @@ RULES: tuple[Rule, ...] = (
     _rule("GET", "/api/commands/{command_id}", ACTORS, "the outcome of an action"),
     _rule("GET", "/api/feeds", READERS, "the feeds' lights"),
     _rule("GET", "/api/kpi", READERS, "the assessment figures"),
+    _rule("GET", "/api/queues/town", READERS, "the cases escalated to the town"),
+    _rule("GET", "/api/queues/village/{village}", READERS, "the cases escalated to a village"),
     _rule("GET", "/api/deadletters", frozenset({"admin"}), "dead letters (raw payloads)"),
     _rule(
         "POST",
@@ -104,11 +107,16 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "handle": frozenset({"handler"}),
     "verify": frozenset({"inspector"}),  # never a case they accepted or handled
     "extend": frozenset({"leader"}),  # an approved extension: the leader is its approver
+    "escalate": frozenset({"duty", "leader"}),  # 升级 by hand
 }  # fmt: skip
 TEAM_ACTIONS = frozenset({"accept", "handle"})  # only on cases of the handler's own team
 
 # Pages by their path, and who may see each (a layout request names its page).
-PAGES: dict[str, frozenset[str]] = {"wall": READERS, "admin": frozenset({"admin"})}
+PAGES: dict[str, frozenset[str]] = {
+    "wall": READERS,
+    "admin": frozenset({"admin"}),
+    "console": PEOPLE,  # people at desks, not a wall's screen
+}
 
 
 def _pattern(template: str) -> re.Pattern[str]:

@@ -86,6 +86,16 @@
     return left >= 0 ? clockText(left) : word("due", "overdue", "overdue") + " " + clockText(left);
   }
 
+  // The handling deadline's countdown (the console's queue): "—" while it does not run.
+  function handlingCountdown(data) {
+    const due = data && data.handling_countdown ? Date.parse(data.handling_countdown) : NaN;
+    if (Number.isNaN(due)) {
+      return word("due", "none", "—");
+    }
+    const left = due - now();
+    return left >= 0 ? clockText(left) : word("due", "overdue", "overdue") + " " + clockText(left);
+  }
+
   // Formatters are made once: building one costs far more than using it, and the queue's
   // time column is formatted for every shown row on each refresh.
   const HHMM = new Intl.DateTimeFormat("zh-CN", {
@@ -565,7 +575,9 @@
   }
 
   const dagfuncs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
-  Object.assign(dagfuncs, { isLate, isNewRow, caseAge, responseCountdown, beijingTime });
+  Object.assign(dagfuncs, {
+    isLate, isNewRow, caseAge, responseCountdown, handlingCountdown, beijingTime,
+  });
 
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.towncc = Object.assign(window.dash_clientside.towncc || {}, {

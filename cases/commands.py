@@ -9,7 +9,7 @@ unambiguous, the duty officer's queue otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
@@ -36,6 +36,7 @@ CHANGE_TYPES: Mapping[type[ev.LifecycleEvent], ChangeType] = {
     ev.Handled: "handled", ev.Verified: "verified", ev.VerificationFailed: "rework",
     ev.Returned: "returned", ev.Extended: "extended", ev.Parked: "parked", ev.Resumed: "resumed",
     ev.Closed: "closed", ev.Cancelled: "cancelled", ev.Merged: "merged",
+    ev.Escalated: "escalated",
 }  # fmt: skip
 
 
@@ -59,6 +60,7 @@ def lifecycle_of(case: Case) -> Lifecycle:
         returns=case.returns,
         parent=case.parent,
         workers=frozenset(case.workers),
+        level=case.level,
     )
 
 
@@ -96,6 +98,7 @@ def run(case: Case, events: Sequence[ev.LifecycleEvent], actor: str, at: datetim
         if isinstance(event, ev.Dispatched | ev.Returned):
             queue = DUTY_QUEUE if isinstance(event, ev.Returned) else None
     accepted = any(isinstance(e, ev.Accepted) for e in events)
+    by_hand = tuple(f"manual@{e.at.isoformat()}" for e in events if isinstance(e, ev.Escalated))
     return replace(
         case,
         **_fields_of(state),
@@ -104,6 +107,7 @@ def run(case: Case, events: Sequence[ev.LifecycleEvent], actor: str, at: datetim
         responded_at=case.responded_at or (at if accepted else None),
         closed_at=at if closing else case.closed_at,
         closed_by=actor if closing else case.closed_by,
+        escalations=(*case.escalations, *by_hand),
         updated_at=at,
         version=case.version + 1,
     )
@@ -121,6 +125,7 @@ def _fields_of(state: Lifecycle) -> dict[str, Any]:
         "returns": state.returns,
         "parent": state.parent,
         "workers": tuple(sorted(state.workers)),
+        "level": state.level,
     }
 
 
@@ -221,10 +226,13 @@ def wanted_cases(entries: Sequence[tuple[str, Mapping[str, str]]]) -> list[str]:
 
 
 def apply_commands(
-    entries: Sequence[tuple[str, Mapping[str, str]]], first: Mapping[str, Case | None]
+    entries: Sequence[tuple[str, Mapping[str, str]]],
+    first: Mapping[str, Case | None],
+    hand_up: Callable[[Case, datetime], Case] = lambda case, _at: case,
 ) -> tuple[list[Change], list[Reply]]:
     """The changes and replies of a batch of `commands` entries, each checked against the
-    case as the batch has left it; a refused one changes nothing but the audit log."""
+    case as the batch has left it; a refused one changes nothing but the audit log.
+    ``hand_up``: the case escalated by hand, with the person its new level hands it to."""
     current = dict(first)
     changes: list[Change] = []
     replies: list[Reply] = []
@@ -255,6 +263,8 @@ def apply_commands(
                 changes.append(replace(note, command_id=entry, actor_name=name))
             continue
         after = replace(run(case, events, command.actor, command.at), last_command=entry)
+        if after.level != case.level:
+            after = hand_up(after, command.at)
         kind = CHANGE_TYPES[type(events[-1])]
         changes.append(
             Change(

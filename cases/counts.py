@@ -16,7 +16,7 @@ from typing import Any
 import redis
 import redis.asyncio as aredis
 
-from cases.tally import HAZARD_FEED, late_score, tally_field
+from cases.tally import HAZARD_FEED, late_by, tally_field
 from core.keys import Keys
 from core.replies import text
 from core.times import BEIJING, epoch_ms
@@ -84,7 +84,7 @@ class Counts:
 
 
 def _queue(pipe: Any, keys: Keys, now: datetime) -> None:
-    below_now = f"({late_score(now)}"  # late: the deadline is strictly before now
+    below_now = late_by(now)
     pipe.zcard(keys.open_cases)
     pipe.zcount(keys.all_cases, today_start_ms(now), "+inf")
     pipe.zcount(keys.response_late_at, "-inf", below_now)

@@ -20,6 +20,7 @@ from cases.alarms import FEED as ALARM_FEED
 from cases.calendar import HolidayCalendar
 from cases.commands import admit, apply_commands, merge_duplicate, wanted_cases
 from cases.dedup import Pool, nearby_ids
+from cases.escalation import Handover
 from cases.journal import Op, step_fields
 from cases.latest import alarm_reports, latest, silent_reports
 from cases.lifecycle_events import LifecycleEvent
@@ -35,7 +36,7 @@ from cases.model import (
 )
 from cases.projections import Change, Fields, Writes, commit, off_clock
 from cases.quarantine import Poison, Source
-from cases.routing import village_kinds
+from cases.routing import table, village_kinds
 from core.event import DeadLetter, Event
 from core.keys import ENGINE_GROUP, Keys
 from core.replies import text
@@ -72,6 +73,8 @@ class Engine:
     kinds: Mapping[str, str] | None = None
     # The holiday calendar of working-time deadlines; None: the shipped one (cases/calendar.py).
     calendar: HolidayCalendar | None = None
+    # Who a case escalated to its village or the town is handed to; None: the shipped town's.
+    handover: Handover | None = None
     # A rebuild (cases/rebuild.py): write the projections only, never the streams or acks.
     replay: bool = False
     # After each batch: trim the streams by age (cases/retention.py); default: by count only.
@@ -83,10 +86,13 @@ class Engine:
     _recovered: bool = dc_field(default=False, init=False)  # this process has recovered once
 
     def __post_init__(self) -> None:
-        if self.kinds is None:
+        if self.kinds is None or self.handover is None:
             from layers.town import default_town
 
-            self.kinds = village_kinds(default_town())
+            town = default_town()
+            self.kinds = self.kinds if self.kinds is not None else village_kinds(town)
+            self.handover = self.handover or Handover(table().escalation, town.roster)
+        self._handover: Handover = self.handover
 
     @property
     def _streams(self) -> tuple[str, str]:
@@ -179,7 +185,7 @@ class Engine:
     def process_commands(self, entries: list[Entry], now: datetime | None = None) -> int:
         """Apply a batch of operator commands, re-checking every guard; refusals are recorded."""
         first = self._load(wanted_cases(entries))
-        changes, replies = apply_commands(entries, first)
+        changes, replies = apply_commands(entries, first, self._handover.hand_up)
         acks = [e for e, _ in entries]
         writes = Writes(changes, first, self._now(now), replies=replies, command_acks=acks)
         self._commit(writes, "commands", [e for e, f in entries if f])
@@ -275,7 +281,9 @@ class Engine:
         return after, reason, tuple(lifecycle)
 
     def _escalation(self, before: Case, after: Case) -> Change:
+        """The engine's escalation (a deadline passed, a severe case), handed to its level."""
         reason = escalation_reason(before, after)
+        after = self._handover.hand_up(after, after.updated_at)
         return Change(before, after, "escalated", "", "", "engine", reason, after.updated_at)
 
     def sweep(self, now: datetime | None = None) -> int:

@@ -16,6 +16,7 @@ which stage and where it may lead (``ALLOWED`` is its view without targets)::
     merged      (terminal)
     cancelled   (terminal)
     and from every stage that is not terminal: cancel → cancelled · merge → merged
+    and in every stage that is not terminal: escalate (升级: one level up, the stage stays)
 
 A failed verification is rework 返工 (back to accepted); a return 回退 clears the department
 for re-dispatch. The handling deadline never moves earlier: an extension must be later than
@@ -41,6 +42,8 @@ from cases.lifecycle_events import (
     Command,
     Dispatch,
     Dispatched,
+    Escalate,
+    Escalated,
     Extend,
     Extended,
     Handle,
@@ -60,6 +63,7 @@ from cases.lifecycle_events import (
     Verified,
     Verify,
 )
+from cases.model import LEVELS
 
 
 class DomainError(Exception):
@@ -102,7 +106,7 @@ STAGE_EN: Final[Mapping[Stage, str]] = {
 ACTION_ZH: Final[Mapping[Action, str]] = {
     A.REGISTER: "立案", A.DISPATCH: "派遣", A.ACCEPT: "签收", A.HANDLE: "处置反馈",
     A.VERIFY: "核查", A.RETURN: "回退", A.EXTEND: "延期", A.PARK: "挂账", A.RESUME: "恢复",
-    A.CLOSE: "结案", A.CANCEL: "作废", A.MERGE: "合并",
+    A.CLOSE: "结案", A.CANCEL: "作废", A.MERGE: "合并", A.ESCALATE: "升级",
 }  # fmt: skip
 _ENDS: Final = {A.CANCEL: frozenset({S.CANCELLED}), A.MERGE: frozenset({S.MERGED})}
 
@@ -112,7 +116,7 @@ def _to(**targets: Stage | frozenset[Stage]) -> dict[Action, frozenset[Stage]]:
     return {**rows, **_ENDS}
 
 
-TRANSITIONS: Final[Mapping[Stage, Mapping[Action, frozenset[Stage]]]] = {
+_TRANSITIONS: Final[Mapping[Stage, Mapping[Action, frozenset[Stage]]]] = {
     S.REPORTED: _to(register=S.REGISTERED),
     S.REGISTERED: _to(dispatch=S.DISPATCHED),
     S.DISPATCHED: _to(
@@ -126,6 +130,11 @@ TRANSITIONS: Final[Mapping[Stage, Mapping[Action, frozenset[Stage]]]] = {
     S.MERGED: {},
     S.CANCELLED: {},
 }
+# 升级 moves a case up a level in any stage that is not terminal, and leaves the stage.
+TRANSITIONS: Final[Mapping[Stage, Mapping[Action, frozenset[Stage]]]] = {
+    stage: {**row, A.ESCALATE: frozenset({stage})} if row else row
+    for stage, row in _TRANSITIONS.items()
+}
 ALLOWED: Final[Mapping[Stage, frozenset[Action]]] = {
     stage: frozenset(row) for stage, row in TRANSITIONS.items()
 }
@@ -136,10 +145,21 @@ def transition_table() -> str:
     """The table as the module docstring shows it (a test keeps the two identical)."""
     lines = []
     for stage, row in TRANSITIONS.items():
-        cells = [f"{a} → {'|'.join(sorted(row[a]))}" for a in Action if a in row and a not in _ENDS]
+        cells = [
+            f"{a} → {'|'.join(sorted(row[a]))}"
+            for a in Action
+            if a in row and a not in _ENDS and a != A.ESCALATE
+        ]
         lines.append(f"{stage:<11} {' · '.join(cells) or '(terminal)'}")
     ends = " · ".join(f"{a} → {'|'.join(sorted(t))}" for a, t in _ENDS.items())
-    return "\n".join([*lines, f"and from every stage that is not terminal: {ends}"])
+    stays = "escalate (升级: one level up, the stage stays)"
+    return "\n".join(
+        [
+            *lines,
+            f"and from every stage that is not terminal: {ends}",
+            f"and in every stage that is not terminal: {stays}",
+        ]
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +176,7 @@ class Lifecycle:
     returns: int = 0
     parent: str | None = None
     workers: frozenset[str] = frozenset()  # who accepted or handled it: never its inspector
+    level: str = "grid"  # 小事不出格、大事不出村、难事不出镇 (cases.model.LEVELS)
 
 
 # ---- apply: one function per event type --------------------------------------------------------
@@ -206,6 +227,7 @@ APPLY: Final[Mapping[type[LifecycleEvent], Callable[[Lifecycle, Any], Lifecycle]
     Closed: _stage(S.CLOSED),
     Cancelled: _stage(S.CANCELLED),
     Merged: lambda s, e: replace(s, stage=S.MERGED, parent=e.parent_id),
+    Escalated: lambda s, e: replace(s, level=e.level),
 }
 
 
@@ -302,6 +324,16 @@ def _reasoned(
     return decide_one
 
 
+def _escalate(s: Lifecycle, c: Escalate) -> list[LifecycleEvent]:
+    _require(c.reason, "a reason", "升级原因")
+    if s.level == LEVELS[-1]:
+        raise IllegalCommand(
+            "the case is at the town already: no level above", "案件已在镇级，不能再升级"
+        )
+    level = LEVELS[LEVELS.index(s.level) + 1]
+    return [Escalated(actor=c.actor, at=c.at, reason=c.reason, level=level)]
+
+
 def _handle(s: Lifecycle, c: Handle) -> list[LifecycleEvent]:
     _require(c.feedback, "the handling feedback", "处置反馈")
     return [Handled(actor=c.actor, at=c.at, feedback=c.feedback)]
@@ -329,6 +361,7 @@ DECIDE: Final[Mapping[type[Command], Callable[[Lifecycle, Any], list[LifecycleEv
     Close: _plain(Closed),
     Cancel: _reasoned(Cancelled),
     Merge: _merge,
+    Escalate: _escalate,
 }
 
 

@@ -30,6 +30,7 @@ class Action(StrEnum):
     CLOSE = "close"
     CANCEL = "cancel"
     MERGE = "merge"
+    ESCALATE = "escalate"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,12 +121,21 @@ class Merge(_Base):
     reason: str = ""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Escalate(_Base):
+    """升级 by hand: one level up (grid → village → town), whatever the deadlines say."""
+
+    action: ClassVar[Action] = Action.ESCALATE
+    reason: str
+
+
 Command = (
     Register | Dispatch | Accept | Handle | Verify | Return | Extend | Park | Resume | Close
-    | Cancel | Merge
+    | Cancel | Merge | Escalate
 )  # fmt: skip
 _COMMAND_TYPES: tuple[type[Command], ...] = (
-    Register, Dispatch, Accept, Handle, Verify, Return, Extend, Park, Resume, Close, Cancel, Merge
+    Register, Dispatch, Accept, Handle, Verify, Return, Extend, Park, Resume, Close, Cancel, Merge,
+    Escalate,
 )  # fmt: skip
 COMMANDS: dict[str, type[Command]] = {c.action.value: c for c in _COMMAND_TYPES}
 
@@ -206,13 +216,21 @@ class Merged(_Base):
     reason: str = ""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Escalated(_Base):
+    """The case moved up by hand to ``level``; its stage stays."""
+
+    reason: str
+    level: str
+
+
 LifecycleEvent = (
     Registered | Dispatched | Accepted | Handled | Verified | VerificationFailed | Returned
-    | Extended | Parked | Resumed | Closed | Cancelled | Merged
+    | Extended | Parked | Resumed | Closed | Cancelled | Merged | Escalated
 )  # fmt: skip
 _EVENT_TYPES: tuple[type[LifecycleEvent], ...] = (
     Registered, Dispatched, Accepted, Handled, Verified, VerificationFailed, Returned, Extended,
-    Parked, Resumed, Closed, Cancelled, Merged,
+    Parked, Resumed, Closed, Cancelled, Merged, Escalated,
 )  # fmt: skip
 EVENTS: dict[str, type[LifecycleEvent]] = {e.__name__: e for e in _EVENT_TYPES}
 

@@ -51,6 +51,16 @@ class Siting:
 
 
 @dataclass(frozen=True, slots=True)
+class Responsible:
+    """Who a case escalated to its village or the town is handed to (cases/escalation.py)."""
+
+    level: Level
+    name: str
+    role_name: str
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
 class Case:
     id: str
     feed: str
@@ -95,6 +105,7 @@ class Case:
     closed_at: datetime | None = None
     closed_by: str | None = None  # the actor, or feed:<feed> when the source closed it
     last_command: str = ""  # the last entry of `commands` applied (idempotency)
+    responsible: Responsible | None = None  # above its grid: the person it was handed to
 
     def to_json(self) -> bytes:
         # orjson writes a dataclass field by field as asdict would, without its deep copies.

@@ -23,6 +23,7 @@ from redis.typing import EncodableT, FieldT
 
 from cases import kpi_projection
 from cases.dedup import near_point
+from cases.escalation import notification
 from cases.lifecycle_events import LifecycleEvent, event_to_dict
 from cases.model import Case, ChangeType, awaiting_response, entry_key, handling_armed
 from cases.tally import keep_counts, late_score
@@ -81,6 +82,17 @@ class Writes:
         return bool(self.changes or self.latest or self.replies or self.unindexed or self.dead)
 
 
+def above_grid(case: Case) -> bool:
+    """Open and escalated to its village or the town: in that level's queue."""
+    return case.status == "open" and case.level != "grid"
+
+
+def handed_up(change: Change) -> bool:
+    """An escalation that moved the case to a level above: its new level is told."""
+    before = change.before
+    return change.type == "escalated" and (before is None or before.level != change.after.level)
+
+
 def _open_in(case: Case | None, attr: str) -> str | None:
     if case is None or case.status != "open":
         return None
@@ -128,9 +140,45 @@ LATE_INDEXES: tuple[Index, ...] = (
 INDEXES: tuple[Index, ...] = (
     (lambda k: k.all_cases, lambda c: _ms(c.reported_at)),
     (lambda k: k.open_cases, lambda c: _ms(c.reported_at) if c.status == "open" else None),
+    (lambda k: k.escalated_open, lambda c: _ms(c.reported_at) if above_grid(c) else None),
     *DUE_INDEXES,
     *LATE_INDEXES,
 )
+
+
+# The open cases by each value of each of these fields (Keys.facet): the console's and the
+# tablet's filters intersect them over every open case (cases/facets.py).
+FACETS: tuple[str, ...] = ("village", "grid", "category", "stage", "department", "level")
+
+
+def facet_values(case: Case | None) -> dict[str, str]:
+    """The facet sets an open case belongs to (none for a closed or absent one)."""
+    if case is None or case.status != "open":
+        return {}
+    return {name: value for name in FACETS if (value := getattr(case, name))}
+
+
+def facets(
+    pipe: redis.client.Pipeline, keys: Keys, first: Mapping[str, Case | None], last: list[Case]
+) -> None:
+    """Each changed case leaves the sets of the values it no longer has and joins its new
+    ones; a case whose values stayed writes nothing."""
+    add: dict[str, dict[str, int]] = defaultdict(dict)
+    drop: dict[str, list[str]] = defaultdict(list)
+    for case in last:
+        before, after = facet_values(first.get(case.id)), facet_values(case)
+        for name in FACETS:
+            old, new = before.get(name), after.get(name)
+            if old == new:
+                continue
+            if old:
+                drop[keys.facet(name, old)].append(case.id)
+            if new:
+                add[keys.facet(name, new)][case.id] = epoch_ms(case.reported_at)
+    for key, ids in drop.items():
+        pipe.zrem(key, *ids)
+    for key, members in add.items():
+        pipe.zadd(key, members)
 
 
 def off_clock(keys: Keys, cases: Mapping[str, Case | None]) -> dict[str, list[str]]:
@@ -156,6 +204,7 @@ def commit(
     if last:
         pipe.mset({keys.case(cid): case.to_json() for cid, case in last.items()})
     index(pipe, keys, list(last.values()), writes.unindexed)
+    facets(pipe, keys, writes.first, list(last.values()))
     _near(pipe, keys, writes.first, list(last.values()))
     _silent_due(pipe, keys, writes)
     for change in writes.changes:
@@ -284,6 +333,9 @@ def _record(
         history[change.after.id].append(orjson.dumps(entry))
         if not replay:
             pipe.xadd(keys.case_events, entry, maxlen=maxlen, approximate=True)
+            if handed_up(change):
+                told = notification(change.after, change.reason, change.at or writes.now)
+                pipe.xadd(keys.notifications, told, maxlen=maxlen, approximate=True)
     for case_id, entries in history.items():
         pipe.rpush(keys.history(case_id), *entries)
 

@@ -10,7 +10,8 @@ is left to a person rather than guessed.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 ROUTING_FILE = Path(__file__).resolve().parent / "data" / "routing.json"
 DUTY_QUEUE = "duty-officer"
+VILLAGE_ROLE, TOWN_ROLE = "村（社区）负责人", "镇带班领导"  # when the table names no role
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +63,32 @@ class Routing:
 
 
 @dataclass(frozen=True, slots=True)
+class Leader:
+    """A person a case escalated above its grid is handed to."""
+
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """Who leads each level above the grid: each village's leader, the town's daily rota."""
+
+    village_role: str = VILLAGE_ROLE
+    villages: dict[str, Leader] = field(default_factory=dict)  # level-1 grid code → leader
+    town_role: str = TOWN_ROLE
+    rota: tuple[Leader, ...] = ()  # one a day in turn
+
+    def on_duty(self, day: date) -> Leader | None:
+        """The town's leader on duty on this day of Beijing's calendar."""
+        return self.rota[day.toordinal() % len(self.rota)] if self.rota else None
+
+
+@dataclass(frozen=True, slots=True)
 class Table:
     teams: dict[str, Team]
     rules: tuple[Rule, ...]
+    escalation: Escalation = Escalation()
 
     def route(self, code: str, village: str | None, kind: str | None) -> Routing:
         group = category(code).group
@@ -87,12 +112,40 @@ def _rule(row: dict[str, Any], teams: dict[str, Team], path: Path) -> Rule:
     )
 
 
+def _leader(value: Any, where: str, path: Path) -> Leader:
+    if not (
+        isinstance(value, dict)
+        and all(isinstance(value.get(f), str) and value[f].strip() for f in ("name", "phone"))
+    ):
+        raise ValueError(f"{path}: {where} needs a name and a phone")
+    return Leader(value["name"].strip(), value["phone"].strip())
+
+
+def _escalation(data: Any, path: Path) -> Escalation:
+    """The `escalation` section (optional: without it a village hands cases to the grid's
+    网格长 and the town to no one by name)."""
+    if data is None:
+        return Escalation()
+    village, town = data.get("village", {}), data.get("town", {})
+    people = village.get("people", {})
+    rota = town.get("rota", [])
+    if not isinstance(people, dict) or not isinstance(rota, list):
+        raise ValueError(f"{path}: escalation.village.people maps villages, town.rota lists people")
+    return Escalation(
+        village.get("role_name") or VILLAGE_ROLE,
+        {str(code): _leader(v, f"the leader of {code}", path) for code, v in people.items()},
+        town.get("role_name") or TOWN_ROLE,
+        tuple(_leader(v, f"town.rota[{n}]", path) for n, v in enumerate(rota)),
+    )
+
+
 @cache
 def table(path: Path = ROUTING_FILE) -> Table:
     """The routing table; a rule naming an unknown team is a configuration error."""
     data = json.loads(path.read_text(encoding="utf-8"))
     teams = {code: Team(code, v["zh"], v["en"]) for code, v in data["teams"].items()}
-    return Table(teams, tuple(_rule(row, teams, path) for row in data["rules"]))
+    rules = tuple(_rule(row, teams, path) for row in data["rules"])
+    return Table(teams, rules, _escalation(data.get("escalation"), path))
 
 
 def village_kinds(town: Town) -> dict[str, str]:

@@ -96,6 +96,12 @@ def late_score(moment: datetime | None) -> int | None:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+def late_by(now: datetime) -> str:
+    """The late indexes' bound for "late at ``now``": a deadline strictly before it (ZRANGE
+    and ZCOUNT's exclusive form), the case view's rule."""
+    return f"({late_score(now)}"
+
+
 def _open(case: Case | None) -> Case | None:
     return case if case is not None and case.status == "open" else None
 

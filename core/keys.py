@@ -35,6 +35,12 @@ class Keys:
         return f"{self.prefix}case-events"
 
     @property
+    def notifications(self) -> str:
+        """Stream: whom to tell of a case escalated to them (cases/escalation.py), for a phone
+        gateway to read."""
+        return f"{self.prefix}notifications"
+
+    @property
     def journal(self) -> str:
         """Stream: what each of the engine's transactions applied, in order (cases/journal.py)."""
         return f"{self.prefix}engine-journal"
@@ -71,6 +77,17 @@ class Keys:
     def open_cases(self) -> str:
         """Sorted set of open case ids scored by report time (ms)."""
         return f"{self.prefix}cases:open"
+
+    def facet(self, name: str, value: str) -> str:
+        """Sorted set of the open cases whose ``name`` (village, grid, category, stage,
+        department, level) is ``value``, by report time (ms): what the filters intersect."""
+        return f"{self.prefix}cases:open:{name}:{value}"
+
+    @property
+    def escalated_open(self) -> str:
+        """Sorted set of the open cases above their grid (at their village or the town),
+        scored by report time (ms): the levels' queues."""
+        return f"{self.prefix}cases:escalated"
 
     @property
     def all_cases(self) -> str:

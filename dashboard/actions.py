@@ -151,9 +151,15 @@ class MergeBody(_Body):
     parent: str = Field(pattern=NOT_BLANK)
 
 
+class EscalateBody(_Reasoned):
+    """升级: one level up (grid → village → town), handed to that level's person."""
+
+    action: Literal["escalate"]
+
+
 ActionBody = Annotated[
     RegisterBody | DispatchBody | AcceptBody | HandleBody | VerifyBody | ReturnBody
-    | ExtendBody | ParkBody | ResumeBody | CloseBody | CancelBody | MergeBody,
+    | ExtendBody | ParkBody | ResumeBody | CloseBody | CancelBody | MergeBody | EscalateBody,
     Field(discriminator="action"),
 ]  # fmt: skip
 

@@ -22,6 +22,7 @@ from access.policy import ACTION_ROLES, TEAM_ACTIONS
 from access.roles import Principal
 from cases.commands import check, refused_body
 from cases.counts import read_counts
+from cases.facets import matching
 from cases.lifecycle import IllegalCommand
 from cases.lifecycle_events import Command, Extend, Merge, command_to_dict
 from cases.reporters import reporters
@@ -38,6 +39,7 @@ from core.keys import Keys
 from core.replies import text
 from core.settings import Settings
 from dashboard.actions import ActionBody, to_command
+from dashboard.api_doc import JSON, REFUSAL
 from dashboard.guard import SMALL_BODY, principal_of
 from dashboard.health import notices
 from ingest import deadletters, freshness
@@ -185,6 +187,16 @@ def answer(
     return JSONResponse({**outcome, "case": case})
 
 
+Facet = Annotated[str | None, Query(max_length=100)]
+TOTAL = "X-Total-Count"
+FILTER_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {
+        "description": "Filters asked of closed cases (they apply to open ones)",
+        "content": {JSON: {"schema": REFUSAL}},
+    }
+}
+
+
 def api_router(
     r: redis.Redis,
     keys: Keys,
@@ -200,18 +212,39 @@ def api_router(
     router = APIRouter()
     health_settings = settings or Settings.model_construct()
 
-    @router.get("/api/cases")
+    @router.get("/api/cases", responses=FILTER_RESPONSES)
     def cases(
         request: Request,
         status: Status = "open",
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+        village: Facet = None,
+        grid: Facet = None,
+        category: Facet = None,
+        stage: Facet = None,
+        department: Facet = None,
+        level: Annotated[Literal["grid", "village", "town"] | None, Query()] = None,
+        late: Annotated[bool | None, Query(description="late now on either clock")] = None,
     ) -> JSONResponse:
         """Cases, newest report first, each with its view now (overdue, handling_overdue,
         late, the countdowns, level, stage label); `status` open (default), closed or all.
-        A full page carries `Link: <…>; rel="next"`: follow it to read every case."""
-        found = list_cases(r, keys, status, limit, offset, clock())
-        return JSONResponse(found, headers=next_link(request, offset, limit, len(found)))
+        Open cases can be filtered by village, grid, category, stage, department, level and
+        late (each filter an exact value; together, all of them); `X-Total-Count` is the
+        number of every open case that matches. A full page carries `Link: <…>; rel="next"`:
+        follow it to read every case."""
+        now = clock()
+        asked = {"village": village, "grid": grid, "category": category, "stage": stage,
+                 "department": department, "level": level}  # fmt: skip
+        filters = {k: v for k, v in asked.items() if v}
+        if status != "open" and (filters or late is not None):
+            raise HTTPException(status_code=400, detail="the filters apply to open cases only")
+        if status != "open":
+            found = list_cases(r, keys, status, limit, offset, now)
+            return JSONResponse(found, headers=next_link(request, offset, limit, len(found)))
+        page = matching(r, keys, filters, late=late, now=now, limit=limit, offset=offset)
+        found = get_cases(r, keys, page.ids, now)
+        headers = {**next_link(request, offset, limit, len(found)), TOTAL: str(page.total)}
+        return JSONResponse(found, headers=headers)
 
     @router.get("/api/counts")
     def counts() -> dict[str, Any]:

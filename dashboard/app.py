@@ -34,8 +34,11 @@ from dashboard.live import BLOCK_MS
 from dashboard.metrics import mount_metrics
 from dashboard.pages.admin import PATH as ADMIN_PATH
 from dashboard.pages.admin import Links, admin_layout, register_admin_callbacks
+from dashboard.pages.console import PATH as CONSOLE_PATH
+from dashboard.pages.console import console_layout, register_console_callbacks
 from dashboard.pages.wall import PATH as WALL_PATH
 from dashboard.pages.wall import register_wall_callbacks, wall_layout
+from dashboard.queues_api import queues_router
 from dashboard.routing import page_address, page_path
 from dashboard.rows_link import ROWS_PATH, rows_socket
 from dashboard.signin import signin_router
@@ -95,6 +98,7 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     server.include_router(signin_router(wall.settings.town_name))
     server.include_router(api_router(wall.r, wall.keys, settings=wall.settings, clock=wall.clock))
     server.include_router(kpi_router(wall.r, wall.keys, wall.town))
+    server.include_router(queues_router(wall.r, wall.keys, wall.town, clock=wall.clock))
     mount_metrics(server, wall)
     for router in routers:
         server.include_router(router)
@@ -139,12 +143,14 @@ def create_app(
     pages: dict[str, Page] = {
         WALL_PATH.strip("/"): partial(wall_layout, wall, health_url, rows_url),
         ADMIN_PATH.strip("/"): partial(admin_layout, wall, links),
+        CONSOLE_PATH.strip("/"): partial(console_layout, wall),
     }
     # One layout function for every page: each page's whole tree exists from its first render,
     # which the wall's persistent callback needs (it starts before any routed content would).
     app.layout = partial(page_layout, pages)
     register_wall_callbacks(app, wall)
     register_admin_callbacks(app, wall)
+    register_console_callbacks(app, wall)
     # The first page a fresh (or restarted) server sends must link the assets.
     set_up_now(app)
     # Last: the policy names the hashes of every inline script the pages now hold.

@@ -137,3 +137,35 @@ def wall_layer(name: str) -> str:
         "grids": WALL_LAYER_GRIDS, "cases": WALL_LAYER_CASES, "stations": WALL_LAYER_STATIONS,
         "enterprises": WALL_LAYER_ENTERPRISES, "teams": WALL_LAYER_TEAMS,
     }[name]  # fmt: skip
+
+
+# The duty officer's console (/console): filters, the queue, the case panel and its actions
+CONSOLE_ROOT = "console-root"
+CONSOLE_LOCATION = "console-location"  # the address: filters and the case shown
+CONSOLE_LATE = "console-filter-late"
+CONSOLE_QUEUE = "console-queue-grid"
+CONSOLE_COUNT = "console-queue-count"
+CONSOLE_CASE = "console-case-body"
+CONSOLE_ACTIONS = "console-case-actions"
+CONSOLE_OUTCOME = "console-case-outcome"
+CONSOLE_REASON = "console-case-reason"
+CONSOLE_DEPARTMENT = "console-case-department"
+CONSOLE_DEADLINE = "console-case-deadline"
+CONSOLE_PARENT = "console-case-parent"
+CONSOLE_ACTION = "console-case-action"  # the type of each action button's id
+CONSOLE_CONFIG = "console-page-config"
+CONSOLE_SELECTED = "console-case-selected"
+CONSOLE_SENT = "console-queue-sent"
+CONSOLE_SHOWN = "console-case-shown"  # the digest of the case the panel shows
+CONSOLE_DONE = "console-case-done"  # bumped after each action: the reads run again at once
+CONSOLE_TICK = "console-tick"
+
+
+def console_filter(name: str) -> str:
+    """The filter of one facet (village, grid, category, stage, department, level)."""
+    return f"console-filter-{name}"
+
+
+def console_action(action: str, kind: str) -> dict[str, str]:
+    """An action button: ``kind`` is do, or pass / fail for verify."""
+    return {"type": CONSOLE_ACTION, "action": action, "kind": kind}

@@ -72,6 +72,7 @@ def case_row(case: dict[str, Any], lang: Lang) -> dict[str, Any]:
         "responded_at": case.get("responded_at"),
         "severity": case.get("severity", 1),
         "level_label": t(f"level.{level_of(case)}", lang),
+        "stage_label": case.get("stage_zh" if lang == "zh" else "stage_en") or "",
         # The case view (cases/view.py) as read: the browser counts the deadlines down.
         **{key: case.get(key) for key in VIEW_FIELDS},
         "level": level_of(case),

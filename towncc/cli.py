@@ -56,9 +56,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
 
 def _engine(args: argparse.Namespace, settings: Settings) -> None:
     from cases.engine import Engine
+    from cases.escalation import Handover
     from cases.places import Geography
     from cases.retention import Retention
-    from cases.routing import village_kinds
+    from cases.routing import table, village_kinds
     from core.keys import Keys
     from core.signals import stop_on_signals
     from towncc.heap import freeze_startup_heap
@@ -73,6 +74,7 @@ def _engine(args: argparse.Namespace, settings: Settings) -> None:
         batch=settings.engine_batch,
         maxlen=settings.stream_maxlen,
         kinds=village_kinds(town),
+        handover=Handover(table().escalation, town.roster),  # this town's people
         trim=Retention(timedelta(days=settings.stream_max_age_days)),
         calendar=_calendar(settings),
         max_deliveries=settings.engine_max_deliveries,

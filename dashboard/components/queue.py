@@ -74,6 +74,7 @@ def column_defs(lang: Lang) -> list[dict[str, Any]]:
         },
         {"field": "summary", "headerName": t("col.summary", lang), "flex": 1, "minWidth": 300},
         {"field": "place", "headerName": t("col.place", lang), "width": 300},
+        {"field": "stage_label", "headerName": t("col.stage", lang), "width": 150},
         {
             "field": "level_label",
             "headerName": t("col.level", lang),

@@ -41,6 +41,8 @@ CROSS_FIELD = {
     "GET /api/kpi": "422",
     # start_date..end_date in order and within 90 days
     "GET /open311/v2/requests.json": "400",
+    # the filters of open cases, with status=closed or all
+    "GET /api/cases": "400",
     # the feeds' native bodies (CAP XML, CSV, JSON lines): unreadable is kept and answered 400
     **{f"POST /api/ingest/{feed}": "400" for feed in FEEDS},
 }
@@ -67,7 +69,7 @@ def _config(server: WallServer, redis_url: str, keys: Keys) -> str:
         name = f"POST /api/ingest/{feed}"
         operation(name, token(redis_url, keys, "feed", feed=feed), CROSS_FIELD[name])
     operation("POST /open311/v2/requests.json", token(redis_url, keys, "feed", feed="open311"))
-    for name in ("GET /api/kpi", "GET /open311/v2/requests.json"):
+    for name in ("GET /api/kpi", "GET /open311/v2/requests.json", "GET /api/cases"):
         operation(name, None, CROSS_FIELD[name])
     return "\n".join(lines)
 

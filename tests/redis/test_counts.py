@@ -249,3 +249,50 @@ def test_a_case_record_carries_its_view(some: list[Report], api: TestClient) -> 
     [case] = api.get("/api/cases?limit=1").json()
     view = case_view(case, NOW).fields()
     assert {k: case[k] for k in view} == view
+
+
+def test_the_filters_give_every_open_case_that_matches_and_count_them_all(
+    some: list[Report], api: TestClient, clock: Clock
+) -> None:
+    """The console's and the tablet's filters (cases/facets.py) over every open case: each
+    combination gives exactly the cases a filter over all of them gives, newest first, in
+    pages, and `X-Total-Count` counts them all."""
+    clock.now = NOW + timedelta(hours=3)  # first responses and some handling deadlines late
+    cases = every_open_case(api)
+    assert sum(c["late"] for c in cases) > 0 and sum(not c["late"] for c in cases) > 0
+
+    def common(name: str) -> str:
+        [(value, _)] = Counter(c[name] for c in cases if c[name]).most_common(1)
+        return str(value)
+
+    village, category = common("village"), common("category")
+    grid = Counter(c["grid"] for c in cases if c["village"] == village).most_common(1)[0][0]
+    combos: list[dict[str, Any]] = [
+        {}, {"village": village}, {"category": category}, {"stage": common("stage")},
+        {"department": common("department")}, {"level": "village"}, {"late": True},
+        {"village": village, "late": False}, {"grid": grid, "category": category},
+        {"village": village, "level": "grid", "stage": common("stage")},
+    ]  # fmt: skip
+    for combo in combos:
+        expected = {
+            c["id"] for c in cases
+            if all(c[k] == v for k, v in combo.items())
+        }  # fmt: skip
+        found: list[dict[str, Any]] = []
+        query = "&".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}"
+                         for k, v in combo.items())  # fmt: skip
+        url: str | None = f"/api/cases?limit=97&{query}"
+        total = None
+        while url is not None:
+            page = api.get(url)
+            assert page.status_code == 200, page.text
+            total = total if total is not None else int(page.headers["X-Total-Count"])
+            found += page.json()
+            url = page.links.get("next", {}).get("url")
+        assert {c["id"] for c in found} == expected, combo
+        assert total == len(found) == len(expected), combo
+        times = [c["reported_at"] for c in found]
+        assert times == sorted(times, reverse=True), combo
+    assert len({c["id"] for c in cases if c["level"] == "village"}) > 0  # the sweeps ran
+    refused = api.get("/api/cases?status=closed&village=" + village)
+    assert refused.status_code == 400

@@ -8,14 +8,20 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 import redis
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from cases import store
 from cases.engine import Engine
+from cases.escalation import Handover
 from cases.lifecycle_events import Accept, Command, Extend, Handle, command_to_dict
+from cases.routing import Escalation, Leader, table
 from core.event import Event
 from core.keys import Keys
-from dashboard.api import list_cases
+from dashboard.api import api_router, list_cases
+from dashboard.queues_api import queues_router
 from ingest.sink import RedisSink
+from layers.town import default_town
 from tests.support.clock import Clock
 from tests.support.pipeline import drain, push
 from tests.support.urban import DEFAULT_POINT, around, urban_record
@@ -188,3 +194,93 @@ def test_a_high_severity_case_starts_one_level_up(
     RedisSink(keys, 1000).write(r, [hazard(2, 3, rev=2)])
     drain(timed_engine)
     assert history_types(r, keys, "safety:S-2") == ["created", "escalated", "updated"], "once"
+
+
+# ---- escalation that acts: the level's queue, its person, a notification ------------------
+
+
+def test_a_case_escalated_to_its_village_is_in_that_villages_queue_with_its_person(
+    r: redis.Redis, keys: Keys, timed_engine: Engine, clock: Clock
+) -> None:
+    """小事不出格、大事不出村: the unanswered parking case lands in its village's queue, handed
+    to the village's leader named in the routing table, and a phone gateway is told."""
+    push(r, keys, [record(1), record(2)])
+    drain(timed_engine)
+    push(r, keys, [record(2, zt="已受理")])  # answered in time: stays with its grid
+    drain(timed_engine)
+    clock.now = REPORTED + timedelta(minutes=16)
+    assert timed_engine.sweep() == 1
+    case = store.get_case(r, keys, "urban:T-000001")
+    assert case is not None and case["level"] == "village"
+    leader = table().escalation.villages[case["village"]]
+    assert case["responsible"] == {
+        "level": "village", "name": leader.name, "phone": leader.phone,
+        "role_name": table().escalation.village_role}  # fmt: skip
+
+    app = FastAPI()
+    app.include_router(queues_router(r, keys, default_town(), clock=lambda: clock.now))
+    with TestClient(app) as api:
+        queue = api.get(f"/api/queues/village/{case['village']}").json()
+        assert [c["id"] for c in queue["cases"]] == ["urban:T-000001"]
+        assert queue["leader"]["name"] == leader.name
+        assert queue["cases"][0]["responsible"]["name"] == leader.name
+        assert api.get("/api/queues/town").json()["cases"] == []
+        assert api.get("/api/queues/village/XXK-99").status_code == 404
+
+    [(_, told)] = r.xrange(keys.notifications)
+    assert (told["case_id"], told["level"], told["to"], told["phone"]) == (
+        "urban:T-000001", "village", leader.name, leader.phone)  # fmt: skip
+    assert "first response overdue" in told["reason"]
+    assert case["title"] in told["text"] and "升级至村（社区）" in told["text"]
+
+
+def test_a_village_without_a_named_leader_hands_the_case_to_the_grids_chief() -> None:
+    """The roster's 网格长 of the case's grid; the town's leader on duty changes each day."""
+    town = default_town()
+    grid = next(iter(town.roster))
+    handover = Handover(Escalation(villages={}, rota=(Leader("甲", "1"), Leader("乙", "2"))),
+                        town.roster)  # fmt: skip
+    chief = next(p for p in town.roster[grid] if p.role == "chief")
+    found = handover.leader("village", "XXK-01", grid, REPORTED)
+    assert found is not None and (found.name, found.role_name) == (chief.name, "网格长")
+    days = {handover.leader("town", None, None, REPORTED + timedelta(days=d)).name  # type: ignore[union-attr]
+            for d in range(4)}  # fmt: skip
+    assert days == {"甲", "乙"}
+    assert handover.leader("grid", "XXK-01", grid, REPORTED) is None
+
+
+def test_duty_or_a_leader_escalates_by_hand_and_the_town_is_told(
+    r: redis.Redis, keys: Keys, timed_engine: Engine, clock: Clock
+) -> None:
+    """升级 by hand, one level each time; no level above the town; the handler may not."""
+    push(r, keys, [record(1, xlbm="0101", xlmc="暴露垃圾")])
+    drain(timed_engine)
+    app = FastAPI()
+    app.include_router(api_router(r, keys, wait_s=0.05, clock=lambda: clock.now))
+    with TestClient(app) as api:
+        url = "/api/cases/urban:T-000001/actions"
+        for actor in ("值班员 李娜", "分管领导 陈静"):
+            queued = api.post(
+                url, json={"action": "escalate", "actor": actor, "reason": "跨村纠纷"}
+            )
+            assert queued.status_code in (200, 202), queued.text
+            drain(timed_engine)
+        case = store.get_case(r, keys, "urban:T-000001")
+        assert case is not None and case["level"] == "town"
+        on_duty = table().escalation.on_duty(REPORTED.date())  # 09:00 Beijing: the same day
+        assert on_duty is not None and case["responsible"]["name"] == on_duty.name
+        assert case["escalations"][-2:] == [f"manual@{clock.now.isoformat()}"] * 2
+        refused = api.post(url, json={"action": "escalate", "actor": "值班员", "reason": "再升"})
+        assert refused.status_code == 409
+        assert refused.json()["reason_zh"] == "案件已在镇级，不能再升级"
+        missing = api.post(url, json={"action": "escalate", "actor": "值班员"})
+        assert missing.status_code == 422  # a reason is required
+    told = [f for _, f in r.xrange(keys.notifications)]
+    assert [(t["level"], t["reason"]) for t in told] == [
+        ("village", "跨村纠纷"), ("town", "跨村纠纷")]  # fmt: skip
+    assert told[-1]["to"] == on_duty.name
+    history = store.case_history(r, keys, "urban:T-000001")
+    assert [h["actor"] for h in history if h["type"] == "escalated"] == [
+        "值班员 李娜",
+        "分管领导 陈静",
+    ]

@@ -47,7 +47,7 @@ pytestmark = pytest.mark.redis
 PASSWORD = "correct horse battery"  # noqa: S105  # a test account's
 CALLERS = ("anonymous", *ROLES)  # ROLES ends with feed: a token of the urban feed
 PARAMS = {"case_id": "urban:none", "command_id": "1-0", "feed": "urban", "code": "parking",
-          "id": "none", "name": "wall.css"}  # fmt: skip
+          "id": "none", "name": "wall.css", "village": "XXK-01"}  # fmt: skip
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 
 
@@ -199,7 +199,7 @@ def test_the_permission_table_in_the_docs_is_the_one_in_the_code() -> None:
     assert not row("GET", "/api/cases").open and row("GET", "/healthz").open
     assert set(ACTION_ROLES) == {
         "register", "dispatch", "accept", "handle", "verify", "return", "extend", "park",
-        "resume", "close", "cancel", "merge"}  # fmt: skip
+        "resume", "close", "cancel", "merge", "escalate"}  # fmt: skip
     assert all(OPEN not in roles for roles in ACTION_ROLES.values())
 
 

@@ -43,6 +43,7 @@ PATH_VALUES = {
     "feed": "urban",
     "service_code": "006",
     "service_request_id": "006-000000000000",
+    "village": "XXK-01",
 }
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 STREETLIGHT = {"service_code": "006", "lat": "31.7823", "long": "120.3911",

@@ -3,7 +3,7 @@ engine's counters (cases/tally.py) against."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +11,7 @@ import orjson
 import redis
 
 from cases.counts import read_counts
+from cases.projections import FACETS
 from cases.tally import DIMENSIONS, tally_field
 from cases.view import case_view, level_of
 from core.keys import Keys, glob_escape
@@ -44,7 +45,18 @@ def recount(r: redis.Redis, keys: Keys, now: datetime) -> dict[str, Any]:
         "hazards_by_enterprise": dict(Counter(c["title"] for c in cases if c["feed"] == "safety")),
         "village_open": dict(Counter(c["village"] for c in cases if c.get("village"))),
         "tally": dict(tally),
+        "facets": facet_recount(cases),
     }
+
+
+def facet_recount(cases: list[dict[str, Any]]) -> dict[tuple[str, str], list[str]]:
+    """The open cases by each value of each facet, from the records."""
+    found: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for c in cases:
+        for name in FACETS:
+            if c.get(name):
+                found[(name, c[name])].append(c["id"])
+    return {k: sorted(v) for k, v in found.items()}
 
 
 def counted(r: redis.Redis, keys: Keys, now: datetime) -> dict[str, Any]:
@@ -58,4 +70,17 @@ def counted(r: redis.Redis, keys: Keys, now: datetime) -> dict[str, Any]:
         "hazards_by_enterprise": dict(counts.hazards_by_enterprise),
         "village_open": dict(counts.village_open),
         "tally": dict(counts.tally),
+        "facets": facet_sets(r, keys),
     }
+
+
+def facet_sets(r: redis.Redis, keys: Keys) -> dict[tuple[str, str], list[str]]:
+    """Every facet set the engine keeps (cases/projections.py FACETS), as its members."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for name in FACETS:
+        prefix = keys.facet(name, "")
+        for key in r.scan_iter(match=glob_escape(prefix) + "*", count=1000):
+            members = sorted(str(m) for m in r.zrange(key, 0, -1))
+            if members:
+                found[(name, str(key)[len(prefix) :])] = members
+    return found

@@ -35,6 +35,7 @@ from cases.lifecycle_events import (
     Closed,
     Command,
     Dispatch,
+    Escalate,
     Extend,
     Extended,
     Handle,
@@ -93,6 +94,7 @@ def strategies(
         Action.CLOSE: st.builds(Close, **common),
         Action.CANCEL: st.builds(Cancel, reason=text, **common),
         Action.MERGE: st.builds(Merge, parent_id=parents | text, reason=text, **common),
+        Action.ESCALATE: st.builds(Escalate, reason=text, **common),
     }
 
 
@@ -113,9 +115,10 @@ def keeps_due(state: Lifecycle, due: datetime | None) -> bool:
     return is_aware(due) and not (due and state.handling_due and due < state.handling_due)
 
 
-def legal(state: Lifecycle, c: Command, workers: frozenset[str]) -> bool:
+def legal(state: Lifecycle, c: Command, workers: frozenset[str], ups: int = 0) -> bool:
     """The rules restated independently of the module: the oracle the machine checks against.
-    ``workers``: the actors of the accepts and handles applied so far."""
+    ``workers``: the actors of the accepts and handles applied so far; ``ups``: the escalations
+    (grid → village → town: two at most)."""
     if c.action not in ALLOWED[state.stage] or not ok(c.actor) or not is_aware(c.at):
         return False
     match c:
@@ -135,6 +138,8 @@ def legal(state: Lifecycle, c: Command, workers: frozenset[str]) -> bool:
             return keeps_due(state, c.due)
         case Merge():
             return ok(c.parent_id) and c.parent_id != state.case_id
+        case Escalate():
+            return ok(c.reason) and ups < 2
     return True
 
 
@@ -152,20 +157,24 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.counts = {VerificationFailed: 0, Extended: 0, Returned: 0}
         self.final: Lifecycle | None = None
         self.workers: frozenset[str] = frozenset()
+        self.ups = 0
 
     def run(self, command: Command) -> None:
         before = self.state
         events = attempt(before, command)
         if isinstance(events, IllegalCommand):
-            assert not legal(before, command, self.workers), events.reason
+            assert not legal(before, command, self.workers, self.ups), events.reason
             assert ok(events.reason)
             assert ok(events.reason_zh)
             assert self.state == before
             return
-        assert legal(before, command, self.workers), command
+        assert legal(before, command, self.workers, self.ups), command
         if isinstance(command, Accept | Handle):
             self.workers |= {command.actor}
         after = fold(before, events)
+        if isinstance(command, Escalate):
+            self.ups += 1
+        assert after.level == ("grid", "village", "town")[self.ups]
         assert after.stage in TRANSITIONS[before.stage][command.action]
         if after.stage is Stage.CLOSED:
             assert before.stage is Stage.VERIFIED
@@ -419,7 +428,7 @@ def test_an_api_body_becomes_a_command() -> None:
     }
     assert command_from_dict(body) == Return(actor="中队", at=at(0), reason="非本部门")
     with pytest.raises(ValueError, match="unknown action"):
-        command_from_dict({**body, "action": "escalate"})
+        command_from_dict({**body, "action": "promote"})
     with pytest.raises(ValueError, match="reason"):
         command_from_dict({k: v for k, v in body.items() if k != "reason"})
 
@@ -443,15 +452,17 @@ def new_case() -> Case:
 def test_a_case_follows_its_lifecycle_and_a_refusal_changes_nothing(
     commands: list[Command],
 ) -> None:
-    case, workers = new_case(), frozenset[str]()
+    case, workers, ups = new_case(), frozenset[str](), 0
     for command in commands:
         try:
             events = check(case, command, parent=case if isinstance(command, Merge) else None)
         except IllegalCommand:
-            assert not legal(lifecycle_of(case), command, workers) or isinstance(command, Merge)
+            refused = not legal(lifecycle_of(case), command, workers, ups)
+            assert refused or isinstance(command, Merge)
             continue
         if isinstance(command, Accept | Handle):
             workers |= {command.actor}
+        ups += isinstance(command, Escalate)
         after = run_on_case(case, events, command.actor, command.at)
         assert lifecycle_of(after) == fold(lifecycle_of(case), events)
         assert after.version == case.version + 1
@@ -490,6 +501,7 @@ def test_every_action_has_a_request_body() -> None:
         "verify": {"passed": True}, "return": {"reason": "非本部门"},
         "extend": {"new_deadline": "2026-12-01T09:00:00+08:00", "approver": "副镇长"},
         "park": {"reason": "长期"}, "cancel": {"reason": "无效"}, "merge": {"parent": "urban:B2"},
+        "escalate": {"reason": "跨村纠纷"},
     }  # fmt: skip
     for action in Action:
         body = bodies.validate_python(

@@ -59,3 +59,24 @@ def test_the_kinds_of_the_town_s_villages_feed_the_rules() -> None:
     kinds = village_kinds(default_town())
     assert kinds["XXK-01"] == "community" and kinds["XXK-06"] == "village"
     assert table().route("parking", "XXK-01", kinds["XXK-01"]).team == "enforce-central"
+
+
+def test_every_village_of_the_town_has_its_leader_and_the_town_a_rota() -> None:
+    escalation = table().escalation
+    assert set(escalation.villages) == set(default_town().l1.index)
+    assert len(escalation.rota) >= 5 and escalation.town_role and escalation.village_role
+    phones = [p.phone for p in (*escalation.villages.values(), *escalation.rota)]
+    roster = {p.phone for people in default_town().roster.values() for p in people}
+    assert len(set(phones)) == len(phones) and not set(phones) & roster  # one number each
+    assert all(p.startswith("100") for p in phones)  # a demo number rings no one
+
+
+def test_a_leader_without_a_phone_is_refused_with_the_files_name(tmp_path: Path) -> None:
+    bad = tmp_path / "routing.json"
+    data = {"teams": {}, "rules": [],
+            "escalation": {"town": {"rota": [{"name": "陈静"}]}}}  # fmt: skip
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(
+        ValueError, match=r"routing\.json: town\.rota\[0\] needs a name and a phone"
+    ):
+        table(bad)

@@ -1,0 +1,579 @@
+"""/console: the duty officer's desk (mouse and keyboard, 1920×1080 and up). Handlers,
+inspectors and leaders use the same page and see the buttons of their own work.
+
+- The queue: every open case that matches the filters (village, grid, category, stage,
+  team, level, late), over all of them (cases/facets.py), newest first, with both
+  countdowns; the filters and the case shown are kept in the address (a link can be shared).
+- The case panel: everything `GET /api/cases/{id}` has (the same reads: history, duplicates,
+  reporters masked by role) and the grid's 一长五员 with `tel:` links.
+- A button for exactly each action the case's stage allows the caller; each asks for its
+  reason and the fields it needs; the outcome is shown at once, a refusal with its
+  `reason_zh`. The action goes through `dashboard/api.py`'s `submit`, as the signed-in user.
+
+Fresh within a second: a 1 s interval re-reads the queue page and the case shown (each a few
+Redis reads; a table is sent only when it changed). The callbacks are async and do their
+Redis reads in a worker thread: the FastAPI backend runs a callback on its event loop, where
+the walls' pushes run too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import dash_ag_grid as dag
+import orjson
+import redis
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+from fastapi import HTTPException
+from pydantic import TypeAdapter
+
+from access.personal import contact_for
+from access.roles import ROLES, Principal
+from cases.categories import categories
+from cases.commands import allowed
+from cases.facets import matching
+from cases.lifecycle import STAGE_EN, STAGE_ZH, Stage
+from cases.reporters import reporters
+from cases.routing import table
+from cases.store import case_history, duplicates, get_cases, load_case
+from core.times import BEIJING
+from dashboard import ids
+from dashboard.actions import ActionBody
+from dashboard.api import submit
+from dashboard.components.case_panel import action_form, button_actions, case_panel, label
+from dashboard.components.queue import THEME
+from dashboard.context import WallContext
+from dashboard.framework import request_state
+from dashboard.guard import callers_role_may_see
+from dashboard.i18n import Lang, lang_of, request_lang, t
+from dashboard.pages.wall import town_name
+from dashboard.routing import page_address
+from dashboard.view import case_row
+
+PATH = "/console"
+REFRESH_MS = 1000
+PAGE_ROWS = 200  # the queue shows the newest this many of the matches (the count is of all)
+FILTERS = ("village", "grid", "category", "stage", "department", "level")
+WAIT_S = 2.0  # an action waits this long for the engine's outcome (else: pending)
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(ActionBody)  # a button's body, checked as the API does
+
+
+def caller() -> Principal | None:
+    """Who calls this callback (None: access control is off)."""
+    who = getattr(request_state(), "principal", None)
+    return who if isinstance(who, Principal) else None
+
+
+def console_only() -> None:
+    if not callers_role_may_see("console"):
+        raise PreventUpdate
+
+
+def digest(value: Any) -> str:
+    return hashlib.sha256(orjson.dumps(value, default=str)).hexdigest()[:16]
+
+
+# ---- what the page reads --------------------------------------------------------------------
+
+
+def read_queue(
+    wall: WallContext, filters: Mapping[str, str], late: bool | None, lang: Lang
+) -> tuple[int, list[dict[str, Any]]]:
+    """The number of every matching open case, and the rows of the newest PAGE_ROWS."""
+    now = wall.clock()
+    page = matching(wall.r, wall.keys, filters, late=late, now=now, limit=PAGE_ROWS)
+    rows = []
+    for case in get_cases(wall.r, wall.keys, page.ids, now):
+        row = case_row(case, lang)
+        row["team"] = _team_name(case.get("department"), lang)
+        rows.append(row)
+    return page.total, rows
+
+
+def read_case(wall: WallContext, case_id: str, who: Principal | None) -> dict[str, Any] | None:
+    """The case as `GET /api/cases/{id}` gives it to ``who``."""
+    found_cases = get_cases(wall.r, wall.keys, [case_id], wall.clock())
+    if not found_cases:
+        return None
+    case = found_cases[0]
+    found = [
+        {"case_id": c["case_id"], "feed": c["feed"], **contact_for(c, who)}
+        for c in reporters(wall.r, wall.keys, case_id)
+    ]
+    return {
+        **case,
+        "history": case_history(wall.r, wall.keys, case_id),
+        "duplicates": duplicates(wall.r, wall.keys, case_id),
+        "reporters": found,
+    }
+
+
+def _team_name(code: str | None, lang: Lang) -> str:
+    team = table().teams.get(code or "")
+    if team is None:
+        return ""
+    return team.zh if lang == "zh" else team.en
+
+
+def team_names(lang: Lang) -> dict[str, str]:
+    return {code: (team.zh if lang == "zh" else team.en) for code, team in table().teams.items()}
+
+
+# ---- the page -----------------------------------------------------------------------------
+
+
+def chosen(query: str) -> tuple[dict[str, str], bool | None, str | None]:
+    """The filters, the late filter and the case an address names."""
+    pairs = dict(parse_qsl(query))
+    filters = {k: v for k, v in pairs.items() if k in FILTERS and v}
+    late = {"1": True, "0": False}.get(pairs.get("late", ""))
+    return filters, late, pairs.get("case") or None
+
+
+def address(filters: Mapping[str, Any], late: bool | None, case_id: str | None, lang: Lang) -> str:
+    """The query the page keeps in its address: a shared link opens the same view."""
+    pairs = {k: v for k, v in filters.items() if v}
+    if late is not None:
+        pairs["late"] = "1" if late else "0"
+    if case_id:
+        pairs["case"] = case_id
+    if lang == "en":
+        pairs["lang"] = "en"
+    return "?" + urlencode(pairs) if pairs else ""
+
+
+def _options(wall: WallContext, lang: Lang) -> dict[str, list[dict[str, str]]]:
+    l1, l2 = wall.town.l1, wall.town.l2
+    stages = STAGE_ZH if lang == "zh" else STAGE_EN
+    return {
+        "village": [{"label": str(n), "value": str(c)} for c, n in l1["name"].items()],
+        "grid": [
+            {"label": f"{v} · {n}", "value": str(c)}
+            for c, n, v in zip(l2.index, l2["name"], l2["village_name"], strict=True)
+        ],
+        "category": [
+            {"label": c.zh if lang == "zh" else c.en, "value": c.code}
+            for c in categories().values()
+        ],
+        "stage": [{"label": stages[s], "value": s.value} for s in Stage],
+        "department": [{"label": name, "value": code} for code, name in team_names(lang).items()],
+        "level": [
+            {"label": t(f"level.{v}", lang), "value": v} for v in ("grid", "village", "town")
+        ],
+    }
+
+
+def column_defs(lang: Lang) -> list[dict[str, Any]]:
+    def col(field: str, key: str, **more: Any) -> dict[str, Any]:
+        return {"field": field, "headerName": t(key, lang), **more}
+
+    return [
+        col(
+            "reported_at",
+            "col.time",
+            width=120,
+            valueFormatter={"function": "beijingTime(params.value)"},
+        ),
+        col("category", "col.category", width=170),
+        col("summary", "col.summary", flex=1, minWidth=260, tooltipField="summary"),
+        col("place", "col.place", width=220),
+        col("stage_label", "col.stage", width=110),
+        col("team", "console.col.team", width=200),
+        col("level_label", "col.level", width=90),
+        {
+            "colId": "response",
+            "headerName": t("console.col.response", lang),
+            "width": 150,
+            "valueGetter": {"function": "responseCountdown(params.data)"},
+        },
+        {
+            "colId": "handling",
+            "headerName": t("console.col.handling", lang),
+            "width": 150,
+            "valueGetter": {"function": "handlingCountdown(params.data)"},
+        },
+    ]
+
+
+def _header(wall: WallContext, lang: Lang, who: Principal | None, query: str) -> html.Header:
+    pairs = [(k, v) for k, v in parse_qsl(query) if k != "lang"]
+    other = urlencode(pairs + ([] if lang == "en" else [("lang", "en")]))
+    user = (
+        t("console.user", lang, name=who.display or who.name, role=ROLES.get(who.role, who.role))
+        if who
+        else ""
+    )
+    return html.Header(
+        className="console-header",
+        children=[
+            html.H1(
+                t("console.title", lang, town=town_name(wall, lang)), className="console-title"
+            ),
+            html.Span(user, className="console-user"),
+            html.Nav(
+                className="console-nav",
+                children=[
+                    html.A(
+                        t("admin.to_wall", lang),
+                        href="/wall" + ("?lang=en" if lang == "en" else ""),
+                    ),
+                    html.A(t("admin.other_lang", lang), href=f"{PATH}?{other}" if other else PATH),
+                ],
+            ),
+        ],
+    )
+
+
+def _filters(
+    wall: WallContext, lang: Lang, filters: Mapping[str, str], late: bool | None
+) -> html.Div:
+    options = _options(wall, lang)
+    boxes: list[Any] = []
+    for name in FILTERS:
+        boxes.append(
+            html.Div(
+                className="console-filter",
+                children=[
+                    html.Label(t(f"console.filter.{name}", lang), htmlFor=ids.console_filter(name)),
+                    dcc.Dropdown(
+                        id=ids.console_filter(name),
+                        options=options[name],
+                        value=filters.get(name),
+                        placeholder=t("console.all", lang),
+                        className="console-dropdown",
+                    ),
+                ],
+            )
+        )
+    boxes.append(
+        html.Div(
+            className="console-filter",
+            children=[
+                html.Label(t("console.filter.late", lang), htmlFor=ids.CONSOLE_LATE),
+                dcc.Dropdown(
+                    id=ids.CONSOLE_LATE,
+                    options=[
+                        {"label": t("console.late.yes", lang), "value": "1"},
+                        {"label": t("console.late.no", lang), "value": "0"},
+                    ],
+                    value=None if late is None else ("1" if late else "0"),
+                    placeholder=t("console.all", lang),
+                    className="console-dropdown",
+                ),
+            ],
+        )
+    )
+    return html.Div(boxes, className="console-filters", role="search")
+
+
+def console_layout(wall: WallContext) -> html.Div:
+    """The layout function: the page of the address (its filters, its case, its language)."""
+    return build_console(wall, request_lang(), page_address().query, _layout_caller())
+
+
+def _layout_caller() -> Principal | None:
+    try:
+        return caller()
+    except RuntimeError:
+        return None
+
+
+def build_console(wall: WallContext, lang: Lang, query: str, who: Principal | None) -> html.Div:
+    filters, late, case_id = chosen(query)
+    grid = dag.AgGrid(
+        id=ids.CONSOLE_QUEUE,
+        rowData=[],
+        columnDefs=column_defs(lang),
+        getRowId="params.data.id",
+        defaultColDef={
+            "sortable": False,
+            "resizable": True,
+            "suppressMovable": True,
+            "cellClassRules": {"is-overdue": "isLate(params.data)"},
+        },
+        dashGridOptions={
+            "theme": {
+                "function": THEME.replace("fontSize: 30", "fontSize: 16").replace(
+                    "headerFontSize: 26", "headerFontSize: 15"
+                )
+            },
+            "rowHeight": 40,
+            "headerHeight": 40,
+            "rowSelection": {
+                "mode": "singleRow",
+                "checkboxes": False,
+                "enableClickSelection": True,
+            },
+            "localeText": {"noRowsToShow": t("queue.empty", lang)},
+            "tooltipShowDelay": 300,
+        },
+        className="console-grid",
+        style={"height": "100%", "width": "100%"},
+    )
+    return html.Div(
+        id=ids.CONSOLE_ROOT,
+        className="console",
+        lang="zh-CN" if lang == "zh" else "en",
+        children=[
+            dcc.Location(id=ids.CONSOLE_LOCATION, refresh=False),
+            _header(wall, lang, who, query),
+            _filters(wall, lang, filters, late),
+            html.Main(
+                className="console-main",
+                children=[
+                    html.Section(
+                        className="console-queue",
+                        children=[
+                            html.H2(
+                                [
+                                    t("console.queue", lang),
+                                    html.Span(id=ids.CONSOLE_COUNT, className="console-count"),
+                                ],
+                                className="console-panel-title",
+                            ),
+                            grid,
+                        ],
+                    ),
+                    html.Section(
+                        className="console-case",
+                        children=[
+                            html.Div(
+                                id=ids.CONSOLE_CASE,
+                                children=[
+                                    html.P(t("console.pick", lang), className="console-hint")
+                                ],
+                            ),
+                            html.Div(id=ids.CONSOLE_ACTIONS, className="console-actions"),
+                            html.P(
+                                id=ids.CONSOLE_OUTCOME,
+                                className="console-outcome",
+                                role="status",
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+            dcc.Store(id=ids.CONSOLE_CONFIG, data={"lang": lang}),
+            dcc.Store(id=ids.CONSOLE_SELECTED, data=case_id),
+            dcc.Store(id=ids.CONSOLE_SENT, data={}),
+            dcc.Store(id=ids.CONSOLE_SHOWN, data=None),
+            dcc.Store(id=ids.CONSOLE_DONE, data=0),
+            dcc.Interval(id=ids.CONSOLE_TICK, interval=REFRESH_MS),
+        ],
+    )
+
+
+# ---- the callbacks --------------------------------------------------------------------------
+
+
+def register_console_callbacks(app: Dash, wall: WallContext) -> None:
+    filter_inputs = [Input(ids.console_filter(name), "value") for name in FILTERS]
+
+    @app.callback(
+        Output(ids.CONSOLE_QUEUE, "rowData"),
+        Output(ids.CONSOLE_COUNT, "children"),
+        Output(ids.CONSOLE_LOCATION, "search"),
+        Output(ids.CONSOLE_SENT, "data"),
+        Input(ids.CONSOLE_TICK, "n_intervals"),
+        Input(ids.CONSOLE_DONE, "data"),
+        Input(ids.CONSOLE_LATE, "value"),
+        Input(ids.CONSOLE_SELECTED, "data"),
+        *filter_inputs,
+        State(ids.CONSOLE_CONFIG, "data"),
+        State(ids.CONSOLE_SENT, "data"),
+    )
+    async def refresh_queue(
+        _n: int | None, _done: int, late: str | None, selected: str | None, *rest: Any
+    ) -> tuple[Any, ...]:
+        console_only()
+        *values, config, sent = rest
+        lang = lang_of((config or {}).get("lang"))
+        filters = {name: v for name, v in zip(FILTERS, values, strict=True) if v}
+        late_flag = {"1": True, "0": False}.get(late or "")
+        try:
+            total, rows = await asyncio.to_thread(read_queue, wall, filters, late_flag, lang)
+        except redis.RedisError:
+            return no_update, t("admin.redis_down", lang, time="—"), no_update, sent
+        found = digest(rows)
+        out = rows if found != (sent or {}).get("rows") else no_update
+        count = t("console.count", lang, n=f"{total:,}")
+        where = address(filters, late_flag, selected, lang)
+        moved = where if where != (sent or {}).get("address") else no_update
+        return out, count, moved, {"rows": found, "address": where}
+
+    @app.callback(
+        Output(ids.CONSOLE_SELECTED, "data"),
+        Input(ids.CONSOLE_QUEUE, "selectedRows"),
+        prevent_initial_call=True,
+    )
+    def pick(selected: list[dict[str, Any]] | None) -> Any:
+        console_only()
+        if not selected:
+            raise PreventUpdate
+        return selected[0]["id"]
+
+    @app.callback(
+        Output(ids.CONSOLE_CASE, "children"),
+        Output(ids.CONSOLE_ACTIONS, "children"),
+        Output(ids.CONSOLE_SHOWN, "data"),
+        Input(ids.CONSOLE_SELECTED, "data"),
+        Input(ids.CONSOLE_TICK, "n_intervals"),
+        Input(ids.CONSOLE_DONE, "data"),
+        State(ids.CONSOLE_CONFIG, "data"),
+        State(ids.CONSOLE_ACTIONS, "children"),
+        State(ids.CONSOLE_SHOWN, "data"),
+    )
+    async def show_case(
+        case_id: str | None, _n: int | None, _done: int, config: Any, shown: Any, sent: Any
+    ) -> tuple[Any, Any, Any]:
+        console_only()
+        if not case_id:
+            raise PreventUpdate
+        lang = lang_of((config or {}).get("lang"))
+        who = caller()
+        try:
+            case = await asyncio.to_thread(read_case, wall, case_id, who)
+        except redis.RedisError:
+            raise PreventUpdate from None
+        if case is None:
+            return [html.P(t("console.gone", lang), className="console-hint")], [], None
+        # The panel is sent only when the case changed: a page redrawn every second would hold
+        # the browser's main thread, and the buttons with it.
+        found = digest([case_id, case.get("version"), len(case["history"]), case["reporters"]])
+        if found == sent:
+            raise PreventUpdate
+        people = wall.town.roster.get(case.get("grid") or "", [])
+        panel = case_panel(case, people, lang, team_names(lang))
+        stored = await asyncio.to_thread(load_case, wall.r, wall.keys, case_id)
+        can = allowed(stored) if stored is not None else []
+        actions = button_actions(can, case, who)
+        form = action_form(actions, lang, list(team_names(lang).items()), _suggested(case))
+        # The form is rebuilt only when the buttons change: a reason being typed stays.
+        key = digest(actions)
+        if isinstance(shown, list) and shown and _form_key(shown) == key:
+            return panel, no_update, found
+        return panel, [html.Span(key, className="console-form-key", hidden=True), *form], found
+
+    @app.callback(
+        Output(ids.CONSOLE_OUTCOME, "children"),
+        Output(ids.CONSOLE_DONE, "data"),
+        Input({"type": ids.CONSOLE_ACTION, "action": ALL, "kind": ALL}, "n_clicks"),
+        State(ids.CONSOLE_SELECTED, "data"),
+        State(ids.CONSOLE_REASON, "value"),
+        State(ids.CONSOLE_DEPARTMENT, "value"),
+        State(ids.CONSOLE_DEADLINE, "value"),
+        State(ids.CONSOLE_PARENT, "value"),
+        State(ids.CONSOLE_CONFIG, "data"),
+        State(ids.CONSOLE_DONE, "data"),
+        prevent_initial_call=True,
+    )
+    async def act(clicks: list[int | None], case_id: str | None, *fields: Any) -> tuple[Any, Any]:
+        console_only()
+        pressed = ctx.triggered_id
+        if not case_id or not isinstance(pressed, Mapping) or not any(clicks):
+            raise PreventUpdate
+        reason, department, deadline, parent, config, done = fields
+        lang = lang_of((config or {}).get("lang"))
+        body = request_body(
+            str(pressed["action"]), str(pressed["kind"]), reason, department, deadline, parent
+        )
+        if body["action"] == "dispatch" and not body["department"]:
+            return t("console.need_department", lang), no_update
+        try:
+            parsed = _ADAPTER.validate_python(body)
+        except ValueError as exc:
+            return t("console.invalid", lang, why=_first_error(exc)), no_update
+        who = caller()
+        try:
+            answer = await asyncio.to_thread(
+                submit, wall.r, wall.keys, case_id, parsed, wall.clock(), WAIT_S, who
+            )
+        except HTTPException as exc:
+            said = t("console.refused", lang, why=str(exc.detail))
+            return [said, html.Time(_clock(wall), className="console-outcome-at")], (done or 0) + 1
+        outcome = orjson.loads(bytes(answer.body))
+        said = f"{label(body['action'], lang, body.get('passed'))}：{_outcome_text(outcome, lang)}"
+        return [said, html.Time(_clock(wall), className="console-outcome-at")], (done or 0) + 1
+
+
+def _clock(wall: WallContext) -> str:
+    """Now on Beijing's clock: each outcome says when it came."""
+    return wall.clock().astimezone(BEIJING).strftime(" %H:%M:%S")
+
+
+def _form_key(shown: list[Any]) -> str | None:
+    first = shown[0]
+    if isinstance(first, Mapping):
+        props = first.get("props", {})
+        children = props.get("children")
+        return children if isinstance(children, str) else None
+    return None
+
+
+def _suggested(case: Mapping[str, Any]) -> str | None:
+    """The routing table's team for the case (its department when it has one)."""
+    if case.get("department"):
+        return str(case["department"])
+    routed = table().route(str(case.get("category") or ""), case.get("village"), None)
+    return routed.team if routed.automatic else None
+
+
+def request_body(
+    action: str,
+    kind: str,
+    reason: str | None,
+    department: str | None,
+    deadline: str | None,
+    parent: str | None,
+) -> dict[str, Any]:
+    """The body of `POST /api/cases/{id}/actions` a button and the form ask for."""
+    body: dict[str, Any] = {"action": action, "actor": "console", "reason": (reason or "").strip()}
+    if action == "verify":
+        body["passed"] = kind == "pass"
+    elif action == "dispatch":
+        body["department"] = department or ""
+    elif action == "handle":
+        body["feedback"] = body["reason"]
+    elif action == "extend":
+        body["approver"] = "console"  # the signed-in leader is the approver (dashboard/api.py)
+        body["new_deadline"] = _beijing_input(deadline)
+    elif action == "merge":
+        body["parent"] = (parent or "").strip()
+    return body
+
+
+def _beijing_input(value: str | None) -> str:
+    """The deadline typed (Beijing's clock, "2026-12-08 17:00") as an aware ISO time; the
+    text as it is when it is not a time (the API then says what is wrong)."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return value
+    return moment.replace(tzinfo=moment.tzinfo or BEIJING).astimezone(UTC).isoformat()
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        found = errors()
+        if found:
+            return str(found[0].get("msg", exc))
+    return str(exc)
+
+
+def _outcome_text(outcome: Mapping[str, Any], lang: Lang) -> str:
+    state = outcome.get("outcome")
+    if state == "applied":
+        return t("console.applied", lang)
+    if state == "refused":
+        why = outcome.get("reason_zh") if lang == "zh" else outcome.get("reason")
+        return t("console.refused", lang, why=str(why or ""))
+    return t("console.pending", lang)
