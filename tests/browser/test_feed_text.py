@@ -55,7 +55,7 @@ INSPECT = """() => {
     images: document.querySelectorAll('img[src="x"]').length,
     scripts: [...document.scripts].filter(s => s.textContent.includes('__owned')).length,
     owned: window.__owned.slice(),
-    text: document.body.innerText + '\\n' + svgText,
+    text: document.body.textContent + '\\n' + svgText,
   };
 }""".replace("ATTACKER", ATTACKER)
 # Every point of every chart whose data holds the payload: [graph, trace, point, type].
@@ -154,7 +154,7 @@ def test_feed_markup_reads_as_text_on_the_wall_and_its_hover_labels(
         # The queue's rows, the ticker's alert and the panels carry feed text: wait until
         # every feed's that the wall shows is there.
         page.wait_for_function(
-            "(feeds) => feeds.every(f => document.body.innerText.includes(`push('${f}')`))",
+            "(feeds) => feeds.every(f => document.body.textContent.includes(`push('${f}')`))",
             arg=sorted(WALL_TEXT),
             timeout=TIMEOUT_MS,
         )
