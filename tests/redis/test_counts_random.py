@@ -125,7 +125,7 @@ def test_the_counters_equal_a_recount_after_any_history(
     kinds = village_kinds(town)
 
     @hsettings(
-        max_examples=200,
+        max_examples=120,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
