@@ -66,8 +66,13 @@ def lifecycle_of(case: Case) -> Lifecycle:
 
 def allowed(case: Case) -> list[str]:
     """The actions the case's stage allows, for the caller of a refused one."""
-    known = case.stage in {s.value for s in Stage}
-    return sorted(ALLOWED[Stage(case.stage)]) if known else []
+    return allowed_in(case.stage)
+
+
+def allowed_in(stage: str) -> list[str]:
+    """The actions a stage allows (none for a stage no lifecycle knows)."""
+    known = stage in {s.value for s in Stage}
+    return sorted(ALLOWED[Stage(stage)]) if known else []
 
 
 def check(case: Case, command: ev.Command, parent: Case | None = None) -> list[ev.LifecycleEvent]:

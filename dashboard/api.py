@@ -101,6 +101,26 @@ def list_cases(
     return get_cases(r, keys, ids, now)
 
 
+def case_detail(
+    r: redis.Redis, keys: Keys, case_id: str, who: Principal | None, now: datetime | None = None
+) -> dict[str, Any] | None:
+    """One case as `GET /api/cases/{id}` gives it to ``who`` (the console reads the same):
+    its view at ``now``, its history, its duplicates and its reporters (masked but for duty
+    and admin); None when there is no such case."""
+    found = get_cases(r, keys, [case_id], now)
+    if not found:
+        return None
+    return {
+        **found[0],
+        "history": case_history(r, keys, case_id),
+        "duplicates": duplicates(r, keys, case_id),
+        "reporters": [
+            {"case_id": c["case_id"], "feed": c["feed"], **contact_for(c, who)}
+            for c in reporters(r, keys, case_id)
+        ],
+    }
+
+
 def next_link(request: Request, offset: int, limit: int, count: int) -> dict[str, str]:
     """The `Link` header to the next page (RFC 8288) while a page came back full: the same
     query with the next offset."""
@@ -259,21 +279,10 @@ def api_router(
         `duplicates`, the reports merged into it (`parent` names the case a duplicate joined),
         and `reporters`, who reported it and its duplicates: whole for duty and admin, masked
         for every other role (138****2222)."""
-        case = get_case(r, keys, case_id)
-        if case is None:
+        found = case_detail(r, keys, case_id, principal_of(request))
+        if found is None:
             raise HTTPException(status_code=404, detail=f"no case with id {case_id!r}")
-        history = case_history(r, keys, case_id)
-        who = principal_of(request)
-        found = [
-            {"case_id": c["case_id"], "feed": c["feed"], **contact_for(c, who)}
-            for c in reporters(r, keys, case_id)
-        ]
-        return {
-            **case,
-            "history": history,
-            "duplicates": duplicates(r, keys, case_id),
-            "reporters": found,
-        }
+        return found
 
     @router.post(
         "/api/cases/{case_id:path}/actions", responses=ACTION_RESPONSES, max_body_size=SMALL_BODY

@@ -156,7 +156,7 @@ CONSOLE_ACTION = "console-case-action"  # the type of each action button's id
 CONSOLE_CONFIG = "console-page-config"
 CONSOLE_SELECTED = "console-case-selected"
 CONSOLE_SENT = "console-queue-sent"
-CONSOLE_SHOWN = "console-case-shown"  # the digest of the case the panel shows
+CONSOLE_SHOWN = "console-case-shown"  # the digests of the case and the buttons shown
 CONSOLE_DONE = "console-case-done"  # bumped after each action: the reads run again at once
 CONSOLE_TICK = "console-tick"
 

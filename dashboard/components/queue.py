@@ -23,13 +23,20 @@ from dashboard.theme import FONT_VAR, GROUP_COLOURS
 ROW_HEIGHT = 66
 HEADER_HEIGHT = 60
 GROUP_BAR_PX = 10
-THEME = (
-    "themeQuartz.withParams({"
-    "backgroundColor: '#0f2238', foregroundColor: '#e8f1fa', borderColor: '#22405f',"
-    "headerBackgroundColor: '#142d4a', headerTextColor: '#9fc3e6', oddRowBackgroundColor:"
-    f" '#12273f', fontSize: 30, headerFontSize: 26, fontFamily: '{FONT_VAR}',"
-    " wrapperBorderRadius: 0, spacing: 10, headerFontWeight: 600})"
-)
+
+
+def queue_theme(font_px: int, header_px: int) -> str:
+    """The queue's dark ag-grid theme at these font sizes (the wall's; the console's, smaller)."""
+    return (
+        "themeQuartz.withParams({"
+        "backgroundColor: '#0f2238', foregroundColor: '#e8f1fa', borderColor: '#22405f',"
+        "headerBackgroundColor: '#142d4a', headerTextColor: '#9fc3e6', oddRowBackgroundColor:"
+        f" '#12273f', fontSize: {font_px}, headerFontSize: {header_px}, fontFamily: '{FONT_VAR}',"
+        " wrapperBorderRadius: 0, spacing: 10, headerFontWeight: 600})"
+    )
+
+
+THEME = queue_theme(30, 26)
 
 
 def _group_style() -> dict[str, Any]:

@@ -33,21 +33,19 @@ from dash.exceptions import PreventUpdate
 from fastapi import HTTPException
 from pydantic import TypeAdapter
 
-from access.personal import contact_for
 from access.roles import ROLES, Principal
 from cases.categories import categories
-from cases.commands import allowed
+from cases.commands import allowed_in
 from cases.facets import matching
 from cases.lifecycle import STAGE_EN, STAGE_ZH, Stage
-from cases.reporters import reporters
 from cases.routing import table
-from cases.store import case_history, duplicates, get_cases, load_case
+from cases.store import get_cases
 from core.times import BEIJING
 from dashboard import ids
 from dashboard.actions import ActionBody
-from dashboard.api import submit
+from dashboard.api import case_detail, submit
 from dashboard.components.case_panel import action_form, button_actions, case_panel, label
-from dashboard.components.queue import THEME
+from dashboard.components.queue import queue_theme
 from dashboard.context import WallContext
 from dashboard.framework import request_state
 from dashboard.guard import callers_role_may_see
@@ -98,20 +96,7 @@ def read_queue(
 
 def read_case(wall: WallContext, case_id: str, who: Principal | None) -> dict[str, Any] | None:
     """The case as `GET /api/cases/{id}` gives it to ``who``."""
-    found_cases = get_cases(wall.r, wall.keys, [case_id], wall.clock())
-    if not found_cases:
-        return None
-    case = found_cases[0]
-    found = [
-        {"case_id": c["case_id"], "feed": c["feed"], **contact_for(c, who)}
-        for c in reporters(wall.r, wall.keys, case_id)
-    ]
-    return {
-        **case,
-        "history": case_history(wall.r, wall.keys, case_id),
-        "duplicates": duplicates(wall.r, wall.keys, case_id),
-        "reporters": found,
-    }
+    return case_detail(wall.r, wall.keys, case_id, who, wall.clock())
 
 
 def _team_name(code: str | None, lang: Lang) -> str:
@@ -298,11 +283,7 @@ def build_console(wall: WallContext, lang: Lang, query: str, who: Principal | No
             "cellClassRules": {"is-overdue": "isLate(params.data)"},
         },
         dashGridOptions={
-            "theme": {
-                "function": THEME.replace("fontSize: 30", "fontSize: 16").replace(
-                    "headerFontSize: 26", "headerFontSize: 15"
-                )
-            },
+            "theme": {"function": queue_theme(16, 15)},
             "rowHeight": 40,
             "headerHeight": 40,
             "rowSelection": {
@@ -362,7 +343,7 @@ def build_console(wall: WallContext, lang: Lang, query: str, who: Principal | No
             dcc.Store(id=ids.CONSOLE_CONFIG, data={"lang": lang}),
             dcc.Store(id=ids.CONSOLE_SELECTED, data=case_id),
             dcc.Store(id=ids.CONSOLE_SENT, data={}),
-            dcc.Store(id=ids.CONSOLE_SHOWN, data=None),
+            dcc.Store(id=ids.CONSOLE_SHOWN, data={}),
             dcc.Store(id=ids.CONSOLE_DONE, data=0),
             dcc.Interval(id=ids.CONSOLE_TICK, interval=REFRESH_MS),
         ],
@@ -426,11 +407,10 @@ def register_console_callbacks(app: Dash, wall: WallContext) -> None:
         Input(ids.CONSOLE_TICK, "n_intervals"),
         Input(ids.CONSOLE_DONE, "data"),
         State(ids.CONSOLE_CONFIG, "data"),
-        State(ids.CONSOLE_ACTIONS, "children"),
         State(ids.CONSOLE_SHOWN, "data"),
     )
     async def show_case(
-        case_id: str | None, _n: int | None, _done: int, config: Any, shown: Any, sent: Any
+        case_id: str | None, _n: int | None, _done: int, config: Any, sent: Any
     ) -> tuple[Any, Any, Any]:
         console_only()
         if not case_id:
@@ -442,23 +422,21 @@ def register_console_callbacks(app: Dash, wall: WallContext) -> None:
         except redis.RedisError:
             raise PreventUpdate from None
         if case is None:
-            return [html.P(t("console.gone", lang), className="console-hint")], [], None
+            return [html.P(t("console.gone", lang), className="console-hint")], [], {}
         # The panel is sent only when the case changed: a page redrawn every second would hold
         # the browser's main thread, and the buttons with it.
         found = digest([case_id, case.get("version"), len(case["history"]), case["reporters"]])
-        if found == sent:
+        if found == (sent or {}).get("case"):
             raise PreventUpdate
         people = wall.town.roster.get(case.get("grid") or "", [])
         panel = case_panel(case, people, lang, team_names(lang))
-        stored = await asyncio.to_thread(load_case, wall.r, wall.keys, case_id)
-        can = allowed(stored) if stored is not None else []
-        actions = button_actions(can, case, who)
-        form = action_form(actions, lang, list(team_names(lang).items()), _suggested(case))
+        actions = button_actions(allowed_in(str(case.get("stage"))), case, who)
         # The form is rebuilt only when the buttons change: a reason being typed stays.
-        key = digest(actions)
-        if isinstance(shown, list) and shown and _form_key(shown) == key:
-            return panel, no_update, found
-        return panel, [html.Span(key, className="console-form-key", hidden=True), *form], found
+        now_shown = {"case": found, "form": digest(actions)}
+        if now_shown["form"] == (sent or {}).get("form"):
+            return panel, no_update, now_shown
+        form = action_form(actions, lang, list(team_names(lang).items()), _suggested(case))
+        return panel, form, now_shown
 
     @app.callback(
         Output(ids.CONSOLE_OUTCOME, "children"),
@@ -505,15 +483,6 @@ def register_console_callbacks(app: Dash, wall: WallContext) -> None:
 def _clock(wall: WallContext) -> str:
     """Now on Beijing's clock: each outcome says when it came."""
     return wall.clock().astimezone(BEIJING).strftime(" %H:%M:%S")
-
-
-def _form_key(shown: list[Any]) -> str | None:
-    first = shown[0]
-    if isinstance(first, Mapping):
-        props = first.get("props", {})
-        children = props.get("children")
-        return children if isinstance(children, str) else None
-    return None
 
 
 def _suggested(case: Mapping[str, Any]) -> str | None:
