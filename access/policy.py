@@ -63,6 +63,7 @@ RULES: tuple[Rule, ...] = (
     _rule("GET", "/wall", READERS, "the wall"),
     _rule("GET", "/admin", frozenset({"admin"}), "the operations page (dead letters, feeds)"),
     _rule("GET", "/console", PEOPLE, "the duty console (each role sees its own actions)"),
+    _rule("GET", "/tablet", PEOPLE, "the leaders' tablet (town, villages, grids, cases)"),
     _rule("GET", "/_dash-layout", READERS, "a page's tree (the page must be the role's)"),
     _rule("GET", "/_dash-dependencies", READERS, "the pages' callbacks"),
     _rule("GET", "/_reload-hash", READERS, "Dash's reload check"),
@@ -116,6 +117,7 @@ PAGES: dict[str, frozenset[str]] = {
     "wall": READERS,
     "admin": frozenset({"admin"}),
     "console": PEOPLE,  # people at desks, not a wall's screen
+    "tablet": PEOPLE,  # leaders' tablets; people, not a wall's screen
 }
 
 

@@ -253,3 +253,10 @@ def read_kpis(
         for (grouping, unit), found, p90 in zip(asked, sets, p90s, strict=True)
     ]
     return rows[-1], rows[:-1]
+
+
+def closed_on(r: redis.Redis, keys: Keys, day: date) -> int:
+    """The town's cases closed on this Beijing day that the KPIs assess (a cancelled, merged
+    or parked case is not closed work): the day's counter of closures, one read."""
+    value = r.hget(keys.kpi(FLOW, TOWN, f"d{day.isoformat()}"), "|c")
+    return int(text(value)) if value is not None else 0

@@ -36,6 +36,8 @@ from dashboard.pages.admin import PATH as ADMIN_PATH
 from dashboard.pages.admin import Links, admin_layout, register_admin_callbacks
 from dashboard.pages.console import PATH as CONSOLE_PATH
 from dashboard.pages.console import console_layout, register_console_callbacks
+from dashboard.pages.tablet import PATH as TABLET_PATH
+from dashboard.pages.tablet import register_tablet_callbacks, tablet_layout
 from dashboard.pages.wall import PATH as WALL_PATH
 from dashboard.pages.wall import register_wall_callbacks, wall_layout
 from dashboard.queues_api import queues_router
@@ -144,6 +146,7 @@ def create_app(
         WALL_PATH.strip("/"): partial(wall_layout, wall, health_url, rows_url),
         ADMIN_PATH.strip("/"): partial(admin_layout, wall, links),
         CONSOLE_PATH.strip("/"): partial(console_layout, wall),
+        TABLET_PATH.strip("/"): partial(tablet_layout, wall),
     }
     # One layout function for every page: each page's whole tree exists from its first render,
     # which the wall's persistent callback needs (it starts before any routed content would).
@@ -151,6 +154,7 @@ def create_app(
     register_wall_callbacks(app, wall)
     register_admin_callbacks(app, wall)
     register_console_callbacks(app, wall)
+    register_tablet_callbacks(app, wall)
     # The first page a fresh (or restarted) server sends must link the assets.
     set_up_now(app)
     # Last: the policy names the hashes of every inline script the pages now hold.

@@ -63,7 +63,9 @@ SIGNIN_PATH = "/login"  # dashboard/signin.py
 LOGIN_PATH = "/auth/login"
 KNOWN_MAX = 10_000  # tokens remembered for an outage (the least recently seen go first)
 KNOWN_SECONDS = 15 * 60  # and for how long since last confirmed: a revoked one stops by then
-PAGE_PATHS = frozenset({"/", "/wall", "/admin", "/console"})  # a browser: to the sign-in page
+PAGE_PATHS = frozenset(
+    {"/", "/wall", "/admin", "/console", "/tablet"}
+)  # a browser: to the sign-in page
 SMALL_BODY = 16 * 1024  # a sign-in's or an action's body: more is not one (413)
 
 

@@ -6,6 +6,7 @@ No id string is typed anywhere else.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 # The wall (/wall): header
@@ -166,6 +167,42 @@ def console_filter(name: str) -> str:
     return f"console-filter-{name}"
 
 
-def console_action(action: str, kind: str) -> dict[str, str]:
-    """An action button: ``kind`` is do, or pass / fail for verify."""
-    return {"type": CONSOLE_ACTION, "action": action, "kind": kind}
+@dataclass(frozen=True, slots=True)
+class FormIds:
+    """The ids of a page's action form (dashboard/components/case_panel.action_form)."""
+
+    reason: str
+    department: str
+    deadline: str
+    parent: str
+    action: str  # the type of each action button's id
+
+    def button(self, action: str, kind: str) -> dict[str, str]:
+        """An action button: ``kind`` is do, or pass / fail for verify."""
+        return {"type": self.action, "action": action, "kind": kind}
+
+
+CONSOLE_FORM = FormIds(
+    CONSOLE_REASON, CONSOLE_DEPARTMENT, CONSOLE_DEADLINE, CONSOLE_PARENT, CONSOLE_ACTION
+)
+
+# The leaders' tablet (/tablet): the address says the view (town, village, grid, case,
+# analysis); one container holds it, redrawn when the address or the data change.
+TABLET_ROOT = "tablet-root"
+TABLET_LOCATION = "tablet-location"
+TABLET_VIEW = "tablet-view-body"
+TABLET_ACTIONS = "tablet-case-actions"
+TABLET_TOWN_KPIS = "tablet-town-kpis"  # the town's KPI tiles
+TABLET_CONFIG = "tablet-page-config"
+TABLET_SHOWN = "tablet-view-shown"  # the digest of the view shown (redrawn only on a change)
+TABLET_TICK = "tablet-tick"
+TABLET_OUTCOME = "tablet-case-outcome"
+TABLET_SCROLLED = "tablet-view-scrolled"  # the address last scrolled to the top for
+TABLET_DONE = "tablet-case-done"  # bumped after each action: the view is read again at once
+TABLET_FORM = FormIds(
+    "tablet-case-reason",
+    "tablet-case-department",
+    "tablet-case-deadline",
+    "tablet-case-parent",
+    "tablet-case-action",
+)

@@ -21,11 +21,11 @@ import redis
 import redis.asyncio as aredis
 
 from cases.counts import Counts
-from cases.routing import table
 from cases.telemetry import NO_DATA, StationState, silent_at
 from core.keys import Keys
 from core.replies import text
 from dashboard.i18n import Lang, t
+from dashboard.view import team_name
 from layers.sites import Sites
 
 LAYERS = ("stations", "enterprises", "teams")
@@ -147,11 +147,9 @@ def enterprise_marks(
 
 def team_marks(counts: Counts, places: Sites, lang: Lang) -> tuple[Mark, ...]:
     """Each team's base, with the open cases it holds (over every open case)."""
-    names = table().teams
     marks = []
     for team, base in sorted(places.teams.items()):
-        named = names.get(team)
-        name = (named.zh if lang == "zh" else named.en) if named else team
+        name = team_name(team, lang)
         label = f"{name} {t('map.team_cases', lang, n=str(counts.open_in(department=team)))}"
         marks.append(Mark(f"team:{team}", *base.lon_lat, TEAM, label))
     return tuple(marks)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from cases.categories import category
+from cases.routing import table
 from cases.view import level_of
 from core.times import epoch_ms
 from dashboard.i18n import Lang, t
@@ -88,3 +89,13 @@ def case_point(case: dict[str, Any]) -> Point | None:
     if not is_open(case) or not isinstance(lon, int | float) or not isinstance(lat, int | float):
         return None
     return Point(case["id"], float(lon), float(lat), group_colour(group_of(case)))
+
+
+def team_names(lang: Lang) -> dict[str, str]:
+    """Every team of the routing table, code → its name in ``lang``."""
+    return {code: (team.zh if lang == "zh" else team.en) for code, team in table().teams.items()}
+
+
+def team_name(code: str | None, lang: Lang) -> str:
+    """A team's name in ``lang``; the code itself when the table has no such team ("" none)."""
+    return team_names(lang).get(code or "", code or "")

@@ -64,7 +64,7 @@ def label(action: str, lang: Lang, passed: bool | None = None) -> str:
     return t(f"console.action.{action}", lang)
 
 
-def action_buttons(actions: Sequence[str], lang: Lang) -> list[html.Button]:
+def action_buttons(actions: Sequence[str], lang: Lang, form: ids.FormIds) -> list[html.Button]:
     buttons = []
     for action in actions:
         variants = [("pass", True), ("fail", False)] if action == "verify" else [("do", None)]
@@ -72,7 +72,7 @@ def action_buttons(actions: Sequence[str], lang: Lang) -> list[html.Button]:
             buttons.append(
                 html.Button(
                     label(action, lang, passed),
-                    id=ids.console_action(action, kind),
+                    id=form.button(action, kind),
                     className=f"console-act console-act-{action}",
                     n_clicks=0,
                 )
@@ -189,22 +189,27 @@ def case_panel(
 
 
 def action_form(
-    actions: Sequence[str], lang: Lang, teams: Sequence[tuple[str, str]], suggested: str | None
+    actions: Sequence[str],
+    lang: Lang,
+    teams: Sequence[tuple[str, str]],
+    suggested: str | None,
+    form: ids.FormIds = ids.CONSOLE_FORM,
 ) -> list[Any]:
-    """The reason box, the fields the shown actions need, and their buttons."""
+    """The reason box, the fields the shown actions need, and their buttons (with the ids
+    of ``form``: each page has its own)."""
     children: list[Any] = [
-        html.Label(t("console.reason", lang), htmlFor=ids.CONSOLE_REASON),
-        dcc.Input(id=ids.CONSOLE_REASON, type="text", debounce=False, className="console-input"),
+        html.Label(t("console.reason", lang), htmlFor=form.reason),
+        dcc.Input(id=form.reason, type="text", debounce=False, className="console-input"),
     ]
     ordered = sorted(teams, key=lambda team: team[0] != suggested)  # the routing's first
     children += [
         html.Label(
             t("console.department", lang),
-            htmlFor=ids.CONSOLE_DEPARTMENT,
+            htmlFor=form.department,
             hidden="dispatch" not in actions,
         ),
         dcc.Dropdown(
-            id=ids.CONSOLE_DEPARTMENT,
+            id=form.department,
             options=[{"label": name, "value": code} for code, name in ordered],
             value=suggested,
             clearable=False,
@@ -213,27 +218,25 @@ def action_form(
         ),
         html.Label(
             t("console.deadline", lang),
-            htmlFor=ids.CONSOLE_DEADLINE,
+            htmlFor=form.deadline,
             hidden="extend" not in actions,
         ),
         dcc.Input(
-            id=ids.CONSOLE_DEADLINE,
+            id=form.deadline,
             type="text",
             placeholder="2026-12-08 17:00",
             className="console-input",
             style={} if "extend" in actions else {"display": "none"},
         ),
-        html.Label(
-            t("console.parent", lang), htmlFor=ids.CONSOLE_PARENT, hidden="merge" not in actions
-        ),
+        html.Label(t("console.parent", lang), htmlFor=form.parent, hidden="merge" not in actions),
         dcc.Input(
-            id=ids.CONSOLE_PARENT,
+            id=form.parent,
             type="text",
             className="console-input",
             style={} if "merge" in actions else {"display": "none"},
         ),
         html.Div(
-            action_buttons(actions, lang) or t("console.no_actions", lang),
+            action_buttons(actions, lang, form) or t("console.no_actions", lang),
             className="console-buttons",
         ),
     ]

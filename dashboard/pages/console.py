@@ -19,62 +19,50 @@ the walls' pushes run too.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import dash_ag_grid as dag
-import orjson
 import redis
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
-from fastapi import HTTPException
-from pydantic import TypeAdapter
 
-from access.roles import ROLES, Principal
+from access.roles import Principal
 from cases.categories import categories
 from cases.commands import allowed_in
 from cases.facets import matching
 from cases.lifecycle import STAGE_EN, STAGE_ZH, Stage
 from cases.routing import table
 from cases.store import get_cases
-from core.times import BEIJING
 from dashboard import ids
-from dashboard.actions import ActionBody
-from dashboard.api import case_detail, submit
-from dashboard.components.case_panel import action_form, button_actions, case_panel, label
+from dashboard.api import case_detail
+from dashboard.components.case_panel import action_form, button_actions, case_panel
 from dashboard.components.queue import queue_theme
 from dashboard.context import WallContext
-from dashboard.framework import request_state
 from dashboard.guard import callers_role_may_see
 from dashboard.i18n import Lang, lang_of, request_lang, t
+from dashboard.page_actions import (
+    caller,
+    digest,
+    other_language,
+    perform,
+    request_body,
+    signed_in_as,
+)
 from dashboard.pages.wall import town_name
 from dashboard.routing import page_address
-from dashboard.view import case_row
+from dashboard.view import case_row, team_name, team_names
 
 PATH = "/console"
 REFRESH_MS = 1000
 PAGE_ROWS = 200  # the queue shows the newest this many of the matches (the count is of all)
 FILTERS = ("village", "grid", "category", "stage", "department", "level")
-WAIT_S = 2.0  # an action waits this long for the engine's outcome (else: pending)
-_ADAPTER: TypeAdapter[Any] = TypeAdapter(ActionBody)  # a button's body, checked as the API does
-
-
-def caller() -> Principal | None:
-    """Who calls this callback (None: access control is off)."""
-    who = getattr(request_state(), "principal", None)
-    return who if isinstance(who, Principal) else None
 
 
 def console_only() -> None:
     if not callers_role_may_see("console"):
         raise PreventUpdate
-
-
-def digest(value: Any) -> str:
-    return hashlib.sha256(orjson.dumps(value, default=str)).hexdigest()[:16]
 
 
 # ---- what the page reads --------------------------------------------------------------------
@@ -89,7 +77,7 @@ def read_queue(
     rows = []
     for case in get_cases(wall.r, wall.keys, page.ids, now):
         row = case_row(case, lang)
-        row["team"] = _team_name(case.get("department"), lang)
+        row["team"] = team_name(case.get("department"), lang)
         rows.append(row)
     return page.total, rows
 
@@ -97,17 +85,6 @@ def read_queue(
 def read_case(wall: WallContext, case_id: str, who: Principal | None) -> dict[str, Any] | None:
     """The case as `GET /api/cases/{id}` gives it to ``who``."""
     return case_detail(wall.r, wall.keys, case_id, who, wall.clock())
-
-
-def _team_name(code: str | None, lang: Lang) -> str:
-    team = table().teams.get(code or "")
-    if team is None:
-        return ""
-    return team.zh if lang == "zh" else team.en
-
-
-def team_names(lang: Lang) -> dict[str, str]:
-    return {code: (team.zh if lang == "zh" else team.en) for code, team in table().teams.items()}
 
 
 # ---- the page -----------------------------------------------------------------------------
@@ -187,13 +164,7 @@ def column_defs(lang: Lang) -> list[dict[str, Any]]:
 
 
 def _header(wall: WallContext, lang: Lang, who: Principal | None, query: str) -> html.Header:
-    pairs = [(k, v) for k, v in parse_qsl(query) if k != "lang"]
-    other = urlencode(pairs + ([] if lang == "en" else [("lang", "en")]))
-    user = (
-        t("console.user", lang, name=who.display or who.name, role=ROLES.get(who.role, who.role))
-        if who
-        else ""
-    )
+    user = signed_in_as(who, lang)
     return html.Header(
         className="console-header",
         children=[
@@ -208,7 +179,7 @@ def _header(wall: WallContext, lang: Lang, who: Principal | None, query: str) ->
                         t("admin.to_wall", lang),
                         href="/wall" + ("?lang=en" if lang == "en" else ""),
                     ),
-                    html.A(t("admin.other_lang", lang), href=f"{PATH}?{other}" if other else PATH),
+                    html.A(t("admin.other_lang", lang), href=other_language(PATH, query, lang)),
                 ],
             ),
         ],
@@ -259,14 +230,7 @@ def _filters(
 
 def console_layout(wall: WallContext) -> html.Div:
     """The layout function: the page of the address (its filters, its case, its language)."""
-    return build_console(wall, request_lang(), page_address().query, _layout_caller())
-
-
-def _layout_caller() -> Principal | None:
-    try:
-        return caller()
-    except RuntimeError:
-        return None
+    return build_console(wall, request_lang(), page_address().query, caller())
 
 
 def build_console(wall: WallContext, lang: Lang, query: str, who: Principal | None) -> html.Div:
@@ -461,28 +425,8 @@ def register_console_callbacks(app: Dash, wall: WallContext) -> None:
         body = request_body(
             str(pressed["action"]), str(pressed["kind"]), reason, department, deadline, parent
         )
-        if body["action"] == "dispatch" and not body["department"]:
-            return t("console.need_department", lang), no_update
-        try:
-            parsed = _ADAPTER.validate_python(body)
-        except ValueError as exc:
-            return t("console.invalid", lang, why=_first_error(exc)), no_update
-        who = caller()
-        try:
-            answer = await asyncio.to_thread(
-                submit, wall.r, wall.keys, case_id, parsed, wall.clock(), WAIT_S, who
-            )
-        except HTTPException as exc:
-            said = t("console.refused", lang, why=str(exc.detail))
-            return [said, html.Time(_clock(wall), className="console-outcome-at")], (done or 0) + 1
-        outcome = orjson.loads(bytes(answer.body))
-        said = f"{label(body['action'], lang, body.get('passed'))}：{_outcome_text(outcome, lang)}"
-        return [said, html.Time(_clock(wall), className="console-outcome-at")], (done or 0) + 1
-
-
-def _clock(wall: WallContext) -> str:
-    """Now on Beijing's clock: each outcome says when it came."""
-    return wall.clock().astimezone(BEIJING).strftime(" %H:%M:%S")
+        said, sent = await perform(wall, case_id, body, lang, caller())
+        return said, (done or 0) + 1 if sent else no_update
 
 
 def _suggested(case: Mapping[str, Any]) -> str | None:
@@ -491,58 +435,3 @@ def _suggested(case: Mapping[str, Any]) -> str | None:
         return str(case["department"])
     routed = table().route(str(case.get("category") or ""), case.get("village"), None)
     return routed.team if routed.automatic else None
-
-
-def request_body(
-    action: str,
-    kind: str,
-    reason: str | None,
-    department: str | None,
-    deadline: str | None,
-    parent: str | None,
-) -> dict[str, Any]:
-    """The body of `POST /api/cases/{id}/actions` a button and the form ask for."""
-    body: dict[str, Any] = {"action": action, "actor": "console", "reason": (reason or "").strip()}
-    if action == "verify":
-        body["passed"] = kind == "pass"
-    elif action == "dispatch":
-        body["department"] = department or ""
-    elif action == "handle":
-        body["feedback"] = body["reason"]
-    elif action == "extend":
-        body["approver"] = "console"  # the signed-in leader is the approver (dashboard/api.py)
-        body["new_deadline"] = _beijing_input(deadline)
-    elif action == "merge":
-        body["parent"] = (parent or "").strip()
-    return body
-
-
-def _beijing_input(value: str | None) -> str:
-    """The deadline typed (Beijing's clock, "2026-12-08 17:00") as an aware ISO time; the
-    text as it is when it is not a time (the API then says what is wrong)."""
-    if not value:
-        return ""
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return value
-    return moment.replace(tzinfo=moment.tzinfo or BEIJING).astimezone(UTC).isoformat()
-
-
-def _first_error(exc: ValueError) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        found = errors()
-        if found:
-            return str(found[0].get("msg", exc))
-    return str(exc)
-
-
-def _outcome_text(outcome: Mapping[str, Any], lang: Lang) -> str:
-    state = outcome.get("outcome")
-    if state == "applied":
-        return t("console.applied", lang)
-    if state == "refused":
-        why = outcome.get("reason_zh") if lang == "zh" else outcome.get("reason")
-        return t("console.refused", lang, why=str(why or ""))
-    return t("console.pending", lang)

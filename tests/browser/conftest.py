@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import redis
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from core.keys import Keys
 from dashboard import ids
@@ -113,3 +113,38 @@ def wall_page(browser: Browser, wall_url: str) -> Iterator[WallPage]:
 @pytest.fixture
 def english_wall_page(browser: Browser, wall_url: str) -> Iterator[WallPage]:
     yield from open_wall(browser, f"{wall_url}/wall?lang=en")
+
+
+@pytest.fixture
+def opened() -> Iterator[list[BrowserContext]]:
+    """The browser contexts a test signs in with: closed after it, whatever happened."""
+    contexts: list[BrowserContext] = []
+    yield contexts
+    for context in contexts:
+        context.close()
+
+
+def sign_in(
+    browser: Browser,
+    page_url: str,
+    user: tuple[str, str],
+    opened: list[BrowserContext],
+    ready: str,
+    *,
+    init_script: str | None = None,
+    **context_options: Any,
+) -> tuple[BrowserContext, Page]:
+    """A person opens ``page_url`` in a context of their own (``context_options``: viewport,
+    touch), is sent to the sign-in page, signs in as ``user`` (name, password) and is back
+    on the page once ``ready`` (a selector) is there."""
+    context = browser.new_context(**context_options)
+    opened.append(context)
+    if init_script:
+        context.add_init_script(init_script)
+    page = context.new_page()
+    page.goto(page_url)  # no session: to the sign-in page and back
+    page.fill("#username", user[0])
+    page.fill("#password", user[1])
+    page.click("button[type=submit]")
+    page.wait_for_selector(ready, timeout=30_000)
+    return context, page

@@ -4,7 +4,6 @@ a wall in another browser."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -21,7 +20,8 @@ from core.keys import Keys
 from dashboard import ids
 from layers.town import default_town
 from tests.browser.conftest import open_wall
-from tests.support.pipeline import push
+from tests.browser.conftest import sign_in as signed_in
+from tests.support.pipeline import engine_thread, push
 from tests.support.urban import reported_now, urban_record
 from tests.support.webserver import WallServer
 
@@ -39,13 +39,8 @@ def engine(wall_redis: redis.Redis, wall_keys: Keys) -> Iterator[Engine]:
     """The engine in a thread, as `towncc engine` runs it; stopped, and checked gone."""
     engine = Engine(wall_redis, wall_keys, Geography(default_town()), batch=200)
     engine.ensure_group()
-    stop = threading.Event()
-    thread = threading.Thread(target=engine.run, args=(stop,), daemon=True)
-    thread.start()
-    yield engine
-    stop.set()
-    thread.join(10)
-    assert not thread.is_alive()
+    with engine_thread(engine):
+        yield engine
 
 
 @pytest.fixture(scope="module")
@@ -59,28 +54,12 @@ def people(wall_redis: redis.Redis, wall_keys: Keys) -> dict[str, str]:
     return made
 
 
-@pytest.fixture
-def opened() -> Iterator[list[BrowserContext]]:
-    """The browser contexts a test signs in with: closed after it, whatever happened."""
-    contexts: list[BrowserContext] = []
-    yield contexts
-    for context in contexts:
-        context.close()
-
-
 def sign_in(
     browser: Browser, server: WallServer, name: str, opened: list[BrowserContext]
 ) -> tuple[BrowserContext, Page]:
-    context = browser.new_context(viewport=DESK)
-    opened.append(context)
-    context.add_init_script(CLICKS)
-    page = context.new_page()
-    page.goto(f"{server.url}/console")  # no session: to the sign-in page and back
-    page.fill("#username", name)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector(f"#{ids.CONSOLE_QUEUE} .ag-root", timeout=TIMEOUT_MS)
-    return context, page
+    ready = f"#{ids.CONSOLE_QUEUE} .ag-root"
+    return signed_in(browser, f"{server.url}/console", (name, PASSWORD), opened, ready,
+                     init_script=CLICKS, viewport=DESK)  # fmt: skip
 
 
 def open_case(page: Page, case_id: str) -> None:

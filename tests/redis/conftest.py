@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from core.keys import Keys
 from core.settings import Settings
 from layers.town import Town, default_town
 from tests.support.clock import Clock
+from tests.support.pipeline import engine_thread
 from towncc.embedded import EmbeddedRedis
 
 
@@ -55,11 +55,8 @@ def running(settings: Settings, keys: Keys, geography: Geography, clock: Clock) 
     stopped, and checked gone, afterwards."""
     client = redis.Redis.from_url(settings.redis_url or "", decode_responses=True)
     engine = Engine(client, keys, geography, batch=200, clock=clock)
-    stop = threading.Event()
-    thread = threading.Thread(target=engine.run, args=(stop,), daemon=True)
-    thread.start()
-    yield engine
-    stop.set()
-    thread.join(10)
-    client.close()
-    assert not thread.is_alive()
+    try:
+        with engine_thread(engine):
+            yield engine
+    finally:
+        client.close()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,3 +56,17 @@ def all_applied(r: redis.Redis, keys: Keys) -> bool:
         if group["pending"] or text(group["last-delivered-id"]) != text(last):
             return False
     return True
+
+
+@contextmanager
+def engine_thread(engine: Engine) -> Iterator[Engine]:
+    """The engine in a thread, as `towncc engine` runs it; stopped, and checked gone."""
+    stop = threading.Event()
+    thread = threading.Thread(target=engine.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        yield engine
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()

@@ -1,0 +1,231 @@
+"""/tablet: the leaders' view (touch first; 1024×768 to 2732×2048, portrait and landscape).
+
+The address is the view: `/tablet` the town (open, late, today's reports and closures, the
+month's KPIs against the previous month's, the villages ranked), `?village=` a village (its
+grids, its open cases on a small map, its people), `&grid=` a grid (its 一长五员 with
+tap-to-call links, its cases), `&case=` a case (its detail and timeline; a leader approves
+an extension or escalates it here). Every tap is a link: the address follows the drill-down,
+a link can be shared, and back goes up.
+
+The first view is drawn into the page itself (no callback before the first paint); then a
+2 s interval reads the view again and redraws it only when what it shows changed. Reads run
+in a worker thread (the callbacks are async on the server's event loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+import redis
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from access.roles import Principal
+from cases.commands import allowed_in
+from dashboard import ids
+from dashboard.api import case_detail
+from dashboard.components.case_panel import action_form, button_actions
+from dashboard.components.sketch import prepare
+from dashboard.components.tablet_views import (
+    DEFAULT_RANK,
+    PATH,
+    RANKS,
+    case_view,
+    grid_view,
+    href,
+    town_view,
+    village_view,
+)
+from dashboard.context import WallContext
+from dashboard.guard import callers_role_may_see
+from dashboard.i18n import Lang, lang_of, request_lang, t
+from dashboard.page_actions import (
+    caller,
+    digest,
+    other_language,
+    perform,
+    request_body,
+    signed_in_as,
+)
+from dashboard.pages.wall import town_name
+from dashboard.routing import page_address
+from dashboard.tablet_data import read_area, read_town
+from dashboard.view import team_names
+
+REFRESH_MS = 2000
+__all__ = ["PATH", "register_tablet_callbacks", "tablet_layout"]
+LEADER_ACTIONS = frozenset({"extend", "escalate"})  # what a leader does from the tablet
+
+
+def tablet_only() -> None:
+    if not callers_role_may_see("tablet"):
+        raise PreventUpdate
+
+
+def chosen(query: str) -> dict[str, str]:
+    """The view an address names: village, grid, case, rank (unknown keys dropped)."""
+    pairs = dict(parse_qsl(query))
+    return {k: v for k, v in pairs.items() if k in ("village", "grid", "case", "rank") and v}
+
+
+def read_view(
+    wall: WallContext, where: Mapping[str, str], lang: Lang, who: Principal | None
+) -> tuple[list[Any], list[Any], str]:
+    """The view's children, the action form's (a case only), and a digest of what they show
+    (the clock aside: a redraw only when a figure or a case changed)."""
+    now = wall.clock()
+    if case_id := where.get("case"):
+        case = case_detail(wall.r, wall.keys, case_id, who, now)
+        teams = team_names(lang)
+        body = case_view(case, wall.town, lang, teams, where)
+        if case is None:
+            return body, [], digest(["case", case_id, None])
+        actions = [
+            a
+            for a in button_actions(allowed_in(str(case.get("stage"))), case, who)
+            if a in LEADER_ACTIONS
+        ]
+        form = action_form(actions, lang, list(teams.items()), None, ids.TABLET_FORM)
+        seen = [case_id, case.get("version"), len(case["history"]), case["reporters"], lang]
+        return body, form, digest(["case", *seen, actions])
+    if grid := where.get("grid"):
+        area = read_area(wall, "grid", grid, now)
+        return grid_view(area, wall.town, lang), [], digest(["grid", area, lang])
+    if village := where.get("village"):
+        area = read_area(wall, "village", village, now)
+        return village_view(area, wall.town, lang), [], digest(["village", area, lang])
+    rank = where.get("rank") if where.get("rank") in RANKS else DEFAULT_RANK
+    overview = read_town(wall, now)
+    figures = [
+        overview.counts.as_json() | {"at": None},
+        overview.closed_today,
+        overview.kpi["town"],
+        overview.kpi["groups"],
+        overview.before["town"],
+    ]
+    return (
+        town_view(overview, wall.town, lang, str(rank)),
+        [],
+        digest(["town", figures, rank, lang]),
+    )
+
+
+def _header(wall: WallContext, lang: Lang, who: Principal | None, query: str) -> html.Header:
+    user = signed_in_as(who, lang)
+    return html.Header(
+        className="tablet-header",
+        children=[
+            html.H1(t("tablet.title", lang, town=town_name(wall, lang)), className="tablet-h1"),
+            html.Span(user, className="tablet-user"),
+            html.Nav(
+                className="tablet-nav",
+                children=[
+                    dcc.Link(t("tablet.town", lang), href=href(lang), className="tablet-tap"),
+                    html.A(
+                        t("admin.other_lang", lang),
+                        href=other_language(PATH, query, lang),
+                        className="tablet-tap",
+                    ),
+                ],
+            ),
+        ],
+    )
+
+
+def tablet_layout(wall: WallContext) -> html.Div:
+    """The layout function: the page of the address (its view, its language)."""
+    return build_tablet(wall, request_lang(), page_address().query, caller())
+
+
+def build_tablet(wall: WallContext, lang: Lang, query: str, who: Principal | None) -> html.Div:
+    try:
+        body, form, shown = read_view(wall, chosen(query), lang, who)
+    except redis.RedisError:
+        body, form, shown = [html.P(t("tablet.redis_down", lang), role="alert")], [], ""
+    return html.Div(
+        id=ids.TABLET_ROOT,
+        className="tablet",
+        lang="zh-CN" if lang == "zh" else "en",
+        children=[
+            dcc.Location(id=ids.TABLET_LOCATION, refresh=False),
+            _header(wall, lang, who, query),
+            html.Main(
+                className="tablet-main",
+                children=[
+                    html.Div(body, id=ids.TABLET_VIEW, className="tablet-view"),
+                    html.Div(form, id=ids.TABLET_ACTIONS, className="tablet-actions"),
+                    html.P(id=ids.TABLET_OUTCOME, className="tablet-outcome", role="status"),
+                ],
+            ),
+            dcc.Store(id=ids.TABLET_CONFIG, data={"lang": lang}),
+            dcc.Store(id=ids.TABLET_SHOWN, data={"view": shown, "form": digest(form)}),
+            dcc.Store(id=ids.TABLET_DONE, data=0),
+            dcc.Store(id=ids.TABLET_SCROLLED, data=""),
+            dcc.Interval(id=ids.TABLET_TICK, interval=REFRESH_MS),
+        ],
+    )
+
+
+def register_tablet_callbacks(app: Dash, wall: WallContext) -> None:
+    prepare(wall.town)
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        ClientsideFunction(namespace="tablet", function_name="toTop"),
+        Output(ids.TABLET_SCROLLED, "data"),
+        Input(ids.TABLET_LOCATION, "search"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output(ids.TABLET_VIEW, "children"),
+        Output(ids.TABLET_ACTIONS, "children"),
+        Output(ids.TABLET_SHOWN, "data"),
+        Input(ids.TABLET_LOCATION, "search"),
+        Input(ids.TABLET_TICK, "n_intervals"),
+        Input(ids.TABLET_DONE, "data"),
+        State(ids.TABLET_CONFIG, "data"),
+        State(ids.TABLET_SHOWN, "data"),
+    )
+    async def show(
+        search: str | None, _n: int | None, _done: int, config: Any, shown: Any
+    ) -> tuple[Any, Any, Any]:
+        tablet_only()
+        lang = lang_of((config or {}).get("lang"))
+        where = chosen((search or "").lstrip("?"))
+        try:
+            body, form, found = await asyncio.to_thread(read_view, wall, where, lang, caller())
+        except redis.RedisError:
+            raise PreventUpdate from None
+        before = shown or {}
+        if found == before.get("view"):
+            raise PreventUpdate
+        # The form is rebuilt only when it changes: a reason being typed stays.
+        form_digest = digest(form)
+        out_form = form if form_digest != before.get("form") else no_update
+        return body, out_form, {"view": found, "form": form_digest}
+
+    @app.callback(
+        Output(ids.TABLET_OUTCOME, "children"),
+        Output(ids.TABLET_DONE, "data"),
+        Input({"type": ids.TABLET_FORM.action, "action": ALL, "kind": ALL}, "n_clicks"),
+        State(ids.TABLET_LOCATION, "search"),
+        State(ids.TABLET_FORM.reason, "value"),
+        State(ids.TABLET_FORM.deadline, "value"),
+        State(ids.TABLET_CONFIG, "data"),
+        State(ids.TABLET_DONE, "data"),
+        prevent_initial_call=True,
+    )
+    async def act(clicks: list[int | None], search: str | None, *fields: Any) -> tuple[Any, Any]:
+        tablet_only()
+        pressed = ctx.triggered_id
+        case_id = chosen((search or "").lstrip("?")).get("case")
+        if not case_id or not isinstance(pressed, Mapping) or not any(clicks):
+            raise PreventUpdate
+        reason, deadline, config, done = fields
+        lang = lang_of((config or {}).get("lang"))
+        action = str(pressed["action"])
+        body = request_body(action, str(pressed["kind"]), reason, None, deadline, None)
+        said, sent = await perform(wall, case_id, body, lang, caller())
+        return said, (done or 0) + 1 if sent else no_update
