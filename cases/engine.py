@@ -206,7 +206,9 @@ class Engine:
         alarmed, others = alarm_reports(self.r, self.keys, telemetry)
         reports = [(entry, e) for entry, e in events if e.kind == "report"] + alarmed
         first, changes = self._fold(reports, at)
-        others.update(latest(self.r, self.keys, [e for _, e in events if e.kind != "report"]))
+        # A rebuild leaves the module feeds' days alone: they hold what the streams no longer do.
+        held = [e for _, e in events if e.kind != "report"]
+        others.update(latest(self.r, self.keys, held, daily=not self.replay))
         acks = [e for e, _ in entries]
         writes = Writes(changes, first, at, latest=others, dead=dead, acks=acks)
         self._commit(writes, "events", [e for e, f in entries if f])

@@ -21,22 +21,33 @@ from core.keys import Keys
 Latest = dict[tuple[str, str], bytes]  # (hash key, field) → value
 
 
-def latest(r: redis.Redis, keys: Keys, events: list[Event]) -> Latest:
-    """Telemetry and metrics, the newest per source; alerts and their retirements."""
-    found = _newest(r, keys, [e for e in events if e.kind != "alert"])
+def latest(r: redis.Redis, keys: Keys, events: list[Event], *, daily: bool = True) -> Latest:
+    """Telemetry and metrics, the newest per source (``daily``: and per day, for the module
+    feeds with a history); alerts and their retirements."""
+    found = _newest(r, keys, [e for e in events if e.kind != "alert"], daily)
     found.update(_alerts(r, keys, [e for e in events if e.kind == "alert"]))
     return found
 
 
-def _newest(r: redis.Redis, keys: Keys, events: list[Event]) -> Latest:
+def _newest(r: redis.Redis, keys: Keys, events: list[Event], by_day: bool) -> Latest:
+    """The newest record per source, and per day for the module feeds with a history."""
     if not events:
         return {}
-    slots = list(dict.fromkeys((e.kind, readings.field_of(e)) for e in events))
+    daily = [e for e in events if by_day and e.kind == "metric" and e.feed in readings.DAILY_FEEDS]
+    slots = list(dict.fromkeys(readings.slot_of(e) for e in events))
+    days = list(dict.fromkeys(readings.day_slot_of(e) for e in daily))
     pipe = r.pipeline(transaction=False)
     for kind, field in slots:
         pipe.hget(keys.latest(kind), field)
-    newest = readings.newest(events, dict(zip(slots, pipe.execute(), strict=True)))
-    return {(keys.latest(kind), field): v for (kind, field), v in newest.items()}
+    for feed_day, source in days:
+        pipe.hget(keys.metric_day(*feed_day.split(":", 1)), source)
+    stored = pipe.execute()
+    newest = readings.newest(events, dict(zip(slots, stored[: len(slots)], strict=True)))
+    found = {(keys.latest(kind), field): v for (kind, field), v in newest.items()}
+    current = dict(zip(days, stored[len(slots) :], strict=True))
+    for (feed_day, source), v in readings.newest(daily, current, readings.day_slot_of).items():
+        found[keys.metric_day(*feed_day.split(":", 1)), source] = v
+    return found
 
 
 def _alerts(r: redis.Redis, keys: Keys, events: list[Event]) -> Latest:

@@ -166,6 +166,12 @@ class Keys:
         """Hash: `<feed>:<source id>` → the newest telemetry, alert or metric record (JSON)."""
         return f"{self.prefix}latest:{kind}"
 
+    def metric_day(self, feed: str, day: str) -> str:
+        """Hash: source id → the newest record of one module feed on one Beijing day (ISO
+        date): the feed's history (cases/readings.py DAILY_FEEDS). Written by the live engine
+        only: a rebuild leaves it alone (older days than the streams hold would be lost)."""
+        return f"{self.prefix}metric-day:{feed}:{day}"
+
     @property
     def streams(self) -> dict[str, str]:
         """Every stream the centre writes, by a short label (metrics, trimming by age)."""

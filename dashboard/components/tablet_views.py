@@ -15,6 +15,7 @@ from dash import dcc, html
 
 from cases.routing import table
 from dashboard import ids
+from dashboard.analysis import History, Indicator
 from dashboard.components.case_panel import case_panel
 from dashboard.components.sketch import sketch
 from dashboard.i18n import Lang, t
@@ -317,9 +318,15 @@ def block(title: str, *children: Any) -> html.Section:
 
 
 def area_view(
-    area: Area, town: Town, lang: Lang, where: Mapping[str, str], name: str, beside: Any,
-    grids: Sequence[str], below: Sequence[Any] = (),
-) -> list[Any]:  # fmt: skip
+    area: Area,
+    town: Town,
+    lang: Lang,
+    where: Mapping[str, str],
+    name: str,
+    beside: Any,
+    grids: Sequence[str],
+    below: Sequence[Any] = (),
+) -> list[Any]:
     """A village's or a grid's view: where it is, its open and late cases, ``beside`` (its
     grids, its staff) next to its map, ``below``, then its newest cases."""
     late = " is-alert" if area.late else ""
@@ -404,4 +411,73 @@ def case_view(
             lang, town, village or case.get("village"), grid or case.get("grid"), str(case["id"])
         ),
         html.Div(case_panel(case, people_of, lang, teams), className="tablet-case-panel"),
+    ]
+
+
+def _signed(value: float | None, unit: str = "%") -> str:
+    return "—" if value is None else f"{value:+.1f}{unit}"
+
+
+def _plain(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _table(head: Sequence[str], rows: Sequence[Sequence[str]], caption: str) -> html.Div:
+    """A small table that scrolls sideways inside its own box if it must, never the page."""
+    return html.Div(
+        html.Table(
+            [
+                html.Caption(caption),
+                html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
+                html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows]),
+            ],
+            className="tablet-table",
+        ),
+        className="tablet-table-box",
+    )
+
+
+def analysis_view(
+    indicators: Sequence[Indicator], histories: Sequence[History], town: Town, lang: Lang
+) -> list[Any]:
+    """For the 参谋: the economy month by month with its change on the year before, and the
+    modules with a history day by day."""
+    economy: list[Any] = [
+        _table(
+            [
+                t("tablet.month", lang),
+                t("tablet.value", lang, unit=i.unit),
+                t("tablet.yoy", lang),
+                t("tablet.ytd", lang, unit=i.unit),
+                t("tablet.ytd_yoy", lang),
+            ],
+            [
+                [m.month, _plain(m.value), _signed(m.yoy), _plain(m.ytd), _signed(m.ytd_yoy)]
+                for m in i.months
+            ],
+            i.name,
+        )
+        for i in indicators
+    ]
+    days: list[Any] = []
+    for history in histories:
+        labels = list(
+            dict.fromkeys(f.label.of(lang) for _, figures in history.days for f in figures)
+        )
+        rows = []
+        for day, figures in history.days:
+            values = {f.label.of(lang): f"{f.value} {f.unit.of(lang)}".strip() for f in figures}
+            rows.append([day.strftime("%m-%d"), *(values.get(label, "—") for label in labels)])
+        days.append(_table([t("tablet.day", lang), *labels], rows, history.module.title.of(lang)))
+    return [
+        crumbs(lang, town),
+        html.H2(t("tablet.analysis", lang), className="tablet-title"),
+        block(
+            t("tablet.economy", lang),
+            *(economy or [html.P(t("tablet.no_data", lang), className="tablet-hint")]),
+        ),
+        block(
+            t("tablet.history", lang),
+            *(days or [html.P(t("tablet.no_data", lang), className="tablet-hint")]),
+        ),
     ]

@@ -87,6 +87,9 @@ class Module:
     pillar: str  # one of PILLARS or FEATURES (or a town's own feature)
     figures: Compute
     order: int = 100
+    # The figures of a past day, from that day's readings alone (None: the module has no
+    # history; cases/readings.py DAILY_FEEDS keeps the days): the tablet's analysis.
+    past: Compute | None = None
 
 
 def attrs(record: Record) -> Mapping[str, Any]:

@@ -38,4 +38,16 @@ def figures(data: ModuleData) -> list[Figure]:
     return found
 
 
-MODULE = Module("tourism", Text("文旅融合", "Culture & tourism"), "文旅融合", figures, order=80)
+def day_figures(data: ModuleData) -> list[Figure]:
+    """A day's arrivals at every spot (each spot's last tally of the day)."""
+    spots = [r for r in data.records("tourism") if beijing_day(r.get("occurred_at")) == data.today]
+    arrivals = numbers(attrs(r).get("arrivals_today") for r in spots)
+    if not arrivals:
+        return []
+    return [Figure(Text("当日入园", "Arrivals that day"), number(sum(arrivals)), PEOPLE)]
+
+
+MODULE = Module(
+    "tourism", Text("文旅融合", "Culture & tourism"), "文旅融合", figures, order=80,
+    past=day_figures,
+)  # fmt: skip

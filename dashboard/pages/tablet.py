@@ -26,6 +26,7 @@ from dash.exceptions import PreventUpdate
 from access.roles import Principal
 from cases.commands import allowed_in
 from dashboard import ids
+from dashboard.analysis import read_economy, read_histories
 from dashboard.api import case_detail
 from dashboard.components.case_panel import action_form, button_actions
 from dashboard.components.sketch import prepare
@@ -33,6 +34,7 @@ from dashboard.components.tablet_views import (
     DEFAULT_RANK,
     PATH,
     RANKS,
+    analysis_view,
     case_view,
     grid_view,
     href,
@@ -68,7 +70,8 @@ def tablet_only() -> None:
 def chosen(query: str) -> dict[str, str]:
     """The view an address names: village, grid, case, rank (unknown keys dropped)."""
     pairs = dict(parse_qsl(query))
-    return {k: v for k, v in pairs.items() if k in ("village", "grid", "case", "rank") and v}
+    keys = ("village", "grid", "case", "rank", "view")
+    return {k: v for k, v in pairs.items() if k in keys and v}
 
 
 def read_view(
@@ -91,6 +94,11 @@ def read_view(
         form = action_form(actions, lang, list(teams.items()), None, ids.TABLET_FORM)
         seen = [case_id, case.get("version"), len(case["history"]), case["reporters"], lang]
         return body, form, digest(["case", *seen, actions])
+    if where.get("view") == "analysis":
+        indicators = read_economy(wall.r, wall.keys)
+        past = read_histories(wall.r, wall.keys, now)
+        body = analysis_view(indicators, past, wall.town, lang)
+        return body, [], digest(["analysis", indicators, [h.days for h in past], lang])
     if grid := where.get("grid"):
         area = read_area(wall, "grid", grid, now)
         return grid_view(area, wall.town, lang), [], digest(["grid", area, lang])
@@ -124,6 +132,11 @@ def _header(wall: WallContext, lang: Lang, who: Principal | None, query: str) ->
                 className="tablet-nav",
                 children=[
                     dcc.Link(t("tablet.town", lang), href=href(lang), className="tablet-tap"),
+                    dcc.Link(
+                        t("tablet.analysis", lang),
+                        href=href(lang, view="analysis"),
+                        className="tablet-tap",
+                    ),
                     html.A(
                         t("admin.other_lang", lang),
                         href=other_language(PATH, query, lang),

@@ -23,10 +23,12 @@ from access.users import add_user
 from cases.engine import Engine
 from cases.places import Geography
 from core.keys import Keys
+from core.times import BEIJING
 from dashboard import ids
 from dashboard.components.tablet_views import RANKS
 from layers.town import default_town
 from tests.browser.conftest import sign_in as signed_in
+from tests.browser.seed import seed_modules
 from tests.support.pipeline import engine_thread, push
 from tests.support.synthetic import seed, synthetic, template
 from tests.support.urban import reported_now, urban_record
@@ -195,6 +197,35 @@ def test_the_tablet_at_each_size_drills_down_by_touch_with_the_apis_figures(
     page.go_back()
     title(page, str(default_town().l2.at[grid, "name"]))
     assert "case=" not in page.evaluate("() => location.search")
+
+
+def test_the_analysis_shows_the_economy_by_month_and_the_modules_by_day(
+    browser: Browser,
+    wall_server: WallServer,
+    wall_redis: redis.Redis,
+    wall_keys: Keys,
+    leader: str,
+    opened: list[BrowserContext],
+    screenshots: Path,
+) -> None:
+    seed_modules(wall_redis, wall_keys)
+    page = sign_in(browser, wall_server, (768, 1024), opened)
+    page.locator(".tablet-nav a", has_text="分析研判").tap()
+    title(page, "分析研判")
+    assert "view=analysis" in page.evaluate("() => location.search")
+    captions = page.locator(".tablet-table caption").all_inner_texts()
+    assert "规上工业总产值" in captions  # the economy's indicator, by month
+    assert {"企业管理", "用工监测", "文旅融合"} <= set(captions)  # by day
+    economy = page.locator(".tablet-table", has_text="规上工业总产值")
+    assert "+6.8%" in economy.inner_text()  # the year-on-year change the station sent
+    labour = page.locator(".tablet-table", has_text="用工监测").inner_text()
+    today = datetime.now(UTC).astimezone(BEIJING).strftime("%m-%d")
+    assert today in labour and "486" in labour  # today's row: the snapshot's headcount
+    no_sideways(page)
+    assert touch_targets(page) == []
+    folders = [screenshots] + ([DOCS] if os.environ.get(KEEP_ENV) else [])
+    for folder in folders:
+        page.screenshot(path=str(folder / "tablet-768x1024-5-analysis.png"))
 
 
 @pytest.fixture(scope="module")
