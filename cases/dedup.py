@@ -142,3 +142,21 @@ def reason(child: Case, parent: Case, rules: Rules | None = None) -> str:
         return f"duplicate of {parent.id}"
     minutes = rule.window.total_seconds() / 60
     return f"duplicate of {parent.id}: same category within {rule.radius_m:g} m and {minutes:g} min"
+
+
+def parent_candidates(
+    r: redis.Redis, keys: Keys, case: Mapping[str, Any], *, radius_m: float, limit: int
+) -> list[tuple[str, float]]:
+    """The open cases an operator may merge ``case`` into: those of its category within
+    ``radius_m`` of it in the set a duplicate joins, nearest first, with their distance in
+    metres; never the case itself."""
+    lon, lat, category = case.get("lon"), case.get("lat"), case.get("category")
+    if not isinstance(lon, int | float) or not isinstance(lat, int | float) or not category:
+        return []
+    if abs(lat) > GEO_LAT:
+        return []
+    found: Any = r.geosearch(
+        keys.near(str(category)), longitude=lon, latitude=lat, radius=radius_m, unit="m",
+        sort="ASC", count=limit + 1, withdist=True,
+    )  # fmt: skip
+    return [(text(i), float(d)) for i, d in found if text(i) != case.get("id")][:limit]

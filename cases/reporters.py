@@ -1,10 +1,10 @@
 """Who reported a case: the contacts its source records carried, read where they are kept.
 
-A case keeps the report, not the reporter: the contact stays in the raw record in the
-`events` stream (as long as the stream keeps it, `stream_maxlen`), and is read from there
-for the one case asked for. The case's history names the stream entry of every record of its
-source; its merged duplicates' histories name theirs. Who may see a contact whole is
-access/personal.py's.
+A case keeps the report, not the reporter: the contact (and the photos' addresses) stays in
+the raw record in the `events` stream (as long as the stream keeps it, `stream_maxlen`), and
+is read from there for the one case asked for. The case's history names the stream entry of
+every record of its source; its merged duplicates' histories name theirs. Who may see a
+contact whole is access/personal.py's.
 """
 
 from __future__ import annotations
@@ -56,24 +56,43 @@ def _source_entries(r: redis.Redis, keys: Keys, case_ids: list[str]) -> list[tup
     return found[-MAX_RECORDS:]
 
 
-def reporters(r: redis.Redis, keys: Keys, case_id: str) -> list[dict[str, str]]:
-    """Each distinct reporter of the case and of the reports merged into it, in the order
-    they reported: ``case_id`` (the report's case), ``feed``, and what of name, phone and
-    e-mail the record gave. Records the stream no longer holds give nothing."""
+def source_records(r: redis.Redis, keys: Keys, case_id: str) -> list[tuple[str, Event]]:
+    """(case id, record) of the case's source records and of the reports merged into it, in
+    the order they came; those the stream no longer holds left out."""
     merged = [text(i) for i in r.lrange(keys.duplicates(case_id), 0, -1)]
     sources = _source_entries(r, keys, [case_id, *merged])
     pipe = r.pipeline(transaction=False)
     for _, entry in sources:
         pipe.xrange(keys.events, entry, entry)
+    return [
+        (of_case, Event.from_json(read[0][1]["e"]))
+        for (of_case, _), read in zip(sources, pipe.execute(), strict=True)
+        if read
+    ]
+
+
+def reporters(records: list[tuple[str, Event]]) -> list[dict[str, str]]:
+    """Each distinct reporter of the records (``source_records``), in the order they
+    reported: ``case_id`` (the report's case), ``feed``, and what of name, phone and e-mail
+    the record gave."""
     out: list[dict[str, str]] = []
     seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
-    for (of_case, _), read in zip(sources, pipe.execute(), strict=True):
-        if not read:
-            continue
-        event = Event.from_json(read[0][1]["e"])
+    for of_case, event in records:
         contact = contact_of(event.attrs)
         key = (of_case, tuple(sorted(contact.items())))
         if contact and key not in seen:
             seen.add(key)
             out.append({"case_id": of_case, "feed": event.feed, **contact})
     return out
+
+
+def photos(records: list[tuple[str, Event]]) -> list[str]:
+    """The photos' addresses the records gave (数字城管's 图片 list, Open311's media_url), each
+    once, in the order they came; only http(s) addresses (a screen links them, never more)."""
+    found: list[str] = []
+    for _, event in records:
+        given = event.attrs.get("photos") or event.attrs.get("media_url") or []
+        for url in [given] if isinstance(given, str) else list(given):
+            if isinstance(url, str) and url.strip().lower().startswith(("https://", "http://")):
+                found.append(url.strip())
+    return list(dict.fromkeys(found))

@@ -25,7 +25,7 @@ from cases.counts import read_counts
 from cases.facets import matching
 from cases.lifecycle import IllegalCommand
 from cases.lifecycle_events import Command, Extend, Merge, command_to_dict
-from cases.reporters import reporters
+from cases.reporters import photos, reporters, source_records
 from cases.store import (
     case_history,
     command_outcome,
@@ -105,19 +105,21 @@ def case_detail(
     r: redis.Redis, keys: Keys, case_id: str, who: Principal | None, now: datetime | None = None
 ) -> dict[str, Any] | None:
     """One case as `GET /api/cases/{id}` gives it to ``who`` (the console reads the same):
-    its view at ``now``, its history, its duplicates and its reporters (masked but for duty
-    and admin); None when there is no such case."""
+    its view at ``now``, its history, its duplicates, its reporters (masked but for duty
+    and admin) and its photos' addresses; None when there is no such case."""
     found = get_cases(r, keys, [case_id], now)
     if not found:
         return None
+    records = source_records(r, keys, case_id)
     return {
         **found[0],
         "history": case_history(r, keys, case_id),
         "duplicates": duplicates(r, keys, case_id),
         "reporters": [
             {"case_id": c["case_id"], "feed": c["feed"], **contact_for(c, who)}
-            for c in reporters(r, keys, case_id)
+            for c in reporters(records)
         ],
+        "photos": photos(records),
     }
 
 
@@ -277,8 +279,9 @@ def api_router(
     def one_case(case_id: str, request: Request) -> dict[str, Any]:
         """One case with `history`, every change applied to it, oldest first,
         `duplicates`, the reports merged into it (`parent` names the case a duplicate joined),
-        and `reporters`, who reported it and its duplicates: whole for duty and admin, masked
-        for every other role (138****2222)."""
+        `reporters`, who reported it and its duplicates: whole for duty and admin, masked
+        for every other role (138****2222), and `photos`, the addresses of the photos the
+        records gave."""
         found = case_detail(r, keys, case_id, principal_of(request))
         if found is None:
             raise HTTPException(status_code=404, detail=f"no case with id {case_id!r}")

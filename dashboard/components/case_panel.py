@@ -38,6 +38,15 @@ ORDER = (
     "cancel",
 )
 NEEDS_REASON = frozenset({"return", "park", "cancel", "escalate"})
+# The frequent ones by keyboard: Alt and the key (assets/console.js), named on each button.
+SHORTCUTS = {
+    ("register", "do"): "r",
+    ("dispatch", "do"): "d",
+    ("accept", "do"): "a",
+    ("handle", "do"): "f",
+    ("verify", "pass"): "v",
+    ("close", "do"): "c",
+}
 
 
 def button_actions(
@@ -75,9 +84,19 @@ def action_buttons(actions: Sequence[str], lang: Lang, form: ids.FormIds) -> lis
                     id=form.button(action, kind),
                     className=f"console-act console-act-{action}",
                     n_clicks=0,
+                    **_shortcut(SHORTCUTS.get((action, kind)), lang),
                 )
             )
     return buttons
+
+
+def _shortcut(key: str | None, lang: Lang) -> Any:
+    """A button's access key, said in its tooltip and to assistive technology."""
+    if key is None:
+        return {}
+    named = f"Alt+{key.upper()}"
+    return {"data-shortcut": key, "title": t("console.shortcut", lang, keys=named),
+            "aria-keyshortcuts": named}  # fmt: skip
 
 
 def _time(value: str | None) -> str:
@@ -165,14 +184,36 @@ def duplicates(found: Sequence[Mapping[str, Any]], lang: Lang) -> html.Ul | html
     return _listed(lines, lang, "console-duplicates")
 
 
+def photos(urls: Sequence[str], lang: Lang) -> html.Ul | html.P:
+    """Each photo as a link that opens it (a new tab; no referrer): the centre never loads a
+    feed's address into its own page (the page's policy allows its own images only)."""
+    if not urls:
+        return html.P(t("console.none", lang), className="console-hint")
+    return html.Ul(
+        [
+            html.Li(
+                html.A(
+                    t("console.photo", lang, n=str(n)),
+                    href=url,
+                    target="_blank",
+                    rel="noopener noreferrer",
+                )
+            )
+            for n, url in enumerate(urls, start=1)
+        ],
+        className="console-photos",
+    )
+
+
 def case_panel(
     case: Mapping[str, Any],
     people: Sequence[Person],
     lang: Lang,
     team_names: Mapping[str, str],
+    where: Any = None,
 ) -> list[Any]:
-    """The panel's children: the facts, the description, duplicates, history, the grid's
-    一长五员 and the reporters."""
+    """The panel's children: the facts, the description, ``where`` (a small map), the
+    photos, duplicates, history, the grid's 一长五员 and the reporters."""
 
     def section(key: str, *children: Any) -> html.Section:
         return html.Section([html.H3(t(key, lang)), *children], className="console-section")
@@ -181,6 +222,8 @@ def case_panel(
         html.H2(str(case.get("title") or case["id"]), className="console-case-title"),
         facts(case, lang, team_names),
         section("console.description", html.P(str(case.get("description") or "—"))),
+        *([section("console.where", where)] if where is not None else []),
+        section("console.photos", photos(case.get("photos") or [], lang)),
         section("console.duplicates", duplicates(case.get("duplicates") or [], lang)),
         section("console.history", history(case.get("history") or [], lang)),
         section("console.roster", roster(people)),
@@ -194,9 +237,11 @@ def action_form(
     teams: Sequence[tuple[str, str]],
     suggested: str | None,
     form: ids.FormIds = ids.CONSOLE_FORM,
+    parents: Sequence[tuple[str, str]] = (),
 ) -> list[Any]:
     """The reason box, the fields the shown actions need, and their buttons (with the ids
-    of ``form``: each page has its own)."""
+    of ``form``: each page has its own). ``parents``: the cases offered for 合并 (id, label),
+    nearest first; typing another case's whole id offers it too (the console's search)."""
     children: list[Any] = [
         html.Label(t("console.reason", lang), htmlFor=form.reason),
         dcc.Input(id=form.reason, type="text", debounce=False, className="console-input"),
@@ -229,10 +274,12 @@ def action_form(
             style={} if "extend" in actions else {"display": "none"},
         ),
         html.Label(t("console.parent", lang), htmlFor=form.parent, hidden="merge" not in actions),
-        dcc.Input(
+        dcc.Dropdown(
             id=form.parent,
-            type="text",
-            className="console-input",
+            options=[{"label": text, "value": case_id} for case_id, text in parents],
+            searchable=True,
+            placeholder=t("console.parent_hint", lang),
+            className="console-dropdown",
             style={} if "merge" in actions else {"display": "none"},
         ),
         html.Div(

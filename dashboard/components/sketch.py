@@ -11,15 +11,17 @@ grid names from the town's own files, escaped.
 from __future__ import annotations
 
 from base64 import b64encode
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from html import escape
+from typing import Any
 
 import geopandas as gpd
+from dash import html
 from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Polygon
 
-from dashboard.view import Point
+from dashboard.view import Point, case_point
 from layers.town import Town
 
 WIDTH = 640
@@ -88,3 +90,15 @@ def sketch(
     parts.append("</svg>")
     svg = "".join(parts).encode()
     return "data:image/svg+xml;base64," + b64encode(svg).decode(), height
+
+
+def case_map(town: Town, case: Mapping[str, Any], alt: str) -> html.Img | None:
+    """The case's grid with the case's point (ringed red when late); None without a grid
+    or a point."""
+    point = case_point(dict(case))
+    grid = str(case.get("grid") or "")
+    if point is None or not grid:
+        return None
+    late = frozenset({point.id}) if case.get("late") else frozenset()
+    uri, _ = sketch(town, [grid], [point], late, alt)
+    return html.Img(src=uri, alt=alt, className="console-map") if uri else None

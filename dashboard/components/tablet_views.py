@@ -17,7 +17,7 @@ from cases.routing import table
 from dashboard import ids
 from dashboard.analysis import History, Indicator
 from dashboard.components.case_panel import case_panel
-from dashboard.components.sketch import sketch
+from dashboard.components.sketch import case_map, sketch
 from dashboard.i18n import Lang, t
 from dashboard.tablet_data import LISTED, Area, TownOverview
 from dashboard.view import case_point, category_label, place, summary
@@ -410,7 +410,12 @@ def case_view(
         crumbs(
             lang, town, village or case.get("village"), grid or case.get("grid"), str(case["id"])
         ),
-        html.Div(case_panel(case, people_of, lang, teams), className="tablet-case-panel"),
+        html.Div(
+            case_panel(
+                case, people_of, lang, teams, case_map(town, case, t("console.where", lang))
+            ),
+            className="tablet-case-panel",
+        ),
     ]
 
 

@@ -31,6 +31,7 @@ from dash.exceptions import PreventUpdate
 from access.roles import Principal
 from cases.categories import categories
 from cases.commands import allowed_in
+from cases.dedup import parent_candidates
 from cases.facets import matching
 from cases.lifecycle import STAGE_EN, STAGE_ZH, Stage
 from cases.routing import table
@@ -39,6 +40,7 @@ from dashboard import ids
 from dashboard.api import case_detail
 from dashboard.components.case_panel import action_form, button_actions, case_panel
 from dashboard.components.queue import queue_theme
+from dashboard.components.sketch import case_map
 from dashboard.context import WallContext
 from dashboard.guard import callers_role_may_see
 from dashboard.i18n import Lang, lang_of, request_lang, t
@@ -56,6 +58,8 @@ from dashboard.view import case_row, team_name, team_names
 
 PATH = "/console"
 REFRESH_MS = 1000
+PARENTS = 20  # nearby cases offered for 合并
+PARENT_RADIUS_M = 1000.0
 PAGE_ROWS = 200  # the queue shows the newest this many of the matches (the count is of all)
 FILTERS = ("village", "grid", "category", "stage", "department", "level")
 
@@ -393,13 +397,16 @@ def register_console_callbacks(app: Dash, wall: WallContext) -> None:
         if found == (sent or {}).get("case"):
             raise PreventUpdate
         people = wall.town.roster.get(case.get("grid") or "", [])
-        panel = case_panel(case, people, lang, team_names(lang))
+        where = case_map(wall.town, case, t("console.where", lang))
+        panel = case_panel(case, people, lang, team_names(lang), where)
         actions = button_actions(allowed_in(str(case.get("stage"))), case, who)
         # The form is rebuilt only when the buttons change: a reason being typed stays.
         now_shown = {"case": found, "form": digest(actions)}
         if now_shown["form"] == (sent or {}).get("form"):
             return panel, no_update, now_shown
-        form = action_form(actions, lang, list(team_names(lang).items()), _suggested(case))
+        parents = await asyncio.to_thread(_parents, wall, case, lang) if "merge" in actions else []
+        teams = list(team_names(lang).items())
+        form = action_form(actions, lang, teams, _suggested(case), ids.CONSOLE_FORM, parents)
         return panel, form, now_shown
 
     @app.callback(
@@ -427,6 +434,42 @@ def register_console_callbacks(app: Dash, wall: WallContext) -> None:
         )
         said, sent = await perform(wall, case_id, body, lang, caller())
         return said, (done or 0) + 1 if sent else no_update
+
+    @app.callback(
+        Output(ids.CONSOLE_PARENT, "options"),
+        Input(ids.CONSOLE_PARENT, "search_value"),
+        State(ids.CONSOLE_PARENT, "options"),
+        State(ids.CONSOLE_SELECTED, "data"),
+        State(ids.CONSOLE_CONFIG, "data"),
+        prevent_initial_call=True,
+    )
+    async def search_parent(
+        typed: str | None, options: list[dict[str, str]] | None, case_id: str | None, config: Any
+    ) -> Any:
+        """A whole case number typed: that open case is offered too."""
+        console_only()
+        wanted = (typed or "").strip()
+        offered = options or []
+        if not wanted or wanted == case_id or any(o["value"] == wanted for o in offered):
+            raise PreventUpdate
+        found = await asyncio.to_thread(get_cases, wall.r, wall.keys, [wanted])
+        if not found or found[0].get("status") != "open":
+            raise PreventUpdate
+        label = _parent_label(found[0], lang_of((config or {}).get("lang")), None)
+        return [*offered, {"label": label, "value": wanted}]
+
+
+def _parents(wall: WallContext, case: Mapping[str, Any], lang: Lang) -> list[tuple[str, str]]:
+    """The open cases of its kind near the case, nearest first, to merge it into."""
+    near = parent_candidates(wall.r, wall.keys, case, radius_m=PARENT_RADIUS_M, limit=PARENTS)
+    found = {c["id"]: c for c in get_cases(wall.r, wall.keys, [i for i, _ in near])}
+    return [(i, _parent_label(found[i], lang, metres)) for i, metres in near if i in found]
+
+
+def _parent_label(case: Mapping[str, Any], lang: Lang, metres: float | None) -> str:
+    where = "—" if metres is None else f"{metres:,.0f}"
+    return t("console.parent_option", lang, id=str(case["id"]), title=str(case.get("title") or ""),
+             address=str(case.get("address") or ""), m=where)  # fmt: skip
 
 
 def _suggested(case: Mapping[str, Any]) -> str | None:

@@ -4,6 +4,7 @@ a wall in another browser."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -22,7 +23,7 @@ from layers.town import default_town
 from tests.browser.conftest import open_wall
 from tests.browser.conftest import sign_in as signed_in
 from tests.support.pipeline import engine_thread, push
-from tests.support.urban import reported_now, urban_record
+from tests.support.urban import offset, reported_now, urban_record
 from tests.support.webserver import WallServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
@@ -60,6 +61,14 @@ def sign_in(
     ready = f"#{ids.CONSOLE_QUEUE} .ag-root"
     return signed_in(browser, f"{server.url}/console", (name, PASSWORD), opened, ready,
                      init_script=CLICKS, viewport=DESK)  # fmt: skip
+
+
+def made(r: redis.Redis, keys: Keys, *case_ids: str) -> None:
+    """Wait until the engine has made these cases."""
+    deadline = time.monotonic() + 20
+    while not all(r.exists(keys.case(c)) for c in case_ids):
+        assert time.monotonic() < deadline, f"the engine did not make {case_ids}"
+        time.sleep(0.05)
 
 
 def open_case(page: Page, case_id: str) -> None:
@@ -102,13 +111,14 @@ def outcome(page: Page) -> str:
     """The outcome line once it says something new since the last click (each names its
     time)."""
     since = SAID.get(id(page), "")
-    page.wait_for_function(
-        f"(before) => {{ const e = document.getElementById('{ids.CONSOLE_OUTCOME}');"
-        " const t = e ? e.innerText : ''; return t.trim() !== '' && t !== before; }",
-        arg=since,
-        timeout=TIMEOUT_MS,
-    )
-    return page.locator(f"#{ids.CONSOLE_OUTCOME}").inner_text()
+    line = page.locator(f"#{ids.CONSOLE_OUTCOME}")
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        said = line.inner_text()
+        if said.strip() and said != since:
+            return said
+        time.sleep(0.02)
+    raise AssertionError(f"no new outcome within {TIMEOUT_MS} ms (still {since!r})")
 
 
 WALL_STAGE = (
@@ -140,12 +150,7 @@ def test_the_loop_round_the_console_each_step_on_the_wall_within_a_second(
         urban_record(801, sbsj=at, xlbm="9999", xlmc="无", wtms="控制台测试案件"),
         urban_record(802, 120.30, 31.75, sbsj=at, xlbm="9999", xlmc="无", wtms="另一村的案件"),
     ])  # fmt: skip
-    deadline = time.monotonic() + 20
-    while not (
-        wall_redis.exists(wall_keys.case(CASE)) and wall_redis.exists(wall_keys.case(OTHER))
-    ):
-        assert time.monotonic() < deadline, "the engine did not create the cases"
-        time.sleep(0.05)
+    made(wall_redis, wall_keys, CASE, OTHER)
     village = orjson.loads(wall_redis.get(wall_keys.case(CASE)) or "{}")["village"]
     assert orjson.loads(wall_redis.get(wall_keys.case(OTHER)) or "{}")["village"] != village
 
@@ -203,14 +208,6 @@ def test_the_loop_round_the_console_each_step_on_the_wall_within_a_second(
     assert all(lag <= WALL_WITHIN_MS for lag in lags.values()), lags
 
 
-def stale_panel(route: Any) -> None:
-    """Refuse the case panel's refresh; let every other callback (the action's) through."""
-    if ids.CONSOLE_CASE in (route.request.post_data or ""):
-        route.abort()
-    else:
-        route.continue_()
-
-
 def choose(page: Page, name: str, label: str) -> None:
     """Pick ``label`` in the filter ``name`` as a person does: open it, type, pick."""
     pick(page, ids.console_filter(name), label)
@@ -238,20 +235,59 @@ def test_a_refusal_shows_its_reason_when_the_stage_moved_meanwhile(
 ) -> None:
     push(wall_redis, wall_keys, [urban_record(803, sbsj=reported_now(), xlbm="9999", xlmc="无")])
     case = "urban:T-000803"
-    deadline = time.monotonic() + 20
-    while not wall_redis.exists(wall_keys.case(case)):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    made(wall_redis, wall_keys, case)
     _, first = sign_in(browser, wall_server, people["duty"], opened)
     _, second = sign_in(browser, wall_server, people["duty"], opened)
     for page in (first, second):
         page.goto(f"{wall_server.url}/console?case={case}")
         page.locator(".console-act", has_text="立案").wait_for(timeout=TIMEOUT_MS)
-    # The second page's case panel stops refreshing (as between two of its reads), so it
-    # still offers 立案 once the first has registered the case.
-    second.route("**/_dash-update-component", stale_panel)
-    press(first, "立案")
-    assert "：已办理" in outcome(first)
+    # The second page's refresh stops (as between two of its reads: its interval is turned
+    # off), so it still offers 立案 once the first has registered the case.
+    second.evaluate(
+        f"() => window.dash_clientside.set_props('{ids.CONSOLE_TICK}', {{disabled: true}})"
+    )
+    # The first registers it by keyboard: Alt and 立案's key.
+    assert first.locator(".console-act", has_text="立案").get_attribute("aria-keyshortcuts") == (
+        "Alt+R"
+    )
+    SAID[id(first)] = first.locator(f"#{ids.CONSOLE_OUTCOME}").inner_text()
+    first.keyboard.press("Alt+r")
+    assert "立案：已办理" in outcome(first)
     press(second, "立案")
     said: Any = outcome(second)
     assert "案件处于立案阶段，不能立案" in said, said
+
+
+def test_a_duty_officer_merges_a_case_into_one_found_nearby_or_by_its_number(
+    browser: Browser,
+    wall_server: WallServer,
+    wall_redis: redis.Redis,
+    wall_keys: Keys,
+    engine: Engine,
+    people: dict[str, str],
+    opened: list[BrowserContext],
+) -> None:
+    at = reported_now()
+    here = (120.3990, 31.7810)
+    there = offset(*here, 200, 0)  # 200 m east: beyond the 30 m a duplicate joins within
+    push(wall_redis, wall_keys, [
+        urban_record(811, *here, sbsj=at, wtms="路口违停"),
+        urban_record(812, *there, sbsj=at, wtms="同一辆车又停在东侧"),
+    ])  # fmt: skip
+    parent, child = "urban:T-000811", "urban:T-000812"
+    made(wall_redis, wall_keys, parent, child)
+    _, duty = sign_in(browser, wall_server, people["duty"], opened)
+    duty.goto(f"{wall_server.url}/console?case={child}")
+    duty.locator(".console-act", has_text="合并").wait_for(timeout=TIMEOUT_MS)
+    # The parent is offered as the nearest case of its kind, with its distance.
+    box = duty.locator(f"#{ids.CONSOLE_PARENT}")
+    box.click()
+    option = duty.get_by_role("option").filter(has_text=parent)
+    option.first.wait_for(timeout=TIMEOUT_MS)
+    metres = re.search(r"相距 ([\d,]+) 米", option.first.inner_text())
+    assert metres is not None and 190 <= int(metres.group(1).replace(",", "")) <= 210
+    option.first.click()
+    press(duty, "合并", "同一车辆重复上报")
+    assert "合并：已办理" in outcome(duty)
+    merged = orjson.loads(wall_redis.get(wall_keys.case(child)) or "{}")
+    assert (merged["stage"], merged["parent"]) == ("merged", parent)

@@ -92,16 +92,16 @@ def test_a_child_that_keeps_failing_stays_down_and_says_so_while_the_wall_serves
 ) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    # It fails on purpose 10 times: its first start and the 9 restarts its budget allows.
-    with supervisor(tmp_path, "wall", "failing", port=port, TOWNCC_RESTART_LIMIT="9") as process:
+    # It fails on purpose 4 times: its first start and the 3 restarts its budget allows.
+    with supervisor(tmp_path, "wall", "failing", port=port, TOWNCC_RESTART_LIMIT="3") as process:
         wait_healthy(base, process, tmp_path / "supervisor.log")
         deadline = time.monotonic() + 60
         while (down := notice_of(base, "failing")) is None:
             assert time.monotonic() < deadline, (tmp_path / "supervisor.log").read_text()
             time.sleep(0.2)
-        assert (down["code"], down["level"], down["restarts"]) == ("child-down", "critical", 9)
+        assert (down["code"], down["level"], down["restarts"]) == ("child-down", "critical", 3)
         assert down["exit_code"] == 3
-        # It stays down (no eleventh start), while the wall and its supervisor go on.
+        # It stays down (no fifth start), while the wall and its supervisor go on.
         watch = time.monotonic() + 3
         while time.monotonic() < watch:
             assert notice_of(base, "failing") == down
@@ -117,7 +117,7 @@ def test_a_child_that_keeps_failing_stays_down_and_says_so_while_the_wall_serves
         layout = httpx.get(f"{base}{layout_path('/wall')}", headers=wall, timeout=30)
         assert "处置引擎已停止" in layout.text and "进程「failing」已停止" in layout.text
         log = (tmp_path / "supervisor.log").read_text()
-        assert log.count("started failing") == 10 and "it stays DOWN" in log
+        assert log.count("started failing") == 4 and "it stays DOWN" in log
 
 
 def test_the_embedded_redis_that_dies_is_started_again_on_its_port(tmp_path: Path) -> None:
