@@ -19,15 +19,16 @@ from typing import Any
 import redis
 from redis.typing import EncodableT, FieldT
 
+from cases.facets import matching
 from cases.model import Case, Responsible
 from cases.routing import Escalation
 from cases.store import get_cases
 from core.keys import Keys
-from core.replies import text
 from core.times import beijing_day
 from layers.town import Person
 
 CHIEF = "chief"  # the roster's 网格长
+QUEUE_MAX = 1_000_000  # a level's queue is every case escalated to it
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,14 +93,19 @@ def notification(case: Case, reason: str, at: datetime) -> dict[FieldT, Encodabl
     }
 
 
+def level_page(
+    r: redis.Redis, keys: Keys, level: str, village: str | None, now: datetime, limit: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """How many open cases are escalated to ``level`` (of ``village`` for a village), and the
+    newest ``limit`` of them, each with its view at ``now`` and the person it was handed to:
+    the open cases of that level's facet set (and the village's), cases/facets.py."""
+    filters = {"level": level, **({"village": village or ""} if level == "village" else {})}
+    page = matching(r, keys, filters, now=now, limit=limit)
+    return page.total, get_cases(r, keys, page.ids, now)
+
+
 def level_queue(
     r: redis.Redis, keys: Keys, level: str, village: str | None, now: datetime
 ) -> list[dict[str, Any]]:
-    """The open cases escalated to ``level`` (of ``village`` for a village), newest report
-    first, each with its view at ``now`` and the person it was handed to."""
-    ids = [text(i) for i in r.zrevrange(keys.escalated_open, 0, -1)]
-    return [
-        c
-        for c in get_cases(r, keys, ids, now)
-        if c["level"] == level and (level != "village" or c["village"] == village)
-    ]
+    """Every open case escalated to ``level`` (of ``village``), newest report first."""
+    return level_page(r, keys, level, village, now, QUEUE_MAX)[1]

@@ -17,10 +17,13 @@ from typing import Any
 
 import redis
 
-from cases.projections import FACETS
 from cases.tally import late_by
 from core.keys import Keys
 from core.replies import text
+
+# The open cases by each value of each of these fields (Keys.facet, kept by the engine's
+# projections): the console's and the tablet's filters intersect them over every open case.
+FACETS: tuple[str, ...] = ("village", "grid", "category", "stage", "department", "level")
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from redis.typing import EncodableT, FieldT
 from cases import kpi_projection
 from cases.dedup import near_point
 from cases.escalation import notification
+from cases.facets import FACETS
 from cases.lifecycle_events import LifecycleEvent, event_to_dict
 from cases.model import Case, ChangeType, awaiting_response, entry_key, handling_armed
 from cases.tally import keep_counts, late_score
@@ -82,11 +83,6 @@ class Writes:
         return bool(self.changes or self.latest or self.replies or self.unindexed or self.dead)
 
 
-def above_grid(case: Case) -> bool:
-    """Open and escalated to its village or the town: in that level's queue."""
-    return case.status == "open" and case.level != "grid"
-
-
 def handed_up(change: Change) -> bool:
     """An escalation that moved the case to a level above: its new level is told."""
     before = change.before
@@ -140,15 +136,11 @@ LATE_INDEXES: tuple[Index, ...] = (
 INDEXES: tuple[Index, ...] = (
     (lambda k: k.all_cases, lambda c: _ms(c.reported_at)),
     (lambda k: k.open_cases, lambda c: _ms(c.reported_at) if c.status == "open" else None),
-    (lambda k: k.escalated_open, lambda c: _ms(c.reported_at) if above_grid(c) else None),
     *DUE_INDEXES,
     *LATE_INDEXES,
 )
 
 
-# The open cases by each value of each of these fields (Keys.facet): the console's and the
-# tablet's filters intersect them over every open case (cases/facets.py).
-FACETS: tuple[str, ...] = ("village", "grid", "category", "stage", "department", "level")
 
 
 def facet_values(case: Case | None) -> dict[str, str]:

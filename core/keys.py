@@ -84,12 +84,6 @@ class Keys:
         return f"{self.prefix}cases:open:{name}:{value}"
 
     @property
-    def escalated_open(self) -> str:
-        """Sorted set of the open cases above their grid (at their village or the town),
-        scored by report time (ms): the levels' queues."""
-        return f"{self.prefix}cases:escalated"
-
-    @property
     def all_cases(self) -> str:
         """Sorted set of every case id scored by report time (ms)."""
         return f"{self.prefix}cases:all"

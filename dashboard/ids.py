@@ -160,6 +160,7 @@ CONSOLE_SENT = "console-queue-sent"
 CONSOLE_SHOWN = "console-case-shown"  # the digests of the case and the buttons shown
 CONSOLE_DONE = "console-case-done"  # bumped after each action: the reads run again at once
 CONSOLE_TICK = "console-tick"
+CONSOLE_LANG = "console-header-lang"  # the other language, the same view
 
 
 def console_filter(name: str) -> str:
@@ -196,6 +197,7 @@ TABLET_TOWN_KPIS = "tablet-town-kpis"  # the town's KPI tiles
 TABLET_CONFIG = "tablet-page-config"
 TABLET_SHOWN = "tablet-view-shown"  # the digest of the view shown (redrawn only on a change)
 TABLET_TICK = "tablet-tick"
+TABLET_LANG = "tablet-header-lang"  # the other language, the same view
 TABLET_OUTCOME = "tablet-case-outcome"
 TABLET_SCROLLED = "tablet-view-scrolled"  # the address last scrolled to the top for
 TABLET_DONE = "tablet-case-done"  # bumped after each action: the view is read again at once

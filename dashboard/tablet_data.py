@@ -6,7 +6,9 @@ from the one place that computes it for every screen:
   and the previous month whole, to say the change);
 - a village's or grid's open cases and how many are late (cases/facets.py, the console's
   queue), each case with its view (cases/view.py);
-- today's closures (cases/kpi_read.closed_on, the KPI buckets' day counter).
+- today's closures (cases/kpi_read.closed_on, the KPI buckets' day counter);
+- the cases escalated to the town or to a village (cases/escalation.level_page, the
+  `/api/queues/…` routes' own).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cases.counts import Counts, read_counts
+from cases.escalation import level_page
 from cases.facets import matching, tallies
 from cases.kpi_read import closed_on
 from cases.periods import month_of
@@ -34,6 +37,7 @@ class TownOverview:
     closed_today: int
     kpi: dict[str, Any]  # `GET /api/kpi?by=village` for this month so far
     before: dict[str, Any]  # the same for the previous month, whole
+    escalated: tuple[int, list[dict[str, Any]]] = (0, [])  # the town's queue: all, newest
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,8 @@ class Area:
     late: int
     units: dict[str, tuple[int, int]] = field(default_factory=dict)  # grid → (open, late)
     cases: list[dict[str, Any]] = field(default_factory=list)  # newest first, with the view
+    # A village's queue: the cases escalated to it (how many, the newest).
+    escalated: tuple[int, list[dict[str, Any]]] = (0, [])
 
 
 def previous_month(now: datetime) -> Any:
@@ -62,6 +68,7 @@ def read_town(wall: WallContext, now: datetime) -> TownOverview:
         closed_today=closed_on(wall.r, wall.keys, today),
         kpi=kpi_answer(wall.r, wall.keys, wall.town, "village", month_of(now), now),
         before=kpi_answer(wall.r, wall.keys, wall.town, "village", previous_month(now), now),
+        escalated=level_page(wall.r, wall.keys, "town", None, now, LISTED),
     )
 
 
@@ -73,4 +80,6 @@ def read_area(wall: WallContext, facet: str, code: str, now: datetime) -> Area:
     found = tallies(wall.r, wall.keys, [(facet, code), *units], now=now)
     cases = get_cases(wall.r, wall.keys, page.ids, now)
     total, late = found[facet, code]
-    return Area(facet, code, total, late, {g: found["grid", g] for _, g in units}, cases)
+    upward = facet == "village"
+    queue = level_page(wall.r, wall.keys, "village", code, now, LISTED) if upward else (0, [])
+    return Area(facet, code, total, late, {g: found["grid", g] for _, g in units}, cases, queue)

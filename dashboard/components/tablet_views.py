@@ -160,6 +160,7 @@ def town_view(overview: TownOverview, town: Town, lang: Lang, rank: str) -> list
             ],
             className="tablet-block",
         ),
+        escalated(overview.escalated, lang, "tablet.to_town"),
         html.Section(
             [
                 html.H2(t("tablet.villages", lang)),
@@ -262,6 +263,7 @@ def case_list(cases: Sequence[Mapping[str, Any]], lang: Lang, total: int, **wher
                             str(c.get("stage_zh" if lang == "zh" else "stage_en") or ""),
                             " · ",
                             place(dict(c), lang),
+                            *_handed_to(c, lang),
                         ],
                         className="tablet-where",
                     ),
@@ -275,6 +277,21 @@ def case_list(cases: Sequence[Mapping[str, Any]], lang: Lang, total: int, **wher
     ]
     note = t("tablet.listed", lang, n=_n(min(len(cases), LISTED)), total=_n(total))
     return [html.Ol(items, className="tablet-list"), html.P(note, className="tablet-hint")]
+
+
+def _handed_to(case: Mapping[str, Any], lang: Lang) -> list[str]:
+    """ " · 责任人 role name" for a case escalated to a person; nothing otherwise."""
+    who = case.get("responsible") or {}
+    if not who:
+        return []
+    named = f"{who.get('role_name', '')} {who.get('name', '')}".strip()
+    return [" · ", t("tablet.handed_to", lang, who=named)]
+
+
+def escalated(queue: tuple[int, Sequence[Mapping[str, Any]]], lang: Lang, title: str) -> Any:
+    """The cases escalated to this level, with whom each was handed to."""
+    total, cases = queue
+    return block(t(title, lang, n=_n(total)), *_as_list(case_list(cases, lang, total)))
 
 
 def people(persons: Sequence[Person], lang: Lang) -> html.Ul:
@@ -376,7 +393,8 @@ def village_view(area: Area, town: Town, lang: Lang) -> list[Any]:
     ]
     beside = block(t("tablet.grids", lang), html.Ol(grid_items, className="tablet-list"))
     staff = block(t("tablet.people", lang), people(village_people(town, code), lang))
-    return area_view(area, town, lang, {"village": code}, name, beside, grids, [staff])
+    queue = escalated(area.escalated, lang, "tablet.to_village")
+    return area_view(area, town, lang, {"village": code}, name, beside, grids, [staff, queue])
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import dash_ag_grid as dag
 import redis
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from access.roles import Principal
@@ -183,7 +183,11 @@ def _header(wall: WallContext, lang: Lang, who: Principal | None, query: str) ->
                         t("admin.to_wall", lang),
                         href="/wall" + ("?lang=en" if lang == "en" else ""),
                     ),
-                    html.A(t("admin.other_lang", lang), href=other_language(PATH, query, lang)),
+                    html.A(
+                        t("admin.other_lang", lang),
+                        href=other_language(PATH, query, lang),
+                        id=ids.CONSOLE_LANG,
+                    ),
                 ],
             ),
         ],
@@ -322,6 +326,12 @@ def build_console(wall: WallContext, lang: Lang, query: str, who: Principal | No
 
 
 def register_console_callbacks(app: Dash, wall: WallContext) -> None:
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        ClientsideFunction(namespace="pages", function_name="otherLanguage"),
+        Output(ids.CONSOLE_LANG, "href"),
+        Input(ids.CONSOLE_LOCATION, "search"),
+        prevent_initial_call=True,
+    )
     filter_inputs = [Input(ids.console_filter(name), "value") for name in FILTERS]
 
     @app.callback(

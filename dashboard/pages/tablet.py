@@ -140,6 +140,7 @@ def _header(wall: WallContext, lang: Lang, who: Principal | None, query: str) ->
                     html.A(
                         t("admin.other_lang", lang),
                         href=other_language(PATH, query, lang),
+                        id=ids.TABLET_LANG,
                         className="tablet-tap",
                     ),
                 ],
@@ -183,6 +184,12 @@ def build_tablet(wall: WallContext, lang: Lang, query: str, who: Principal | Non
 
 
 def register_tablet_callbacks(app: Dash, wall: WallContext) -> None:
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        ClientsideFunction(namespace="pages", function_name="otherLanguage"),
+        Output(ids.TABLET_LANG, "href"),
+        Input(ids.TABLET_LOCATION, "search"),
+        prevent_initial_call=True,
+    )
     prepare(wall.town)
     app.clientside_callback(  # type: ignore[no-untyped-call]
         ClientsideFunction(namespace="tablet", function_name="toTop"),

@@ -165,6 +165,13 @@ def test_the_loop_round_the_console_each_step_on_the_wall_within_a_second(
             "(v) => window.location.search.includes('village=' + v)", arg=village,
             timeout=TIMEOUT_MS,
         )  # fmt: skip
+        # The other language's link keeps the filters the address has now.
+        duty.wait_for_function(
+            f"(v) => {{ const a = document.getElementById('{ids.CONSOLE_LANG}');"
+            " return a.href.includes('village=' + v) && a.href.includes('lang=en'); }",
+            arg=village,
+            timeout=TIMEOUT_MS,
+        )
         rows = duty.locator(f"#{ids.CONSOLE_QUEUE} .ag-row")
         duty.wait_for_function(
             f"() => !document.querySelector('#{ids.CONSOLE_QUEUE} [row-id=\"{OTHER}\"]')",

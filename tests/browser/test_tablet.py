@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from access.users import add_user
 from cases.engine import Engine
 from cases.places import Geography
+from cases.routing import table
 from core.keys import Keys
 from core.times import BEIJING
 from dashboard import ids
@@ -234,6 +235,11 @@ def test_the_analysis_shows_the_economy_by_month_and_the_modules_by_day(
     folders = [screenshots] + ([DOCS] if os.environ.get(KEEP_ENV) else [])
     for folder in folders:
         page.screenshot(path=str(folder / "tablet-768x1024-5-analysis.png"))
+    # In English, with the page saying so.
+    page.locator(".tablet-nav a", has_text="English").tap()
+    title(page, "Analysis")
+    assert page.locator(f"#{ids.TABLET_ROOT}").get_attribute("lang") == "en"
+    assert "Economy" in page.locator(f"#{ids.TABLET_VIEW}").inner_text()
 
 
 @pytest.fixture(scope="module")
@@ -314,3 +320,10 @@ def test_a_leader_extends_and_escalates_from_the_tablet_and_the_town_follows_liv
         f"() => document.getElementById('{ids.TABLET_VIEW}').innerText.includes('村级')",
         timeout=TIMEOUT_MS,
     )
+    # It is in its village's queue on the village's view, with the village's leader.
+    village = stored(wall_redis, wall_keys, case_id)["village"]
+    leader_name = table().escalation.villages[village].name
+    page.goto(f"{wall_server.url}/tablet?village={village}")
+    queue = page.locator(".tablet-block", has_text="升级至本村的案件")
+    queue.locator(f"[data-case='{case_id}']").wait_for(timeout=TIMEOUT_MS)
+    assert leader_name in queue.locator(f"[data-case='{case_id}']").inner_text()

@@ -11,7 +11,7 @@ import orjson
 import redis
 
 from cases.counts import read_counts
-from cases.projections import FACETS
+from cases.facets import FACETS
 from cases.tally import DIMENSIONS, tally_field
 from cases.view import case_view, level_of
 from core.keys import Keys, glob_escape
