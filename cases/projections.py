@@ -141,8 +141,6 @@ INDEXES: tuple[Index, ...] = (
 )
 
 
-
-
 def facet_values(case: Case | None) -> dict[str, str]:
     """The facet sets an open case belongs to (none for a closed or absent one)."""
     if case is None or case.status != "open":

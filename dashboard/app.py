@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import redis
 import redis.asyncio as aredis
@@ -24,11 +25,12 @@ from core.settings import Settings
 from dashboard.api import api_router
 from dashboard.api_doc import describe_api
 from dashboard.components.wall_map import map_traces
+from dashboard.compress import StaticGZip
 from dashboard.context import WallContext
-from dashboard.framework import set_up_now
+from dashboard.framework import request_query, set_up_now
 from dashboard.guard import Guard, auth_router
 from dashboard.headers import SecurityHeaders, content_security_policy
-from dashboard.i18n import t
+from dashboard.i18n import lang_of, t
 from dashboard.kpi_api import kpi_router
 from dashboard.live import BLOCK_MS
 from dashboard.metrics import mount_metrics
@@ -81,6 +83,7 @@ def page_layout(pages: Mapping[str, Page]) -> Component:
 def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     """FastAPI with our routes first: Dash adds its own later, its catch-all at start-up."""
     server = FastAPI(title=t("app.title", town=wall.settings.town_name), responses=OUTAGE)
+    server.add_middleware(StaticGZip)  # innermost: scripts and styles only
     secure = wall.settings.secure_cookies
     if wall.settings.access_control:  # inside the 503 answer's middleware (added after)
         limits = {"writes": wall.settings.write_rate, "sign_ins": wall.settings.sign_in_rate}
@@ -116,6 +119,16 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     return server
 
 
+class CentreDash(Dash):
+    """Dash whose page says its language: `<html lang>` from the page's own `?lang=`
+    (Dash's index has no `lang`; `interpolate_index` is its documented hook for the page)."""
+
+    def interpolate_index(self, **kwargs: Any) -> str:  # type: ignore[override]
+        page: str = super().interpolate_index(**kwargs)  # type: ignore[no-untyped-call]
+        lang = "en" if lang_of(request_query().get("lang")) == "en" else "zh-CN"
+        return page.replace("<html>", f'<html lang="{lang}">', 1)
+
+
 def create_app(
     settings: Settings, *, routers: Sequence[APIRouter] = (), clock: Clock | None = None
 ) -> Dash:
@@ -125,7 +138,7 @@ def create_app(
         raise ValueError("create_app needs settings.redis_url")
     wall = _wall_context(settings, settings.redis_url, clock)
     server = _server(wall, routers)
-    app = Dash(
+    app = CentreDash(
         __name__,
         server=server,  # type: ignore[arg-type]  # Dash types know Flask only
         assets_folder=str(ASSETS),

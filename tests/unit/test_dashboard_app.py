@@ -151,3 +151,31 @@ def test_one_input_less_persistent_websocket_callback_is_registered_at_creation(
     others = [cb for cb in found if cb["websocket"] and not cb["persistent"]]
     assert [cb["inputs"][0]["id"] for cb in others] == [ids.WALL_LINK_NUDGE]
     assert all(cb["prevent_initial_call"] and cb["no_output"] for cb in others)
+
+
+@pytest.mark.parametrize(
+    ("path", "lang"),
+    [("/wall", "zh-CN"), ("/wall?lang=en", "en"), ("/tablet?lang=en&view=analysis", "en"),
+     ("/console?village=XXK-01", "zh-CN")],
+)  # fmt: skip
+def test_each_page_states_its_language(client: TestClient, path: str, lang: str) -> None:
+    page = client.get(path, follow_redirects=False)
+    assert page.status_code == 200
+    assert f'<html lang="{lang}">' in page.text
+
+
+def test_scripts_and_styles_are_compressed_and_nothing_else(client: TestClient) -> None:
+    index = client.get("/wall").text
+    script = next(p for p in index.split('"') if p.startswith("/_dash-component-suites/"))
+    answer = client.get(script, headers={"Accept-Encoding": "gzip"})
+    assert answer.status_code == 200 and answer.headers["content-encoding"] == "gzip"
+    assert (
+        client.get("/assets/tablet.css", headers={"Accept-Encoding": "gzip"}).headers.get(
+            "content-encoding"
+        )
+        == "gzip"
+    )
+    # A page (and the API) goes as it is: no answer mixing secrets and chosen text is gzipped.
+    assert (
+        "content-encoding" not in client.get("/wall", headers={"Accept-Encoding": "gzip"}).headers
+    )
