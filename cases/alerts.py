@@ -14,6 +14,9 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+import shapely
+from shapely.errors import GEOSException
+from shapely.geometry.base import BaseGeometry
 
 from cases.readings import field_of, snapshot
 from core.event import Event
@@ -111,3 +114,29 @@ def is_live(alert: dict[str, Any], now: datetime) -> bool:
 
 def dumps(value: dict[str, Any]) -> bytes:
     return orjson.dumps(value)
+
+
+def placed(alert: dict[str, Any], town: BaseGeometry) -> bool:
+    """Whether an alert's area (its polygons and circles, merged by the adapter) touches the
+    town. An alert with no area to place (a description or codes only) is not the town's:
+    a US AMBER alert with a county's FIPS code is not."""
+    geometry = (alert.get("attrs") or {}).get("geometry")
+    if not isinstance(geometry, dict):
+        return False
+    try:
+        area = shapely.geometry.shape(geometry)
+    except (GEOSException, ValueError, TypeError, AttributeError, KeyError, IndexError):
+        return False
+    return bool(area.is_valid and area.intersects(town))
+
+
+def for_town(
+    alerts: Sequence[dict[str, Any]], town: BaseGeometry, *, outside: bool
+) -> list[dict[str, Any]]:
+    """The alerts a town's screens show, in their order: those whose area touches the town;
+    with ``outside``, the others too, after them and marked (`outside: true`)."""
+    inside = [a for a in alerts if placed(a, town)]
+    if not outside:
+        return inside
+    chosen = {id(a) for a in inside}
+    return inside + [{**a, "outside": True} for a in alerts if id(a) not in chosen]

@@ -136,6 +136,11 @@ class Settings(BaseSettings):
         description="The State Council's yearly holiday and 调休 arrangements (TOML), over "
         "the chinese-calendar package's.",
     )
+    outside_alerts: bool = Field(
+        default=False,
+        description="Show CAP alerts whose area does not touch the town (marked as outside) "
+        "on the screens; off: they are kept but shown nowhere.",
+    )
     restart_limit: int = Field(
         default=5, ge=0, description="Restarts `towncc demo` allows a child per restart window."
     )

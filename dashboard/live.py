@@ -80,7 +80,8 @@ async def read_periodic(wall: WallContext, ws: Any, kinds: set[str]) -> dict[str
     if "lights" in kinds:
         found["lights"] = lights(await afeeds_status(ar, keys, wall.feeds), wall.feeds)
     if "alerts" in kinds:
-        found["alerts"] = await aread_alerts(ar, keys, now)
+        outside = wall.settings.outside_alerts
+        found["alerts"] = await aread_alerts(ar, keys, wall.town.boundary, outside, now)
     if "notices" in kinds:
         found["notices"] = await aread_notices(wall)
     if "modules" in kinds:

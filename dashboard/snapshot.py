@@ -12,8 +12,9 @@ from typing import Any
 import orjson
 import redis
 import redis.asyncio as aredis
+from shapely.geometry.base import BaseGeometry
 
-from cases.alerts import is_live
+from cases.alerts import for_town, is_live
 from cases.counts import Counts, aread_counts, read_counts
 from cases.store import live_alerts
 from cases.view import with_view
@@ -72,16 +73,22 @@ async def aread_snapshot(ar: aredis.Redis, keys: Keys, limit: int, now: datetime
     return Snapshot(cursor, [c for c in cases if c.get("status") == "open"], grid, counts)
 
 
-def read_alerts(r: redis.Redis, keys: Keys, now: datetime | None = None) -> list[dict[str, Any]]:
-    """The CAP alerts in force at page load, newest first; none when Redis does not answer."""
+def read_alerts(
+    r: redis.Redis, keys: Keys, town: BaseGeometry, outside: bool, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """The CAP alerts in force at page load that the town's screens show (`for_town`), newest
+    first; none when Redis does not answer."""
     try:
-        return live_alerts(r, keys, now)
+        return for_town(live_alerts(r, keys, now), town, outside=outside)
     except redis.RedisError:
         return []
 
 
-async def aread_alerts(ar: aredis.Redis, keys: Keys, now: datetime) -> list[dict[str, Any]]:
-    """`cases.store.live_alerts` for the push loop (the same rule: `cases.alerts.is_live`)."""
+async def aread_alerts(
+    ar: aredis.Redis, keys: Keys, town: BaseGeometry, outside: bool, now: datetime
+) -> list[dict[str, Any]]:
+    """`read_alerts` for the push loop (the same rules: `cases.alerts.is_live`, `for_town`)."""
     found = [orjson.loads(v) for v in await ar.hvals(keys.latest("alert"))]
     live = [a for a in found if is_live(a, now)]
-    return sorted(live, key=lambda a: a["occurred_at"], reverse=True)
+    ordered = sorted(live, key=lambda a: a["occurred_at"], reverse=True)
+    return for_town(ordered, town, outside=outside)

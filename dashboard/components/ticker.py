@@ -43,6 +43,8 @@ def ticker_items(alerts: Iterable[Mapping[str, Any]], lang: Lang) -> list[Item]:
         severity = alert.get("severity")
         level = severity if isinstance(severity, int) and 1 <= severity <= 4 else 1
         text = str(alert.get("title") or "").strip()
+        if alert.get("outside"):
+            text = t("ticker.outside", lang, text=text)
         items.append({"id": str(alert.get("id", "")), "text": text, "severity": level})
     return items
 

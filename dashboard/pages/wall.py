@@ -210,7 +210,8 @@ def wall_layout(wall: WallContext, health_url: str, rows_url: str = ROWS_PATH) -
     locations = wall.traces.locations
     cases = [c for c in snap.cases if case_filter.matches(c)]
     view = build_view(cases, snap.grid, lang=lang, limits=wall.limits, locations=locations)
-    alerts = ticker_items(read_alerts(wall.r, wall.keys), lang)
+    shown = read_alerts(wall.r, wall.keys, wall.town.boundary, wall.settings.outside_alerts)
+    alerts = ticker_items(shown, lang)
     data = read_module_data(wall.r, wall.keys, wall.snapshot_size, now, wall.town)
     trends = read_trends(wall.r, wall.keys, wall.feeds, now)
     readings, states = read_stations(wall.r, wall.keys)

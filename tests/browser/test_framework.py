@@ -100,6 +100,8 @@ def test_the_wall_keeps_its_language_and_filter_with_no_referer_and_its_internal
         )
         assert page.locator(f"#{ids.ADMIN_ROOT}").count() == 0
 
+        # The map's graph exists once plotly (an async chunk) has drawn it.
+        page.wait_for_selector(".maplibregl-canvas", timeout=30_000)
         problems = page.evaluate(
             "ids => window.towncc_framework.check(ids)",
             {"grid": ids.WALL_QUEUE_GRID, "graph": ids.WALL_MAP},

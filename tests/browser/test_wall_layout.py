@@ -13,6 +13,7 @@ import orjson
 import pytest
 import redis
 from playwright.sync_api import Browser, Page, expect
+from shapely import geometry
 
 from cases.counts import today_start_ms
 from core.keys import Keys
@@ -60,11 +61,15 @@ def alert(block: int, language: str, title: str) -> dict[str, Any]:
     """One info block of a CAP Alert in force, as the engine keeps it in `latest:alert`."""
     now = datetime.now(UTC)
     identifier = "32028141600000_TEST_0"
-    attrs = {
+    attrs: dict[str, Any] = {
         "identifier": identifier, "sender": "江阴市气象台", "sent": now.isoformat(),
         "status": "Actual", "msgType": "Alert", "language": language,
         "expires": (now + timedelta(hours=6)).isoformat(), "headline": title,
     }  # fmt: skip
+    west, south, east, north = default_town().bbox
+    attrs["geometry"] = geometry.mapping(
+        geometry.box(west, south, east, north)
+    )  # over the town: the town's
     return {
         "id": f"cap:{identifier}#{block}-{language}:x", "feed": "cap", "kind": "alert",
         "source_id": f"{identifier}#{block}-{language}", "title": title, "severity": 3,

@@ -169,6 +169,12 @@ def test_scripts_and_styles_are_compressed_and_nothing_else(client: TestClient) 
     script = next(p for p in index.split('"') if p.startswith("/_dash-component-suites/"))
     answer = client.get(script, headers={"Accept-Encoding": "gzip"})
     assert answer.status_code == 200 and answer.headers["content-encoding"] == "gzip"
+    assert "Accept-Encoding" in answer.headers["vary"]
+    plain = client.get(script, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert answer.content == plain.content  # httpx undid the gzip: the same script
+    again = client.get(script, headers={"Accept-Encoding": "gzip"})  # from the kept copy
+    assert again.headers["content-length"] == answer.headers["content-length"]
     assert (
         client.get("/assets/tablet.css", headers={"Accept-Encoding": "gzip"}).headers.get(
             "content-encoding"
