@@ -138,13 +138,21 @@ def facts(case: Mapping[str, Any], lang: Lang, team_names: Mapping[str, str]) ->
     return html.Dl(children, className="console-facts")
 
 
+def change_label(change: str, lang: Lang) -> str:
+    """A history entry's type in words (立案, 派遣 …); the type itself if it has none."""
+    try:
+        return t(f"change.{change}", lang)
+    except KeyError:
+        return change
+
+
 def history(entries: Sequence[Mapping[str, Any]], lang: Lang) -> html.Table:
     head = html.Tr([html.Th(t(f"console.h.{k}", lang)) for k in ("at", "type", "actor", "reason")])
     body = [
         html.Tr(
             [
                 html.Td(_time(e.get("at"))),
-                html.Td(str(e.get("type", ""))),
+                html.Td(change_label(str(e.get("type", "")), lang)),
                 html.Td(str(e.get("actor_name") or e.get("actor") or "")),
                 html.Td(str(e.get("reason") or "")),
             ]
