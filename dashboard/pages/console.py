@@ -411,7 +411,8 @@ def register_console_callbacks(app: Dash, wall: WallContext) -> None:
         panel = case_panel(case, people, lang, team_names(lang), where)
         actions = button_actions(allowed_in(str(case.get("stage"))), case, who)
         # The form is rebuilt only when the buttons change: a reason being typed stays.
-        now_shown = {"case": found, "form": digest(actions)}
+        # Per case: another case's form would offer its team and its parents.
+        now_shown = {"case": found, "form": digest([case_id, actions])}
         if now_shown["form"] == (sent or {}).get("form"):
             return panel, no_update, now_shown
         parents = await asyncio.to_thread(_parents, wall, case, lang) if "merge" in actions else []
