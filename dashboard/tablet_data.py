@@ -21,7 +21,7 @@ from cases.counts import Counts, read_counts
 from cases.escalation import level_page
 from cases.facets import matching, tallies
 from cases.kpi_read import closed_on
-from cases.periods import month_of
+from cases.periods import Period, month_of
 from cases.store import get_cases
 from core.times import BEIJING
 from dashboard.context import WallContext
@@ -55,7 +55,7 @@ class Area:
     escalated: tuple[int, list[dict[str, Any]]] = (0, [])
 
 
-def previous_month(now: datetime) -> Any:
+def previous_month(now: datetime) -> Period:
     """The Beijing month before ``now``'s."""
     return month_of(month_of(now).start - timedelta(microseconds=1))
 
@@ -74,12 +74,12 @@ def read_town(wall: WallContext, now: datetime) -> TownOverview:
 
 def read_area(wall: WallContext, facet: str, code: str, now: datetime) -> Area:
     """A village (``facet`` "village", with its grids' figures) or a grid."""
+    village = facet == "village"
+    l2 = wall.town.l2
+    grids = [str(g) for g in l2.index[l2["village"] == code]] if village else []
+    found = tallies(wall.r, wall.keys, [(facet, code), *(("grid", g) for g in grids)], now=now)
     page = matching(wall.r, wall.keys, {facet: code}, now=now, limit=MAPPED)
-    grids = [str(g) for g in wall.town.l2.index[wall.town.l2["village"] == code]]
-    units = [("grid", g) for g in grids] if facet == "village" else []
-    found = tallies(wall.r, wall.keys, [(facet, code), *units], now=now)
     cases = get_cases(wall.r, wall.keys, page.ids, now)
-    total, late = found[facet, code]
-    upward = facet == "village"
-    queue = level_page(wall.r, wall.keys, "village", code, now, LISTED) if upward else (0, [])
-    return Area(facet, code, total, late, {g: found["grid", g] for _, g in units}, cases, queue)
+    queue = level_page(wall.r, wall.keys, "village", code, now, LISTED) if village else (0, [])
+    units = {g: found["grid", g] for g in grids}
+    return Area(facet, code, *found[facet, code], units, cases, queue)

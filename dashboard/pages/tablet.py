@@ -15,7 +15,8 @@ in a worker thread (the callbacks are async on the server's event loop).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -74,51 +75,70 @@ def chosen(query: str) -> dict[str, str]:
     return {k: v for k, v in pairs.items() if k in keys and v}
 
 
+@dataclass(frozen=True, slots=True)
+class View:
+    """A view as read: a digest of what it shows (the clock aside), one of its form's
+    buttons, and how to draw it. Drawn only when the digest changed: an unchanged view every
+    2 s costs its reads, not its components and its map."""
+
+    shown: str
+    form_key: str
+    draw: Callable[[], tuple[list[Any], list[Any]]]  # the view's children, the form's
+
+
 def read_view(
     wall: WallContext, where: Mapping[str, str], lang: Lang, who: Principal | None
-) -> tuple[list[Any], list[Any], str]:
-    """The view's children, the action form's (a case only), and a digest of what they show
-    (the clock aside: a redraw only when a figure or a case changed)."""
+) -> View:
+    """The view the address names, read now."""
     now = wall.clock()
     if case_id := where.get("case"):
-        case = case_detail(wall.r, wall.keys, case_id, who, now)
-        teams = team_names(lang)
-        body = case_view(case, wall.town, lang, teams, where)
-        if case is None:
-            return body, [], digest(["case", case_id, None])
-        actions = [
-            a
-            for a in button_actions(allowed_in(str(case.get("stage"))), case, who)
-            if a in LEADER_ACTIONS
-        ]
-        form = action_form(actions, lang, list(teams.items()), None, ids.TABLET_FORM)
-        seen = [case_id, case.get("version"), len(case["history"]), case["reporters"], lang]
-        return body, form, digest(["case", *seen, actions])
+        return _case(wall, case_id, where, lang, who)
     if where.get("view") == "analysis":
         indicators = read_economy(wall.r, wall.keys)
         past = read_histories(wall.r, wall.keys, now)
-        body = analysis_view(indicators, past, wall.town, lang)
-        return body, [], digest(["analysis", indicators, [h.days for h in past], lang])
+        seen = digest(["analysis", indicators, [h.days for h in past], lang])
+        return View(seen, "", lambda: (analysis_view(indicators, past, wall.town, lang), []))
     if grid := where.get("grid"):
         area = read_area(wall, "grid", grid, now)
-        return grid_view(area, wall.town, lang), [], digest(["grid", area, lang])
+        return View(
+            digest(["grid", area, lang]), "", lambda: (grid_view(area, wall.town, lang), [])
+        )
     if village := where.get("village"):
         area = read_area(wall, "village", village, now)
-        return village_view(area, wall.town, lang), [], digest(["village", area, lang])
-    rank = where.get("rank") if where.get("rank") in RANKS else DEFAULT_RANK
+        seen = digest(["village", area, lang])
+        return View(seen, "", lambda: (village_view(area, wall.town, lang), []))
+    rank = str(where.get("rank") if where.get("rank") in RANKS else DEFAULT_RANK)
     overview = read_town(wall, now)
+    # Everything the view shows but the clock (the counts' and the periods' "as of").
     figures = [
         overview.counts.as_json() | {"at": None},
         overview.closed_today,
-        overview.kpi["town"],
-        overview.kpi["groups"],
-        overview.before["town"],
+        {**overview.kpi, "period": overview.kpi["period"]["label"]},
+        {**overview.before, "period": overview.before["period"]["label"]},
+        overview.escalated,
     ]
-    return (
-        town_view(overview, wall.town, lang, str(rank)),
-        [],
-        digest(["town", figures, rank, lang]),
-    )
+    seen = digest(["town", figures, rank, lang])
+    return View(seen, "", lambda: (town_view(overview, wall.town, lang, rank), []))
+
+
+def _case(
+    wall: WallContext, case_id: str, where: Mapping[str, str], lang: Lang, who: Principal | None
+) -> View:
+    """A case's detail and the buttons a leader has on it (LEADER_ACTIONS)."""
+    case = case_detail(wall.r, wall.keys, case_id, who, wall.clock())
+    teams = team_names(lang)
+    if case is None:
+        return View(digest(["case", case_id, None]), "",
+                    lambda: (case_view(None, wall.town, lang, teams, where), []))  # fmt: skip
+    allowed = button_actions(allowed_in(str(case.get("stage"))), case, who)
+    actions = [a for a in allowed if a in LEADER_ACTIONS]
+    seen = [case_id, case.get("version"), len(case["history"]), case["reporters"], lang]
+
+    def draw() -> tuple[list[Any], list[Any]]:
+        body = case_view(case, wall.town, lang, teams, where)
+        return body, action_form(actions, lang, list(teams.items()), None, ids.TABLET_FORM)
+
+    return View(digest(["case", *seen, actions]), digest([case_id, actions, lang]), draw)
 
 
 def _header(wall: WallContext, lang: Lang, who: Principal | None, query: str) -> html.Header:
@@ -156,9 +176,10 @@ def tablet_layout(wall: WallContext) -> html.Div:
 
 def build_tablet(wall: WallContext, lang: Lang, query: str, who: Principal | None) -> html.Div:
     try:
-        body, form, shown = read_view(wall, chosen(query), lang, who)
+        view = read_view(wall, chosen(query), lang, who)
+        (body, form), shown = view.draw(), {"view": view.shown, "form": view.form_key}
     except redis.RedisError:
-        body, form, shown = [html.P(t("tablet.redis_down", lang), role="alert")], [], ""
+        body, form, shown = [html.P(t("tablet.redis_down", lang), role="alert")], [], {}
     return html.Div(
         id=ids.TABLET_ROOT,
         className="tablet",
@@ -175,7 +196,7 @@ def build_tablet(wall: WallContext, lang: Lang, query: str, who: Principal | Non
                 ],
             ),
             dcc.Store(id=ids.TABLET_CONFIG, data={"lang": lang}),
-            dcc.Store(id=ids.TABLET_SHOWN, data={"view": shown, "form": digest(form)}),
+            dcc.Store(id=ids.TABLET_SHOWN, data=shown),
             dcc.Store(id=ids.TABLET_DONE, data=0),
             dcc.Store(id=ids.TABLET_SCROLLED, data=""),
             dcc.Interval(id=ids.TABLET_TICK, interval=REFRESH_MS),
@@ -215,16 +236,16 @@ def register_tablet_callbacks(app: Dash, wall: WallContext) -> None:
         lang = lang_of((config or {}).get("lang"))
         where = chosen((search or "").lstrip("?"))
         try:
-            body, form, found = await asyncio.to_thread(read_view, wall, where, lang, caller())
+            view = await asyncio.to_thread(read_view, wall, where, lang, caller())
         except redis.RedisError:
             raise PreventUpdate from None
         before = shown or {}
-        if found == before.get("view"):
+        if view.shown == before.get("view"):
             raise PreventUpdate
-        # The form is rebuilt only when it changes: a reason being typed stays.
-        form_digest = digest(form)
-        out_form = form if form_digest != before.get("form") else no_update
-        return body, out_form, {"view": found, "form": form_digest}
+        body, form = await asyncio.to_thread(view.draw)
+        # The form is rebuilt only when its buttons change: a reason being typed stays.
+        out_form = form if view.form_key != before.get("form") else no_update
+        return body, out_form, {"view": view.shown, "form": view.form_key}
 
     @app.callback(
         Output(ids.TABLET_OUTCOME, "children"),

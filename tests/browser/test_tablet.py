@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 
 from access.users import add_user
 from cases.engine import Engine
+from cases.lifecycle_events import Escalate, command_to_dict
 from cases.places import Geography
 from cases.routing import table
 from core.keys import Keys
@@ -327,3 +328,13 @@ def test_a_leader_extends_and_escalates_from_the_tablet_and_the_town_follows_liv
     queue = page.locator(".tablet-block", has_text="升级至本村的案件")
     queue.locator(f"[data-case='{case_id}']").wait_for(timeout=TIMEOUT_MS)
     assert leader_name in queue.locator(f"[data-case='{case_id}']").inner_text()
+    # The town's view, open, follows it to the town: the open and escalated counts stay the
+    # same (still above its grid), and the town's own list shows it all the same.
+    page.goto(f"{wall_server.url}/tablet")
+    to_town = page.locator(".tablet-block", has_text="升级至镇的案件")
+    to_town.wait_for(timeout=TIMEOUT_MS)
+    assert to_town.locator(f"[data-case='{case_id}']").count() == 0
+    up = Escalate(actor="tab.leader", at=datetime.now(UTC), reason="跨村协调不成")
+    fields = {"case_id": case_id, "c": orjson.dumps(command_to_dict(up)), "reason": ""}
+    wall_redis.xadd(wall_keys.commands, fields)
+    to_town.locator(f"[data-case='{case_id}']").wait_for(timeout=TIMEOUT_MS)
