@@ -249,9 +249,12 @@ def _map(town: Town, grids: Sequence[str], area: Area, name: str, lang: Lang) ->
     )
 
 
-def case_list(cases: Sequence[Mapping[str, Any]], lang: Lang, total: int, **where: str) -> Any:
+def case_list(
+    cases: Sequence[Mapping[str, Any]], lang: Lang, total: int, **where: str
+) -> list[Any]:
+    """The newest LISTED cases, each a tap to its view, and how many of how many are listed."""
     if not cases:
-        return html.P(t("tablet.no_cases", lang), className="tablet-hint")
+        return [html.P(t("tablet.no_cases", lang), className="tablet-hint")]
     items = [
         html.Li(
             tap(
@@ -291,7 +294,7 @@ def _handed_to(case: Mapping[str, Any], lang: Lang) -> list[str]:
 def escalated(queue: tuple[int, Sequence[Mapping[str, Any]]], lang: Lang, title: str) -> Any:
     """The cases escalated to this level, with whom each was handed to."""
     total, cases = queue
-    return block(t(title, lang, n=_n(total)), *_as_list(case_list(cases, lang, total)))
+    return block(t(title, lang, n=_n(total)), *case_list(cases, lang, total))
 
 
 def people(persons: Sequence[Person], lang: Lang) -> html.Ul:
@@ -362,7 +365,7 @@ def area_view(
             className="tablet-pair",
         ),
         *below,
-        block(t("tablet.cases", lang), *_as_list(case_list(area.cases, lang, area.total, **where))),
+        block(t("tablet.cases", lang), *case_list(area.cases, lang, area.total, **where)),
     ]
 
 
@@ -395,10 +398,6 @@ def village_view(area: Area, town: Town, lang: Lang) -> list[Any]:
     staff = block(t("tablet.people", lang), people(village_people(town, code), lang))
     queue = escalated(area.escalated, lang, "tablet.to_village")
     return area_view(area, town, lang, {"village": code}, name, beside, grids, [staff, queue])
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def grid_view(area: Area, town: Town, lang: Lang) -> list[Any]:
