@@ -79,6 +79,15 @@ RULES: tuple[Rule, ...] = (
     _rule("GET", "/api/kpi", READERS, "the assessment figures"),
     _rule("GET", "/api/queues/town", READERS, "the cases escalated to the town"),
     _rule("GET", "/api/queues/village/{village}", READERS, "the cases escalated to a village"),
+    _rule("GET", "/api/incidents", READERS, "incidents (应急), newest first"),
+    _rule("POST", "/api/incidents", frozenset({"leader"}), "declare an incident"),
+    _rule(
+        "GET",
+        "/api/incidents/{incident_id}",
+        READERS,
+        "one incident, its area, timeline",
+    ),
+    _rule("POST", "/api/incidents/{incident_id}/end", frozenset({"leader"}), "end an incident"),
     _rule("GET", "/api/deadletters", frozenset({"admin"}), "dead letters (raw payloads)"),
     _rule(
         "POST",

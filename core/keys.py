@@ -60,6 +60,40 @@ class Keys:
         """String: held while `towncc engine --rebuild` runs; an engine waits for it to go."""
         return f"{self.prefix}engine-rebuild"
 
+    def incident(self, incident_id: str) -> str:
+        """String: one incident (emergency/store.py), JSON: its area, what it touches, its state."""
+        return f"{self.prefix}incident:{incident_id}"
+
+    def incident_timeline(self, incident_id: str) -> str:
+        """List: the incident's timeline entries (JSON), oldest first."""
+        return f"{self.prefix}incident-timeline:{incident_id}"
+
+    @property
+    def incidents(self) -> str:
+        """Sorted set: every incident id by its declaration (epoch ms); `incidents-active`
+        holds those not ended."""
+        return f"{self.prefix}incidents"
+
+    @property
+    def incidents_active(self) -> str:
+        return f"{self.prefix}incidents-active"
+
+    @property
+    def incident_sources(self) -> str:
+        """Hash: what declared an incident by rule (an alert's key, a rule's occasion) → its id:
+        the same occasion never declares twice."""
+        return f"{self.prefix}incident-sources"
+
+    @property
+    def incident_seq(self) -> str:
+        return f"{self.prefix}incident-seq"
+
+    @property
+    def incident_events(self) -> str:
+        """Stream: the incidents' audit log (`incident`, `e`: the timeline entry as JSON), kept
+        as written; the screens tail it to switch layouts."""
+        return f"{self.prefix}incident-events"
+
     @property
     def commands(self) -> str:
         """Stream of operator commands (`case_id`, `c`: the command as JSON) the engine applies."""
@@ -176,6 +210,7 @@ class Keys:
             "deadletter": self.deadletter,
             "engine-journal": self.journal,
             "quarantine": self.quarantine,
+            "incident-events": self.incident_events,
         }
 
     @property

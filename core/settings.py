@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     roster_path: Path = Field(
         default=LAYERS_DATA / "roster.json", description="一长五员 roster of each level-2 grid."
     )
+    population_path: Path = Field(
+        default=LAYERS_DATA / "population.csv",
+        description="Residents (常住) and registered people (户籍) of each level-2 grid (CSV).",
+    )
+    emergency_places_path: Path = Field(
+        default=LAYERS_DATA / "emergency.geojson",
+        description="Vulnerable sites, shelters and resources (points, any OGR format).",
+    )
     stream_maxlen: int = Field(default=1_000_000, description="Approximate cap of each stream.")
     stream_max_age_days: float = Field(
         default=30.0,

@@ -31,6 +31,7 @@ from dashboard.framework import request_query, set_up_now
 from dashboard.guard import Guard, auth_router
 from dashboard.headers import SecurityHeaders, content_security_policy
 from dashboard.i18n import lang_of, t
+from dashboard.incidents_api import incidents_router
 from dashboard.kpi_api import kpi_router
 from dashboard.live import BLOCK_MS
 from dashboard.metrics import mount_metrics
@@ -48,6 +49,7 @@ from dashboard.rows_link import ROWS_PATH, rows_socket
 from dashboard.signin import signin_router
 from dashboard.unavailable import RESPONSES as OUTAGE
 from dashboard.unavailable import install as answer_outages_503
+from emergency.incidents import context_for
 from layers.town import Town
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -104,6 +106,10 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     server.include_router(api_router(wall.r, wall.keys, settings=wall.settings, clock=wall.clock))
     server.include_router(kpi_router(wall.r, wall.keys, wall.town))
     server.include_router(queues_router(wall.r, wall.keys, wall.town, clock=wall.clock))
+    settings = wall.settings
+    # The emergency data is checked here: a broken file stops the start-up, naming itself.
+    context = context_for(wall.town, settings.population_path, settings.emergency_places_path)
+    server.include_router(incidents_router(wall.r, wall.keys, context, clock=wall.clock))
     mount_metrics(server, wall)
     for router in routers:
         server.include_router(router)

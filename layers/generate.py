@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry import mapping
 
+from layers import _emergency
 from layers._people import build_roster
 from layers.town import DATA_DIR, WGS84, town_centroid
 
@@ -57,7 +59,8 @@ Array = NDArray[Any]
 
 
 def generate(out_dir: Path = DATA_DIR, seed: int = SEED) -> list[Path]:
-    """Write grids_l1.geojson, grids_l2.geojson, roster.json and town.json into `out_dir`."""
+    """Write grids_l1.geojson, grids_l2.geojson, roster.json, town.json, population.csv and
+    emergency.geojson into `out_dir`."""
     rng = np.random.default_rng(seed)
     origin = _project([CENTRE_LON], [CENTRE_LAT])[0]
     harmonics = rng.uniform([0.02, 0.0], [0.07, 2 * math.pi], size=(5, 2))
@@ -78,7 +81,36 @@ def generate(out_dir: Path = DATA_DIR, seed: int = SEED) -> list[Path]:
     _write_geojson(l2_path, l2, _l2_properties(l2_codes, l1_codes, owners))
     _write_json(roster_path, build_roster(l2_codes, rng))
     _write_json(meta_path, _town_meta(l1))
-    return [l1_path, l2_path, roster_path, meta_path]
+    return [
+        l1_path,
+        l2_path,
+        roster_path,
+        meta_path,
+        *_emergency_files(out_dir, villages, grids, owners, l2_codes, seed),
+    ]
+
+
+def _emergency_files(
+    out_dir: Path, villages: Array, grids: Array, owners: list[int], codes: list[str], seed: int
+) -> list[Path]:
+    """population.csv and emergency.geojson, from a generator of their own (so the grids and
+    the roster stay what they were)."""
+    rng = np.random.default_rng(seed + 1)
+    community = [VILLAGES[owner][1] == "community" for owner in owners]
+    rows = _emergency.population(codes, shapely.area(grids) / 1e6, community, rng)
+    csv_path = out_dir / "population.csv"
+    lines = [
+        "grid,resident,registered",
+        *(f"{r['grid']},{r['resident']},{r['registered']}" for r in rows),
+    ]
+    csv_path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    named = [
+        (name, kind, geom) for (name, kind, _, _), geom in zip(VILLAGES, villages, strict=True)
+    ]
+    props, points = _emergency.places(named, rng, start=0)
+    places_path = out_dir / "emergency.geojson"
+    _write_geojson(places_path, _to_wgs84(np.asarray(points, dtype=object)), props)
+    return [csv_path, places_path]
 
 
 def _project(lons: list[float], lats: list[float]) -> Array:
@@ -228,7 +260,7 @@ def _town_meta(l1: Array) -> dict[str, Any]:
     }
 
 
-def _write_geojson(path: Path, geoms: Array, properties: list[dict[str, str]]) -> None:
+def _write_geojson(path: Path, geoms: Array, properties: Sequence[dict[str, Any]]) -> None:
     """One feature per line, keys in a fixed order: stable bytes and readable diffs."""
     features = [
         json.dumps(

@@ -95,6 +95,8 @@ def test_regenerating_gives_identical_bytes(tmp_path: Path) -> None:
         "grids_l2.geojson",
         "roster.json",
         "town.json",
+        "population.csv",
+        "emergency.geojson",
     }
     for path in written:
         assert path.read_bytes() == (DATA_DIR / path.name).read_bytes(), path.name

@@ -1,0 +1,186 @@
+"""Declaring an incident: its area from a point and radius, a drawn polygon or an alert; what
+the area touches (emergency/footprint.py) from the town's data and what the feeds placed; and
+the record stored (emergency/store.py).
+
+Used by the API (a leader by hand) and by the rules (emergency/rules.py), so an incident is the
+same whichever way it came.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+import redis
+import shapely
+from shapely.errors import GEOSException
+from shapely.geometry.base import BaseGeometry
+
+from cases.facets import matching
+from cases.routing import table
+from cases.store import get_cases
+from core.keys import Keys
+from emergency import store
+from emergency.footprint import Enterprise, Team, circle, footprint, rings, teams_of
+from emergency.store import IncidentError
+from layers.emergency import Emergency
+from layers.sites import sites
+from layers.town import Town
+
+Shape = Literal["point", "polygon", "alert"]
+MAX_VERTICES = 2_000  # a drawn polygon; more is not drawn by hand
+HAZARDS = {"major_hazard": "major", "enterprise_hazard": "general"}
+ENTERPRISE_PREFIX = "enterprise:"
+MAX_HAZARD_CASES = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What declaring needs besides Redis: the town, its emergency data and its teams."""
+
+    town: Town
+    data: Emergency
+    teams: Sequence[Team]
+
+
+def area_of(
+    shape: Shape,
+    *,
+    context: Context,
+    point: tuple[float, float] | None = None,
+    radius_m: float | None = None,
+    polygon: dict[str, Any] | None = None,
+    alert: dict[str, Any] | None = None,
+) -> BaseGeometry:
+    """The incident's area in WGS84; IncidentError (422) when it cannot be one, or when it does
+    not touch the town."""
+    if shape == "point":
+        if point is None or radius_m is None:
+            raise IncidentError("a point incident needs `point` and `radius_m`", 422)
+        area = circle(context.town, point[0], point[1], radius_m)
+    elif shape == "polygon":
+        area = _shape(polygon, "the polygon")
+        if shapely.get_num_coordinates(area) > MAX_VERTICES:
+            raise IncidentError(f"the polygon has more than {MAX_VERTICES} vertices", 422)
+    else:
+        if alert is None:
+            raise IncidentError("no such alert", 422)
+        area = _shape((alert.get("attrs") or {}).get("geometry"), "the alert's area")
+    if not area.intersects(context.town.boundary):
+        raise IncidentError("the area does not touch the town", 422)
+    return area
+
+
+def _shape(geometry: Any, what: str) -> BaseGeometry:
+    try:
+        area = shapely.geometry.shape(geometry)
+    except (GEOSException, ValueError, TypeError, AttributeError, KeyError, IndexError):
+        raise IncidentError(f"{what} is not a GeoJSON geometry", 422) from None
+    if area.geom_type not in ("Polygon", "MultiPolygon") or area.is_empty:
+        raise IncidentError(f"{what} must be a polygon", 422)
+    if not area.is_valid:
+        raise IncidentError(f"{what} is not valid: {shapely.is_valid_reason(area)}", 422)
+    return area
+
+
+def enterprises(r: redis.Redis, keys: Keys, now: datetime) -> list[Enterprise]:
+    """Every enterprise the feeds placed: the registry's (its newest record, not deregistered
+    or moved out), with the grade of its open hazards; a hazard's enterprise the registry does
+    not place stands at the hazard's own point."""
+    placed: dict[str, Enterprise] = {}
+    by_name: dict[str, str] = {}
+    for field, raw in r.hscan_iter(keys.latest("metric"), match=f"{ENTERPRISE_PREFIX}*"):
+        record = orjson.loads(raw)
+        attrs = record.get("attrs") or {}
+        if record.get("lon") is None or attrs.get("registration") in ("deregistered", "moved_out"):
+            continue
+        key = attrs.get("uscc") or record.get("source_id") or str(field)
+        name = attrs.get("name") or record.get("title") or key
+        placed[key] = Enterprise(
+            key, name, record["lon"], record["lat"], None, attrs.get("employees")
+        )
+        by_name[name] = key
+    for category, grade in HAZARDS.items():
+        page = matching(r, keys, {"category": category}, now=now, limit=MAX_HAZARD_CASES)
+        for case in get_cases(r, keys, page.ids):
+            if case.get("lon") is None:
+                continue
+            key = by_name.get(case["title"], case["title"] or case["id"])
+            current = placed.get(key)
+            if current is None:
+                placed[key] = Enterprise(key, case["title"], case["lon"], case["lat"], grade)
+            elif current.hazard != "major":
+                placed[key] = Enterprise(
+                    key, current.name, current.lon, current.lat, grade, current.employees
+                )
+    return list(placed.values())
+
+
+def prepare(
+    r: redis.Redis,
+    keys: Keys,
+    context: Context,
+    *,
+    title: str,
+    shape: Shape,
+    area: BaseGeometry,
+    actor: str,
+    now: datetime,
+    point: tuple[float, float] | None = None,
+    radius_m: float | None = None,
+    source: dict[str, Any] | None = None,
+    note: str = "",
+) -> dict[str, Any]:
+    """The incident record, with what its area touches now."""
+    touched = footprint(
+        area, context.town, context.data, enterprises=enterprises(r, keys, now), teams=context.teams
+    )
+    return {
+        "id": store.new_id(r, keys, now),
+        "title": title,
+        "status": "active",
+        "shape": shape,
+        "point": list(point) if point else None,
+        "radius_m": radius_m,
+        "source": source or {"kind": "hand"},
+        "note": note,
+        "declared_at": now.isoformat(),
+        "declared_by": actor,
+        "ended_at": None,
+        "ended_by": None,
+        "area": shapely.geometry.mapping(area),
+        "rings": rings(context.town, *point) if point else [],
+        "footprint": touched,
+    }
+
+
+def cases_inside(
+    r: redis.Redis, keys: Keys, incident: dict[str, Any], now: datetime, limit: int = 500
+) -> list[dict[str, Any]]:
+    """The open cases inside the area now: of the affected grids, those whose point is inside
+    (a case without a point counts when its whole grid is), newest report first."""
+    area = shapely.geometry.shape(incident["area"])
+    whole = {g["code"] for g in incident["footprint"]["grids"] if g["share"] >= 0.9999}
+    found: list[dict[str, Any]] = []
+    for grid in incident["footprint"]["grids"]:
+        page = matching(r, keys, {"grid": grid["code"]}, now=now, limit=10_000)
+        for case in get_cases(r, keys, page.ids, now):
+            if case.get("lon") is None:
+                inside = grid["code"] in whole
+            else:
+                inside = area.intersects(shapely.Point(case["lon"], case["lat"]))
+            if inside:
+                found.append(case)
+    found.sort(key=lambda c: (c.get("reported_at") or "", c["id"]), reverse=True)
+    return found[:limit]
+
+
+def context_for(town: Town, population: Path, places: Path) -> Context:
+    """The town's emergency data, loaded and checked (TownDataError names a bad file), and its
+    teams with a base."""
+    bases = {code: base.lon_lat for code, base in sites().teams.items()}
+    return Context(town, Emergency.load(population, places, town), teams_of(bases, table().teams))
