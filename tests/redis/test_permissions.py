@@ -47,7 +47,7 @@ pytestmark = pytest.mark.redis
 PASSWORD = "correct horse battery"  # noqa: S105  # a test account's
 CALLERS = ("anonymous", *ROLES)  # ROLES ends with feed: a token of the urban feed
 PARAMS = {"case_id": "urban:none", "command_id": "1-0", "feed": "urban", "code": "parking",
-          "id": "none", "name": "wall.css", "village": "XXK-01"}  # fmt: skip
+          "id": "none", "name": "wall.css", "village": "XXK-01", "incident_id": "none"}  # fmt: skip
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 
 
