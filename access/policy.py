@@ -88,6 +88,15 @@ RULES: tuple[Rule, ...] = (
         "one incident, its area, timeline",
     ),
     _rule("POST", "/api/incidents/{incident_id}/end", frozenset({"leader"}), "end an incident"),
+    _rule(
+        "POST",
+        "/api/notices/reply",
+        frozenset({"feed"}),
+        "an SMS reply (the gateway's uplink)",
+        feed="sms",
+    ),
+    _rule("GET", "/ack/{token}", OPEN, "a notice's acknowledgement page (its secret link)"),
+    _rule("POST", "/ack/{token}", OPEN, "acknowledge a notice (its secret link)"),
     _rule("GET", "/api/deadletters", frozenset({"admin"}), "dead letters (raw payloads)"),
     _rule(
         "POST",

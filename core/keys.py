@@ -84,9 +84,32 @@ class Keys:
         the same occasion never declares twice."""
         return f"{self.prefix}incident-sources"
 
+    def incident_window(self, rule: str, grid: str, category: str) -> str:
+        """Sorted set: a cluster rule's recent reports of one category in one grid, by their
+        report time (epoch ms); it expires when the rule's window has passed."""
+        return f"{self.prefix}incident-window:{rule}:{grid}:{category}"
+
     @property
     def incident_seq(self) -> str:
         return f"{self.prefix}incident-seq"
+
+    def notice(self, notice_id: str) -> str:
+        """String: one notice to a phone at an incident (emergency/notices.py), JSON."""
+        return f"{self.prefix}notice:{notice_id}"
+
+    def incident_notices(self, incident_id: str) -> str:
+        """List: the ids of an incident's notices, in the order they were sent."""
+        return f"{self.prefix}incident-notices:{incident_id}"
+
+    @property
+    def notices_due(self) -> str:
+        """Sorted set: the notices awaiting an acknowledgement, by when they are due (epoch ms)."""
+        return f"{self.prefix}notices-due"
+
+    @property
+    def notice_tokens(self) -> str:
+        """Hash: a notice's link token, and `reply:<phone>:<code>`, → its id (acknowledgements)."""
+        return f"{self.prefix}notice-tokens"
 
     @property
     def incident_events(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AwareDatetime, ByteSize, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -149,6 +150,33 @@ class Settings(BaseSettings):
         description="Show CAP alerts whose area does not touch the town (marked as outside) "
         "on the screens; off: they are kept but shown nowhere.",
     )
+    notice_ack_minutes: float = Field(
+        default=10.0,
+        gt=0,
+        description="Minutes a person notified of an incident has to acknowledge; then the "
+        "notice is sent again and the village's leader is told.",
+    )
+    public_url: str = Field(
+        default="",
+        description="The centre's address as people's phones reach it (e.g. "
+        "`https://towncc.example.gov.cn`): a notice's acknowledgement link. Empty: no link, "
+        "the reply code only.",
+    )
+    sms_gateway: Literal["off", "simulated", "http"] = Field(
+        default="off",
+        description="What sends notices to phones: `http` (the town's SMS gateway, below), "
+        "`simulated` (the demo's: recipients answer after a random delay), `off`.",
+    )
+    sms_url: str = Field(default="", description="The SMS gateway's address (POST).")
+    sms_template: str = Field(
+        default='{{"mobile": {phone}, "content": {text}, "ref": {ref}, "sign": {sign}}}',
+        description="The POST body: JSON in which {phone}, {text}, {ref} and {sign} are filled "
+        "in as JSON strings (literal braces doubled).",
+    )
+    sms_sign: str = Field(default="", description="The SMS signature (签名) the gateway needs.")
+    sms_token: SecretStr = Field(default=SecretStr(""), description="A bearer token, if any.")
+    sms_user: str = Field(default="", description="Basic-auth user, if the gateway wants one.")
+    sms_password: SecretStr = Field(default=SecretStr(""), description="Basic-auth password.")
     restart_limit: int = Field(
         default=5, ge=0, description="Restarts `towncc demo` allows a child per restart window."
     )

@@ -109,7 +109,12 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     settings = wall.settings
     # The emergency data is checked here: a broken file stops the start-up, naming itself.
     context = context_for(wall.town, settings.population_path, settings.emergency_places_path)
-    server.include_router(incidents_router(wall.r, wall.keys, context, clock=wall.clock))
+    minutes, link_base = settings.notice_ack_minutes, settings.public_url.rstrip("/")
+    server.include_router(
+        incidents_router(
+            wall.r, wall.keys, context, minutes=minutes, link_base=link_base, clock=wall.clock
+        )
+    )
     mount_metrics(server, wall)
     for router in routers:
         server.include_router(router)

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from html import escape
 from typing import Annotated, Any, Literal
 
 import orjson
 import redis
 from fastapi import APIRouter, Body, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.keys import Keys
+from core.times import beijing
 from dashboard.guard import principal_of
-from emergency import store
-from emergency.incidents import Context, area_of, cases_inside, prepare
+from emergency import notices, store
+from emergency.incidents import Context, area_of, cases_inside, open_incident, prepare
 from emergency.store import IncidentError
 
 Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
@@ -65,8 +68,12 @@ def incidents_router(
     keys: Keys,
     context: Context,
     *,
+    minutes: float = 10.0,
+    link_base: str = "",
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> APIRouter:
+    """``minutes``: for a notice's acknowledgement; ``link_base``: the centre's public address,
+    for the acknowledgement links (empty: none)."""
     router = APIRouter(tags=["incidents"])
 
     @router.post(
@@ -102,7 +109,7 @@ def incidents_router(
             )  # fmt: skip
         except IncidentError as exc:
             raise HTTPException(exc.code, detail=str(exc)) from None
-        store.declare(r, keys, incident)
+        open_incident(r, keys, incident, now=now, minutes=minutes, link_base=link_base)
         return incident
 
     @router.get("/api/incidents")
@@ -121,9 +128,12 @@ def incidents_router(
         incident = store.get(r, keys, incident_id)
         if incident is None:
             raise HTTPException(404, detail=f"no incident {incident_id!r}")
+        sent = notices.of_incident(r, keys, incident_id)
         return {
             **incident,
             "cases": cases_inside(r, keys, incident, clock()),
+            "notices": [{k: v for k, v in n.items() if k not in SECRET} for n in sent],
+            "notice_counts": notices.summary(sent),
             "timeline": store.timeline(r, keys, incident_id),
         }
 
@@ -143,4 +153,59 @@ def incidents_router(
         except IncidentError as exc:
             raise HTTPException(exc.code, detail=str(exc)) from None
 
+    @router.post("/api/notices/reply", max_body_size=16 * 1024, responses=NO_NOTICE)
+    def reply(body: Annotated[ReplyBody, Body()]) -> dict[str, Any]:
+        """An SMS reply from the town's gateway (its uplink, with the `sms` feed token): the
+        sender's number and the text; a text holding the notice's code acknowledges it."""
+        code = "".join(c for c in body.text if c.isdigit())[:8]
+        found = notices.ack_by_reply(r, keys, body.phone, code, clock()) if code else None
+        if found is None:
+            raise HTTPException(404, detail="no notice to that number with that code")
+        return {"notice": found["id"], "acked_at": found["acked_at"]}
+
+    @router.get("/ack/{token}", response_class=HTMLResponse, include_in_schema=False)
+    def ack_page(token: str) -> HTMLResponse:
+        """The page a notice's link opens: what it is about, and one button to acknowledge
+        (a link preview that only fetches the page acknowledges nothing)."""
+        found = notices.by_token(r, keys, token)
+        return HTMLResponse(ack_html(found, done=False), status_code=200 if found else 404)
+
+    @router.post("/ack/{token}", response_class=HTMLResponse, include_in_schema=False)
+    def ack_link(token: str) -> HTMLResponse:
+        found = notices.ack_by_token(r, keys, token, clock())
+        return HTMLResponse(ack_html(found, done=True), status_code=200 if found else 404)
+
     return router
+
+
+class ReplyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    phone: str = Field(min_length=3, max_length=32)
+    text: str = Field(max_length=500)
+
+
+NO_NOTICE: dict[int | str, dict[str, Any]] = {404: {"description": "No notice matches"}}
+SECRET = frozenset({"token", "code"})  # a notice's: whoever holds them acknowledges it
+
+
+def ack_html(notice: dict[str, Any] | None, *, done: bool) -> str:
+    """The acknowledgement page, in Chinese (it is read on a phone), every value escaped."""
+    if notice is None:
+        body = "<p>此链接无效或已过期。</p>"
+    elif done or notice["acked_at"]:
+        when = beijing(datetime.fromisoformat(notice["acked_at"])).strftime("%H:%M")
+        body = f"<p>已确认收到（{when}）。谢谢！</p>"
+    else:
+        body = (
+            f"<p>{escape(notice['text'])}</p>"
+            '<form method="post">'
+            '<button type="submit">确认收到</button></form>'
+        )
+    title = escape(notice["title"]) if notice else "应急通知"
+    return (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title><style>body{{font:18px sans-serif;margin:1.5em;max-width:36em}}"
+        "button{font-size:20px;min-height:48px;padding:0 1.5em}</style></head>"
+        f"<body><h1>{title}</h1>{body}</body></html>"
+    )

@@ -24,7 +24,7 @@ from cases.facets import matching
 from cases.routing import table
 from cases.store import get_cases
 from core.keys import Keys
-from emergency import store
+from emergency import notices, store
 from emergency.footprint import Enterprise, Team, circle, footprint, rings, teams_of
 from emergency.store import IncidentError
 from layers.emergency import Emergency
@@ -184,3 +184,21 @@ def context_for(town: Town, population: Path, places: Path) -> Context:
     teams with a base."""
     bases = {code: base.lon_lat for code, base in sites().teams.items()}
     return Context(town, Emergency.load(population, places, town), teams_of(bases, table().teams))
+
+
+def open_incident(
+    r: redis.Redis,
+    keys: Keys,
+    incident: dict[str, Any],
+    *,
+    now: datetime,
+    minutes: float,
+    link_base: str = "",
+    source: str | None = None,
+) -> tuple[str, bool]:
+    """Store a prepared incident (once per `source`) and send its notices to the affected
+    grids' staff; its id and whether it is new."""
+    incident_id, new = store.declare(r, keys, incident, source=source)
+    if new:
+        notices.issue(r, keys, incident, now=now, minutes=minutes, link_base=link_base)
+    return incident_id, new

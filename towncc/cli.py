@@ -86,6 +86,54 @@ def _engine(args: argparse.Namespace, settings: Settings) -> None:
     engine.run(stop_on_signals())
 
 
+def _emergency(args: argparse.Namespace, settings: Settings) -> None:
+    import random
+
+    from cases.escalation import Handover
+    from cases.routing import table
+    from core.keys import Keys
+    from core.signals import stop_on_signals
+    from emergency.gateway import Gateway, HttpSms, Off, Simulated
+    from emergency.incidents import context_for
+    from emergency.rules import rules
+    from emergency.watcher import Watcher
+    from layers.town import TownDataError
+
+    town = _town(settings)
+    try:
+        context = context_for(town, settings.population_path, settings.emergency_places_path)
+        table_of_rules = rules()
+    except (TownDataError, ValueError) as exc:
+        raise SystemExit(f"emergency data refused: {exc}") from None
+    kind = args.gateway or settings.sms_gateway
+    gateway: Gateway = Off()
+    if kind == "simulated":
+        gateway = Simulated(random.Random(args.seed))  # noqa: S311  # a simulation
+    elif kind == "http":
+        if not settings.sms_url:
+            raise SystemExit("sms_gateway is http but TOWNCC_SMS_URL is not set")
+        gateway = HttpSms(
+            settings.sms_url,
+            settings.sms_template,
+            sign=settings.sms_sign,
+            token=settings.sms_token.get_secret_value(),
+            user=settings.sms_user,
+            password=settings.sms_password.get_secret_value(),
+        )
+    watcher = Watcher(
+        redis_client(settings),
+        Keys(settings.key_prefix),
+        context,
+        Handover(table().escalation, town.roster),
+        gateway,
+        table_of_rules,
+        minutes=settings.notice_ack_minutes,
+        link_base=settings.public_url.rstrip("/"),
+    )
+    print(f"towncc emergency: rules {len(table_of_rules)}, gateway {gateway.name}", flush=True)
+    watcher.run(stop_on_signals())
+
+
 def _rebuild(engine: Engine) -> None:
     from cases.rebuild import RebuildError, rebuild
 
@@ -184,6 +232,14 @@ def _parser() -> argparse.ArgumentParser:
         help="recompute every projection from the streams, as the engine's journal applied "
         "them, then exit; every engine must be stopped first (docs/operations.md)",
     )
+    emergency = sub.add_parser(
+        "emergency",
+        help="declare incidents by rule, keep their timelines, send their notices to phones",
+    )
+    emergency.add_argument(
+        "--gateway", choices=("off", "simulated", "http"), help="the phone gateway (settings)"
+    )
+    emergency.add_argument("--seed", type=int, default=0, help="the simulated gateway's seed")
     sim = sub.add_parser("simulate", help="send plausible records of every feed over HTTP")
     sim.add_argument("--url", help="base URL of the intake (default: this machine's serve)")
     sim.add_argument("--feeds", help="comma-separated feeds to simulate (default: all)")
@@ -221,6 +277,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], None]] = {
     "demo": _demo,
     "serve": _serve,
     "engine": _engine,
+    "emergency": _emergency,
     "simulate": _simulate,
 }
 

@@ -61,6 +61,7 @@ def demo_children() -> list[ChildSpec]:
         towncc_command("engine", "engine"),
         towncc_command("wall", "serve"),
         towncc_command("drop-folders", "ingest", "watch"),
+        towncc_command("emergency", "emergency", "--gateway", "simulated"),
     ]
 
 
@@ -280,6 +281,7 @@ def run_demo(
         log.info("embedded Redis on %s (data in %s)", redis_server.address, redis_server.data_dir)
     env = {**os.environ, "REDIS_URL": url, "PORT": str(settings.port)}
     base = f"http://{settings.host}:{settings.port}"
+    env.setdefault("TOWNCC_PUBLIC_URL", base)  # the notices' acknowledgement links
     env[SIMULATE_TOKENS] = demo_credentials(settings, url, base)
     budget = (settings.restart_limit, settings.restart_window_s)
     started = [Child(s, env, RestartBudget(*budget)) for s in children or demo_children()]

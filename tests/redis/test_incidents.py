@@ -59,7 +59,7 @@ def test_a_leader_declares_reads_and_ends_an_incident(
     assert [i["id"] for i in listed["incidents"]] == [incident["id"]] and listed["active"] == 1
     one = web.get(f"/api/incidents/{incident['id']}", headers=wall).json()
     assert [c["id"] for c in one["cases"]] == ["urban:T-000001"], "inside 1 km, not 2.5 km away"
-    assert [e["kind"] for e in one["timeline"]] == ["declared"]
+    assert [e["kind"] for e in one["timeline"]] == ["declared", "notices_sent"]
 
     ended = web.post(f"/api/incidents/{incident['id']}/end", json={"note": "退水"}, headers=leader)
     assert ended.status_code == 200 and ended.json()["status"] == "ended"
@@ -70,7 +70,9 @@ def test_a_leader_declares_reads_and_ends_an_incident(
         == []
     )
     audit = [orjson.loads(f["e"]) for _, f in r.xrange(keys.incident_events)]
-    assert [(e["kind"], e.get("note")) for e in audit] == [("declared", None), ("ended", "退水")]
+    assert [(e["kind"], e.get("note")) for e in audit] == [
+        ("declared", None), ("notices_sent", None), ("ended", "退水")
+    ]  # fmt: skip
     assert {f["incident"] for _, f in r.xrange(keys.incident_events)} == {incident["id"]}
 
 

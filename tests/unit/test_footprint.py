@@ -11,15 +11,13 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from emergency.footprint import (
-    RESOURCE_REACH_M,
-    SHELTER_REACH_M,
     Enterprise,
     circle,
     footprint,
 )
 from layers.emergency import default_emergency
 from layers.town import WGS84, Town, default_town
-from tests.support.areas import two_villages_area
+from tests.support.areas import found_footprint, independent_footprint, two_villages_area
 
 
 @pytest.fixture(scope="module")
@@ -31,52 +29,10 @@ def across_two_villages(town: Town) -> BaseGeometry:
     return two_villages_area(town)
 
 
-def expected(area: BaseGeometry, town: Town) -> dict[str, object]:
-    utm = town.l2.estimate_utm_crs()
-    zone = gpd.GeoDataFrame(geometry=[area], crs=WGS84).to_crs(utm)
-    grids = town.l2.to_crs(utm).reset_index()
-    grids["whole"] = grids.area
-    pieces = gpd.overlay(grids, zone, how="intersection")
-    pieces = pieces[pieces.area > 0]
-    share = dict(zip(pieces["code"], pieces.area / pieces["whole"], strict=True))
-    people = default_emergency().population
-    places = default_emergency().places.to_crs(utm)
-    joined = gpd.sjoin(places, zone, predicate="intersects")
-    distance = places.distance(zone.geometry.iloc[0])
-    resources = places[places["layer"] == "resource"]
-    near = set(resources.index[distance[resources.index] <= RESOURCE_REACH_M])
-    near |= {distance[group.index].idxmin() for _, group in resources.groupby("kind")}
-    shelters = places.index[(places["layer"] == "shelter") & (distance <= SHELTER_REACH_M)]
-    return {
-        "grids": set(share),
-        "villages": set(town.l2.loc[list(share), "village"]),
-        "resident": round(sum(s * people.at[g, "resident"] for g, s in share.items())),
-        "registered": round(sum(s * people.at[g, "registered"] for g, s in share.items())),
-        "vulnerable": set(joined.index[joined["layer"] == "vulnerable"]),
-        "shelters": set(shelters),
-        "resources": near,
-    }
-
-
-def found(touched: dict[str, object]) -> dict[str, object]:
-    def ids(name: str) -> set[str]:
-        return {row["id"] for row in touched[name]}  # type: ignore[attr-defined]
-
-    return {
-        "grids": {g["code"] for g in touched["grids"]},  # type: ignore[attr-defined]
-        "villages": {v["code"] for v in touched["villages"]},  # type: ignore[attr-defined]
-        "resident": touched["population"]["resident"],  # type: ignore[index]
-        "registered": touched["population"]["registered"],  # type: ignore[index]
-        "vulnerable": ids("vulnerable"),
-        "shelters": ids("shelters"),
-        "resources": ids("resources"),
-    }
-
-
 def test_an_area_over_two_villages_touches_what_geopandas_finds(town: Town) -> None:
     area = across_two_villages(town)
     touched = footprint(area, town, default_emergency())
-    assert found(touched) == expected(area, town)
+    assert found_footprint(touched) == independent_footprint(area, town)
     assert len(touched["villages"]) == 2
     assert 0 < touched["population"]["resident"] < 180_000
     distances = [r["distance_m"] for r in touched["resources"]]
@@ -87,9 +43,11 @@ def test_an_area_over_two_villages_touches_what_geopandas_finds(town: Town) -> N
 def test_a_point_incident_touches_what_geopandas_finds(town: Town, radius: int) -> None:
     area = circle(town, *town.centre, radius)
     touched = footprint(area, town, default_emergency())
-    assert found(touched) == expected(area, town)
+    assert found_footprint(touched) == independent_footprint(area, town)
     staff = {(p["grid"], p["phone"]) for p in touched["staff"]}
-    assert staff == {(g, p.phone) for g in found(touched)["grids"] for p in town.roster[g]}  # type: ignore[attr-defined]
+    assert staff == {
+        (g, p.phone) for g in found_footprint(touched)["grids"] for p in town.roster[g]
+    }  # type: ignore[attr-defined]
 
 
 def test_a_circle_is_drawn_in_metres(town: Town) -> None:
