@@ -21,6 +21,7 @@ OPEN = "anyone"
 PEOPLE = frozenset({"duty", "handler", "inspector", "leader", "admin"})
 READERS = PEOPLE | {"wall"}  # every page and read route: the wall screen's token reads too
 ACTORS = frozenset({"duty", "handler", "inspector", "leader"})  # who acts on cases
+INCIDENT_LEADERS = frozenset({"leader"})  # who declares and ends an incident (应急)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +81,14 @@ RULES: tuple[Rule, ...] = (
     _rule("GET", "/api/queues/town", READERS, "the cases escalated to the town"),
     _rule("GET", "/api/queues/village/{village}", READERS, "the cases escalated to a village"),
     _rule("GET", "/api/incidents", READERS, "incidents (应急), newest first"),
-    _rule("POST", "/api/incidents", frozenset({"leader"}), "declare an incident"),
+    _rule("POST", "/api/incidents", INCIDENT_LEADERS, "declare an incident"),
     _rule(
         "GET",
         "/api/incidents/{incident_id}",
         READERS,
         "one incident, its area, timeline",
     ),
-    _rule("POST", "/api/incidents/{incident_id}/end", frozenset({"leader"}), "end an incident"),
+    _rule("POST", "/api/incidents/{incident_id}/end", INCIDENT_LEADERS, "end an incident"),
     _rule(
         "POST",
         "/api/notices/reply",

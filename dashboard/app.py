@@ -31,6 +31,7 @@ from dashboard.framework import request_query, set_up_now
 from dashboard.guard import Guard, auth_router
 from dashboard.headers import SecurityHeaders, content_security_policy
 from dashboard.i18n import lang_of, t
+from dashboard.incident_mode import register_incident_callbacks
 from dashboard.incidents_api import incidents_router
 from dashboard.kpi_api import kpi_router
 from dashboard.live import BLOCK_MS
@@ -179,6 +180,7 @@ def create_app(
     register_admin_callbacks(app, wall)
     register_console_callbacks(app, wall)
     register_tablet_callbacks(app, wall)
+    register_incident_callbacks(app, wall)
     # The first page a fresh (or restarted) server sends must link the assets.
     set_up_now(app)
     # Last: the policy names the hashes of every inline script the pages now hold.

@@ -1,4 +1,5 @@
-"""Every component id of the dashboard, in one place: `<page>-<area>-<role>`, kebab case.
+"""Every component id of the dashboard, in one place: `<page>-<area>-<role>`, kebab case (the
+incident layer, shown on several pages, is its own `incident-<role>`).
 
 Static ids are constants; repeated widgets get dict-id factories (pattern-matching ids).
 No id string is typed anywhere else.
@@ -208,3 +209,12 @@ TABLET_FORM = FormIds(
     "tablet-case-parent",
     "tablet-case-action",
 )
+
+# The incident layout (dashboard/incident_mode.py), on the wall, the console and the tablet:
+# shown over the page while an incident is active.
+INCIDENT_VIEW = "incident-view"
+INCIDENT_SHOWN = "incident-shown"  # the digest of what the layout shows
+INCIDENT_CONFIG = "incident-config"  # the page's language and whether it may end incidents
+INCIDENT_TICK = "incident-tick"
+INCIDENT_END = "incident-end"
+INCIDENT_OUTCOME = "incident-outcome"

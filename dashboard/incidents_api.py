@@ -22,7 +22,7 @@ from core.keys import Keys
 from core.times import beijing
 from dashboard.guard import principal_of
 from emergency import notices, store
-from emergency.incidents import Context, area_of, cases_inside, open_incident, prepare
+from emergency.incidents import Context, area_of, detail, open_incident, prepare
 from emergency.store import IncidentError
 
 Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
@@ -125,17 +125,10 @@ def incidents_router(
     def one(incident_id: str) -> dict[str, Any]:
         """One incident with what its area touches, the open cases inside it now, and its
         timeline (declared, notices, cases opened inside, actions, ended)."""
-        incident = store.get(r, keys, incident_id)
-        if incident is None:
+        found = detail(r, keys, incident_id, clock())
+        if found is None:
             raise HTTPException(404, detail=f"no incident {incident_id!r}")
-        sent = notices.of_incident(r, keys, incident_id)
-        return {
-            **incident,
-            "cases": cases_inside(r, keys, incident, clock()),
-            "notices": [{k: v for k, v in n.items() if k not in SECRET} for n in sent],
-            "notice_counts": notices.summary(sent),
-            "timeline": store.timeline(r, keys, incident_id),
-        }
+        return found
 
     @router.post(
         "/api/incidents/{incident_id}/end",
@@ -185,7 +178,6 @@ class ReplyBody(BaseModel):
 
 
 NO_NOTICE: dict[int | str, dict[str, Any]] = {404: {"description": "No notice matches"}}
-SECRET = frozenset({"token", "code"})  # a notice's: whoever holds them acknowledges it
 
 
 def ack_html(notice: dict[str, Any] | None, *, done: bool) -> str:

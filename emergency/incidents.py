@@ -202,3 +202,33 @@ def open_incident(
     if new:
         notices.issue(r, keys, incident, now=now, minutes=minutes, link_base=link_base)
     return incident_id, new
+
+
+SECRET = frozenset({"token", "code"})  # a notice's: whoever holds them acknowledges it
+
+
+def detail(r: redis.Redis, keys: Keys, incident_id: str, now: datetime) -> dict[str, Any] | None:
+    """An incident as every screen, the API and the report show it: with the open cases
+    inside its area now, its notices (without their secrets) and their counts, and its
+    timeline; None when there is no such incident."""
+    incident = store.get(r, keys, incident_id)
+    if incident is None:
+        return None
+    sent = notices.of_incident(r, keys, incident_id)
+    return {
+        **incident,
+        "cases": cases_inside(r, keys, incident, now),
+        "notices": [{k: v for k, v in n.items() if k not in SECRET} for n in sent],
+        "notice_counts": notices.summary(sent),
+        "timeline": store.timeline(r, keys, incident_id),
+    }
+
+
+def current(r: redis.Redis, keys: Keys, now: datetime) -> tuple[dict[str, Any] | None, int]:
+    """The newest active incident in detail (None: none), and how many are active."""
+    active = store.active_ids(r, keys)
+    for incident_id in active:
+        found = detail(r, keys, incident_id, now)
+        if found is not None:
+            return found, len(active)
+    return None, 0

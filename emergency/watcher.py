@@ -108,7 +108,8 @@ class Watcher:
 
     def _alerts(self, entries: list[tuple[Any, dict[Any, Any]]]) -> None:
         now = self.clock()
-        for entry_id, fields in entries:
+        for entry_id, raw in entries:
+            fields = {text(k): v for k, v in raw.items()}  # bytes or text, as the client reads
             if text(fields.get("feed", "")) != ALERT_FEED:
                 continue
             try:

@@ -30,14 +30,14 @@ LATE = "#c62828"
 
 
 @lru_cache(maxsize=4)
-def _projected(town: Town) -> tuple[gpd.GeoDataFrame, Transformer]:
+def projected(town: Town) -> tuple[gpd.GeoDataFrame, Transformer]:
     crs = town.l2.estimate_utm_crs()
     return town.l2.to_crs(crs), Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
 
 def prepare(town: Town) -> None:
     """Project the town's grids now (at start-up), not on the first map a tablet asks for."""
-    _projected(town)
+    projected(town)
 
 
 def _rings(shape: Polygon | MultiPolygon) -> list[list[tuple[float, float]]]:
@@ -50,7 +50,7 @@ def sketch(
 ) -> tuple[str, int]:
     """A data URI of the SVG of these grids and points (late ones ringed red), and its height
     at WIDTH. ``alt`` goes in the picture's own title."""
-    frame, transformer = _projected(town)
+    frame, transformer = projected(town)
     shown = frame.loc[[g for g in grids if g in frame.index]]
     if shown.empty:
         return "", 0

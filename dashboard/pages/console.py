@@ -44,6 +44,7 @@ from dashboard.components.sketch import case_map
 from dashboard.context import WallContext
 from dashboard.guard import callers_role_may_see
 from dashboard.i18n import Lang, lang_of, request_lang, t
+from dashboard.incident_mode import incident_layer
 from dashboard.page_actions import (
     caller,
     digest,
@@ -274,6 +275,7 @@ def build_console(wall: WallContext, lang: Lang, query: str, who: Principal | No
         className="console",
         lang="zh-CN" if lang == "zh" else "en",
         children=[
+            *incident_layer(wall, lang, who=who),
             dcc.Location(id=ids.CONSOLE_LOCATION, refresh=False),
             _header(wall, lang, who, query),
             _filters(wall, lang, filters, late),

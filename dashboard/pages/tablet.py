@@ -45,6 +45,7 @@ from dashboard.components.tablet_views import (
 from dashboard.context import WallContext
 from dashboard.guard import callers_role_may_see
 from dashboard.i18n import Lang, lang_of, request_lang, t
+from dashboard.incident_mode import incident_layer
 from dashboard.page_actions import (
     caller,
     digest,
@@ -185,6 +186,7 @@ def build_tablet(wall: WallContext, lang: Lang, query: str, who: Principal | Non
         className="tablet",
         lang="zh-CN" if lang == "zh" else "en",
         children=[
+            *incident_layer(wall, lang, who=who),
             dcc.Location(id=ids.TABLET_LOCATION, refresh=False),
             _header(wall, lang, who, query),
             html.Main(

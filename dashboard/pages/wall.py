@@ -30,6 +30,7 @@ from dashboard.context import WallContext
 from dashboard.filters import CaseFilter, describe, page_query, request_filter
 from dashboard.health import notices
 from dashboard.i18n import Lang, request_lang, words
+from dashboard.incident_mode import incident_layer
 from dashboard.lights import Light, lights, silence_s, unknown_lights
 from dashboard.live import STALE_AFTER_MS, run_push
 from dashboard.modules import compute
@@ -149,8 +150,10 @@ def build_wall(
     hidden: frozenset[str] = frozenset(),
     notices: list[dict[str, str]] | None = None,
     rows_url: str = ROWS_PATH,
+    incident: list[Any] | None = None,
 ) -> html.Div:
-    """The whole wall for one snapshot (pure: the layout function does the reading)."""
+    """The whole wall for one snapshot (pure: the layout function does the reading);
+    ``incident``: the incident layer's components (dashboard/incident_mode.py)."""
     settings = wall.settings
     case_filter = case_filter or CaseFilter()
     feeds = unknown_lights(wall.feeds) if feeds is None else feeds
@@ -191,6 +194,7 @@ def build_wall(
         className="wall",
         lang="zh-CN" if lang == "zh" else "en",
         children=[
+            *(incident or []),
             header,
             queue_panel(view.rows, lang, describe(case_filter, lang)),
             map_panel(figure, lang, hidden),
@@ -232,6 +236,7 @@ def wall_layout(wall: WallContext, health_url: str, rows_url: str = ROWS_PATH) -
         hidden=hidden_layers(hide),
         notices=read_notices(wall, lang),
         rows_url=rows_url,
+        incident=incident_layer(wall, lang),
     )
 
 

@@ -55,11 +55,17 @@ def clock() -> Clock:
     return Clock(NOW)
 
 
+@pytest.fixture
+def raw(settings: Settings) -> Iterator[redis.Redis]:
+    """A client that reads bytes, as `towncc emergency` connects."""
+    client = redis.Redis.from_url(settings.redis_url or "")
+    yield client
+    client.close()
+
+
 def watcher_for(r: redis.Redis, keys: Keys, context: Context, clock: Clock, **kw: Any) -> Watcher:
-    town = context.town
-    watcher = Watcher(
-        r, keys, context, Handover(table().escalation, town.roster), clock=clock, **kw
-    )
+    handover = Handover(table().escalation, context.town.roster)
+    watcher = Watcher(r, keys, context, handover, clock=clock, **kw)
     watcher.ensure_groups()
     return watcher
 
@@ -83,11 +89,11 @@ def firms(area: shapely.geometry.base.BaseGeometry, town: Town) -> list[dict[str
 
 
 def test_an_extreme_alert_over_two_villages_declares_what_geopandas_finds(
-    r: redis.Redis, keys: Keys, engine: Engine, context: Context, clock: Clock
+    r: redis.Redis, raw: redis.Redis, keys: Keys, engine: Engine, context: Context, clock: Clock
 ) -> None:
     town = context.town
     area = two_villages_area(town)
-    watcher = watcher_for(r, keys, context, clock)
+    watcher = watcher_for(raw, keys, context, clock)
     send(r, keys, "enterprise", orjson.dumps(firms(area, town)))
     drain(engine)
     body = cap_xml(area, severity="Extreme", sent=NOW - timedelta(minutes=5), identifier="X-1")
@@ -127,9 +133,9 @@ def test_an_extreme_alert_over_two_villages_declares_what_geopandas_finds(
 
 
 def test_an_alert_500_km_away_declares_nothing(
-    r: redis.Redis, keys: Keys, engine: Engine, context: Context, clock: Clock
+    r: redis.Redis, raw: redis.Redis, keys: Keys, engine: Engine, context: Context, clock: Clock
 ) -> None:
-    watcher = watcher_for(r, keys, context, clock)
+    watcher = watcher_for(raw, keys, context, clock)
     far = shapely.affinity.translate(two_villages_area(context.town), xoff=5.0)  # ~470 km east
     send(r, keys, "cap", cap_xml(far, severity="Extreme", sent=NOW, identifier="FAR-1"))
     drain(engine)
@@ -139,9 +145,9 @@ def test_an_alert_500_km_away_declares_nothing(
 
 
 def test_a_moderate_alert_and_an_expired_one_declare_nothing(
-    r: redis.Redis, keys: Keys, engine: Engine, context: Context, clock: Clock
+    r: redis.Redis, raw: redis.Redis, keys: Keys, engine: Engine, context: Context, clock: Clock
 ) -> None:
-    watcher = watcher_for(r, keys, context, clock)
+    watcher = watcher_for(raw, keys, context, clock)
     area = two_villages_area(context.town)
     send(r, keys, "cap", cap_xml(area, severity="Moderate", sent=NOW, identifier="M-1"))
     old = NOW - timedelta(hours=8)
@@ -161,10 +167,16 @@ def web(settings: Settings, clock: Clock) -> Iterator[TestClient]:
 
 
 def test_a_leaders_incident_notifies_each_grids_staff_and_escalates_the_silent(
-    r: redis.Redis, keys: Keys, settings: Settings, web: TestClient, context: Context, clock: Clock
+    r: redis.Redis,
+    raw: redis.Redis,
+    keys: Keys,
+    settings: Settings,
+    web: TestClient,
+    context: Context,
+    clock: Clock,
 ) -> None:
     gateway = Simulated(random.Random(7), answer_share=0.5, delay_s=(10, 120))
-    watcher = watcher_for(r, keys, context, clock, gateway=gateway, minutes=10.0)
+    watcher = watcher_for(raw, keys, context, clock, gateway=gateway, minutes=10.0)
     leader = bearer(token(settings.redis_url or "", keys, "leader"))
     lon, lat = context.town.centre
     answer = web.post("/api/incidents", headers=leader, json={

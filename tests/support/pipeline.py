@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 import redis
@@ -61,11 +61,23 @@ def all_applied(r: redis.Redis, keys: Keys) -> bool:
 @contextmanager
 def engine_thread(engine: Engine) -> Iterator[Engine]:
     """The engine in a thread, as `towncc engine` runs it; stopped, and checked gone."""
+    with worker_thread(engine):
+        yield engine
+
+
+class Worker(Protocol):
+    def run(self, stop: threading.Event) -> None: ...
+
+
+@contextmanager
+def worker_thread(worker: Worker) -> Iterator[Worker]:
+    """A worker's loop (the engine, the emergency watcher) in a thread, as its command runs
+    it; stopped, and checked gone."""
     stop = threading.Event()
-    thread = threading.Thread(target=engine.run, args=(stop,), daemon=True)
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
     thread.start()
     try:
-        yield engine
+        yield worker
     finally:
         stop.set()
         thread.join(10)

@@ -66,7 +66,7 @@ def declared_ids() -> set[str]:
 def test_declared_ids_are_unique_kebab_case_page_area_role() -> None:
     values = [v for k, v in vars(ids).items() if k.isupper() and isinstance(v, str)]
     assert len(values) == len(set(values))
-    assert all(re.fullmatch(r"(wall|admin|console|tablet)(-[a-z]+)+", v) for v in values)
+    assert all(re.fullmatch(r"(wall|admin|console|tablet|incident)(-[a-z]+)+", v) for v in values)
 
 
 def test_every_id_in_the_tree_comes_from_ids_py_and_appears_once(wall: WallContext) -> None:
