@@ -89,6 +89,7 @@ RULES: tuple[Rule, ...] = (
         "one incident, its area, timeline",
     ),
     _rule("POST", "/api/incidents/{incident_id}/end", INCIDENT_LEADERS, "end an incident"),
+    _rule("GET", "/incidents/{incident_id}/report", PEOPLE, "an incident's report (printable)"),
     _rule(
         "POST",
         "/api/notices/reply",

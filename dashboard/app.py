@@ -32,6 +32,7 @@ from dashboard.guard import Guard, auth_router
 from dashboard.headers import SecurityHeaders, content_security_policy
 from dashboard.i18n import lang_of, t
 from dashboard.incident_mode import register_incident_callbacks
+from dashboard.incident_report import report_router
 from dashboard.incidents_api import incidents_router
 from dashboard.kpi_api import kpi_router
 from dashboard.live import BLOCK_MS
@@ -116,6 +117,7 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
             wall.r, wall.keys, context, minutes=minutes, link_base=link_base, clock=wall.clock
         )
     )
+    server.include_router(report_router(wall.r, wall.keys, wall.town, clock=wall.clock))
     mount_metrics(server, wall)
     for router in routers:
         server.include_router(router)

@@ -64,7 +64,7 @@ LOGIN_PATH = "/auth/login"
 KNOWN_MAX = 10_000  # tokens remembered for an outage (the least recently seen go first)
 KNOWN_SECONDS = 15 * 60  # and for how long since last confirmed: a revoked one stops by then
 PAGE_PATHS = frozenset(
-    {"/", "/wall", "/admin", "/console", "/tablet"}
+    {"/", "/wall", "/admin", "/console", "/tablet", "/incidents/{incident_id}/report"}
 )  # a browser: to the sign-in page
 SMALL_BODY = 16 * 1024  # a sign-in's or an action's body: more is not one (413)
 

@@ -116,3 +116,27 @@ def test_an_unknown_incident_is_404(web: TestClient, settings: Settings, keys: K
     assert web.get("/api/incidents/INC-20260101-9999", headers=wall).status_code == 404
     leader = as_role(settings, keys, "leader")
     assert web.post("/api/incidents/INC-1/end", json={}, headers=leader).status_code == 404
+
+
+def test_the_report_page_has_the_whole_timeline_and_escapes_every_text(
+    web: TestClient, settings: Settings, keys: Keys
+) -> None:
+    leader = as_role(settings, keys, "leader")
+    body = point_body(title="<script>alert(1)</script>河堤")
+    incident = web.post("/api/incidents", json=body, headers=leader).json()
+    web.post(f"/api/incidents/{incident['id']}/end", json={"note": "退水"}, headers=leader)
+    page = web.get(f"/incidents/{incident['id']}/report", headers=leader)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert '<html lang="zh-CN">' in html and "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;河堤" in html
+    for grid in incident["footprint"]["grids"]:
+        assert grid["name"] in html
+    assert "宣布应急" in html and "结束应急" in html and "data:image/svg+xml;base64," in html
+    english = web.get(f"/incidents/{incident['id']}/report?lang=en", headers=leader).text
+    assert '<html lang="en">' in english and "Incident ended" in english
+    wall = as_role(settings, keys, "wall")
+    assert web.get(f"/incidents/{incident['id']}/report", headers=wall).status_code == 403
+    anonymous = web.get(f"/incidents/{incident['id']}/report", follow_redirects=False)
+    assert anonymous.status_code == 303 and "/login" in anonymous.headers["location"]
+    assert web.get("/incidents/INC-1/report", headers=leader).status_code == 404
