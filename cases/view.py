@@ -106,7 +106,7 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _stage_labels(stage: str) -> tuple[str, str]:
+def stage_labels(stage: str) -> tuple[str, str]:
     try:
         known = Stage(stage)
     except ValueError:
@@ -118,7 +118,7 @@ def case_view(case: CaseLike, now: datetime) -> CaseView:
     """The case's state at `now` (aware)."""
     clocks = countdowns(case)
     stage = str(_field(case, "stage") or "")
-    zh, en = _stage_labels(stage)
+    zh, en = stage_labels(stage)
     return CaseView(
         overdue=clocks.response_due is not None and clocks.response_due < now,
         handling_overdue=clocks.handling_due is not None and clocks.handling_due < now,

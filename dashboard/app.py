@@ -41,6 +41,7 @@ from dashboard.pages.admin import PATH as ADMIN_PATH
 from dashboard.pages.admin import Links, admin_layout, register_admin_callbacks
 from dashboard.pages.console import PATH as CONSOLE_PATH
 from dashboard.pages.console import console_layout, register_console_callbacks
+from dashboard.pages.replay import register_replay_callbacks
 from dashboard.pages.tablet import PATH as TABLET_PATH
 from dashboard.pages.tablet import register_tablet_callbacks, tablet_layout
 from dashboard.pages.wall import PATH as WALL_PATH
@@ -183,6 +184,7 @@ def create_app(
     register_console_callbacks(app, wall)
     register_tablet_callbacks(app, wall)
     register_incident_callbacks(app, wall)
+    register_replay_callbacks(app, wall)
     # The first page a fresh (or restarted) server sends must link the assets.
     set_up_now(app)
     # Last: the policy names the hashes of every inline script the pages now hold.

@@ -218,3 +218,14 @@ INCIDENT_CONFIG = "incident-config"  # the page's language and whether it may en
 INCIDENT_TICK = "incident-tick"
 INCIDENT_END = "incident-end"
 INCIDENT_OUTCOME = "incident-outcome"
+
+# The wall's replay (/wall?replay=<from>/<to>&speed=N, dashboard/pages/replay.py)
+WALL_REPLAY_ROOT = "wall-replay-root"
+WALL_REPLAY_CLOCK = "wall-replay-clock"  # the moment being shown
+WALL_REPLAY_COUNTS = "wall-replay-counts"
+WALL_REPLAY_QUEUE = "wall-replay-queue"
+WALL_REPLAY_ALERTS = "wall-replay-alerts"
+WALL_REPLAY_INCIDENTS = "wall-replay-incidents"
+WALL_REPLAY_CONFIG = "wall-replay-config"
+WALL_REPLAY_SHOWN = "wall-replay-shown"
+WALL_REPLAY_TICK = "wall-replay-tick"

@@ -54,6 +54,7 @@ from dashboard.page_actions import (
     request_body,
     signed_in_as,
 )
+from dashboard.pages.replay import replay_layout
 from dashboard.pages.wall import town_name
 from dashboard.routing import page_address
 from dashboard.tablet_data import read_area, read_town
@@ -171,8 +172,13 @@ def _header(wall: WallContext, lang: Lang, who: Principal | None, query: str) ->
 
 
 def tablet_layout(wall: WallContext) -> html.Div:
-    """The layout function: the page of the address (its view, its language)."""
-    return build_tablet(wall, request_lang(), page_address().query, caller())
+    """The layout function: the page of the address (its view, its language); with
+    `?replay=<from>/<to>`, a past period played back, as on the wall."""
+    query = page_address().query
+    asked = dict(parse_qsl(query))
+    if "replay" in asked:
+        return replay_layout(wall, request_lang(), asked["replay"], asked.get("speed"))
+    return build_tablet(wall, request_lang(), query, caller())
 
 
 def build_tablet(wall: WallContext, lang: Lang, query: str, who: Principal | None) -> html.Div:

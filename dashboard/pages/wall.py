@@ -37,6 +37,7 @@ from dashboard.modules import compute
 from dashboard.modules.data import read_module_data
 from dashboard.overlays import Overlays, read_stations
 from dashboard.overlays import build as build_overlays
+from dashboard.pages.replay import replay_layout
 from dashboard.push import Snapshot, View, build_view, mirror_to_store
 from dashboard.routing import page_address
 from dashboard.rows_link import ROWS_PATH
@@ -207,8 +208,13 @@ def build_wall(
 
 
 def wall_layout(wall: WallContext, health_url: str, rows_url: str = ROWS_PATH) -> html.Div:
-    """The layout function: the stream cursor and the open cases as of this page load."""
+    """The layout function: the stream cursor and the open cases as of this page load; with
+    `?replay=<from>/<to>`, a past period played back (dashboard/pages/replay.py)."""
     lang, case_filter = request_lang(), request_filter()
+    asked = parse_qs(page_address().query)
+    if "replay" in asked:
+        speed = asked.get("speed", [""])[-1] or None
+        return replay_layout(wall, lang, asked["replay"][-1], speed)
     now = datetime.now(UTC)
     snap = read_snapshot(wall.r, wall.keys, wall.snapshot_size, now)
     locations = wall.traces.locations
