@@ -64,11 +64,14 @@ Page = Callable[[], Component]
 def _wall_context(settings: Settings, url: str, clock: Clock | None) -> WallContext:
     paths = (settings.grids_l1_path, settings.grids_l2_path, settings.roster_path)
     town = Town.load(*paths, name=settings.town_name)
+    # The emergency data is checked here: a broken file stops the start-up, naming itself.
+    emergency = context_for(town, settings.population_path, settings.emergency_places_path)
     wall = WallContext(
         settings=settings,
         keys=Keys(settings.key_prefix),
         town=town,
         traces=map_traces(town),
+        emergency=emergency,
         # One quick retry: with Redis away a request waits a moment, not seconds, for its 503.
         r=redis.Redis.from_url(
             url, decode_responses=True, socket_timeout=5, retry=Retry(ConstantBackoff(0.05), 1)
@@ -109,9 +112,9 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     server.include_router(api_router(wall.r, wall.keys, settings=wall.settings, clock=wall.clock))
     server.include_router(kpi_router(wall.r, wall.keys, wall.town))
     server.include_router(queues_router(wall.r, wall.keys, wall.town, clock=wall.clock))
-    settings = wall.settings
-    # The emergency data is checked here: a broken file stops the start-up, naming itself.
-    context = context_for(wall.town, settings.population_path, settings.emergency_places_path)
+    settings, context = wall.settings, wall.emergency
+    if context is None:  # _wall_context loads it
+        raise RuntimeError("the web app needs the town's emergency data")
     minutes, link_base = settings.notice_ack_minutes, settings.public_url.rstrip("/")
     server.include_router(
         incidents_router(

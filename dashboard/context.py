@@ -15,6 +15,7 @@ from dashboard.lights import ordered_feeds
 from dashboard.map_patch import MapTraces
 from dashboard.meters import Meters
 from dashboard.push import Limits
+from emergency.incidents import Context
 from ingest.feeds import FEEDS
 from layers.town import Town
 
@@ -32,6 +33,8 @@ class WallContext:
     meters: Meters = field(default_factory=Meters)  # this process's own figures for /metrics
     # The one clock of the pages, /healthz and /metrics: tests move it (e.g. to the calendar's end).
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # The town's emergency data and teams (None: not loaded; the incidents' routes need it).
+    emergency: Context | None = None
 
     @property
     def limits(self) -> Limits:

@@ -229,3 +229,10 @@ WALL_REPLAY_INCIDENTS = "wall-replay-incidents"
 WALL_REPLAY_CONFIG = "wall-replay-config"
 WALL_REPLAY_SHOWN = "wall-replay-shown"
 WALL_REPLAY_TICK = "wall-replay-tick"
+
+# The tablet's emergency view (?view=emergency): a leader declares an incident
+TABLET_DECLARE_TITLE = "tablet-declare-title"
+TABLET_DECLARE_WHERE = "tablet-declare-where"
+TABLET_DECLARE_RADIUS = "tablet-declare-radius"
+TABLET_DECLARE_BUTTON = "tablet-declare-button"
+TABLET_DECLARE_OUTCOME = "tablet-declare-outcome"

@@ -40,7 +40,7 @@ def _seen(incident: dict[str, Any] | None, active: int, lang: Lang, ends: bool) 
                    incident.get("notice_counts"), cases, active, lang, ends])  # fmt: skip
 
 
-def _read(wall: WallContext, lang: Lang, ends: bool) -> tuple[dict[str, str], list[Any], str]:
+def read_layer(wall: WallContext, lang: Lang, ends: bool) -> tuple[dict[str, str], list[Any], str]:
     """What the layer shows (its digest and the incident's id), its children and class."""
     incident, active = current(wall.r, wall.keys, wall.clock())
     if incident is None:
@@ -53,11 +53,14 @@ def may_end(who: Principal | None) -> bool:
     return who is not None and who.role in INCIDENT_LEADERS
 
 
-def incident_layer(wall: WallContext, lang: Lang, *, who: Principal | None = None) -> list[Any]:
-    """The layer's components, first among a page's children."""
+def incident_layer(
+    wall: WallContext, lang: Lang, *, who: Principal | None = None, polled: bool = True
+) -> list[Any]:
+    """The layer's components, first among a page's children; ``polled``: the page asks every
+    second (the console, the tablet); the wall's push sends it instead (dashboard/live.py)."""
     ends = may_end(who)
     try:
-        seen, children, class_name = _read(wall, lang, ends)
+        seen, children, class_name = read_layer(wall, lang, ends)
     except redis.RedisError:
         seen, children, class_name = {"digest": "", "incident": ""}, [], OFF
     return [
@@ -65,7 +68,7 @@ def incident_layer(wall: WallContext, lang: Lang, *, who: Principal | None = Non
         html.P(id=ids.INCIDENT_OUTCOME, className="incident-outcome", role="status"),
         dcc.Store(id=ids.INCIDENT_SHOWN, data=seen),
         dcc.Store(id=ids.INCIDENT_CONFIG, data={"lang": lang}),
-        dcc.Interval(id=ids.INCIDENT_TICK, interval=TICK_MS),
+        *([dcc.Interval(id=ids.INCIDENT_TICK, interval=TICK_MS)] if polled else []),
     ]
 
 
@@ -82,7 +85,7 @@ def register_incident_callbacks(app: Dash, wall: WallContext) -> None:
         lang = lang_of((config or {}).get("lang"))
         try:
             seen, children, class_name = await asyncio.to_thread(
-                _read, wall, lang, may_end(caller())
+                read_layer, wall, lang, may_end(caller())
             )
         except redis.RedisError:
             raise PreventUpdate from None

@@ -26,7 +26,8 @@ from dashboard import ids
 from dashboard.context import WallContext
 from dashboard.filters import filter_of
 from dashboard.health import Notice, notices
-from dashboard.i18n import lang_of
+from dashboard.i18n import Lang, lang_of
+from dashboard.incident_mode import read_layer
 from dashboard.lights import lights
 from dashboard.modules.data import aread_module_data
 from dashboard.overlays import aread_stations
@@ -71,7 +72,9 @@ async def ask(ws: Any, component_id: str) -> Any:
         return None
 
 
-async def read_periodic(wall: WallContext, ws: Any, kinds: set[str]) -> dict[str, Any]:
+async def read_periodic(
+    wall: WallContext, ws: Any, kinds: set[str], lang: Lang = "zh"
+) -> dict[str, Any]:
     """The periodic reads that are due (push.PERIODS)."""
     ar, keys, now = wall.ar, wall.keys, datetime.now(UTC)
     found: dict[str, Any] = {}
@@ -89,6 +92,8 @@ async def read_periodic(wall: WallContext, ws: Any, kinds: set[str]) -> dict[str
         found["stations"] = await aread_stations(ar, keys)
     if "trends" in kinds:
         found["trends"] = await aread_trends(ar, keys, wall.feeds, now)
+    if "incident" in kinds:
+        found["incident"] = await asyncio.to_thread(read_layer, wall, lang, False)
     if "alive" in kinds:
         found["alive"] = await ask(ws, ids.WALL_PUSH_CURSOR) is not None
     return found
@@ -131,7 +136,7 @@ async def read(wall: WallContext, ws: Any, state: WallState, acks: Acks) -> Read
     # changes (unless they are well overdue: under a steady stream every step reads changes).
     changes = "cursor" in found or "snapshot" in found
     kinds = wanted(acked, time.time(), changes=changes, rows_acked=rows_acked)
-    found |= await read_periodic(wall, ws, kinds)
+    found |= await read_periodic(wall, ws, kinds, acked.lang)
     return Reads(hello=hello, **found)
 
 

@@ -67,8 +67,11 @@ BEAT_SECONDS = 1.0
 # share one socket, so a closed tab never shuts it down; a page that does not answer is gone.
 PERIODS: Mapping[str, float] = {
     "counts": 5.0, "lights": 5.0, "notices": 5.0, "alerts": 10.0, "modules": 10.0,
-    "trends": 60.0, "alive": 60.0,
+    "trends": 60.0, "alive": 60.0, "incident": 1.0,
 }  # fmt: skip
+# Read when due even under a steady stream of changes: an incident switches every wall
+# within 2 s (its period and one step).
+URGENT = frozenset({"incident"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +142,9 @@ class Reads:
     modules: ModuleData | None = None
     stations: tuple[Any, Any] | None = None  # the overlays' station readings and states
     trends: TrendData | None = None
+    # The incident layer as read (dashboard/incident_mode.py): what it shows, its children
+    # and its class.
+    incident: tuple[dict[str, str], list[Any], str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +225,10 @@ def wanted(
     that read changes) only those late by PERIODIC_SLACK_SECONDS."""
     calm = not changes and between_changes(state, now, rows_acked=rows_acked)
     late_by = 0.0 if calm else PERIODIC_SLACK_SECONDS
-    return {kind for kind in PERIODS if state.due.get(kind, 0.0) <= now - late_by}
+    return {
+        kind for kind in PERIODS
+        if state.due.get(kind, 0.0) <= now - (0.0 if kind in URGENT else late_by)
+    }  # fmt: skip
 
 
 def periodic_at(state: WallState, now: float, *, rows_acked: bool = False) -> float:
@@ -468,6 +477,10 @@ def _panels(state: WallState, reads: Reads, out: list[Message]) -> WallState:
         for name, figure in changed_charts(shown.get("trends"), reads.trends, lang):
             out.append((ids.wall_trend(name), {"figure": figure}))
         shown["trends"] = reads.trends
+    if reads.incident is not None and reads.incident[0] != shown.get("incident"):
+        seen, children, class_name = reads.incident
+        out.append((ids.INCIDENT_VIEW, {"children": children, "className": class_name}))
+        shown["incident"] = seen
     return replace(state, shown=shown)
 
 

@@ -69,13 +69,22 @@ class HttpSms:
     name: str = "http"
     client: httpx.Client | None = None
 
+    def __post_init__(self) -> None:
+        """A template that does not give JSON stops the start-up, not the first notice."""
+        try:
+            self.body(Message("ref", "to", "10005100000", "text"))
+        except GatewayError as exc:
+            raise ValueError(f"sms_template: {exc}") from None
+
     def body(self, message: Message) -> bytes:
         values = {"phone": message.phone, "text": message.text, "ref": message.ref,
                   "sign": self.sign}  # fmt: skip
-        filled = self.template.format(
-            **{k: json.dumps(v, ensure_ascii=False) for k, v in values.items()}
-        )
-        json.loads(filled)  # the template must give JSON: a ValueError names a broken one
+        quoted = {k: json.dumps(v, ensure_ascii=False) for k, v in values.items()}
+        try:
+            filled = self.template.format(**quoted)
+            json.loads(filled)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise GatewayError(f"the template does not give JSON ({type(exc).__name__})") from None
         return filled.encode("utf-8")
 
     def send(self, message: Message, now: datetime) -> None:

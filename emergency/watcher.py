@@ -34,7 +34,7 @@ from core.event import Event
 from core.keys import Keys
 from core.replies import text
 from emergency import incidents, notices, rules, store
-from emergency.gateway import Gateway, GatewayError, Message, Off
+from emergency.gateway import Gateway, Message, Off
 from emergency.incidents import Context
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,9 @@ class Watcher:
                 self.step()
             except redis.RedisError as exc:
                 log.warning("Redis failed (%s); trying again", type(exc).__name__)
+                stop.wait(1.0)
+            except Exception:  # a step that breaks is logged and the loop goes on
+                log.exception("an emergency step failed; trying again")
                 stop.wait(1.0)
 
     # ---- rules ----------------------------------------------------------------------------
@@ -239,7 +242,7 @@ class Watcher:
         try:
             if message.phone:
                 self.gateway.send(message, now)
-        except GatewayError as exc:
+        except Exception as exc:  # a gateway's failure, whatever it is, is tried again
             tries = self._tries[entry_id] = self._tries.get(entry_id, 0) + 1
             if tries < MAX_TRIES:
                 log.warning(

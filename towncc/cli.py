@@ -112,14 +112,17 @@ def _emergency(args: argparse.Namespace, settings: Settings) -> None:
     elif kind == "http":
         if not settings.sms_url:
             raise SystemExit("sms_gateway is http but TOWNCC_SMS_URL is not set")
-        gateway = HttpSms(
-            settings.sms_url,
-            settings.sms_template,
-            sign=settings.sms_sign,
-            token=settings.sms_token.get_secret_value(),
-            user=settings.sms_user,
-            password=settings.sms_password.get_secret_value(),
-        )
+        try:
+            gateway = HttpSms(
+                settings.sms_url,
+                settings.sms_template,
+                sign=settings.sms_sign,
+                token=settings.sms_token.get_secret_value(),
+                user=settings.sms_user,
+                password=settings.sms_password.get_secret_value(),
+            )
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from None
     watcher = Watcher(
         redis_client(settings),
         Keys(settings.key_prefix),

@@ -151,6 +151,26 @@ def _metric(shape: BaseGeometry, crs: Any) -> BaseGeometry:
 
 # ---- the panels -----------------------------------------------------------------------------
 
+LEGEND: tuple[tuple[str, str, str], ...] = (  # (symbol, colour, the words' key)
+    ("▲", SYMBOLS["vulnerable"][0], "incident.vulnerable"),
+    ("■", SYMBOLS["shelter"][0], "incident.shelters"),
+    ("◆", SYMBOLS["resource"][0], "incident.resources"),
+    ("■", SYMBOLS["enterprise"][0], "incident.enterprises"),
+    ("●", SYMBOLS["case"][0], "incident.cases"),
+)
+
+
+DECORATIVE: dict[str, Any] = {"aria-hidden": "true"}
+
+
+def legend(lang: Lang) -> html.Ul:
+    """What the map's symbols are (the map is a picture: its key is text beside it)."""
+    return html.Ul(
+        [html.Li([html.Span(mark, style={"color": colour}, **DECORATIVE), " ",
+                  t(key, lang)]) for mark, colour, key in LEGEND],
+        className="incident-legend",
+    )  # fmt: skip
+
 
 def _panel(
     title: str, rows: Sequence[Any], lang: Lang, *, total: int | None = None
@@ -309,8 +329,14 @@ def incident_view(
         f"{x['zh'] if lang == 'zh' else x['en']} · {_distance(x['distance_m'], lang)}"
         for x in touched["teams"][:4]
     ]
-    chiefs = [p for p in touched["staff"] if p["role"] in ("chief", "member")]
-    staff = [[f"{p['role_name']} ", _call(p["name"], p["phone"])] for p in chiefs]
+    names = {g["code"]: g["name"] for g in touched["grids"]}
+    staff: list[list[Any]] = []
+    for code in names:
+        people = [p for p in touched["staff"] if p["grid"] == code]
+        line: list[Any] = [html.Strong(names[code]), "："]
+        for p in people:
+            line += [f"{p['role_name']} ", _call(p["name"], p["phone"]), " "]
+        staff.append(line)
     cases = [
         f"{c['title']} · {c.get('stage_label') or c.get('stage', '')}"
         for c in incident.get("cases", [])
@@ -336,7 +362,8 @@ def incident_view(
             className="incident-body",
             children=[
                 html.Div(
-                    className="incident-map", children=html.Img(src=uri, alt=alt) if uri else None
+                    className="incident-map",
+                    children=[html.Img(src=uri, alt=alt) if uri else None, legend(lang)],
                 ),
                 html.Div(
                     className="incident-panels",

@@ -26,11 +26,13 @@ from dash.exceptions import PreventUpdate
 
 from access.roles import Principal
 from cases.commands import allowed_in
+from cases.store import get_case
 from dashboard import ids
 from dashboard.analysis import read_economy, read_histories
 from dashboard.api import case_detail
 from dashboard.components.case_panel import action_form, button_actions
 from dashboard.components.sketch import prepare
+from dashboard.components.tablet_emergency import declare_form, emergency_view
 from dashboard.components.tablet_views import (
     DEFAULT_RANK,
     PATH,
@@ -43,9 +45,10 @@ from dashboard.components.tablet_views import (
     village_view,
 )
 from dashboard.context import WallContext
+from dashboard.declare import declare_by_hand, where_options
 from dashboard.guard import callers_role_may_see
 from dashboard.i18n import Lang, lang_of, request_lang, t
-from dashboard.incident_mode import incident_layer
+from dashboard.incident_mode import incident_layer, may_end
 from dashboard.page_actions import (
     caller,
     digest,
@@ -57,8 +60,10 @@ from dashboard.page_actions import (
 from dashboard.pages.replay import replay_layout
 from dashboard.pages.wall import town_name
 from dashboard.routing import page_address
+from dashboard.snapshot import read_alerts
 from dashboard.tablet_data import read_area, read_town
 from dashboard.view import team_names
+from emergency import store
 
 REFRESH_MS = 2000
 __all__ = ["PATH", "register_tablet_callbacks", "tablet_layout"]
@@ -73,7 +78,7 @@ def tablet_only() -> None:
 def chosen(query: str) -> dict[str, str]:
     """The view an address names: village, grid, case, rank (unknown keys dropped)."""
     pairs = dict(parse_qsl(query))
-    keys = ("village", "grid", "case", "rank", "view")
+    keys = ("village", "grid", "case", "rank", "view", "around")
     return {k: v for k, v in pairs.items() if k in keys and v}
 
 
@@ -95,6 +100,8 @@ def read_view(
     now = wall.clock()
     if case_id := where.get("case"):
         return _case(wall, case_id, where, lang, who)
+    if where.get("view") == "emergency":
+        return _emergency(wall, where, lang, who)
     if where.get("view") == "analysis":
         indicators = read_economy(wall.r, wall.keys)
         past = read_histories(wall.r, wall.keys, now)
@@ -138,9 +145,30 @@ def _case(
 
     def draw() -> tuple[list[Any], list[Any]]:
         body = case_view(case, wall.town, lang, teams, where)
+        if may_end(who) and case.get("lon") is not None:
+            here = href(lang, view="emergency", around=case_id)
+            body.append(dcc.Link(t("declare.here", lang), href=here, className="tablet-tap"))
         return body, action_form(actions, lang, list(teams.items()), None, ids.TABLET_FORM)
 
     return View(digest(["case", *seen, actions]), digest([case_id, actions, lang]), draw)
+
+
+def _emergency(
+    wall: WallContext, where: Mapping[str, str], lang: Lang, who: Principal | None
+) -> View:
+    """The incidents with their reports; a leader's form to declare one."""
+    now = wall.clock()
+    incidents = store.listing(wall.r, wall.keys, active_only=False, limit=20)
+    seen = [[i["id"], i["status"]] for i in incidents]
+    if not may_end(who):
+        return View(digest(["emergency", seen, lang]), "",
+                    lambda: (emergency_view(incidents, lang), []))  # fmt: skip
+    around = get_case(wall.r, wall.keys, where["around"]) if where.get("around") else None
+    alerts = read_alerts(wall.r, wall.keys, wall.town.boundary, False, now)
+    options = where_options(wall, alerts, around, lang)
+    form_key = digest(["declare", [o["value"] for o in options], lang])
+    return View(digest(["emergency", seen, form_key]), form_key,
+                lambda: (emergency_view(incidents, lang), declare_form(options, lang)))  # fmt: skip
 
 
 def _header(wall: WallContext, lang: Lang, who: Principal | None, query: str) -> html.Header:
@@ -157,6 +185,11 @@ def _header(wall: WallContext, lang: Lang, who: Principal | None, query: str) ->
                     dcc.Link(
                         t("tablet.analysis", lang),
                         href=href(lang, view="analysis"),
+                        className="tablet-tap",
+                    ),
+                    dcc.Link(
+                        t("declare.nav", lang),
+                        href=href(lang, view="emergency"),
                         className="tablet-tap",
                     ),
                     html.A(
@@ -254,6 +287,27 @@ def register_tablet_callbacks(app: Dash, wall: WallContext) -> None:
         # The form is rebuilt only when its buttons change: a reason being typed stays.
         out_form = form if view.form_key != before.get("form") else no_update
         return body, out_form, {"view": view.shown, "form": view.form_key}
+
+    @app.callback(
+        Output(ids.TABLET_DECLARE_OUTCOME, "children"),
+        Input(ids.TABLET_DECLARE_BUTTON, "n_clicks"),
+        State(ids.TABLET_DECLARE_TITLE, "value"),
+        State(ids.TABLET_DECLARE_WHERE, "value"),
+        State(ids.TABLET_DECLARE_RADIUS, "value"),
+        State(ids.TABLET_CONFIG, "data"),
+        prevent_initial_call=True,
+    )
+    async def declare(clicks: int | None, title: Any, where: Any, radius: Any, config: Any) -> Any:
+        """A leader declares an incident: every screen switches to it."""
+        tablet_only()
+        who = caller()
+        if not clicks or who is None or not may_end(who):
+            raise PreventUpdate
+        lang = lang_of((config or {}).get("lang"))
+        said, _ = await asyncio.to_thread(
+            declare_by_hand, wall, who, title, where, radius, wall.clock(), lang
+        )
+        return said
 
     @app.callback(
         Output(ids.TABLET_OUTCOME, "children"),

@@ -242,7 +242,7 @@ def wall_layout(wall: WallContext, health_url: str, rows_url: str = ROWS_PATH) -
         hidden=hidden_layers(hide),
         notices=read_notices(wall, lang),
         rows_url=rows_url,
-        incident=incident_layer(wall, lang),
+        incident=incident_layer(wall, lang, polled=False),
     )
 
 

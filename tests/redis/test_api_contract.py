@@ -2,7 +2,7 @@
 process, each route called with a token of a role that may call it.
 
 The description (/openapi.json) is FastAPI's, completed by dashboard/api_doc.py with what the
-layers in front of the routes answer. Three routes have rules the description cannot state,
+layers in front of the routes answer. Some routes have rules the description cannot state,
 and the run is told so, route by route (CROSS_FIELD): there a schema-valid request may still
 be refused, with the status the description documents for it.
 """
@@ -45,6 +45,9 @@ CROSS_FIELD = {
     "GET /api/cases": "400",
     # the feeds' native bodies (CAP XML, CSV, JSON lines): unreadable is kept and answered 400
     **{f"POST /api/ingest/{feed}": "400" for feed in FEEDS},
+    # an incident's shape names which of point + radius, polygon or alert is its area, and
+    # the area must be one and touch the town
+    "POST /api/incidents": "422",
 }
 
 
@@ -69,6 +72,10 @@ def _config(server: WallServer, redis_url: str, keys: Keys) -> str:
         name = f"POST /api/ingest/{feed}"
         operation(name, token(redis_url, keys, "feed", feed=feed), CROSS_FIELD[name])
     operation("POST /open311/v2/requests.json", token(redis_url, keys, "feed", feed="open311"))
+    leader = token(redis_url, keys, "leader")
+    operation("POST /api/incidents", leader, CROSS_FIELD["POST /api/incidents"])
+    operation("POST /api/incidents/{incident_id}/end", leader)
+    operation("POST /api/notices/reply", token(redis_url, keys, "feed", feed="sms"))
     for name in ("GET /api/kpi", "GET /open311/v2/requests.json", "GET /api/cases"):
         operation(name, None, CROSS_FIELD[name])
     return "\n".join(lines)

@@ -621,3 +621,20 @@ def test_under_a_steady_stream_nothing_slow_goes_just_before_a_change(period: fl
     assert slow, "the map and the panels went out"
     near = [s for s in slow if any(0 <= c - s < 0.25 for c in changes)]
     assert near == [], f"{len(near)} of {len(slow)} slow messages just before a change"
+
+
+def test_the_incident_layer_is_read_every_second_even_under_changes_and_sent_when_it_changes() -> (
+    None
+):
+    state, _ = begin([])
+    off = ({"digest": "none", "incident": ""}, [], "incident")
+    on = ({"digest": "d1", "incident": "INC-1"}, ["layout"], "incident incident-on")
+    sent = []
+    for reads in (Reads(incident=off), Reads(incident=off), Reads(incident=on), Reads(incident=on)):
+        state, messages = plan(state, reads, NOW)
+        sent.append([p.get("className") for c, p in messages if c == ids.INCIDENT_VIEW])
+    assert sent == [["incident"], [], ["incident incident-on"], []]
+    due = NOW + PERIODS["incident"]
+    assert PERIODS["incident"] <= 1.0
+    state, _ = plan(state, Reads(cursor="2-0", cases=[case(1)]), due - 0.1)
+    assert "incident" in wanted(state, due, changes=True), "never held back by changes"
