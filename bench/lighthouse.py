@@ -12,6 +12,8 @@ software rendering.
   10 Mbit/s) and the CPU as it is (a tablet is no slower than this 2-core VM).
 - `/console`: 1920×1080, desktop, on the centre's own network: no throttling (as
   ../shared/tech-notes.md runs a desktop-size page), the machine as it is.
+- The tablet's 应急 view; then, with a 1 km incident declared at the town's centre, the
+  tablet and the console in the incident layout, and the incident's report (desktop).
 
 Usage: python -m bench.lighthouse [--pages tablet console]
 """
@@ -32,6 +34,7 @@ from typing import Any
 import httpx
 import redis
 
+from access.tokens import create_token
 from access.users import add_user
 from bench.machine import describe
 from cases.places import Geography
@@ -63,7 +66,13 @@ PAGES: dict[str, tuple[str, str, list[str]]] = {
     "tablet-village": ("leader", "/tablet?village=XXK-01", TABLET),
     "tablet-analysis": ("leader", "/tablet?view=analysis", TABLET),
     "console": ("duty", "/console", DESK),
+    "tablet-emergency": ("leader", "/tablet?view=emergency", TABLET),
+    # Audited last, once an incident is declared (every page then shows its layout):
+    "tablet-incident": ("leader", "/tablet", TABLET),
+    "console-incident": ("duty", "/console", DESK),
+    "report": ("leader", "/incidents/{incident}/report", DESK),
 }
+AFTER_INCIDENT = ("tablet-incident", "console-incident", "report")
 
 
 def lighthouse() -> Path:
@@ -83,6 +92,15 @@ def session(base: str, name: str) -> str:
                         timeout=30)  # fmt: skip
     answer.raise_for_status()
     return f"towncc_session={answer.cookies['towncc_session']}"
+
+
+def declare(base: str, token: str, town: Any) -> str:
+    """A 1 km incident at the town's centre, declared by a leader (every page switches)."""
+    body = {"title": "燃气泄漏", "shape": "point", "point": list(town.centre), "radius_m": 1000}
+    answer = httpx.post(f"{base}/api/incidents", json=body, timeout=60,
+                        headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    answer.raise_for_status()
+    return str(answer.json()["id"])
 
 
 def audit(tool: Path, url: str, cookie: str, shape: list[str], out: Path) -> dict[str, Any]:
@@ -127,8 +145,14 @@ def main() -> None:
                 add_user(r, keys, f"lh.{role}", PASSWORD, role=role, display_name=role,
                          now=time.time())  # fmt: skip
             with running_serve(server.url, folder / "data") as (_, base):
-                for name in args.pages:
+                incident = ""
+                for name in sorted(args.pages, key=lambda n: n in AFTER_INCIDENT):
+                    if name in AFTER_INCIDENT and not incident:
+                        leader = create_token(r, keys, role="leader", name="lh.token",
+                                              now=time.time())  # fmt: skip
+                        incident = declare(base, leader, town)
                     role, path, shape = PAGES[name]
+                    path = path.format(incident=incident)
                     cookie = session(base, f"lh.{role}")
                     httpx.get(f"{base}{path}", headers={"Cookie": cookie}, timeout=60)  # warm
                     report = audit(tool, f"{base}{path}", cookie, shape, folder / f"{name}.json")

@@ -34,6 +34,7 @@ WALL_LAYER_CASES = "wall-layer-cases"
 WALL_LAYER_STATIONS = "wall-layer-stations"
 WALL_LAYER_ENTERPRISES = "wall-layer-enterprises"
 WALL_LAYER_TEAMS = "wall-layer-teams"
+WALL_LAYER_ALERTS = "wall-layer-alerts"
 WALL_MODULES = "wall-modules-body"
 WALL_TRENDS = "wall-trends-body"
 WALL_TREND_REPORTS = "wall-trend-reports"  # the trend charts (dashboard/components/trends.py)
@@ -138,6 +139,7 @@ def wall_layer(name: str) -> str:
     return {
         "grids": WALL_LAYER_GRIDS, "cases": WALL_LAYER_CASES, "stations": WALL_LAYER_STATIONS,
         "enterprises": WALL_LAYER_ENTERPRISES, "teams": WALL_LAYER_TEAMS,
+        "alerts": WALL_LAYER_ALERTS,
     }[name]  # fmt: skip
 
 

@@ -34,7 +34,7 @@ HAZARDS = frozenset({"enterprise_hazard", "major_hazard"})
 OK, ALARM, SILENT = "#3ddc84", "#ff4d4f", "#8fa3b8"
 HAZARD, MAJOR_HAZARD, TEAM = "#ffb020", "#ff4d4f", "#00bcd4"
 # The colour a layer's button shows: what its marks look like when all is well.
-SWATCHES = {"stations": OK, "enterprises": HAZARD, "teams": TEAM}
+SWATCHES = {"stations": OK, "enterprises": HAZARD, "teams": TEAM, "alerts": "#fb8c00"}
 # What the colours of a layer's marks say, for the legend: (the state's i18n key, colour).
 STATES = {
     "stations": (("state.ok", OK), ("state.alarm", ALARM), ("state.no_data", SILENT)),
@@ -198,3 +198,42 @@ async def aread_stations(ar: aredis.Redis, keys: Keys) -> Stations:
     pipe = ar.pipeline(transaction=False)
     _queue(pipe, keys)
     return _decode(await pipe.execute())
+
+
+# ---- alert areas ----------------------------------------------------------------------------
+
+# CAP severity (the Event's 1–4: Minor, Moderate, Severe, Extreme) → the colour of its level
+# in China's warning signals (蓝 黄 橙 红).
+ALERT_COLOURS: dict[int, str] = {1: "#1e88e5", 2: "#fdd835", 3: "#fb8c00", 4: "#e53935"}
+AlertAreas = dict[int, tuple[tuple[float | None, ...], tuple[float | None, ...]]]
+
+
+def alert_areas(alerts: Iterable[Mapping[str, Any]]) -> AlertAreas:
+    """The outlines of the alerts the town's screens show (not those marked outside), one
+    (lons, lats) pair per severity, rings apart by a gap (None): the arrays of the map's four
+    alert traces."""
+    lons: dict[int, list[float | None]] = {level: [] for level in ALERT_COLOURS}
+    lats: dict[int, list[float | None]] = {level: [] for level in ALERT_COLOURS}
+    for alert in alerts:
+        geometry = (alert.get("attrs") or {}).get("geometry")
+        if alert.get("outside") or not isinstance(geometry, dict):
+            continue
+        level = int(alert.get("severity") or 1) if alert.get("severity") in ALERT_COLOURS else 1
+        for ring in _rings(geometry):
+            if lons[level]:
+                lons[level].append(None)
+                lats[level].append(None)
+            lons[level] += [round(float(x), 6) for x, _ in ring]
+            lats[level] += [round(float(y), 6) for _, y in ring]
+    return {level: (tuple(lons[level]), tuple(lats[level])) for level in ALERT_COLOURS}
+
+
+def _rings(geometry: Mapping[str, Any]) -> list[list[tuple[float, float]]]:
+    """The outer rings of a GeoJSON (Multi)Polygon (the adapter's merged area); [] else."""
+    kind, coords = geometry.get("type"), geometry.get("coordinates") or []
+    polygons = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
+    rings = []
+    for polygon in polygons:
+        if polygon and isinstance(polygon[0], list):
+            rings.append([(p[0], p[1]) for p in polygon[0] if len(p) >= 2])
+    return rings

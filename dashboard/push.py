@@ -31,13 +31,14 @@ from dashboard.components.notices import notice_children, notice_class, notice_i
 from dashboard.components.panels import module_figures
 from dashboard.components.ticker import ticker_children, ticker_class, ticker_items
 from dashboard.components.trends import changed_charts
-from dashboard.components.wall_map import overlay_patch
+from dashboard.components.wall_map import alert_patch, overlay_patch
 from dashboard.filters import CaseFilter
 from dashboard.health import Notice
 from dashboard.i18n import Lang
 from dashboard.lights import Light
 from dashboard.map_patch import MapTraces, ops_patch, plan_points, whole_patch, z_values
 from dashboard.modules import ModuleData, compute
+from dashboard.overlays import alert_areas
 from dashboard.overlays import build as build_overlays
 from dashboard.trends import TrendData
 from dashboard.view import Point, case_point, case_row, is_open, reported_ms
@@ -506,6 +507,18 @@ def _modules(state: WallState, reads: Reads, now: float, out: list[Message]) -> 
     return replace(state, shown=shown, map=link)
 
 
+def _areas(state: WallState, reads: Reads, now: float, out: list[Message]) -> WallState:
+    """The alerts' areas on the map, when the alerts in force changed them."""
+    if reads.alerts is None:
+        return state
+    areas = alert_areas(reads.alerts)
+    if areas == state.shown.get("areas"):
+        return state
+    link, message = map_message(state.map, alert_patch(areas), now)
+    out.append(message)
+    return replace(state, shown={**state.shown, "areas": areas}, map=link)
+
+
 def plan(state: WallState, reads: Reads, now: float) -> tuple[WallState, list[Message]]:
     """What to send for what was read at `now` (epoch seconds), and the state after it."""
     out: list[Message] = []
@@ -521,7 +534,7 @@ def plan(state: WallState, reads: Reads, now: float) -> tuple[WallState, list[Me
         out.append(cursor_message(state))
         state = replace(state, marked=True)
     state = _flush_map(state, now, out, rows_acked=reads.rows_ack is not None)
-    state = _modules(_panels(state, reads, out), reads, now, out)
+    state = _areas(_modules(_panels(state, reads, out), reads, now, out), reads, now, out)
     if reads.ok != state.beat[1] or now - state.beat[0] >= BEAT_SECONDS:
         # `rows`: whether this loop has the page's rows link. A page whose rows socket reached
         # another server process than its Dash socket (no sticky balancing) gets beats and no

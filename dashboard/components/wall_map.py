@@ -18,8 +18,8 @@ from cases.categories import GROUPS
 from dashboard import ids
 from dashboard.i18n import Lang, t
 from dashboard.map_patch import MapTraces, zmax
+from dashboard.overlays import ALERT_COLOURS, STATES, SWATCHES, AlertAreas, Mark, Overlays
 from dashboard.overlays import LAYERS as OVERLAY_LAYERS
-from dashboard.overlays import STATES, SWATCHES, Mark, Overlays
 from dashboard.theme import GROUP_COLOURS, MAP_BACKGROUND, POINT_OUTLINE
 from dashboard.view import Point
 from layers.town import Town
@@ -122,6 +122,28 @@ def overlay_trace(name: str, marks: Sequence[Mark], *, visible: bool = True) -> 
     )
 
 
+def alert_trace(level: int, areas: AlertAreas, *, visible: bool = True) -> go.Scattermap:
+    """The outlines of the alerts of one severity in its signal colour: a line, not a fill,
+    so that a town-wide alert leaves the grids' shading readable (no hover: the ticker names
+    them)."""
+    lons, lats = areas.get(level, ((), ()))
+    return go.Scattermap(
+        lon=list(lons), lat=list(lats), mode="lines",
+        line={"color": ALERT_COLOURS[level], "width": 6}, hoverinfo="skip", showlegend=False,
+        name=f"alerts-{level}", visible=visible,
+    )  # fmt: skip
+
+
+def alert_patch(areas: AlertAreas) -> Patch:
+    """A patch replacing the four alert traces' arrays."""
+    patch = Patch()
+    for level, index in zip(ALERT_COLOURS, LAYER_TRACES["alerts"], strict=True):
+        lons, lats = areas[level]
+        patch["data"][index]["lon"] = list(lons)
+        patch["data"][index]["lat"] = list(lats)
+    return patch
+
+
 def plain(text: str) -> str:
     """Text from a feed as a Plotly label shows it: Plotly reads `<a href>`, `<b>`, `<br>` and
     other tags in labels as markup, so they are escaped and read as the characters they are."""
@@ -166,6 +188,7 @@ def wall_figure(
     tile_url: str | None,
     overlays: Overlays | None = None,
     hidden: frozenset[str] = frozenset(),
+    alerts: AlertAreas | None = None,
 ) -> go.Figure:
     """The whole map; trace order is `map_traces(town)` (the push relies on it). ``hidden``:
     the layers (`LAYERS` of `layer_traces`) the page's address turns off."""
@@ -181,7 +204,8 @@ def wall_figure(
     live = [halo_trace(points), points_trace(points, lang)]
     overlays = overlays or Overlays()
     extra = [overlay_trace(name, overlays.layer(name)) for name in OVERLAY_LAYERS]
-    figure = go.Figure([choropleth, outlines, *live, labels, *extra])
+    areas = [alert_trace(level, alerts or {}) for level in ALERT_COLOURS]
+    figure = go.Figure([choropleth, outlines, *live, labels, *extra, *areas])
     for layer in hidden:
         for index in LAYER_TRACES.get(layer, ()):
             figure.data[index].visible = False
@@ -202,6 +226,7 @@ LAYER_TRACES: Final[dict[str, tuple[int, ...]]] = {
     "stations": (5,),
     "enterprises": (6,),
     "teams": (7,),
+    "alerts": (8, 9, 10, 11),  # one a severity (overlays.ALERT_COLOURS)
 }
 LAYERS: Final = tuple(LAYER_TRACES)
 

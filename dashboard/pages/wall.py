@@ -35,7 +35,7 @@ from dashboard.lights import Light, lights, silence_s, unknown_lights
 from dashboard.live import STALE_AFTER_MS, run_push
 from dashboard.modules import compute
 from dashboard.modules.data import read_module_data
-from dashboard.overlays import Overlays, read_stations
+from dashboard.overlays import AlertAreas, Overlays, alert_areas, read_stations
 from dashboard.overlays import build as build_overlays
 from dashboard.pages.replay import replay_layout
 from dashboard.push import Snapshot, View, build_view, mirror_to_store
@@ -152,6 +152,7 @@ def build_wall(
     notices: list[dict[str, str]] | None = None,
     rows_url: str = ROWS_PATH,
     incident: list[Any] | None = None,
+    areas: AlertAreas | None = None,
 ) -> html.Div:
     """The whole wall for one snapshot (pure: the layout function does the reading);
     ``incident``: the incident layer's components (dashboard/incident_mode.py)."""
@@ -161,7 +162,7 @@ def build_wall(
     strip = feed_strip(feeds, lang, now or datetime.now(UTC))
     figure = wall_figure(
         wall.town, snap.grid, view.points, lang=lang, tile_url=settings.map_tile_url,
-        overlays=overlays, hidden=hidden,
+        overlays=overlays, hidden=hidden, alerts=areas,
     )  # fmt: skip
     counts = snap.counts
     kpis: dict[str, int | None] = (
@@ -243,6 +244,7 @@ def wall_layout(wall: WallContext, health_url: str, rows_url: str = ROWS_PATH) -
         notices=read_notices(wall, lang),
         rows_url=rows_url,
         incident=incident_layer(wall, lang, polled=False),
+        areas=alert_areas(shown),
     )
 
 

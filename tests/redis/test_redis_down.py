@@ -44,6 +44,7 @@ PATH_VALUES = {
     "service_code": "006",
     "service_request_id": "006-000000000000",
     "village": "XXK-01",
+    "incident_id": "INC-20261207-0001",
 }
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 STREETLIGHT = {"service_code": "006", "lat": "31.7823", "long": "120.3911",
@@ -75,7 +76,8 @@ def callers(app_settings: Settings, client: TestClient) -> dict[str, dict[str, s
     """A caller for each kind of route, each seen by the server once while Redis was up (so
     that it still knows them when Redis is away)."""
     url, keys = app_settings.redis_url or "", Keys(app_settings.key_prefix)
-    made = {role: bearer(token(url, keys, role)) for role in ("admin", "duty", "handler")}
+    made = {role: bearer(token(url, keys, role)) for role in ("admin", "duty", "handler", "leader")}
+    made["sms"] = bearer(token(url, keys, "feed", feed="sms"))
     made["urban"] = bearer(token(url, keys, "feed", feed="urban"))
     made["open311"] = bearer(token(url, keys, "feed", feed="open311"))
     for headers in made.values():
@@ -96,6 +98,14 @@ def send(
         return client.post(url, content=urlencode(STREETLIGHT), headers=form)
     if path.endswith("/actions"):
         return client.post(url, json={"action": "accept"}, headers=callers["handler"])
+    if path == "/api/incidents" and method == "post":
+        body = {"title": "测试", "shape": "point", "point": [120.40, 31.78], "radius_m": 1000}
+        return client.post(url, json=body, headers=callers["leader"])
+    if path.endswith("/end"):
+        return client.post(url, json={}, headers=callers["leader"])
+    if path == "/api/notices/reply":
+        reply = {"phone": "10005106817", "text": "1234"}
+        return client.post(url, json=reply, headers=callers["sms"])
     caller = callers["duty" if path.startswith("/api/commands") else "admin"]
     return client.request(method.upper(), url, headers=caller)
 

@@ -15,6 +15,7 @@ import pytest
 from cases.alerts import for_town, placed
 from core.event import Event
 from dashboard.components.ticker import ticker_items
+from dashboard.overlays import ALERT_COLOURS, alert_areas
 from ingest.feeds import FEEDS
 from layers.town import default_town
 
@@ -85,3 +86,17 @@ def test_no_public_sample_of_another_country_is_the_towns_alert() -> None:
         found += alerts_of(path.read_bytes())  # a sample the adapter refuses gives none
     assert found, "the samples gave no alert"
     assert for_town(found, town, outside=False) == []
+
+
+def test_the_towns_alerts_are_drawn_in_their_severitys_colour_and_the_others_not() -> None:
+    town = default_town().boundary
+    here = alerts_of((FIXTURES / "jiangyin_rainstorm.xml").read_bytes())  # Severe: orange
+    far = [{**a, "outside": True} for a in alerts_of(moved(
+        (FIXTURES / "flood_circle.xml").read_bytes(), 0.0, 5.0))]  # fmt: skip
+    areas = alert_areas(for_town(here, town, outside=False) + far)
+    assert {level for level, (lons, _) in areas.items() if lons} == {3}
+    lons, lats = areas[3]
+    assert None in lons, "two info blocks: two rings, a gap between"
+    ring = [(x, y) for x, y in zip(lons, lats, strict=True) if x is not None]
+    assert min(x for x, _ in ring) == pytest.approx(120.34) and max(y for _, y in ring) == 31.84
+    assert ALERT_COLOURS[3] == "#fb8c00" and ALERT_COLOURS[4] == "#e53935"

@@ -494,8 +494,10 @@ def test_lights_ticker_and_notices_go_out_first_then_only_when_they_change() -> 
     ):
         state, messages = plan(state, reads, NOW)
         sent.append(sorted(c for c, _ in messages if c != ids.WALL_PUSH_BEAT))
-    assert sent == [
-        sorted([ids.WALL_PUSH_FEEDS, ids.WALL_HEADER_TICKER, ids.WALL_HEADER_NOTICES]),
+    assert sent == [  # the first alerts read also draws their (no) areas on the map
+        sorted(
+            [ids.WALL_PUSH_FEEDS, ids.WALL_HEADER_TICKER, ids.WALL_HEADER_NOTICES, ids.WALL_MAP]
+        ),
         [],
         sorted([ids.WALL_PUSH_FEEDS, ids.WALL_HEADER_TICKER]),
     ]
@@ -638,3 +640,18 @@ def test_the_incident_layer_is_read_every_second_even_under_changes_and_sent_whe
     assert PERIODS["incident"] <= 1.0
     state, _ = plan(state, Reads(cursor="2-0", cases=[case(1)]), due - 0.1)
     assert "incident" in wanted(state, due, changes=True), "never held back by changes"
+
+
+def test_the_alerts_areas_go_to_the_map_when_they_change() -> None:
+    state, _ = begin([])
+    ring = [[120.38, 31.77], [120.41, 31.77], [120.41, 31.8], [120.38, 31.77]]
+    alert = {"id": "cap:1", "severity": 4, "attrs": {"geometry": {
+        "type": "Polygon", "coordinates": [ring]}}}  # fmt: skip
+    figures = []
+    for alerts in ([alert], [alert], []):
+        state, messages = plan(state, Reads(alerts=alerts), NOW)
+        figures.append([p["figure"] for c, p in messages if c == ids.WALL_MAP])
+    assert [len(f) for f in figures] == [1, 0, 1], "sent at first, then only when changed"
+    first = figures[0][0].to_plotly_json()["operations"]
+    assert any(op["location"] == ["data", 11, "lon"] and op["params"]["value"][0] == 120.38
+               for op in first)  # fmt: skip
