@@ -17,6 +17,7 @@ import orjson
 from cases.categories import category
 from cases.telemetry import NO_DATA, AlarmChange
 from core.event import Event, Status
+from layers.sites import sites
 
 FEED = "alarm"
 KIND_NAMES: dict[str, tuple[str, str]] = {
@@ -46,7 +47,21 @@ def kind_name(kind: str) -> tuple[str, str]:
 
 def station_of(event: Event) -> Station:
     """The station as its own telemetry event describes it."""
-    return Station(event.title, event.lon, event.lat, event.address)
+    return placed(f"{event.feed}:{event.source_id}", event.title, event.lon, event.lat,
+                  event.address)  # fmt: skip
+
+
+def placed(
+    station: str, title: str, lon: float | None, lat: float | None, address: str = ""
+) -> Station:
+    """A station where its reading says, else where the town's sites file puts it (a river
+    gauge's SL 323 record has no position): its alarm cases then stand on the map, and an
+    incident can be declared round them."""
+    if lon is None or lat is None:
+        site = sites().stations.get(station)
+        if site is not None:
+            lon, lat = site.lon_lat
+    return Station(title, lon, lat, address)
 
 
 def alarm_event(change: AlarmChange, station: Station, received_at: datetime) -> Event:

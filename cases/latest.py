@@ -12,7 +12,7 @@ import orjson
 import redis
 
 from cases import alerts, readings
-from cases.alarms import Station, alarm_event, station_of
+from cases.alarms import Station, alarm_event, placed, station_of
 from cases.model import entry_key
 from cases.telemetry import StationState, observe, reading_of, silence
 from core.event import Event
@@ -139,7 +139,7 @@ def silent_reports(
 def _station(station: str, snapshot: bytes | str | None) -> Station:
     """The station as its newest reading describes it; its code alone if there is none."""
     if not snapshot:
-        return Station(station)
+        return placed(station, station, None, None)
     value = orjson.loads(snapshot)
-    return Station(value.get("title") or station, value.get("lon"), value.get("lat"),
-                   value.get("address") or "")  # fmt: skip
+    return placed(station, value.get("title") or station, value.get("lon"), value.get("lat"),
+                  value.get("address") or "")  # fmt: skip

@@ -29,6 +29,8 @@ from emergency import store
 from emergency.incidents import current
 
 TICK_MS = 1000
+CASES_SHOWN = 200  # on the layer's map (its list shows the newest dozen, and the count)
+TIMELINE_SHOWN = 24  # the newest entries the layer lists
 ON, OFF = "incident incident-on", "incident"
 
 
@@ -36,13 +38,16 @@ def _seen(incident: dict[str, Any] | None, active: int, lang: Lang, ends: bool) 
     if incident is None:
         return digest(["none", lang])
     cases = [(c["id"], c.get("stage")) for c in incident.get("cases", [])]
-    return digest([incident["id"], incident["status"], len(incident.get("timeline", [])),
-                   incident.get("notice_counts"), cases, active, lang, ends])  # fmt: skip
+    return digest([incident["id"], incident["status"], incident.get("timeline_total"),
+                   incident.get("notice_counts"), cases, incident.get("cases_total"), active,
+                   lang, ends])  # fmt: skip
 
 
 def read_layer(wall: WallContext, lang: Lang, ends: bool) -> tuple[dict[str, str], list[Any], str]:
     """What the layer shows (its digest and the incident's id), its children and class."""
-    incident, active = current(wall.r, wall.keys, wall.clock())
+    incident, active = current(
+        wall.r, wall.keys, wall.clock(), cases_limit=CASES_SHOWN, timeline_limit=TIMELINE_SHOWN
+    )
     if incident is None:
         return {"digest": _seen(None, 0, lang, ends), "incident": ""}, [], OFF
     children = incident_view(incident, active, wall.town, lang, end_button=ends)

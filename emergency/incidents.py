@@ -19,11 +19,13 @@ import redis
 import shapely
 from shapely.errors import GEOSException
 from shapely.geometry.base import BaseGeometry
+from shapely.prepared import prep
 
 from cases.facets import matching
 from cases.routing import table
 from cases.store import get_cases
 from core.keys import Keys
+from core.replies import text
 from emergency import notices, store
 from emergency.footprint import Enterprise, Team, circle, footprint, rings, teams_of
 from emergency.store import IncidentError
@@ -36,6 +38,8 @@ MAX_VERTICES = 2_000  # a drawn polygon; more is not drawn by hand
 HAZARDS = {"major_hazard": "major", "enterprise_hazard": "general"}
 ENTERPRISE_PREFIX = "enterprise:"
 MAX_HAZARD_CASES = 5_000
+WHOLE = 0.9999  # a grid's share from which it is wholly inside
+CHUNK = 2_000  # cases read at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,23 +164,35 @@ def prepare(
 
 def cases_inside(
     r: redis.Redis, keys: Keys, incident: dict[str, Any], now: datetime, limit: int = 500
-) -> list[dict[str, Any]]:
-    """The open cases inside the area now: of the affected grids, those whose point is inside
-    (a case without a point counts when its whole grid is), newest report first."""
-    area = shapely.geometry.shape(incident["area"])
-    whole = {g["code"] for g in incident["footprint"]["grids"] if g["share"] >= 0.9999}
-    found: list[dict[str, Any]] = []
+) -> tuple[int, list[dict[str, Any]]]:
+    """How many open cases are inside the area now, and the newest `limit` of them (by their
+    report). A grid wholly inside counts whole, from its facet set, without reading a case;
+    of a grid the area crosses, the cases whose point is inside (one without a point is not
+    placed inside)."""
+    area = prep(shapely.geometry.shape(incident["area"]))
+    total = 0
+    newest: list[tuple[float, str]] = []
     for grid in incident["footprint"]["grids"]:
-        page = matching(r, keys, {"grid": grid["code"]}, now=now, limit=10_000)
-        for case in get_cases(r, keys, page.ids, now):
-            if case.get("lon") is None:
-                inside = grid["code"] in whole
-            else:
-                inside = area.intersects(shapely.Point(case["lon"], case["lat"]))
-            if inside:
-                found.append(case)
-    found.sort(key=lambda c: (c.get("reported_at") or "", c["id"]), reverse=True)
-    return found[:limit]
+        key = keys.facet("grid", grid["code"])
+        if grid["share"] >= WHOLE:
+            total += int(r.zcard(key))
+            top: Any = r.zrevrange(key, 0, limit - 1, withscores=True)
+            newest += [(float(score), text(i)) for i, score in top]
+            continue
+        scored: Any = r.zrange(key, 0, -1, withscores=True)
+        for start in range(0, len(scored), CHUNK):
+            part = [(text(i), float(score)) for i, score in scored[start : start + CHUNK]]
+            for (case_id, score), raw in zip(
+                part, r.mget([keys.case(i) for i, _ in part]), strict=True
+            ):
+                case = orjson.loads(raw) if raw else {}
+                if case.get("lon") is not None and area.intersects(
+                    shapely.Point(case["lon"], case["lat"])
+                ):
+                    total += 1
+                    newest.append((score, case_id))
+    newest.sort(reverse=True)
+    return total, get_cases(r, keys, [i for _, i in newest[:limit]], now)
 
 
 def context_for(town: Town, population: Path, places: Path) -> Context:
@@ -207,28 +223,49 @@ def open_incident(
 SECRET = frozenset({"token", "code"})  # a notice's: whoever holds them acknowledges it
 
 
-def detail(r: redis.Redis, keys: Keys, incident_id: str, now: datetime) -> dict[str, Any] | None:
+def detail(
+    r: redis.Redis,
+    keys: Keys,
+    incident_id: str,
+    now: datetime,
+    *,
+    cases_limit: int = 500,
+    timeline_limit: int | None = None,
+) -> dict[str, Any] | None:
     """An incident as every screen, the API and the report show it: with the open cases
-    inside its area now, its notices (without their secrets) and their counts, and its
-    timeline; None when there is no such incident."""
+    inside its area now (how many, and the newest `cases_limit`), its notices (without their
+    secrets) and their counts, and its timeline (how long, and its entries: the newest
+    `timeline_limit`, or all); None when there is no such incident."""
     incident = store.get(r, keys, incident_id)
     if incident is None:
         return None
     sent = notices.of_incident(r, keys, incident_id)
+    total, cases = cases_inside(r, keys, incident, now, cases_limit)
+    length, entries = store.timeline(r, keys, incident_id, timeline_limit)
     return {
         **incident,
-        "cases": cases_inside(r, keys, incident, now),
+        "cases": cases,
+        "cases_total": total,
         "notices": [{k: v for k, v in n.items() if k not in SECRET} for n in sent],
         "notice_counts": notices.summary(sent),
-        "timeline": store.timeline(r, keys, incident_id),
+        "timeline_total": length,
+        "timeline": entries,
     }
 
 
-def current(r: redis.Redis, keys: Keys, now: datetime) -> tuple[dict[str, Any] | None, int]:
+def current(
+    r: redis.Redis,
+    keys: Keys,
+    now: datetime,
+    *,
+    cases_limit: int = 500,
+    timeline_limit: int | None = None,
+) -> tuple[dict[str, Any] | None, int]:
     """The newest active incident in detail (None: none), and how many are active."""
     active = store.active_ids(r, keys)
     for incident_id in active:
-        found = detail(r, keys, incident_id, now)
+        found = detail(r, keys, incident_id, now, cases_limit=cases_limit,
+                       timeline_limit=timeline_limit)  # fmt: skip
         if found is not None:
             return found, len(active)
     return None, 0

@@ -92,8 +92,17 @@ def get(r: redis.Redis, keys: Keys, incident_id: str) -> dict[str, Any] | None:
     return orjson.loads(raw) if raw else None
 
 
-def timeline(r: redis.Redis, keys: Keys, incident_id: str) -> list[dict[str, Any]]:
-    return [orjson.loads(v) for v in r.lrange(keys.incident_timeline(incident_id), 0, -1)]
+def timeline(
+    r: redis.Redis, keys: Keys, incident_id: str, last: int | None = None
+) -> tuple[int, list[dict[str, Any]]]:
+    """How many entries the timeline has, and its entries (``last``: only the newest so many),
+    oldest first."""
+    key = keys.incident_timeline(incident_id)
+    pipe = r.pipeline(transaction=False)
+    pipe.llen(key)
+    pipe.lrange(key, -last if last else 0, -1)
+    length, entries = pipe.execute()
+    return int(length), [orjson.loads(v) for v in entries]
 
 
 def active_ids(r: redis.Redis, keys: Keys) -> list[str]:

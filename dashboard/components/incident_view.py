@@ -374,7 +374,12 @@ def incident_view(
                         _panel(t("incident.enterprises", lang), enterprises, lang),
                         _panel(t("incident.resources", lang), resources, lang),
                         _panel(t("incident.staff", lang), staff, lang),
-                        _panel(t("incident.cases", lang), cases, lang),
+                        _panel(
+                            t("incident.cases", lang),
+                            cases,
+                            lang,
+                            total=int(incident.get("cases_total", len(cases))),
+                        ),
                         html.Section(
                             className="incident-panel incident-timeline",
                             children=[

@@ -163,7 +163,7 @@ def test_every_screen_switches_to_the_incident_and_back_within_two_seconds(
         store.end(r, keys, by_hand, actor="inc.leader", at=datetime.now(UTC))
     for wall in walls:
         assert wall.page.locator(f"#{ids.WALL_MAP}").is_visible(), "the wall's own layout"
-    kinds = [e["kind"] for e in store.timeline(r, keys, incident_id)]
+    kinds = [e["kind"] for e in store.timeline(r, keys, incident_id)[1]]
     assert kinds[0] == "declared" and kinds[1] == "notices_sent" and kinds[-1] == "ended"
     audit = [orjson.loads(f["e"]) for _, f in r.xrange(keys.incident_events)]
     mine = [e for e, (_, f) in zip(audit, r.xrange(keys.incident_events), strict=True)

@@ -17,6 +17,7 @@ from cases.places import Geography
 from core.keys import Keys
 from ingest.feeds import FEEDS
 from ingest.sink import RedisSink
+from layers.sites import sites
 from tests.support.clock import Clock
 from tests.support.pipeline import drain
 
@@ -85,7 +86,9 @@ def test_a_silent_gauge_raises_a_no_data_alarm_on_time_and_a_reading_clears_it(
     (case,) = alarm_cases(r, keys)
     assert case["id"] == "alarm:water:63201234:no-data:20261128T011500Z"
     assert (case["status"], case["title"]) == ("open", "璜塘河闸 站点无数据")
-    assert case["lon"] is None and case["reported_at"] == "2026-11-28T01:15:00+00:00"
+    # SL 323 sends no position: the case stands where layers/data/sites.json puts the gauge.
+    assert [case["lon"], case["lat"]] == list(sites().stations["water:63201234"].lon_lat)
+    assert case["reported_at"] == "2026-11-28T01:15:00+00:00"
     assert r.zcard(keys.silent_due) == 0, "raised once"
     clock.now += timedelta(minutes=5)
     assert engine.sweep() == 0

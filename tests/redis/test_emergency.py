@@ -24,6 +24,7 @@ from cases.routing import table
 from core.keys import Keys
 from core.replies import text
 from core.settings import Settings
+from core.times import BEIJING
 from dashboard.app import create_app
 from emergency import notices, store
 from emergency.gateway import Simulated
@@ -31,11 +32,13 @@ from emergency.incidents import Context, context_for
 from emergency.watcher import Watcher
 from ingest.feeds import FEEDS
 from ingest.sink import RedisSink
+from layers.sites import sites
 from layers.town import WGS84, Town, default_town
 from tests.support.access import LOCAL, bearer, token
 from tests.support.areas import cap_xml, found_footprint, independent_footprint, two_villages_area
 from tests.support.clock import Clock
-from tests.support.pipeline import drain
+from tests.support.pipeline import drain, push
+from tests.support.urban import DEFAULT_POINT, around, urban_record
 
 pytestmark = pytest.mark.redis
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -211,7 +214,7 @@ def test_a_leaders_incident_notifies_each_grids_staff_and_escalates_the_silent(
     to_villages = [t for t in told if t["kind"] == "incident-village"]
     assert {t["village"] for t in to_villages} == villages
     assert all("未确认收到通知" in t["text"] for t in to_villages)
-    kinds = [e["kind"] for e in store.timeline(r, keys, incident["id"])]
+    kinds = [e["kind"] for e in store.timeline(r, keys, incident["id"])[1]]
     assert kinds[:2] == ["declared", "notices_sent"]
     assert kinds.count("notice_acked") == counts["acked"]
     assert kinds[-2:] == ["notices_resent", "notices_escalated"]
@@ -244,7 +247,7 @@ def test_a_notice_is_acknowledged_by_its_link_or_a_reply_once(
     reply = web.post("/api/notices/reply", headers=sms,
                      json={"phone": second["phone"], "text": f"收到 {second['code']}"})  # fmt: skip
     assert reply.status_code == 200 and reply.json()["notice"] == second["id"]
-    acked = [e for e in store.timeline(r, keys, incident["id"]) if e["kind"] == "notice_acked"]
+    acked = [e for e in store.timeline(r, keys, incident["id"])[1] if e["kind"] == "notice_acked"]
     assert [(e["notice"], e["via"]) for e in acked] == [
         (first["id"], "link"),
         (second["id"], "reply"),
@@ -252,3 +255,81 @@ def test_a_notice_is_acknowledged_by_its_link_or_a_reply_once(
     shown = web.get(f"/api/incidents/{incident['id']}", headers=leader).json()
     assert all("token" not in n and "code" not in n for n in shown["notices"])
     assert shown["notice_counts"]["acked"] == 2
+
+
+def declared(raw: redis.Redis, keys: Keys) -> list[dict[str, Any]]:
+    return [i for i in (store.get(raw, keys, x) for x in store.active_ids(raw, keys)) if i]
+
+
+def run(watcher: Watcher, engine: Engine) -> None:
+    drain(engine)
+    while watcher.step(block_ms=None):
+        pass
+
+
+def test_a_river_at_its_guaranteed_level_declares_one_incident_round_its_gauge(
+    r: redis.Redis, raw: redis.Redis, keys: Keys, engine: Engine, context: Context, clock: Clock
+) -> None:
+    watcher = watcher_for(raw, keys, context, clock)
+    gate = {"stcd": "63201234", "stnm": "璜塘河闸", "wrz": 3.80, "grz": 4.30}
+
+    def levels(*pairs: tuple[str, float]) -> bytes:
+        day = NOW.astimezone(BEIJING).strftime("%Y-%m-%d")
+        return orjson.dumps([{**gate, "tm": f"{day} {hhmm}", "z": z} for hhmm, z in pairs])
+
+    send(r, keys, "water", levels(("00:00", 3.70), ("00:05", 3.85)))
+    run(watcher, engine)
+    assert declared(r, keys) == [], "over the warning level only"
+    send(r, keys, "water", levels(("00:10", 4.35)))
+    run(watcher, engine)
+    send(r, keys, "water", levels(("00:15", 4.40)))  # still over: the same occasion
+    run(watcher, engine)
+    [incident] = declared(r, keys)
+    assert incident["source"]["rule"] == "river-over-guaranteed"
+    assert incident["title"] == "璜塘河闸 超保证水位" and incident["radius_m"] == 1000
+    gauge = sites().stations["water:63201234"].lon_lat
+    assert incident["point"] == pytest.approx(list(gauge))
+
+
+def test_a_major_hazard_declares_and_an_ordinary_one_does_not(
+    r: redis.Redis, raw: redis.Redis, keys: Keys, engine: Engine, context: Context, clock: Clock
+) -> None:
+    watcher = watcher_for(raw, keys, context, clock)
+    lon, lat = context.town.centre
+    at = NOW.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    hazard = {"yhbh": "YH-1", "qymc": "江阴某化工有限公司", "yhdj": "一般隐患",
+              "yhms": "消防通道堵塞", "pcsj": at, "zgzt": "未整改",
+              "lon": lon, "lat": lat}  # fmt: skip
+    send(r, keys, "safety", orjson.dumps([hazard]))
+    run(watcher, engine)
+    assert declared(r, keys) == []
+    major = {**hazard, "yhbh": "YH-2", "yhdj": "重大隐患", "yhms": "储罐区可燃气体报警器失效"}
+    send(r, keys, "safety", orjson.dumps([major]))
+    run(watcher, engine)
+    [incident] = declared(r, keys)
+    assert incident["title"] == "重大隐患：江阴某化工有限公司"
+    assert incident["footprint"]["enterprises"][0]["hazard"] == "major"
+
+
+def test_five_waterlogging_reports_in_one_grid_within_30_minutes_declare_over_the_grid(
+    r: redis.Redis, raw: redis.Redis, keys: Keys, engine: Engine, context: Context, clock: Clock
+) -> None:
+    watcher = watcher_for(raw, keys, context, clock)
+    lon, lat = DEFAULT_POINT
+    grid = context.town.l2.index[context.town.l2.contains(shapely.Point(lon, lat))][0]
+
+    def report(n: int, minutes: int) -> dict[str, Any]:
+        at = (NOW - timedelta(minutes=minutes)).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+        return urban_record(n, *around(lon, lat, n), sbsj=at, xlbm="0402", xlmc="道路积水")
+
+    push(r, keys, [report(1, 80), report(2, 25), report(3, 20), report(4, 15), report(5, 10)])
+    run(watcher, engine)
+    assert declared(r, keys) == [], "four within 30 minutes (the first is older)"
+    push(r, keys, [report(7, 5)])
+    run(watcher, engine)
+    [incident] = declared(r, keys)
+    assert incident["source"]["rule"] == "waterlogging-cluster" and incident["shape"] == "polygon"
+    assert [g["code"] for g in incident["footprint"]["grids"] if g["share"] > 0.99] == [grid]
+    push(r, keys, [report(8, 1)])
+    run(watcher, engine)
+    assert len(declared(r, keys)) == 1, "the grid's cluster has its incident"
