@@ -84,6 +84,11 @@ class Keys:
         the same occasion never declares twice."""
         return f"{self.prefix}incident-sources"
 
+    def incident_cases(self, incident_id: str) -> str:
+        """Sorted set: the open cases inside an incident's area, by their report time (epoch
+        ms); filled at its declaration, kept by `towncc emergency` as cases change."""
+        return f"{self.prefix}incident-cases:{incident_id}"
+
     def incident_window(self, rule: str, grid: str, category: str) -> str:
         """Sorted set: a cluster rule's recent reports of one category in one grid, by their
         report time (epoch ms); it expires when the rule's window has passed."""

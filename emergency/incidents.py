@@ -162,37 +162,52 @@ def prepare(
     }
 
 
-def cases_inside(
-    r: redis.Redis, keys: Keys, incident: dict[str, Any], now: datetime, limit: int = 500
-) -> tuple[int, list[dict[str, Any]]]:
-    """How many open cases are inside the area now, and the newest `limit` of them (by their
-    report). A grid wholly inside counts whole, from its facet set, without reading a case;
-    of a grid the area crosses, the cases whose point is inside (one without a point is not
-    placed inside)."""
+def scan_inside(r: redis.Redis, keys: Keys, incident: dict[str, Any]) -> dict[str, float]:
+    """Every open case inside the area now, with its report time (epoch ms, its facets'
+    score): a grid wholly inside whole, from its facet set, without reading a case; of a grid
+    the area crosses, the cases whose point is inside. Read once, when the incident is
+    declared; `towncc emergency` keeps the index from then on (`follow_case`)."""
     area = prep(shapely.geometry.shape(incident["area"]))
-    total = 0
-    newest: list[tuple[float, str]] = []
+    found: dict[str, float] = {}
     for grid in incident["footprint"]["grids"]:
-        key = keys.facet("grid", grid["code"])
+        scored: Any = r.zrange(keys.facet("grid", grid["code"]), 0, -1, withscores=True)
         if grid["share"] >= WHOLE:
-            total += int(r.zcard(key))
-            top: Any = r.zrevrange(key, 0, limit - 1, withscores=True)
-            newest += [(float(score), text(i)) for i, score in top]
+            found.update((text(i), float(score)) for i, score in scored)
             continue
-        scored: Any = r.zrange(key, 0, -1, withscores=True)
         for start in range(0, len(scored), CHUNK):
             part = [(text(i), float(score)) for i, score in scored[start : start + CHUNK]]
-            for (case_id, score), raw in zip(
-                part, r.mget([keys.case(i) for i, _ in part]), strict=True
-            ):
+            stored = r.mget([keys.case(i) for i, _ in part])
+            for (case_id, score), raw in zip(part, stored, strict=True):
                 case = orjson.loads(raw) if raw else {}
                 if case.get("lon") is not None and area.intersects(
                     shapely.Point(case["lon"], case["lat"])
                 ):
-                    total += 1
-                    newest.append((score, case_id))
-    newest.sort(reverse=True)
-    return total, get_cases(r, keys, [i for _, i in newest[:limit]], now)
+                    found[case_id] = score
+    return found
+
+
+def inside(case: dict[str, Any], incident: dict[str, Any], area: Any) -> bool:
+    """Whether an open case is inside an incident's area: its point, or, without one, its
+    grid wholly inside (`scan_inside`'s rule, for one case)."""
+    if case.get("status") != "open":
+        return False
+    if case.get("lon") is None:
+        whole = {g["code"] for g in incident["footprint"]["grids"] if g["share"] >= WHOLE}
+        return case.get("grid") in whole
+    return bool(area.intersects(shapely.Point(case["lon"], case["lat"])))
+
+
+def cases_inside(
+    r: redis.Redis, keys: Keys, incident: dict[str, Any], now: datetime, limit: int = 500
+) -> tuple[int, list[dict[str, Any]]]:
+    """How many open cases are inside the area now, and the newest `limit` of them (by their
+    report), from the incident's index (`incident-cases:<id>`)."""
+    key = keys.incident_cases(incident["id"])
+    pipe = r.pipeline(transaction=False)
+    pipe.zcard(key)
+    pipe.zrevrange(key, 0, limit - 1)
+    total, ids = pipe.execute()
+    return int(total), get_cases(r, keys, [text(i) for i in ids], now)
 
 
 def context_for(town: Town, population: Path, places: Path) -> Context:
@@ -216,6 +231,9 @@ def open_incident(
     grids' staff; its id and whether it is new."""
     incident_id, new = store.declare(r, keys, incident, source=source)
     if new:
+        found = scan_inside(r, keys, incident)
+        if found:
+            r.zadd(keys.incident_cases(incident_id), found)
         notices.issue(r, keys, incident, now=now, minutes=minutes, link_base=link_base)
     return incident_id, new
 

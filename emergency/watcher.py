@@ -145,11 +145,19 @@ class Watcher:
                 log.exception("case entry %s could not be matched", entry_id)
 
     def _timeline(self, change: dict[str, str], case: dict[str, Any], areas: list[Any]) -> None:
-        if case.get("lon") is None or change.get("type") in QUIET_TYPES:
-            return
-        point = shapely.Point(case["lon"], case["lat"])
+        """The case in or out of each active incident's index of the cases inside; a case
+        opened inside, or acted on, on its timeline."""
         at = datetime.fromisoformat(change["at"])
         for incident, area in areas:
+            key = self.keys.incident_cases(incident["id"])
+            if incidents.inside(case, incident, area):
+                reported = datetime.fromisoformat(case["reported_at"])
+                self.r.zadd(key, {case["id"]: int(reported.timestamp() * 1000)})
+            else:
+                self.r.zrem(key, case["id"])
+            if case.get("lon") is None or change.get("type") in QUIET_TYPES:
+                continue
+            point = shapely.Point(case["lon"], case["lat"])
             if at < datetime.fromisoformat(incident["declared_at"]) or not area.intersects(point):
                 continue
             kind = "case_opened" if change["type"] == "created" else "case_action"

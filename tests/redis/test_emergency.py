@@ -27,8 +27,9 @@ from core.settings import Settings
 from core.times import BEIJING
 from dashboard.app import create_app
 from emergency import notices, store
+from emergency.footprint import circle
 from emergency.gateway import Simulated
-from emergency.incidents import Context, context_for
+from emergency.incidents import Context, context_for, detail, open_incident, prepare
 from emergency.watcher import Watcher
 from ingest.feeds import FEEDS
 from ingest.sink import RedisSink
@@ -38,7 +39,7 @@ from tests.support.access import LOCAL, bearer, token
 from tests.support.areas import cap_xml, found_footprint, independent_footprint, two_villages_area
 from tests.support.clock import Clock
 from tests.support.pipeline import drain, push
-from tests.support.urban import DEFAULT_POINT, around, urban_record
+from tests.support.urban import DEFAULT_POINT, around, offset, urban_record
 
 pytestmark = pytest.mark.redis
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -333,3 +334,29 @@ def test_five_waterlogging_reports_in_one_grid_within_30_minutes_declare_over_th
     push(r, keys, [report(8, 1)])
     run(watcher, engine)
     assert len(declared(r, keys)) == 1, "the grid's cluster has its incident"
+
+
+def test_a_case_opened_inside_joins_the_incident_and_leaves_it_when_closed(
+    r: redis.Redis, raw: redis.Redis, keys: Keys, engine: Engine, context: Context, clock: Clock
+) -> None:
+    lon, lat = DEFAULT_POINT
+    at = NOW.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+    push(r, keys, [urban_record(1, lon, lat, sbsj=at)])  # inside before the declaration
+    drain(engine)
+    watcher = watcher_for(raw, keys, context, clock)
+    area = circle(context.town, lon, lat, 500)
+    incident = prepare(r, keys, context, title="管线爆裂", shape="polygon", area=area,
+                       actor="t", now=NOW)  # fmt: skip
+    open_incident(r, keys, incident, now=NOW, minutes=10)
+    assert [c["id"] for c in detail(r, keys, incident["id"], NOW)["cases"]] == ["urban:T-000001"]
+    far = offset(lon, lat, 0, 3000)
+    push(r, keys, [urban_record(2, *around(lon, lat, 2), sbsj=at), urban_record(3, *far, sbsj=at)])
+    run(watcher, engine)
+    found = detail(r, keys, incident["id"], NOW) or {}
+    assert sorted(c["id"] for c in found["cases"]) == ["urban:T-000001", "urban:T-000002"]
+    assert found["cases_total"] == 2
+    opened = [e["case"] for e in found["timeline"] if e["kind"] == "case_opened"]
+    assert opened == ["urban:T-000002"], "opened inside after the declaration; not the far one"
+    push(r, keys, [urban_record(2, *around(lon, lat, 2), sbsj=at, zt="已结案")])
+    run(watcher, engine)
+    assert (detail(r, keys, incident["id"], NOW) or {})["cases_total"] == 1
