@@ -43,6 +43,7 @@ class Rule(BaseModel):
     categories: tuple[str, ...] = ()
     count: int = Field(default=5, ge=2, le=10_000)
     minutes: float = Field(default=30, gt=0, le=24 * 60)
+    ends_with_alert: bool = False  # an alert rule's incident ends when the alert is cancelled
 
 
 class Rules(BaseModel):
@@ -95,10 +96,15 @@ def for_alert(
     for rule in table:
         if rule.when == "alert" and attrs.get("severity") in rule.severities:
             title = attrs.get("headline") or attrs.get("event") or alert.get("title") or ""
-            source = "alert:" + index_key(attrs.get("sender", ""), attrs.get("identifier", ""))
+            source = alert_source(attrs.get("sender", ""), attrs.get("identifier", ""))
             return Match(rule, source, _title(rule, title=str(title)), "alert", None,
                          attrs.get("geometry"))  # fmt: skip
     return None
+
+
+def alert_source(sender: str, identifier: str) -> str:
+    """The occasion of an alert: its sender and identifier (cases/alerts.py's index key)."""
+    return "alert:" + index_key(sender, identifier)
 
 
 def for_case(case: dict[str, Any], table: tuple[Rule, ...]) -> Match | None:

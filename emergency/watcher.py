@@ -17,6 +17,7 @@ one bad record never stops the centre's emergency side.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -117,11 +118,46 @@ class Watcher:
                 continue
             try:
                 alert = snapshot(Event.from_json(fields["e"]))
+                if self._follows(alert, now):
+                    continue
                 found = rules.for_alert(alert, self.context.town.boundary, now, self.table)
                 if found is not None:
                     self.declare(found, now, alert=alert)
             except Exception:  # one record never stops the loop
                 log.exception("alert entry %s could not be matched", text(entry_id))
+
+    def _follows(self, alert: dict[str, Any], now: datetime) -> bool:
+        """An Update or a Cancel of an alert that declared an incident belongs to that
+        incident: an Update carries it on (never a second incident for one storm), a Cancel
+        puts 预警解除 on its timeline and, when the rule says so (`ends_with_alert`), ends it.
+        True when the alert was one of those."""
+        attrs = alert.get("attrs") or {}
+        kind = attrs.get("msgType")
+        refs = attrs.get("references") or [] if kind in ("Update", "Cancel") else []
+        for ref in refs:
+            source = rules.alert_source(ref.get("sender", ""), ref.get("identifier", ""))
+            incident_id = self.r.hget(self.keys.incident_sources, source)
+            incident = store.get(self.r, self.keys, text(incident_id)) if incident_id else None
+            if incident is None:
+                continue
+            own = rules.alert_source(attrs.get("sender", ""), attrs.get("identifier", ""))
+            self.r.hsetnx(self.keys.incident_sources, own, incident["id"])
+            title = attrs.get("headline") or alert.get("title") or ""
+            what = "alert_updated" if kind == "Update" else "alert_cancelled"
+            entry = store.entry(what, now, "feed:cap", title=title, severity=attrs.get("severity"))
+            store.log(self.r, self.keys, incident["id"], entry)
+            rule = next((r for r in self.table if r.id == incident["source"].get("rule")), None)
+            if (
+                kind == "Cancel"
+                and incident["status"] == "active"
+                and rule
+                and rule.ends_with_alert
+            ):
+                with contextlib.suppress(store.IncidentError):  # ended meanwhile
+                    store.end(self.r, self.keys, incident["id"], actor=f"rule:{rule.id}", at=now,
+                              note=title)  # fmt: skip
+            return True
+        return False
 
     def _cases(self, entries: list[tuple[Any, dict[Any, Any]]]) -> None:
         now = self.clock()

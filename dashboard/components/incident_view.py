@@ -236,6 +236,8 @@ _KNOWN = frozenset(
         "case_opened",
         "case_action",
         "ended",
+        "alert_updated",
+        "alert_cancelled",
     )
 )
 

@@ -360,3 +360,29 @@ def test_a_case_opened_inside_joins_the_incident_and_leaves_it_when_closed(
     push(r, keys, [urban_record(2, *around(lon, lat, 2), sbsj=at, zt="已结案")])
     run(watcher, engine)
     assert (detail(r, keys, incident["id"], NOW) or {})["cases_total"] == 1
+
+
+def test_an_update_carries_the_incident_on_and_a_cancel_ends_it(
+    r: redis.Redis, raw: redis.Redis, keys: Keys, engine: Engine, context: Context, clock: Clock
+) -> None:
+    watcher = watcher_for(raw, keys, context, clock)
+    area = two_villages_area(context.town)
+    first = NOW - timedelta(minutes=30)
+    send(r, keys, "cap", cap_xml(area, severity="Severe", sent=first, identifier="S-1"))
+    run(watcher, engine)
+    [incident] = declared(r, keys)
+    ref = f"江阴市气象台,S-1,{first.isoformat(timespec='seconds')}"
+    update = NOW - timedelta(minutes=10)
+    send(r, keys, "cap", cap_xml(area, severity="Extreme", sent=update, identifier="S-2",
+                                 msg_type="Update", references=ref))  # fmt: skip
+    run(watcher, engine)
+    assert [i["id"] for i in declared(r, keys)] == [incident["id"]], "one storm, one incident"
+    ref = f"江阴市气象台,S-2,{update.isoformat(timespec='seconds')}"
+    send(r, keys, "cap", cap_xml(area, severity="Minor", sent=NOW, identifier="S-3",
+                                 msg_type="Cancel", references=ref))  # fmt: skip
+    run(watcher, engine)
+    assert declared(r, keys) == []
+    ended = store.get(r, keys, incident["id"]) or {}
+    assert ended["status"] == "ended" and ended["ended_by"] == "rule:cap-severe"
+    kinds = [e["kind"] for e in store.timeline(r, keys, incident["id"])[1]]
+    assert kinds[-3:] == ["alert_updated", "alert_cancelled", "ended"]

@@ -78,18 +78,27 @@ def found_footprint(touched: dict[str, Any]) -> dict[str, object]:
 
 
 def cap_xml(
-    area: BaseGeometry, *, severity: str, sent: datetime, identifier: str, hours: float = 6
+    area: BaseGeometry,
+    *,
+    severity: str,
+    sent: datetime,
+    identifier: str,
+    hours: float = 6,
+    msg_type: str = "Alert",
+    references: str = "",
 ) -> bytes:
-    """A CAP 1.2 alert (one zh-CN info) whose area is `area`'s outline, in force for `hours`."""
+    """A CAP 1.2 alert (one zh-CN info) whose area is `area`'s outline, in force for `hours`;
+    an Update or a Cancel names the message it references (`sender,identifier,sent`)."""
     outline = area.geoms[0] if hasattr(area, "geoms") else area
     ring = shapely.get_coordinates(shapely.get_exterior_ring(outline))
     polygon = " ".join(f"{lat:.6f},{lon:.6f}" for lon, lat in ring)
     expires = sent + timedelta(hours=hours)
+    refs = f"<references>{references}</references>" if references else ""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
   <identifier>{identifier}</identifier><sender>江阴市气象台</sender>
-  <sent>{sent.isoformat(timespec="seconds")}</sent><status>Actual</status><msgType>Alert</msgType>
-  <scope>Public</scope>
+  <sent>{sent.isoformat(timespec="seconds")}</sent><status>Actual</status>
+  <msgType>{msg_type}</msgType><scope>Public</scope>{refs}
   <info><language>zh-CN</language><category>Met</category><event>暴雨</event>
     <urgency>Immediate</urgency><severity>{severity}</severity><certainty>Observed</certainty>
     <expires>{expires.isoformat(timespec="seconds")}</expires>
