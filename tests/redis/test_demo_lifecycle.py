@@ -23,24 +23,24 @@ def demo_pid(data_dir: Path) -> int:
     raise AssertionError("no towncc demo process")
 
 
+# `emergency` first: its command line says `--gateway simulated`.
+ROLES = (b"emergency", b"valkey-server", b"engine", b"serve", b"simulate", b"watch")
+
+
 def test_sigterm_stops_every_child_and_redis(tmp_path: Path) -> None:
     with running_demo(tmp_path) as base:
         assert base.startswith("http://127.0.0.1:")
         root = demo_pid(tmp_path)
         deadline = time.monotonic() + 30
-        while len(children := descendants(root)) < 5 and time.monotonic() < deadline:
+        while len(children := descendants(root)) < 6 and time.monotonic() < deadline:
             time.sleep(0.1)
         roles = sorted(
             next(
-                (
-                    r
-                    for r in (b"valkey-server", b"engine", b"serve", b"simulate", b"watch")
-                    if r in c
-                ),
+                (r for r in ROLES if r in c),
                 c,
             )
             for c in children.values()
         )
-        assert roles == [b"engine", b"serve", b"simulate", b"valkey-server", b"watch"]
+        assert roles == [b"emergency", b"engine", b"serve", b"simulate", b"valkey-server", b"watch"]
     alive = [pid for pid in children if Path(f"/proc/{pid}").exists()]
     assert alive == [], f"left running: {[children[p] for p in alive]}"
