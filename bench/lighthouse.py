@@ -173,6 +173,11 @@ def main() -> None:
                    "speed-index", "total-byte-weight")  # fmt: skip
         print("    " + "; ".join(f"{m} {report['audits'][m]['displayValue']}" for m in metrics))
         if os.environ.get("TOWNCC_LIGHTHOUSE_DETAIL"):
+            for audit_id in ("aria-allowed-role", "aria-input-field-name", "errors-in-console"):
+                for item in (report["audits"].get(audit_id, {}).get("details") or {}).get(
+                    "items", []
+                ):
+                    print(f"      {audit_id}: {json.dumps(item, ensure_ascii=False)[:300]}")
             for item in report["audits"]["bootup-time"]["details"]["items"][:6]:
                 print(f"      {item['url'][-60:]} {item['total']:.0f} ms")
             for item in report["audits"]["long-tasks"]["details"]["items"][:8]:

@@ -24,7 +24,7 @@ def where_options(
     wall: WallContext, alerts: list[dict[str, Any]], around: dict[str, Any] | None, lang: Lang
 ) -> list[dict[str, str]]:
     """The places an incident can be declared at: the case asked about, each alert in force
-    over the town, each grid's centre."""
+    over the town, each village's centre."""
     options = []
     if around is not None and around.get("lon") is not None:
         label = t("declare.around", lang, title=str(around.get("title") or around["id"]))
@@ -33,9 +33,8 @@ def where_options(
         field = f"{alert.get('feed', '')}:{alert.get('source_id', '')}"
         label = t("declare.alert", lang, title=str(alert.get("title") or field))
         options.append({"label": label, "value": f"alert:{field}"})
-    for code, name, village in zip(wall.town.l2.index, wall.town.l2["name"],
-                                   wall.town.l2["village_name"], strict=True):  # fmt: skip
-        options.append({"label": f"{village} {name}", "value": f"grid:{code}"})
+    for code, name in zip(wall.town.l1.index, wall.town.l1["name"], strict=True):
+        options.append({"label": name, "value": f"village:{code}"})
     return options
 
 
@@ -61,8 +60,8 @@ def declare_by_hand(
         if case is None or case.get("lon") is None:
             return t("declare.no_point", lang), None
         point = (float(case["lon"]), float(case["lat"]))
-    elif kind == "grid" and value in wall.town.l2.index:
-        centre = wall.town.l2.geometry[value].representative_point()
+    elif kind == "village" and value in wall.town.l1.index:
+        centre = wall.town.l1.geometry[value].representative_point()
         point = (round(float(centre.x), 6), round(float(centre.y), 6))
     elif kind == "alert":
         raw = wall.r.hget(wall.keys.latest("alert"), value)

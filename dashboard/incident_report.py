@@ -124,6 +124,7 @@ def report_html(incident: dict[str, Any], town: Town, lang: Lang) -> str:
     return (
         f'<!doctype html><html lang="{html_lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="/_favicon.ico">'
         f"<title>{escape(w('title'))} · {title}</title><style>{STYLE}</style></head><body>"
         f'<header><h1>{title}</h1><p class="meta">{escape(incident["id"])} · {escape(status)} · '
         f"{escape(meta)}</p></header><main>{image}{''.join(sections)}</main></body></html>"

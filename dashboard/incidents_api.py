@@ -197,6 +197,7 @@ def ack_html(notice: dict[str, Any] | None, *, done: bool) -> str:
     return (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="/_favicon.ico">'
         f"<title>{title}</title><style>body{{font:18px sans-serif;margin:1.5em;max-width:36em}}"
         "button{font-size:20px;min-height:48px;padding:0 1.5em}</style></head>"
         f"<body><h1>{title}</h1>{body}</body></html>"

@@ -34,20 +34,26 @@ def emergency_view(incidents: Sequence[dict[str, Any]], lang: Lang) -> list[Any]
 
 def declare_form(options: list[dict[str, str]], lang: Lang) -> list[Any]:
     """Title, place, radius and the button (a leader's)."""
+    radii = [{"label": f"{r} m" if r < 1000 else f"{r // 1000} km", "value": r} for r in RADII]
     return [
-        html.H3(t("declare.form", lang)),
-        html.Label(t("declare.name", lang), htmlFor=ids.TABLET_DECLARE_TITLE),
-        dcc.Input(id=ids.TABLET_DECLARE_TITLE, type="text", maxLength=TITLE_MAX,
-                  className="tablet-input"),
-        html.Label(t("declare.where", lang), htmlFor=ids.TABLET_DECLARE_WHERE),
-        dcc.Dropdown(id=ids.TABLET_DECLARE_WHERE, options=options,
-                     value=options[0]["value"] if options else None, clearable=False,
-                     className="tablet-dropdown"),
-        html.Label(t("declare.radius", lang), htmlFor=ids.TABLET_DECLARE_RADIUS),
-        dcc.RadioItems(id=ids.TABLET_DECLARE_RADIUS, value=RADII[1], inline=True,
-                       options=[{"label": f"{r} m" if r < 1000 else f"{r // 1000} km", "value": r}
-                                for r in RADII], className="tablet-radios"),
-        html.Button(t("declare.button", lang), id=ids.TABLET_DECLARE_BUTTON, n_clicks=0,
-                    className="tablet-tap tablet-declare"),
-        html.P(id=ids.TABLET_DECLARE_OUTCOME, role="status"),
+        html.Div(className="tablet-declare-form", children=[
+            html.H3(t("declare.form", lang)),
+            html.Label(t("declare.name", lang), htmlFor=ids.TABLET_DECLARE_TITLE),
+            dcc.Input(id=ids.TABLET_DECLARE_TITLE, type="text", maxLength=TITLE_MAX,
+                      className="tablet-input"),
+            html.Fieldset([
+                html.Legend(t("declare.where", lang)),
+                dcc.RadioItems(id=ids.TABLET_DECLARE_WHERE, options=options,
+                               value=options[0]["value"] if options else None,
+                               className="tablet-radios"),
+            ]),
+            html.Fieldset([
+                html.Legend(t("declare.radius", lang)),
+                dcc.RadioItems(id=ids.TABLET_DECLARE_RADIUS, options=radii, value=RADII[1],
+                               inline=True, className="tablet-radios"),
+            ]),
+            html.Button(t("declare.button", lang), id=ids.TABLET_DECLARE_BUTTON, n_clicks=0,
+                        className="tablet-tap tablet-declare"),
+            html.P(id=ids.TABLET_DECLARE_OUTCOME, role="status"),
+        ]),
     ]  # fmt: skip
