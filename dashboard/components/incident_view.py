@@ -28,7 +28,7 @@ from layers.emergency import KINDS
 from layers.town import Town
 
 WIDTH = 900
-PAD = 0.06
+PAD = 0.15  # of the area's larger side: the streets and grids round it
 SYMBOLS: dict[str, tuple[str, str]] = {  # layer → (fill, shape)
     "vulnerable": ("#8e24aa", "triangle"),
     "shelter": ("#1565c0", "square"),
