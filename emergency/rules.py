@@ -44,6 +44,7 @@ class Rule(BaseModel):
     count: int = Field(default=5, ge=2, le=10_000)
     minutes: float = Field(default=30, gt=0, le=24 * 60)
     ends_with_alert: bool = False  # an alert rule's incident ends when the alert is cancelled
+    enabled: bool = True  # a town turns a rule off (and on) here
 
 
 class Rules(BaseModel):
@@ -52,8 +53,9 @@ class Rules(BaseModel):
 
 
 @cache
-def rules(path: Path = RULES_FILE) -> tuple[Rule, ...]:
-    """The rules of the data file; ValueError naming it when it is wrong."""
+def rules(path: Path = RULES_FILE, *, disabled: bool = False) -> tuple[Rule, ...]:
+    """The rules of the data file that are on (``disabled``: every rule); ValueError naming
+    the file when it is wrong."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         found = Rules.model_validate({k: v for k, v in data.items() if not k.startswith("_")})
@@ -66,7 +68,7 @@ def rules(path: Path = RULES_FILE) -> tuple[Rule, ...]:
         unknown = [c for c in (rule.category, *rule.categories) if c and category(c).code != c]
         if unknown:
             raise ValueError(f"{path.name}: rule {rule.id}: unknown category {unknown}")
-    return found.rules
+    return tuple(rule for rule in found.rules if rule.enabled or disabled)
 
 
 @dataclass(frozen=True, slots=True)

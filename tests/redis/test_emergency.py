@@ -30,6 +30,7 @@ from emergency import notices, store
 from emergency.footprint import circle
 from emergency.gateway import Simulated
 from emergency.incidents import Context, context_for, detail, open_incident, prepare
+from emergency.rules import rules
 from emergency.watcher import Watcher
 from ingest.feeds import FEEDS
 from ingest.sink import RedisSink
@@ -292,10 +293,12 @@ def test_a_river_at_its_guaranteed_level_declares_one_incident_round_its_gauge(
     assert incident["point"] == pytest.approx(list(gauge))
 
 
-def test_a_major_hazard_declares_and_an_ordinary_one_does_not(
+def test_a_major_hazard_declares_when_its_rule_is_on_and_an_ordinary_one_does_not(
     r: redis.Redis, raw: redis.Redis, keys: Keys, engine: Engine, context: Context, clock: Clock
 ) -> None:
-    watcher = watcher_for(raw, keys, context, clock)
+    assert "major-hazard" not in {rule.id for rule in rules()}, "shipped off"
+    table = tuple(rule.model_copy(update={"enabled": True}) for rule in rules(disabled=True))
+    watcher = watcher_for(raw, keys, context, clock, table=table)
     lon, lat = context.town.centre
     at = NOW.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
     hazard = {"yhbh": "YH-1", "qymc": "江阴某化工有限公司", "yhdj": "一般隐患",
