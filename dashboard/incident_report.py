@@ -16,10 +16,15 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse
 
 from core.keys import Keys
-from dashboard.components.incident_view import incident_map, timeline_text, when
+from dashboard.components.incident_view import (
+    incident_map,
+    kind_label,
+    metres_text,
+    timeline_text,
+    when,
+)
 from dashboard.i18n import Lang, lang_of, t
 from emergency.incidents import detail
-from layers.emergency import KINDS
 from layers.town import Town
 
 PATH = "/incidents/{incident_id}/report"
@@ -45,15 +50,6 @@ def _table(heads: Sequence[str], rows: Sequence[Sequence[Any]], empty: str) -> s
         "<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _kind(kind: str, lang: Lang) -> str:
-    found = KINDS.get(kind)
-    return (found[1] if lang == "zh" else found[2]) if found else kind
-
-
-def _metres(value: int) -> str:
-    return f"{value / 1000:.1f} km" if value >= 1000 else f"{value} m"
 
 
 def report_html(incident: dict[str, Any], town: Town, lang: Lang) -> str:
@@ -91,11 +87,12 @@ def report_html(incident: dict[str, Any], town: Town, lang: Lang) -> str:
         ),
         f"<h2>{escape(t('incident.vulnerable', lang))}</h2>",
         _table([w("kind"), w("name"), w("phone")],
-               [[_kind(v["kind"], lang), v["name"], v["phone"]] for v in touched["vulnerable"]],
+               [[kind_label(v["kind"], lang), v["name"], v["phone"]]
+                for v in touched["vulnerable"]],
                t("incident.none", lang)),
         f"<h2>{escape(t('incident.shelters', lang))}</h2>",
         _table([w("name"), w("capacity"), w("distance"), w("phone")],
-               [[s["name"], s["capacity"], _metres(s["distance_m"]), s["phone"]]
+               [[s["name"], s["capacity"], metres_text(s["distance_m"]), s["phone"]]
                 for s in touched["shelters"]], t("incident.none", lang)),
         f"<h2>{escape(t('incident.enterprises', lang))}</h2>",
         _table([w("name"), w("hazard")],
@@ -103,10 +100,11 @@ def report_html(incident: dict[str, Any], town: Town, lang: Lang) -> str:
                 for e in touched["enterprises"]], t("incident.none", lang)),
         f"<h2>{escape(t('incident.resources', lang))}</h2>",
         _table([w("kind"), w("name"), w("distance"), w("phone")],
-               [[_kind(x["kind"], lang), x["name"], _metres(x["distance_m"]), x["phone"]]
+               [[kind_label(x["kind"], lang), x["name"], metres_text(x["distance_m"]), x["phone"]]
                 for x in touched["resources"]]
-               + [[w("team"), x["zh"] if lang == "zh" else x["en"], _metres(x["distance_m"]), ""]
-                  for x in touched["teams"]], t("incident.none", lang)),
+               + [[w("team"), x["zh"] if lang == "zh" else x["en"],
+                   metres_text(x["distance_m"]), ""] for x in touched["teams"]],
+               t("incident.none", lang)),
         f"<h2>{escape(w('notices'))}</h2>",
         f"<p>{escape(said)}</p>",
         _table([w("grid"), w("person"), w("sent"), w("sends"), w("acked")],

@@ -196,17 +196,21 @@ def _call(name: str, phone: str) -> html.A:
     return html.A(name, href=f"tel:{phone}", className="incident-tel")
 
 
-def _kind(kind: str, lang: Lang) -> str:
+def kind_label(kind: str, lang: Lang) -> str:
+    """A place's kind in words (layers/emergency.py KINDS); the code itself if unknown."""
     zh_en = KINDS.get(kind)
     if zh_en is None:
         return kind
     return zh_en[1] if lang == "zh" else zh_en[2]
 
 
+def metres_text(value: int) -> str:
+    """A distance as people read it: 850 m, 1.7 km."""
+    return f"{value / 1000:.1f} km" if value >= 1000 else f"{value} m"
+
+
 def _distance(metres: int, lang: Lang) -> str:
-    if metres <= 0:
-        return t("incident.inside", lang)
-    return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres} m"
+    return t("incident.inside", lang) if metres <= 0 else metres_text(metres)
 
 
 def timeline_text(entry: Mapping[str, Any], lang: Lang) -> str:
@@ -301,7 +305,7 @@ def incident_view(
         ],
     )
     vulnerable = [
-        [f"{_kind(v['kind'], lang)} · {v['name']} ", _call(v["contact"], v["phone"])]
+        [f"{kind_label(v['kind'], lang)} · {v['name']} ", _call(v["contact"], v["phone"])]
         for v in touched["vulnerable"]
     ]
     shelters = [
@@ -323,7 +327,7 @@ def incident_view(
     ]
     resources = [
         [
-            f"{_kind(x['kind'], lang)} · {x['name']} · {_distance(x['distance_m'], lang)} ",
+            f"{kind_label(x['kind'], lang)} · {x['name']} · {_distance(x['distance_m'], lang)} ",
             _call(x["contact"], x["phone"]),
         ]
         for x in touched["resources"]
