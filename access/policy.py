@@ -78,6 +78,7 @@ RULES: tuple[Rule, ...] = (
     _rule("GET", "/api/commands/{command_id}", ACTORS, "the outcome of an action"),
     _rule("GET", "/api/feeds", READERS, "the feeds' lights"),
     _rule("GET", "/api/kpi", READERS, "the assessment figures"),
+    _rule("GET", "/api/modules", READERS, "the module panels' figures"),
     _rule("GET", "/api/queues/town", READERS, "the cases escalated to the town"),
     _rule("GET", "/api/queues/village/{village}", READERS, "the cases escalated to a village"),
     _rule("GET", "/api/incidents", READERS, "incidents (应急), newest first"),

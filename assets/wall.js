@@ -15,7 +15,7 @@
     okSince: null, sourceDownSince: null, shown: {}, tickerText: null,
     lastHealth: 0, checking: false, healthySince: null, lastNudge: -Infinity, nudges: 0,
     reloading: false, gridBodyRenderedAt: Date.now(), rows: null, rowsTries: 0,
-    rowsDownSince: null, unpairedSince: null, mapDrawn: null };
+    rowsDownSince: null, unpairedSince: null, mapDrawn: null, demo: null };
   const DEFAULT_SILENCE_S = 1800;
   const FLASH_MS = 4000; // a row the push added is "new" this long (the CSS flash is shorter)
   const TICKER_REM_PER_S = 4; // the ticker's speed, in root ems (screen heights / 72) a second
@@ -128,6 +128,9 @@
       state.offsetMs = beat.at - Date.now();
       // The push has no rows link to this page (dashboard/push.py: the beat's `rows`).
       state.unpairedSince = beat.rows === false ? state.unpairedSince || Date.now() : null;
+      if (typeof beat.demo === "boolean") {
+        state.demo = beat.demo; // the simulator fed the centre lately: the 演示数据 mark
+      }
     }
   }
 
@@ -361,10 +364,27 @@
 
   // The module panels (dashboard/modules): when the column cannot hold them all, show them a
   // page at a time, each page config.rotateMs; the page follows the server's clock, so walls
-  // side by side agree. Panels are of one size (wall.css), so a page is how many fit at once;
-  // that is measured again only when the column's size (a ResizeObserver says: reading it
-  // every second forced a layout of the whole 4K page each time) or the number of panels
-  // changes.
+  // side by side agree. A panel is as tall as its figures need (wall.css), so the pages are
+  // laid out one after another: each takes the panels from where the last one ended for as
+  // long as they fit. They are laid out again only when the column's size changes (a
+  // ResizeObserver says: reading it every second forced a layout of the whole 4K page each
+  // time), or its panels or their figures do (a MutationObserver).
+  function modulePages(body, panels) {
+    const bottom = body.getBoundingClientRect().bottom + 1;
+    const pages = [];
+    let start = 0;
+    while (start < panels.length) {
+      panels.forEach((panel, n) => { panel.hidden = n < start; });
+      let end = start + 1; // a panel taller than the column still has a page of its own
+      while (end < panels.length && panels[end].getBoundingClientRect().bottom <= bottom) {
+        end += 1;
+      }
+      pages.push([start, end]);
+      start = end;
+    }
+    return pages;
+  }
+
   function rotateModules(config) {
     const body = document.getElementById(config.modulesId);
     if (!body) {
@@ -373,29 +393,30 @@
     if (state.modulesBody !== body) {
       state.modulesBody = body;
       state.modulesResized = true;
-      new ResizeObserver(() => { state.modulesResized = true; }).observe(body);
+      const again = () => { state.modulesResized = true; };
+      new ResizeObserver(again).observe(body);
+      new MutationObserver(again).observe(body, { childList: true, subtree: true,
+        characterData: true });
     }
     const panels = Array.from(body.children).filter((e) => e.classList.contains("wall-module"));
     if (state.modulesResized || panels.length !== state.modulesCount) {
       state.modulesResized = false;
       state.modulesCount = panels.length;
-      panels.forEach((panel) => { panel.hidden = false; });
-      const bottom = body.getBoundingClientRect().bottom + 1;
-      const fit = panels.filter((panel) => panel.getBoundingClientRect().bottom <= bottom).length;
-      state.modulesPerPage = Math.max(1, fit);
+      state.modulePages = modulePages(body, panels);
     }
-    const per = state.modulesPerPage;
-    const pages = Math.max(1, Math.ceil(panels.length / per));
+    const pages = state.modulePages;
     const now = Date.now() + (state.offsetMs || 0);
-    const page = pages > 1 ? Math.floor(now / Math.max(1000, config.rotateMs)) % pages : 0;
+    const turns = Math.floor(now / Math.max(1000, config.rotateMs));
+    const shown = pages.length > 1 ? turns % pages.length : 0;
+    const [first, end] = pages[shown] || [0, panels.length];
     panels.forEach((panel, n) => {
-      const hidden = Math.floor(n / per) !== page;
+      const hidden = n < first || n >= end;
       if (panel.hidden !== hidden) {
         panel.hidden = hidden;
       }
     });
     const label = document.getElementById(config.modulesPageId);
-    const text = pages > 1 ? `${page + 1}/${pages}` : "";
+    const text = pages.length > 1 ? `${shown + 1}/${pages.length}` : "";
     if (label && label.textContent !== text) {
       label.textContent = text;
     }
@@ -530,7 +551,11 @@
       state.nudges = 0;
     }
     quietReload(config);
-    const [rootClass, text, bannerClass] = banner(beat, config);
+    if (state.demo === null) {
+      state.demo = Boolean(config.demo); // as at page load, until a beat says
+    }
+    const [stale, text, bannerClass] = banner(beat, config);
+    const rootClass = stale + (state.demo ? " is-demo" : "");
     return [changedOnly("root", rootClass), changedOnly("banner", text),
       changedOnly("bannerClass", bannerClass), nudge === null ? noUpdate : nudge];
   }

@@ -22,7 +22,7 @@ from cases.commands import admit, apply_commands, merge_duplicate, wanted_cases
 from cases.dedup import Pool, nearby_ids
 from cases.escalation import Handover
 from cases.journal import Op, step_fields
-from cases.latest import alarm_reports, latest, silent_reports
+from cases.latest import alarm_reports, latest, resummarise, silent_reports
 from cases.lifecycle_events import LifecycleEvent
 from cases.model import (
     Case,
@@ -384,6 +384,8 @@ class Engine:
                 self._beat(now=True)
                 group.wait_for_rebuild(self.r, self.keys, stop, self.consumer)
                 self.ensure_group()
+                if resummarise(self.r, self.keys):
+                    log.info("engine %s: the module feeds' summaries computed again", self.consumer)
                 recovered = self.recover()
                 log.info(
                     "engine %s running; %d pending entries re-applied", self.consumer, recovered

@@ -1,22 +1,25 @@
 """The engine's side of telemetry, module metrics and CAP alerts: what a batch changes in
-`latest:<kind>`, `alert-index` and `alarm-state`, read from Redis and folded by
-cases.readings, cases.alerts and cases.telemetry (pure); threshold alarms come back as report
-Events (cases.alarms) for the batch's case fold."""
+`latest:<kind>`, the module feeds' summaries (`latest:summary:*`), `alert-index` and
+`alarm-state`, read from Redis and folded by cases.readings, cases.alerts and cases.telemetry
+(pure); threshold alarms come back as report Events (cases.alarms) for the batch's case fold."""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
 import orjson
 import redis
+from redis.typing import EncodableT, FieldT
 
 from cases import alerts, readings
 from cases.alarms import Station, alarm_event, placed, station_of
 from cases.model import entry_key
 from cases.telemetry import StationState, observe, reading_of, silence
 from core.event import Event
-from core.keys import Keys
+from core.keys import Keys, glob_escape
+from core.replies import text
 
 Latest = dict[tuple[str, str], bytes]  # (hash key, field) → value
 
@@ -47,7 +50,85 @@ def _newest(r: redis.Redis, keys: Keys, events: list[Event], by_day: bool) -> La
     current = dict(zip(days, stored[len(slots) :], strict=True))
     for (feed_day, source), v in readings.newest(daily, current, readings.day_slot_of).items():
         found[keys.metric_day(*feed_day.split(":", 1)), source] = v
+    before = dict(zip(slots, stored[: len(slots)], strict=True))
+    found.update(_summaries(r, keys, [(before.get(slot), v) for slot, v in newest.items()
+                                      if slot[0] == "metric"]))  # fmt: skip
     return found
+
+
+def summary_key(keys: Keys, feed: str, period: str = "") -> str:
+    """A module feed's summary (cases/readings.py SUMMARIES): its tallies, or those of one day
+    or month."""
+    return keys.latest(f"summary:{feed}" + (f":{period}" if period else ""))
+
+
+def spec_key(keys: Keys) -> str:
+    """Hash: `spec` → which SUMMARIES the summaries were kept by (`readings.SPEC`)."""
+    return keys.latest("summary")
+
+
+def _summaries(
+    r: redis.Redis, keys: Keys, replaced: list[tuple[bytes | str | None, bytes]]
+) -> Latest:
+    """The summaries' fields these replacements (old record or None, new record) change, as
+    their new values: one HMGET per summary hash touched."""
+    change: Counter[tuple[str, str]] = Counter()
+    for old, new in replaced:
+        record = orjson.loads(new)
+        feed = record.get("feed")
+        if feed not in readings.SUMMARIES:
+            continue
+        before = orjson.loads(old) if old else None
+        for (period, name), amount in readings.summary_change(feed, before, record).items():
+            change[summary_key(keys, feed, period), name] += amount
+    if not change:
+        return {}
+    by_key: dict[str, list[str]] = defaultdict(list)
+    for key, name in change:
+        by_key[key].append(name)
+    pipe = r.pipeline(transaction=False)
+    for key, names in by_key.items():
+        pipe.hmget(key, names)
+    found: Latest = {(spec_key(keys), "spec"): readings.SPEC.encode()}
+    for (key, names), values in zip(by_key.items(), pipe.execute(), strict=True):
+        for name, value in zip(names, values, strict=True):
+            found[key, name] = str(int(value or 0) + change[key, name]).encode()
+    return found
+
+
+def resummarise(r: redis.Redis, keys: Keys) -> bool:
+    """Every summary computed again from `latest:metric` when they were kept by other
+    SUMMARIES than this code's, or never (an upgrade): at the engine's start. True if it did."""
+    stored = r.hget(spec_key(keys), "spec")
+    if stored is not None and text(stored) == readings.SPEC:
+        return False
+    if stored is None and not r.hlen(keys.latest("metric")):
+        return False  # a new centre: nothing to summarise yet
+    records: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for _, raw in r.hscan_iter(keys.latest("metric"), count=1000):
+        record = orjson.loads(raw)
+        if record.get("feed") in readings.SUMMARIES:
+            records[record["feed"]].append(record)
+    if stored is None and not records:
+        return False
+    totals: Counter[tuple[str, str]] = Counter()
+    for feed, found in records.items():
+        for record in found:
+            for (period, name), n in readings.contribution(feed, record).items():
+                totals[summary_key(keys, feed, period), name] += n
+    old = list(r.scan_iter(match=glob_escape(summary_key(keys, "")) + "*", count=1000))
+    by_key: dict[str, dict[FieldT, EncodableT]] = defaultdict(dict)
+    for (key, name), n in totals.items():
+        if n:
+            by_key[key][name] = n
+    pipe = r.pipeline(transaction=True)
+    if old:
+        pipe.unlink(*old)
+    for key, mapping in by_key.items():
+        pipe.hset(key, mapping=mapping)
+    pipe.hset(spec_key(keys), "spec", readings.SPEC)
+    pipe.execute()
+    return True
 
 
 def _alerts(r: redis.Redis, keys: Keys, events: list[Event]) -> Latest:

@@ -131,9 +131,12 @@ def entry_key(entry: str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
+# What an adapter found wrong in a record's classification, carried to the case as flags.
+SOURCE_FLAGS = ("unmapped_category", "code_name_mismatch")
+
+
 def _flags(event: Event, siting: Siting) -> tuple[str, ...]:
-    unmapped = ("unmapped_category",) if event.attrs.get("unmapped_category") else ()
-    return (*siting.flags, *unmapped)
+    return (*siting.flags, *(flag for flag in SOURCE_FLAGS if event.attrs.get(flag)))
 
 
 def _closed_by_command(case: Case | None) -> bool:

@@ -90,13 +90,20 @@ class Table:
     rules: tuple[Rule, ...]
     escalation: Escalation = Escalation()
 
-    def route(self, code: str, village: str | None, kind: str | None) -> Routing:
+    def candidates(self, code: str, village: str | None, kind: str | None) -> list[str]:
+        """The teams the most specific matching rules name (none: no rule matches); more
+        than one leaves the choice to the duty officer."""
         group = category(code).group
         found = [r for r in self.rules if r.matches(code, group, village, kind)]
         if not found:
-            return Routing(DUTY_QUEUE, False, f"no rule for {code} in {village or 'no village'}")
+            return []
         best = max(r.specificity() for r in found)
-        teams = sorted({r.team for r in found if r.specificity() == best})
+        return sorted({r.team for r in found if r.specificity() == best})
+
+    def route(self, code: str, village: str | None, kind: str | None) -> Routing:
+        teams = self.candidates(code, village, kind)
+        if not teams:
+            return Routing(DUTY_QUEUE, False, f"no rule for {code} in {village or 'no village'}")
         if len(teams) > 1:
             return Routing(DUTY_QUEUE, False, f"ambiguous: {', '.join(teams)}")
         return Routing(teams[0], True, "routing table")

@@ -264,6 +264,12 @@ class Keys:
         """Records of one feed accepted in one minute (epoch minutes); expires after 2 h."""
         return f"{self.prefix}feed-rate:{feed}:{minute}"
 
+    @property
+    def simulated_at(self) -> str:
+        """String: when the intake last took a body the simulator marked as its own (ISO,
+        UTC; `X-Towncc-Simulated`); the wall shows its 演示数据 mark while that is recent."""
+        return f"{self.prefix}simulated-at"
+
     def spool(self, generation: str) -> str:
         """How many lines of a spool generation are already in the streams."""
         return f"{self.prefix}spool:{generation}"

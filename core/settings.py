@@ -132,7 +132,22 @@ class Settings(BaseSettings):
         description="Seconds each page of the wall's module panels shows when they do not all fit.",
     )
     map_tile_url: str | None = Field(default=None, description="Optional raster tile URL template.")
-    simulate_rate: float = Field(default=0.2, description="Simulated urban records per second.")
+    simulate_rate: float | None = Field(
+        default=None,
+        ge=0,
+        description="A flat rate of new simulated urban records per second, to stress; unset: "
+        "the town's own (about 320 a day by the hour and the weekday).",
+    )
+    simulate_speed: float = Field(
+        default=1.0, ge=0, description="Every simulated report feed's daily rate, times this."
+    )
+    demo_history_hours: float = Field(
+        default=30.0,
+        ge=0,
+        le=72,
+        description="The hours before its first start that `towncc demo` runs through the "
+        "pipeline on a fast clock (`towncc warmup`), so it opens on a working day; 0: none.",
+    )
     simulate_tokens: dict[str, SecretStr] = Field(
         default_factory=dict,
         description="The simulator's feed tokens (JSON object feed → token), sent as "

@@ -99,6 +99,18 @@ def beijing_day(value: datetime) -> date:
     return beijing(value).date()
 
 
+def stored_beijing(value: object) -> datetime | None:
+    """A stored ISO time (UTC text as the adapters write it; naive is UTC) on Beijing's
+    clock, or None for anything that is not one."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return beijing(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
 def epoch_ms(moment: datetime) -> int:
     """Milliseconds since the epoch of an aware time: the score of every time-sorted set."""
     if moment.utcoffset() is None:

@@ -37,6 +37,7 @@ from dashboard.incidents_api import incidents_router
 from dashboard.kpi_api import kpi_router
 from dashboard.live import BLOCK_MS
 from dashboard.metrics import mount_metrics
+from dashboard.modules_api import modules_router
 from dashboard.pages.admin import PATH as ADMIN_PATH
 from dashboard.pages.admin import Links, admin_layout, register_admin_callbacks
 from dashboard.pages.console import PATH as CONSOLE_PATH
@@ -111,6 +112,7 @@ def _server(wall: WallContext, routers: Sequence[APIRouter]) -> FastAPI:
     server.include_router(signin_router(wall.settings.town_name))
     server.include_router(api_router(wall.r, wall.keys, settings=wall.settings, clock=wall.clock))
     server.include_router(kpi_router(wall.r, wall.keys, wall.town))
+    server.include_router(modules_router(wall.r, wall.keys, wall.town, clock=wall.clock))
     server.include_router(queues_router(wall.r, wall.keys, wall.town, clock=wall.clock))
     settings, context = wall.settings, wall.emergency
     if context is None:  # _wall_context loads it

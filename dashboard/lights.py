@@ -19,7 +19,7 @@ from ingest.freshness import DEFAULT_SILENCE_S, SILENCE_S
 # The order of the wall's lights: case feeds first, then alerts, requests, the modules.
 FEED_ORDER: Final = (
     "urban", "governance", "environment", "water", "safety", "cap", "open311",
-    "service_hall", "economy", "enterprise", "labour", "tourism", "party",
+    "service_hall", "economy", "enterprise", "labour", "tourism", "party", "inspection",
 )  # fmt: skip
 STATUSES: Final = ("live", "silent", "never")
 UNKNOWN: Final = "unknown"  # Redis did not answer at page load: say nothing rather than lie

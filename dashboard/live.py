@@ -48,7 +48,7 @@ from dashboard.push import (
 from dashboard.rows_link import HELLO, Acks, PageLink, acknowledged, attach, detach, send_rows
 from dashboard.snapshot import NO_ENTRY, aread_alerts, aread_snapshot, read_changes
 from dashboard.trends import aread_trends
-from ingest.freshness import afeeds_status
+from ingest.freshness import afeeds_status, ais_simulated
 
 BLOCK_MS = 2000  # the longest XREAD BLOCK: a beat goes out at least this often
 READ_COUNT = 1000
@@ -82,6 +82,7 @@ async def read_periodic(
         found["counts"] = await aread_counts(ar, keys, now)
     if "lights" in kinds:
         found["lights"] = lights(await afeeds_status(ar, keys, wall.feeds), wall.feeds)
+        found["simulated"] = await ais_simulated(ar, keys, now)
     if "alerts" in kinds:
         outside = wall.settings.outside_alerts
         found["alerts"] = await aread_alerts(ar, keys, wall.town.boundary, outside, now)

@@ -138,6 +138,7 @@ class Reads:
     hello: bool = False  # the page's rows link (re)opened
     alive: bool | None = None
     lights: list[Light] | None = None
+    simulated: bool | None = None  # the simulator fed the centre lately (the 演示数据 mark)
     alerts: list[dict[str, Any]] | None = None
     notices: list[Notice] | None = None
     modules: ModuleData | None = None
@@ -462,6 +463,8 @@ def _panels(state: WallState, reads: Reads, out: list[Message]) -> WallState:
     if reads.lights is not None and reads.lights != shown.get("lights"):
         out.append((ids.WALL_PUSH_FEEDS, {"data": reads.lights}))
         shown["lights"] = reads.lights
+    if reads.simulated is not None:
+        shown["demo"] = reads.simulated  # goes with the beat
     if reads.alerts is not None and (items := ticker_items(reads.alerts, lang)) != shown.get(
         "alerts"
     ):
@@ -540,6 +543,8 @@ def plan(state: WallState, reads: Reads, now: float) -> tuple[WallState, list[Me
         # another server process than its Dash socket (no sticky balancing) gets beats and no
         # rows: it says so (the link-lost banner), it does not look live.
         beat = {"at": int(now * 1000), "ok": reads.ok, "rows": state.rows.acked is not None}
+        if (demo := state.shown.get("demo")) is not None:
+            beat["demo"] = demo  # the page shows its 演示数据 mark (assets/wall.js)
         out.append((ids.WALL_PUSH_BEAT, {"data": beat}))
         state = replace(state, beat=(now, reads.ok))
     return state, out

@@ -19,6 +19,7 @@ from starlette.requests import HTTPConnection
 
 from core.keys import Keys
 from core.settings import Settings
+from ingest import freshness
 from ingest.adapter import media_types
 from ingest.feeds import FEEDS
 from ingest.guard import Guard
@@ -127,6 +128,15 @@ def _check_media(feed: str, header: str | None) -> None:
         raise HTTPException(
             415, f"feed {feed!r} takes {', '.join(accepted)}; the request had {said}"
         )
+
+
+async def _note_simulated(client: aredis.Redis, sink: RedisSink, request: Request) -> None:
+    """A body the simulator marked as its own: the screens show 演示数据 for a while. Only a
+    mark: with Redis away the body is spooled all the same, and the next body marks again."""
+    if request.headers.get(freshness.SIMULATED_HEADER) != "1":
+        return
+    with contextlib.suppress(*REDIS_DOWN):
+        await freshness.mark_simulated(client, sink.keys, datetime.now(UTC))
 
 
 def foreign_origin(request: HTTPConnection) -> str | None:
@@ -249,6 +259,7 @@ def ingest_router(
         except REDIS_DOWN as exc:
             why = "not stored, Redis unreachable and no local spool: send again"
             raise HTTPException(503, why, headers=RETRY_LATER) from exc
+        await _note_simulated(client, sink, request)
         if outcome.body_error is not None:
             detail = {"detail": outcome.body_error, **outcome.as_json()}
             return JSONResponse(detail, status_code=400)

@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from core.private import PRIVATE_UMASK
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from cases.calendar import HolidayCalendar
     from cases.engine import Engine
     from layers.town import Town
+    from responders.plan import Candidates
+    from responders.staff import Staff
 
 log = logging.getLogger("towncc")
 
@@ -54,23 +56,25 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
     uvicorn.run(app.server, host=settings.host, port=settings.port, log_level="warning")
 
 
-def _engine(args: argparse.Namespace, settings: Settings) -> None:
+def _make_engine(
+    settings: Settings,
+    town: Town,
+    consumer: str | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Engine:
+    """The case engine of this town, as `towncc engine` runs it (``clock``: the warm-up's)."""
     from cases.engine import Engine
     from cases.escalation import Handover
     from cases.places import Geography
     from cases.retention import Retention
     from cases.routing import table, village_kinds
     from core.keys import Keys
-    from core.signals import stop_on_signals
-    from towncc.heap import freeze_startup_heap
 
-    r = redis_client(settings)
-    town = _town(settings)
-    engine = Engine(
-        r,
+    return Engine(
+        redis_client(settings),
         Keys(settings.key_prefix),
         Geography(town),
-        consumer=args.consumer or settings.engine_consumer,
+        consumer=consumer or settings.engine_consumer,
         batch=settings.engine_batch,
         maxlen=settings.stream_maxlen,
         kinds=village_kinds(town),
@@ -78,7 +82,15 @@ def _engine(args: argparse.Namespace, settings: Settings) -> None:
         trim=Retention(timedelta(days=settings.stream_max_age_days)),
         calendar=_calendar(settings),
         max_deliveries=settings.engine_max_deliveries,
+        clock=clock or (lambda: datetime.now(UTC)),
     )
+
+
+def _engine(args: argparse.Namespace, settings: Settings) -> None:
+    from core.signals import stop_on_signals
+    from towncc.heap import freeze_startup_heap
+
+    engine = _make_engine(settings, _town(settings), args.consumer)
     if args.rebuild:
         _rebuild(engine)
         return
@@ -184,21 +196,28 @@ def _quarantine_replay(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+def _names(listed: str | None) -> list[str]:
+    """A comma-separated list of feeds."""
+    return [f.strip() for f in (listed or "").split(",") if f.strip()]
+
+
 def _simulate(args: argparse.Namespace, settings: Settings) -> None:
     from core.signals import stop_on_signals
     from ingest.sim.common import Episode
-    from ingest.sim.fleet import FEEDS, Options, build
+    from ingest.sim.fleet import FEEDS, HISTORY_FEEDS, Options, build
     from ingest.sim.runner import run
 
     town = _town(settings)
-    feeds = [f.strip() for f in args.feeds.split(",") if f.strip()] if args.feeds else FEEDS
+    feeds = _names(args.feeds) if args.feeds else FEEDS
     try:
         options = Options(
             seed=args.seed,
             first_number=args.first,
             urban_rate=args.rate if args.rate is not None else settings.simulate_rate,
+            speed=args.speed if args.speed is not None else settings.simulate_speed,
             backfill=timedelta(minutes=args.backfill),
-            interval=timedelta(seconds=args.interval),
+            no_backfill=frozenset(HISTORY_FEEDS if args.after_history else ()),
+            interval=timedelta(seconds=args.interval) if args.interval else None,
             rain=Episode(timedelta(minutes=args.rain_at), timedelta(minutes=args.rain_for)),
         )
         sims = build(town, options, feeds)
@@ -210,10 +229,69 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> None:
     run(sims, base, stop_on_signals(), tokens)
 
 
+def _staff(settings: Settings, town: Town) -> tuple[Staff, Candidates]:
+    """The simulated staff, and the teams the routing table names for a case."""
+    from cases.routing import table, village_kinds
+    from responders.staff import StaffError, load_staff
+
+    routing = table()
+    try:
+        staff = load_staff(town, routing)
+    except StaffError as exc:
+        raise SystemExit(str(exc)) from None
+    kinds = village_kinds(town)
+
+    def candidates(category: str, village: str | None) -> list[str]:
+        return routing.candidates(category, village, kinds.get(village or ""))
+
+    return staff, candidates
+
+
+def _respond(args: argparse.Namespace, settings: Settings) -> None:
+    import httpx
+
+    from core.keys import Keys
+    from core.signals import stop_on_signals
+    from responders.run import Responder, Tokens
+
+    staff, candidates = _staff(settings, _town(settings))
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per poll
+    tokens = None
+    if settings.access_control:  # each person acts under a token of their own
+        tokens = Tokens(redis_client(settings), Keys(settings.key_prefix), staff.everyone())
+    base = args.url or f"http://{settings.host}:{settings.port}"
+    print(f"towncc respond: {len(staff.everyone())} simulated staff act on {base}", flush=True)
+    with httpx.Client(base_url=base, timeout=15) as client:
+        Responder(client, staff, candidates, tokens, seed=args.seed).run(stop_on_signals())
+
+
+def _warmup(args: argparse.Namespace, settings: Settings) -> None:
+    from core.keys import Keys
+    from ingest.sim.fleet import Options
+    from towncc.warmup import is_empty, warm_up
+
+    r, keys, town = redis_client(settings), Keys(settings.key_prefix), _town(settings)
+    if not is_empty(r, keys):
+        print("towncc warmup: the store has a history already; nothing done", flush=True)
+        return
+    staff, candidates = _staff(settings, town)
+    summary = warm_up(
+        r, keys, town,
+        lambda clock: _make_engine(settings, town, clock=clock),
+        staff, candidates,
+        hours=args.hours if args.hours is not None else settings.demo_history_hours,
+        # Other draws than the live simulator's; the live staff's own (`towncc respond`).
+        options=Options(seed=args.seed + 1, first_number=args.first),
+        staff_seed=args.seed,
+        maxlen=settings.stream_maxlen,
+    )  # fmt: skip
+    print(summary.line(), flush=True)
+
+
 def _demo(args: argparse.Namespace, settings: Settings) -> None:
     from towncc.supervisor import run_demo
 
-    run_demo(settings, simulate=not args.no_simulator)
+    run_demo(settings, simulate=not args.no_simulator, respond=not args.no_responders)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -226,6 +304,11 @@ def _parser() -> argparse.ArgumentParser:
         description="Run the whole system on this machine; Ctrl-C stops every process.",
     )
     demo.add_argument("--no-simulator", action="store_true", help="start no simulated feed")
+    demo.add_argument(
+        "--no-responders",
+        action="store_true",
+        help="start no simulated staff: a person plays the duty officer",
+    )
     sub.add_parser("serve", help="serve the wall, the JSON API and the intake endpoints")
     engine = sub.add_parser("engine", help="run the case engine (a consumer on `events`)")
     engine.add_argument("--consumer", help="consumer name in the group (default: settings)")
@@ -243,17 +326,50 @@ def _parser() -> argparse.ArgumentParser:
         "--gateway", choices=("off", "simulated", "http"), help="the phone gateway (settings)"
     )
     emergency.add_argument("--seed", type=int, default=0, help="the simulated gateway's seed")
+    warmup = sub.add_parser(
+        "warmup",
+        help="run the hours before now through the pipeline on a fast clock (an empty store)",
+        description="The demo's history: the case feeds' simulators, the engine and the "
+        "simulated staff run through the last HOURS on a clock that runs fast; nothing is "
+        "done when the store already has a history.",
+    )
+    warmup.add_argument(
+        "--hours", type=float, help="how many hours (default: settings' demo_history_hours)"
+    )
+    warmup.add_argument("--seed", type=int, default=0, help="random seed")
+    warmup.add_argument("--first", type=int, default=1, help="first case number")
+
+    respond = sub.add_parser(
+        "respond",
+        help="simulated staff: act on the cases through the actions API, as people do",
+    )
+    respond.add_argument("--url", help="base URL of the API (default: this machine's serve)")
+    respond.add_argument("--seed", type=int, default=0, help="random seed")
     sim = sub.add_parser("simulate", help="send plausible records of every feed over HTTP")
     sim.add_argument("--url", help="base URL of the intake (default: this machine's serve)")
     sim.add_argument("--feeds", help="comma-separated feeds to simulate (default: all)")
-    sim.add_argument("--rate", type=float, help="new urban records per second (default: settings)")
     sim.add_argument(
-        "--interval", type=float, default=60, help="seconds between telemetry readings"
+        "--rate",
+        type=float,
+        help="a flat rate of new urban records per second, to stress (default: the town's own)",
+    )
+    sim.add_argument(
+        "--speed", type=float, help="every report feed's daily rate, times this (default 1)"
+    )
+    sim.add_argument(
+        "--interval",
+        type=float,
+        help="seconds between every telemetry feed's readings (default: each source's own)",
     )
     sim.add_argument("--seed", type=int, default=0, help="random seed")
     sim.add_argument("--first", type=int, default=1, help="first case number of this run")
     sim.add_argument(
         "--backfill", type=float, default=0, help="first send each source's last N minutes"
+    )
+    sim.add_argument(
+        "--after-history",
+        action="store_true",
+        help="the store holds the demo's history (towncc warmup): no backfill of its feeds",
     )
     sim.add_argument(
         "--rain-at", type=float, default=5, help="minutes from start to the rain episode"
@@ -282,6 +398,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], None]] = {
     "engine": _engine,
     "emergency": _emergency,
     "simulate": _simulate,
+    "respond": _respond,
+    "warmup": _warmup,
 }
 
 

@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -71,9 +72,42 @@ def first_case_number() -> int:
     return (now.hour * 3600 + now.minute * 60 + now.second) * 10
 
 
-def simulator() -> ChildSpec:
+BACKFILL_MIN = "30"  # the simulator first sends each source's last half hour
+
+
+def simulator(after_history: bool = False) -> ChildSpec:
     first = str(first_case_number())
-    return towncc_command("simulator", "simulate", "--first", first, "--backfill", "30")
+    spec = towncc_command("simulator", "simulate", "--first", first, "--backfill", BACKFILL_MIN)
+    return ChildSpec(spec.name, (*spec.args, "--after-history")) if after_history else spec
+
+
+FIRST_CHILDREN = frozenset({"wall", "drop-folders"})  # up while the history is made
+HISTORY_TIMEOUT_S = 600.0
+
+
+def make_history(settings: Settings, env: dict[str, str], stop: threading.Event) -> bool:
+    """The demo's past (`towncc warmup`: it does nothing on a store with a history), before
+    the engine starts; whether the simulator may leave out the backfill it covers."""
+    if settings.demo_history_hours <= 0 or stop.is_set():
+        return False
+    hours = f"{settings.demo_history_hours:g}"
+    print(f"making the demo's history: the last {hours} hours, on a fast clock …", flush=True)
+    spec = towncc_command("history", "warmup", "--hours", hours, "--first", "1")
+    try:
+        done = subprocess.run(spec.args, env=env, timeout=HISTORY_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        log.error(
+            "the demo's history took longer than %.0f s; the demo goes on without",
+            HISTORY_TIMEOUT_S,
+        )
+        return False
+    if done.returncode != 0:
+        log.error("the demo's history failed (exit %s); the demo goes on without", done.returncode)
+    return done.returncode == 0
+
+
+def responders() -> ChildSpec:
+    return towncc_command("responders", "respond")
 
 
 def utc_now() -> str:
@@ -213,10 +247,11 @@ def healthy(url: str) -> bool:
 
 
 def supervise(
-    children: list[Child], waiting: Child | None, health_url: str, out: Publisher,
+    children: list[Child], waiting: Sequence[Child], health_url: str, out: Publisher,
     stop: threading.Event, redis_child: RedisChild | None = None,
 ) -> None:  # fmt: skip
-    """Until ``stop``: restart what exits, start ``waiting`` once the wall answers, publish."""
+    """Until ``stop``: restart what exits, start ``waiting`` (the simulator, the simulated
+    staff) once the wall answers, publish."""
     announced = False
     while not stop.wait(TICK_S):
         now = time.monotonic()
@@ -226,12 +261,12 @@ def supervise(
             child.tick(now)
         if not announced and healthy(health_url):
             announced = True
-            if waiting is not None:
-                waiting.start()
-                children.append(waiting)
+            for child in waiting:
+                child.start()
+                children.append(child)
             print(f"\ntowncc is running: {health_url.removesuffix('/healthz')}/wall", flush=True)
         shown: list[Child | RedisChild] = [*children]
-        shown += [waiting] if waiting is not None and not announced else []
+        shown += list(waiting) if not announced else []
         shown += [redis_child] if redis_child is not None else []
         out.publish(shown)
 
@@ -266,9 +301,14 @@ def demo_credentials(settings: Settings, url: str, base: str) -> str:
 
 
 def run_demo(
-    settings: Settings, *, simulate: bool = True, children: Sequence[ChildSpec] | None = None
+    settings: Settings,
+    *,
+    simulate: bool = True,
+    respond: bool = True,
+    children: Sequence[ChildSpec] | None = None,
 ) -> None:
-    """Run until a stop signal; ``children`` replaces the demo's processes (none simulated)."""
+    """Run until a stop signal; ``children`` replaces the demo's processes (none simulated).
+    ``respond``: the simulated staff act on the cases (`towncc respond`)."""
     stop = stop_on_signals((signal.SIGTERM, signal.SIGINT, signal.SIGHUP))
     redis_server = None
     url = settings.redis_url
@@ -285,15 +325,23 @@ def run_demo(
     env[SIMULATE_TOKENS] = demo_credentials(settings, url, base)
     budget = (settings.restart_limit, settings.restart_window_s)
     started = [Child(s, env, RestartBudget(*budget)) for s in children or demo_children()]
-    sim = Child(simulator(), env, RestartBudget(*budget)) if simulate and not children else None
+    waiting: list[Child] = []
     out = Publisher(url, Keys(settings.key_prefix))
     try:
+        first = [c for c in started if c.spec.name in FIRST_CHILDREN] if not children else []
+        for child in first:
+            child.start()
+        # The history needs the simulated staff and the simulator; the engine waits for it.
+        history = simulate and respond and not children and make_history(settings, env, stop)
+        later = [simulator(history)] if simulate and not children else []
+        later += [responders()] if respond and not children else []
+        waiting = [Child(spec, env, RestartBudget(*budget)) for spec in later]
         for child in started:
-            if not stop.is_set():
+            if not stop.is_set() and child not in first:
                 child.start()
         watched = RedisChild(redis_server, RestartBudget(*budget)) if redis_server else None
-        supervise([c for c in started if c.process], sim, f"{base}/healthz", out, stop, watched)
+        supervise([c for c in started if c.process], waiting, f"{base}/healthz", out, stop, watched)
     finally:
         out.close()
-        stop_everything(started + ([sim] if sim else []), redis_server)
+        stop_everything(started + waiting, redis_server)
         log.info("stopped")

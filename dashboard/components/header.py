@@ -1,14 +1,23 @@
-"""The wall's header: town and title, today's KPIs, the Beijing-time clock, the link light and
-the other language; below them the alert ticker and the strip of per-feed link lights."""
+"""The wall's header: town and title (with the 演示数据 mark while the simulator feeds the
+centre), today's KPIs, the Beijing-time clock, the link light and the other language; below
+them the alert ticker and the strip of per-feed link lights."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from dash import html
 
 from dashboard import ids
 from dashboard.i18n import Lang, t
+from dashboard.modules import Text
 
 KPI_KINDS = ("open", "today", "overdue")
+DEMO = Text("演示数据", "Demo data")
+DEMO_WHY = Text(
+    "本屏数据来自模拟器，不是本镇的真实业务数据",
+    "The data on this screen comes from the simulator, not from the town's own systems",
+)
 
 
 def kpi_tile(kind: str, value: int | None, lang: Lang) -> html.Div:
@@ -21,6 +30,14 @@ def kpi_tile(kind: str, value: int | None, lang: Lang) -> html.Div:
             html.Span(shown, id=ids.wall_kpi(kind), className="wall-kpi-value"),
         ],
     )
+
+
+def demo_mark(lang: Lang) -> html.Span:
+    """Shown only while the wall's root says `is-demo` (wall.css): the page load and then the
+    push's beat (assets/wall.js) keep that class."""
+    why = DEMO_WHY.of(lang)
+    said: Any = {"aria-label": why}  # (not a keyword Dash types)
+    return html.Span(DEMO.of(lang), className="wall-demo", title=why, **said)
 
 
 def link_light(lang: Lang) -> html.Div:
@@ -57,6 +74,7 @@ def wall_header(
                 children=[
                     html.H1(town_name, id=ids.WALL_HEADER_TITLE, className="wall-title"),
                     html.Span(t("wall.subtitle", lang), className="wall-subtitle"),
+                    demo_mark(lang),
                 ],
             ),
             html.Div(

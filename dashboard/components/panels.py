@@ -2,7 +2,8 @@
 trend charts. Each is a titled panel around a container (`ids.WALL_MODULES`,
 `ids.WALL_TRENDS`); empty, it says so. The module panels (dashboard.modules) each show a few
 figures or say that their feeds sent nothing yet; the push replaces a panel's figures, and
-assets/wall.js pages through the panels when they do not all fit.
+assets/wall.js pages through the panels when they do not all fit. A panel is as tall as its
+figures need (assets/wall.css): none is ever cut.
 """
 
 from __future__ import annotations
@@ -90,12 +91,13 @@ def module_panels(results: Sequence[Result], lang: Lang) -> list[Component]:
 
 
 def modules_column(lang: Lang, panels: Sequence[Component] | None = None) -> html.Section:
-    """The right-hand column: module panels in a grid (more columns at 32:9), paged."""
+    """The right-hand column: module panels in a grid (five columns at 32:9), paged."""
     page = html.Span(id=ids.WALL_MODULES_PAGE, className="wall-modules-page")
     title: list[Component | str] = [t("modules.title", lang), page]
     return _area("modules", ids.WALL_MODULES, title, panels, lang)
 
 
 def trends_band(lang: Lang, charts: Sequence[Component] | None = None) -> html.Section:
-    """The bottom band under the map and the right column: trend charts side by side."""
+    """The bottom band under the map and the right column (at 32:9 under the column only:
+    the map takes the whole height): trend charts side by side."""
     return _area("trends", ids.WALL_TRENDS, [t("trends.title", lang)], charts, lang)

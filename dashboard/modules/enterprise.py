@@ -1,23 +1,24 @@
-"""企业管理: registered enterprises (active, above designated size) and those with open
-safety hazards (open `safety` cases, one enterprise counted once: cases/tally.py)."""
+"""企业管理: registered enterprises (active, above designated size: `enterprise`'s summary)
+and those with open safety hazards (open `safety` cases, one enterprise counted once:
+cases/tally.py)."""
 
 from __future__ import annotations
 
-from dashboard.modules._base import Figure, Module, ModuleData, Text, attrs, number
+from dashboard.modules._base import Figure, Module, ModuleData, Text, number
 
+FEED = "enterprise"
 HOUSEHOLDS = Text("家", "")
 
 
 def registry_figures(data: ModuleData) -> list[Figure]:
     """The registry's active enterprises, and those above scale."""
-    registry = [attrs(r) for r in data.records("enterprise")]
-    if not registry:
+    if not data.tally(FEED):
         return []
-    active = [a for a in registry if a.get("registration") == "active"]
-    above = [a for a in active if a.get("above_scale") is True]
+    active = data.tally(FEED, registration="active")
+    above = data.tally(FEED, registration="active", above_scale=True)
     return [
-        Figure(Text("在册企业", "Registered"), number(len(active)), HOUSEHOLDS),
-        Figure(Text("规上企业", "Above scale"), number(len(above)), HOUSEHOLDS),
+        Figure(Text("在册企业", "Registered"), number(active), HOUSEHOLDS),
+        Figure(Text("规上企业", "Above scale"), number(above), HOUSEHOLDS),
     ]
 
 

@@ -1,36 +1,27 @@
-"""用工监测: headcount and vacancies of the enterprises' newest snapshots, open wage-arrears
-alerts (cases of category `wage_arrears`) and the workers they affect."""
+"""用工监测: headcount and vacancies of the enterprises' newest snapshots (`labour`'s
+summary), open wage-arrears alerts (cases of category `wage_arrears`)."""
 
 from __future__ import annotations
 
-from dashboard.modules._base import (
-    PEOPLE,
-    PIECES,
-    Figure,
-    Module,
-    ModuleData,
-    Text,
-    attrs,
-    number,
-    numbers,
-)
+from dashboard.modules._base import PEOPLE, PIECES, Figure, Module, ModuleData, Text, number
+
+FEED = "labour"
 
 
 def snapshot_figures(data: ModuleData) -> list[Figure]:
     """Headcount and vacancies of the enterprises' newest snapshots."""
-    snapshots = [attrs(r) for r in data.records("labour", "snapshot")]
-    headcount = numbers(a.get("headcount") for a in snapshots)
-    if not headcount:
+    headcount = data.total(FEED, "headcount", record="snapshot")
+    if headcount is None:
         return []
-    found = [Figure(Text("在岗人数", "Headcount"), number(sum(headcount)), PEOPLE)]
-    vacancies = numbers(a.get("vacancies") for a in snapshots)
-    if vacancies:
-        found.append(Figure(Text("缺工人数", "Vacancies"), number(sum(vacancies)), PEOPLE))
+    found = [Figure(Text("在岗人数", "Headcount"), number(headcount), PEOPLE)]
+    vacancies = data.total(FEED, "vacancies", record="snapshot")
+    if vacancies is not None:
+        found.append(Figure(Text("缺工人数", "Vacancies"), number(vacancies), PEOPLE))
     return found
 
 
 def figures(data: ModuleData) -> list[Figure]:
-    arrears = data.count.open_in(feed="labour", category="wage_arrears")
+    arrears = data.count.open_in(feed=FEED, category="wage_arrears")
     found = snapshot_figures(data)
     if not found and not arrears:
         return []

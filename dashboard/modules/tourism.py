@@ -1,4 +1,5 @@
-"""文旅融合: visitors inside the scenic spots now vs their comfort capacity, arrivals today."""
+"""文旅融合: visitors inside the scenic spots now vs their comfort capacity, arrivals today
+(`tourism`'s summary of each spot's newest count of today)."""
 
 from __future__ import annotations
 
@@ -8,43 +9,38 @@ from dashboard.modules._base import (
     Module,
     ModuleData,
     Text,
-    attrs,
-    beijing_day,
     number,
-    numbers,
     percent,
 )
 
+FEED = "tourism"
 COMFORT_SHARE = 0.8  # LB/T 034: a spot warns and limits entry from 80 % of its capacity
 
 
 def figures(data: ModuleData) -> list[Figure]:
-    today = data.today
-    spots = [r for r in data.records("tourism") if beijing_day(r.get("occurred_at")) == today]
-    counts = [attrs(r) for r in spots]
-    inside = numbers(a.get("in_park") for a in counts)
-    if not inside:
+    today = data.today.isoformat()
+    inside = data.total(FEED, "in_park", day=today)
+    if inside is None:
         return []
-    capacity = sum(numbers(a.get("capacity") for a in counts))
+    capacity = data.total(FEED, "capacity", day=today) or 0
     comfort = int(capacity * COMFORT_SHARE)
     found = [
-        Figure(Text("在园游客", "Visitors inside"), number(sum(inside)), PEOPLE),
+        Figure(Text("在园游客", "Visitors inside"), number(inside), PEOPLE),
         Figure(Text("舒适承载量", "Comfort capacity"), number(comfort), PEOPLE),
-        Figure(Text("承载率", "Load"), percent(int(sum(inside)), int(capacity)), Text("%", "%")),
+        Figure(Text("承载率", "Load"), percent(inside, capacity), Text("%", "%")),
     ]
-    arrivals = numbers(a.get("arrivals_today") for a in counts)
-    if arrivals:
-        found.append(Figure(Text("今日入园", "Arrivals today"), number(sum(arrivals)), PEOPLE))
+    arrivals = data.total(FEED, "arrivals_today", day=today)
+    if arrivals is not None:
+        found.append(Figure(Text("今日入园", "Arrivals today"), number(arrivals), PEOPLE))
     return found
 
 
 def day_figures(data: ModuleData) -> list[Figure]:
     """A day's arrivals at every spot (each spot's last tally of the day)."""
-    spots = [r for r in data.records("tourism") if beijing_day(r.get("occurred_at")) == data.today]
-    arrivals = numbers(attrs(r).get("arrivals_today") for r in spots)
-    if not arrivals:
+    arrivals = data.total(FEED, "arrivals_today", day=data.today.isoformat())
+    if arrivals is None:
         return []
-    return [Figure(Text("当日入园", "Arrivals that day"), number(sum(arrivals)), PEOPLE)]
+    return [Figure(Text("当日入园", "Arrivals that day"), number(arrivals), PEOPLE)]
 
 
 MODULE = Module(

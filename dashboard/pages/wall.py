@@ -2,8 +2,10 @@
 
 Areas (assets/wall.css): the header across the top (town, KPIs, Beijing time, link light,
 alert ticker, per-feed lights), the live queue on the left, the map in the centre, module
-panels in the right-hand column, trend charts in the bottom band under map and column. All
-view state is in the address: `?lang=en`, the queue filter (dashboard.filters).
+panels in the right-hand column, trend charts in the bottom band under map and column; on a
+32:9 wall the map keeps a near-square column the whole height and the modules and the trends
+share the rest of the width. All view state is in the address: `?lang=en`, the queue filter
+(dashboard.filters).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from dashboard.routing import page_address
 from dashboard.rows_link import ROWS_PATH
 from dashboard.snapshot import read_alerts, read_snapshot
 from dashboard.trends import read_trends
-from ingest.freshness import feeds_status
+from ingest.freshness import feeds_status, is_simulated
 from layers.sites import sites
 
 PATH = "/wall"
@@ -73,10 +75,13 @@ def page_config(
     reload_at: str | None = None,
     rotate_s: float = 15.0,
     rows_url: str = ROWS_PATH,
+    demo: bool = False,
 ) -> dict[str, Any]:
-    """What the browser-side ticks (assets/wall.js) need: ids, timings, words, feed windows."""
+    """What the browser-side ticks (assets/wall.js) need: ids, timings, words, feed windows,
+    and whether the simulator fed the centre at page load (`demo`: until the push says)."""
     return {
         "lang": lang,
+        "demo": demo,
         "pageId": uuid4().hex,  # pairs this page's rows link with its push (rows_link.py)
         "rowsUrl": rows_url,
         "gridId": ids.WALL_QUEUE_GRID,
@@ -107,6 +112,14 @@ def read_lights(wall: WallContext) -> list[Light]:
         return lights(feeds_status(wall.r, wall.keys, wall.feeds), wall.feeds)
     except redis.RedisError:
         return unknown_lights(wall.feeds)
+
+
+def read_simulated(wall: WallContext) -> bool:
+    """The 演示数据 mark at page load (not while Redis is away: the banner says so)."""
+    try:
+        return is_simulated(wall.r, wall.keys, wall.clock())
+    except redis.RedisError:
+        return False
 
 
 def read_notices(wall: WallContext, lang: Lang) -> list[dict[str, str]]:
@@ -153,9 +166,11 @@ def build_wall(
     rows_url: str = ROWS_PATH,
     incident: list[Any] | None = None,
     areas: AlertAreas | None = None,
+    simulated: bool = False,
 ) -> html.Div:
     """The whole wall for one snapshot (pure: the layout function does the reading);
-    ``incident``: the incident layer's components (dashboard/incident_mode.py)."""
+    ``incident``: the incident layer's components (dashboard/incident_mode.py);
+    ``simulated``: the simulator fed the centre lately (the header's 演示数据 mark)."""
     settings = wall.settings
     case_filter = case_filter or CaseFilter()
     feeds = unknown_lights(wall.feeds) if feeds is None else feeds
@@ -181,6 +196,7 @@ def build_wall(
         settings.wall_reload_at,
         settings.wall_panel_rotate_s,
         rows_url,
+        simulated,
     )
     header = wall_header(
         town_name(wall, lang),
@@ -193,7 +209,7 @@ def build_wall(
     )
     return html.Div(
         id=ids.WALL_ROOT,
-        className="wall",
+        className="wall is-demo" if simulated else "wall",
         lang="zh-CN" if lang == "zh" else "en",
         children=[
             *(incident or []),
@@ -245,6 +261,7 @@ def wall_layout(wall: WallContext, health_url: str, rows_url: str = ROWS_PATH) -
         rows_url=rows_url,
         incident=incident_layer(wall, lang, polled=False),
         areas=alert_areas(shown),
+        simulated=read_simulated(wall),
     )
 
 

@@ -13,7 +13,16 @@ import msgspec
 
 from ingest.coords import Point
 from ingest.feeds._module_common import Draft, Flags, ratio, typed_feed
-from ingest.native import Address, Name, Record, code, count, optional_count, source_time
+from ingest.native import (
+    Address,
+    Name,
+    Record,
+    code,
+    count,
+    optional_code,
+    optional_count,
+    source_time,
+)
 
 FEED = "party"
 CATEGORY = "party_activity"
@@ -29,6 +38,7 @@ class Organisation(Record):
     gxsj: Any  # 更新时间
     sjzzbm: Any = ""  # 上级组织编码 parent organisation
     ybdys: Any = None  # 预备党员数
+    wgbm: Any = ""  # 所属网格 the level-2 grid a branch or 党员中心户 works in (支部建在网格上)
 
     def __post_init__(self) -> None:
         self.zzbm = code(self.zzbm, "zzbm")
@@ -38,6 +48,7 @@ class Organisation(Record):
         self.gxsj = source_time(self.gxsj, "gxsj")
         self.sjzzbm = str(self.sjzzbm).strip() if self.sjzzbm is not None else ""
         self.ybdys = optional_count(self.ybdys, "ybdys")
+        self.wgbm = optional_code(self.wgbm, "wgbm") or ""
         if self.ybdys is not None and self.ybdys > self.dyrs:
             raise ValueError(f"ybdys ({self.ybdys}) exceeds dyrs ({self.dyrs}), which counts them")
 
@@ -73,6 +84,7 @@ def _organisation(rec: Organisation, flags: Flags, point: Point | None) -> Draft
         "parent": rec.sjzzbm or None,
         "members": rec.dyrs,
         "probationary": rec.ybdys,
+        "grid": rec.wgbm or None,
     }
     return Draft(
         kind="metric",

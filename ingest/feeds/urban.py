@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -10,10 +11,12 @@ import msgspec
 from core.event import Event, Status, content_id
 from ingest.adapter import JsonFeed
 from ingest.coords import Point, SourcePoint, required
-from ingest.mapping import mapping
+from ingest.mapping import CodeTable, code_table, mapping
 from ingest.native import Address, Code, Record, Text, code, decode, finite, source_time
 
 FEED = "urban"
+LOCAL = "urban_local"  # the town's own codes, beside the standard's (CJ/T 214-2007)
+KEY = re.compile(r"(事件|部件):\d{4}")
 
 
 class UrbanRecord(Record):
@@ -36,7 +39,10 @@ class UrbanRecord(Record):
 
     def __post_init__(self) -> None:
         self.ajbh = code(self.ajbh, "ajbh")
+        number = type(self.xlbm) is int
         self.xlbm = code(self.xlbm, "xlbm")
+        if number:  # a JSON number lost the code's leading zero: 505 is 0505
+            self.xlbm = self.xlbm.zfill(4)
         self.ajlx, self.xlmc, self.zt = self.ajlx.strip(), self.xlmc.strip(), self.zt.strip()
         if self.ajlx not in ("事件", "部件"):
             raise ValueError(f"field 'ajlx': must be 事件 or 部件, not {self.ajlx!r}")
@@ -47,13 +53,25 @@ class UrbanRecord(Record):
         return SourcePoint(self.zbx, self.zby, self.zbxt)
 
 
-def _category(rec: UrbanRecord) -> tuple[str, bool]:
-    """The internal category and whether the table had to fall back to 'other'."""
-    table = mapping(FEED)
-    found = table["categories"].get(f"{rec.ajlx}:{rec.xlbm}") or table["category_names"].get(
-        rec.xlmc
-    )
-    return (found, False) if found else ("other", True)
+def codes() -> CodeTable:
+    """The standard's codes with the town's local ones (ingest/mappings/urban*.json)."""
+    return code_table(FEED, LOCAL, KEY)
+
+
+def _meaning(rec: UrbanRecord) -> tuple[str, str, dict[str, Any]]:
+    """Category, title and flags: the code decides (its name sent wrong is flagged), then the
+    minor-class name, then 'other' flagged unmapped."""
+    table = codes()
+    key = f"{rec.ajlx}:{rec.xlbm}"
+    found = table.codes.get(key)
+    if found is None:
+        by_name = table.names.get(rec.xlmc)
+        flags = {} if by_name else {"unmapped_category": True}
+        return by_name or "other", rec.xlmc or rec.dlmc or str(rec.xlbm), flags
+    if rec.xlmc and not found.named(rec.xlmc):
+        mismatch = {"code": key, "sent_name": rec.xlmc, "standard_name": found.name}
+        return found.category, found.name, {"code_name_mismatch": mismatch}
+    return found.category, rec.xlmc or found.name, {}
 
 
 def _status(zt: str) -> Status | None:
@@ -67,7 +85,7 @@ def read(raw: bytes) -> UrbanRecord:
 
 def to_event(rec: UrbanRecord, raw: bytes, received_at: datetime, point: Point | None) -> Event:
     point = required(point)
-    category, unmapped = _category(rec)
+    category, title, flags = _meaning(rec)
     attrs: dict[str, Any] = {
         "channel": rec.wtly,
         "type": rec.ajlx,
@@ -77,16 +95,15 @@ def to_event(rec: UrbanRecord, raw: bytes, received_at: datetime, point: Point |
         "photos": rec.tp,
         "source_lon": rec.zbx,
         "source_lat": rec.zby,
+        **flags,
     }
-    if unmapped:
-        attrs["unmapped_category"] = True
     return Event(
         id=content_id(FEED, rec.ajbh, raw),
         feed=FEED,
         kind="report",
         source_id=rec.ajbh,
         category=category,
-        title=rec.xlmc or rec.dlmc or str(rec.xlbm),
+        title=title,
         description=rec.wtms,
         occurred_at=source_time(rec.sbsj, "sbsj"),
         received_at=received_at,
@@ -102,3 +119,4 @@ def to_event(rec: UrbanRecord, raw: bytes, received_at: datetime, point: Point |
 
 
 ADAPTER = JsonFeed(FEED, read, to_event, keys=("ajbh",))
+codes()  # load and check the code tables at start-up: a broken one stops the intake loudly

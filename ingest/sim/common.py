@@ -67,21 +67,33 @@ def open_between(hour: float, *spans: tuple[float, float]) -> bool:
     return any(start <= hour < end for start, end in spans)
 
 
+EVERY_DAY = (1.0,) * 7
+# Offices: Monday to Friday only (inspections, the labour office's alerts).
+OFFICE_WEEK = (1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0)
+
+
 @dataclass
 class DayCurve:
-    """A relative rate by Beijing hour; scaled so that a day holds ``per_day`` arrivals."""
+    """A relative rate by Beijing hour and weekday; scaled so that an average day of the week
+    holds ``per_day`` arrivals. ``week``: the relative rate of Monday … Sunday."""
 
     shape: Callable[[float], float]
+    week: Sequence[float] = EVERY_DAY
     _area: float = field(init=False)
+    _week_mean: float = field(init=False)
 
     def __post_init__(self) -> None:
+        if len(self.week) != 7 or min(self.week) < 0 or not sum(self.week):
+            raise ValueError(f"a week curve is 7 non-negative rates, not all 0: {self.week}")
         # The shape's integral over a day, in hours, minute by minute.
         self._area = sum(self.shape(m / 60) for m in range(24 * 60)) / 60
+        self._week_mean = sum(self.week) / 7
 
     def per_second(self, t: datetime, per_day: float) -> float:
         if self._area <= 0:
             return 0.0
-        return per_day * self.shape(beijing_hour(t)) / (self._area * 3600)
+        day = self.week[beijing(t).weekday()] / self._week_mean
+        return per_day * day * self.shape(beijing_hour(t)) / (self._area * 3600)
 
 
 def arrivals(

@@ -1,7 +1,8 @@
 """A plausible 企业登记 feed: the town's enterprise registry, sent once at start.
 
-One record per enterprise of the shared roster (``ingest.sim.firms``), keyed by its unified
-social credit code; points in CGCS2000, as registries drawing on 天地图 keep them. A few are
+One record per enterprise of the shared roster (``ingest.sim.firms``: the seed's town, 3,216
+synthetic enterprises of which 169 above designated size), keyed by its unified social credit
+code; points in CGCS2000, as registries drawing on 天地图 keep them. A few are
 no longer active (停业, 注销): the other simulators leave those alone. Built from the seed
 alone, so a restart on the same day re-sends the same records and changes nothing.
 """

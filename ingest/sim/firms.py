@@ -1,9 +1,16 @@
 """The town's enterprises, shared by the simulators that speak of them (registry, safety,
-labour): one deterministic roster per seed, with valid unified social credit codes."""
+labour, party, inspections): one deterministic roster per seed, with valid unified social
+credit codes.
+
+The roster is the seed's town in size, every firm of it synthetic: ``ENTERPRISES`` (3,216)
+enterprises, of which exactly ``ABOVE_SCALE`` (169) are above designated size (规上) — all of
+them active, drawn mostly from manufacturing — and about 95 % of the rest active (存续, 在业).
+Most firms are small (a median of about a dozen employees); a 规上 firm has 50 to 800.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -21,7 +28,22 @@ PLACES = ("璜塘", "霞客", "东湖", "旸岐", "星岸", "马镇", "峭岐", 
 STATUSES = ("存续", "在业", "停业", "注销")
 STATUS_WEIGHTS = (0.85, 0.1, 0.03, 0.02)
 ACTIVE = frozenset(STATUSES[:2])
-WORDS = ("华丰", "金泰", "宏达", "永盛", "恒源", "新科", "联发", "振华", "远航", "天成", "瑞祥")
+LEGAL_FORMS = (
+    "有限责任公司(自然人投资或控股)", "有限责任公司(自然人独资)",
+    "股份有限公司(非上市、自然人投资或控股)", "个人独资企业", "普通合伙企业",
+)  # fmt: skip
+LEGAL_WEIGHTS = (0.62, 0.22, 0.04, 0.08, 0.04)
+WORDS = (
+    "华丰", "金泰", "宏达", "永盛", "恒源", "新科", "联发", "振华", "远航", "天成", "瑞祥", "鑫隆",
+    "宏昌", "嘉禾", "润泽", "东升", "海纳", "博远", "汇通", "盛达", "佳信", "协和", "长江", "澄江",
+    "暨阳", "锦华", "明珠", "兴业", "富源", "祥和", "和顺", "德隆", "裕丰", "泰和", "康达", "正大",
+    "利民", "光明", "华星", "鼎盛", "弘毅", "立信", "精工", "宏宇", "腾飞", "金鹰", "银河", "星火",
+    "晨光", "绿源", "蓝天", "百川", "万通", "千禧", "中诚", "大成", "晟泰", "凯迪", "恒力", "新源",
+)  # fmt: skip
+ENTERPRISES = 3216  # the seed's town: 3,000+ enterprises …
+ABOVE_SCALE = 169  # … of which 169 above designated size
+SMALL_MEDIAN = 12  # employees of a typical small firm (lognormal, capped below LARGE)
+LARGE = 300
 
 
 @dataclass(frozen=True)
@@ -110,16 +132,16 @@ def _name(rng: np.random.Generator, industry: Industry, taken: set[str]) -> str:
 
 def _firm(rng: np.random.Generator, town: Town, taken: set[str]) -> Firm:
     industry = pick(rng, INDUSTRIES, [i.weight for i in INDUSTRIES])
-    above = bool(rng.random() < (0.45 if industry.section == "C" else 0.15))
     founded = date(1995, 1, 1) + timedelta(days=int(rng.integers(0, 29 * 365)))
     lon, lat = town_point(rng, town.boundary, town.centre, 0.35)
+    employees = int(rng.lognormal(np.log(SMALL_MEDIAN), 0.8))
     return Firm(
         uscc=uscc(rng, modern=founded.year >= 2016),
         name=_name(rng, industry, taken),
-        legal_form="有限责任公司(自然人投资或控股)",
+        legal_form=pick(rng, LEGAL_FORMS, LEGAL_WEIGHTS),
         industry=industry,
-        above_scale=above,
-        employees=int(rng.integers(120, 1200) if above else rng.integers(8, 110)),
+        above_scale=False,
+        employees=min(max(employees, 1), LARGE - 1),
         founded=founded,
         address=street_address(rng, f"江阴市{town.name}"),
         lon=lon,
@@ -128,9 +150,28 @@ def _firm(rng: np.random.Generator, town: Town, taken: set[str]) -> Firm:
     )
 
 
-def town_firms(town: Town, seed: int = 0, count: int = 48) -> list[Firm]:
-    """The roster: the same firms for the same seed, whichever simulator asks."""
+def _above_scale(rng: np.random.Generator, firms: list[Firm], count: int) -> list[Firm]:
+    """``count`` active firms made 规上 (manufacturers three times as likely), with the
+    headcount of one; every other firm stays below."""
+    active = [i for i, f in enumerate(firms) if f.active]
+    weights = np.array([3.0 if firms[i].industry.section == "C" else 1.0 for i in active])
+    chosen = rng.choice(
+        active, size=min(count, len(active)), replace=False, p=weights / weights.sum()
+    )
+    found = list(firms)
+    for i in chosen:
+        employees = int(rng.integers(50, 800))
+        found[int(i)] = replace(firms[int(i)], above_scale=True, employees=employees)
+    return found
+
+
+def town_firms(
+    town: Town, seed: int = 0, count: int = ENTERPRISES, above_scale: int = ABOVE_SCALE
+) -> list[Firm]:
+    """The roster: the same firms for the same seed, whichever simulator asks; exactly
+    ``above_scale`` of them 规上, all active."""
     rng = np.random.default_rng([seed, 1701])
     shapely.prepare(town.boundary)
     taken: set[str] = set()
-    return [_firm(rng, town, taken) for _ in range(count)]
+    firms = [_firm(rng, town, taken) for _ in range(count)]
+    return _above_scale(rng, firms, above_scale)

@@ -57,8 +57,11 @@ CATALOGUE: tuple[tuple[str, str, float, str], ...] = (
 )
 WHAT = ("门前停车", "排水沟渠", "工资拖欠", "路灯", "健身器材", "生活不便", "噪声问题", "小路口")
 URGENCY = (("一般", 0.90), ("紧急", 0.09), ("特急", 0.01))
-# Grid workers report on their rounds: mornings and afternoons, little at night.
-CURVE = DayCurve(lambda h: 0.05 + bell(h, 10.0, 1.5) + 0.9 * bell(h, 15.0, 1.5))
+# Grid workers report on their rounds: mornings and afternoons, little at night, fewer at the
+# weekend, when only the duty staff go.
+CURVE = DayCurve(
+    lambda h: 0.05 + bell(h, 10.0, 1.5) + 0.9 * bell(h, 15.0, 1.5), (1, 1, 1, 1, 1, 0.5, 0.45)
+)
 
 
 @dataclass

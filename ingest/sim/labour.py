@@ -19,6 +19,7 @@ import numpy as np
 from core.times import beijing
 from ingest.coords import CRS, from_wgs84
 from ingest.sim.common import (
+    OFFICE_WEEK,
     Arrivals,
     DayCurve,
     Pending,
@@ -35,7 +36,8 @@ CHANNELS = ("12345热线", "网格员上报", "工资专户监管", "劳动保�
 CHANNEL_WEIGHTS = (0.4, 0.25, 0.2, 0.15)
 PROJECTS = ("农民安置房三期工程", "新建标准厂房工程", "道路改造提升工程", "河道整治工程")
 PROGRESS = (("已受理", 0.1, 0.5), ("调解中", 0.6, 2.0), ("已化解", 3.0, 10.0))  # (zt, days)
-CURVE = DayCurve(lambda h: 1.0 if open_between(h, (8.5, 17.5)) else 0.0)
+# Office hours on working days: the office rests at the weekend.
+CURVE = DayCurve(lambda h: 1.0 if open_between(h, (8.5, 17.5)) else 0.0, OFFICE_WEEK)
 
 
 @dataclass

@@ -17,6 +17,7 @@ import numpy as np
 
 from core.times import beijing
 from ingest.sim.common import (
+    OFFICE_WEEK,
     Arrivals,
     DayCurve,
     Pending,
@@ -70,8 +71,8 @@ RISK = {"chemical": 3.0, "metal": 2.0, "machinery": 2.0, "construction": 2.0, "t
 FOUND = (0, 1, 2, 3)
 FOUND_WEIGHTS = (0.3, 0.4, 0.2, 0.1)
 MAJOR_SHARE = 0.35  # of the hazards that can be 重大 at all
-# Inspectors go out in office hours, with a lunch break.
-CURVE = DayCurve(lambda h: 1.0 if open_between(h, (8.5, 11.5), (13.5, 17.0)) else 0.0)
+# Inspectors go out in office hours, with a lunch break, on working days.
+CURVE = DayCurve(lambda h: 1.0 if open_between(h, (8.5, 11.5), (13.5, 17.0)) else 0.0, OFFICE_WEEK)
 
 
 @dataclass

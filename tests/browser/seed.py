@@ -19,6 +19,7 @@ from cases.tally import keep_counts
 from core.keys import Keys
 from core.times import BEIJING
 from ingest.feeds import FEEDS
+from ingest.sim.fleet import Options, build
 from ingest.sink import RedisSink
 from layers.town import default_town
 
@@ -160,6 +161,34 @@ def seed_modules(r: redis.Redis, keys: Keys, now: datetime | None = None) -> int
         outcome = sink.write(r, FEEDS[feed].parse(orjson.dumps(records), now))
         assert outcome.accepted and not outcome.deadlettered, (feed, outcome.errors)
     engine = Engine(r, keys, Geography(default_town()), batch=200)
+    engine.ensure_group()
+    applied = 0
+    while handled := engine.step(block_ms=None):
+        applied += handled
+    return applied
+
+
+# Every feed a module panel reads: the town's registries and the last hours of the rest.
+TOWN_FEEDS = (
+    "party", "enterprise", "service_hall", "economy", "tourism", "labour", "safety",
+    "environment", "water", "open311", "governance", "inspection", "urban",
+)  # fmt: skip
+
+
+def seed_town(r: redis.Redis, keys: Keys, now: datetime | None = None, hours: float = 2) -> int:
+    """The simulated town through the real path (simulator → adapter → sink → engine): the
+    registries whole and the last ``hours`` of every other feed a module reads, so that every
+    panel has its figures at the seed's sizes (21 alliances, 3,000+ enterprises …).
+
+    Returns the number of stream entries the engine applied.
+    """
+    now = now or datetime.now(UTC)
+    sink = RedisSink(keys, 10_000_000)
+    options = Options(seed=3, backfill=timedelta(hours=hours))
+    for sim in build(default_town(), options, TOWN_FEEDS):
+        for body in sim.backfill(now):
+            sink.write(r, FEEDS[sim.feed].parse(body, now))
+    engine = Engine(r, keys, Geography(default_town()), batch=500)
     engine.ensure_group()
     applied = 0
     while handled := engine.step(block_ms=None):

@@ -72,7 +72,7 @@ def _records(start: int, stop: int, reported: str) -> list[dict[str, object]]:
             n,
             120.37 + (n % 97) * 0.0006,
             31.76 + (n % 89) * 0.0005,
-            xlbm="0101",
+            xlbm="0102",
             xlmc="暴露垃圾",
             sbsj=reported,
         )

@@ -24,7 +24,7 @@ def demo_pid(data_dir: Path) -> int:
 
 
 # `emergency` first: its command line says `--gateway simulated`.
-ROLES = (b"emergency", b"valkey-server", b"engine", b"serve", b"simulate", b"watch")
+ROLES = (b"emergency", b"valkey-server", b"engine", b"serve", b"simulate", b"watch", b"respond")
 
 
 def test_sigterm_stops_every_child_and_redis(tmp_path: Path) -> None:
@@ -32,7 +32,7 @@ def test_sigterm_stops_every_child_and_redis(tmp_path: Path) -> None:
         assert base.startswith("http://127.0.0.1:")
         root = demo_pid(tmp_path)
         deadline = time.monotonic() + 30
-        while len(children := descendants(root)) < 6 and time.monotonic() < deadline:
+        while len(children := descendants(root)) < 7 and time.monotonic() < deadline:
             time.sleep(0.1)
         roles = sorted(
             next(
@@ -41,6 +41,14 @@ def test_sigterm_stops_every_child_and_redis(tmp_path: Path) -> None:
             )
             for c in children.values()
         )
-        assert roles == [b"emergency", b"engine", b"serve", b"simulate", b"valkey-server", b"watch"]
+        assert roles == [
+            b"emergency",
+            b"engine",
+            b"respond",
+            b"serve",
+            b"simulate",
+            b"valkey-server",
+            b"watch",
+        ]
     alive = [pid for pid in children if Path(f"/proc/{pid}").exists()]
     assert alive == [], f"left running: {[children[p] for p in alive]}"

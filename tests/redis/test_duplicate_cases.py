@@ -81,7 +81,7 @@ def test_too_far_too_late_another_category_or_no_point_of_its_own_is_a_case_of_i
         [
             parking(2, east_m=40),  # parking: 30 m
             parking(3, east_m=5, at="10:13:00"),  # parking: one hour
-            parking(4, east_m=5, xlbm="0101", xlmc="暴露垃圾"),  # another category
+            parking(4, east_m=5, xlbm="0102", xlmc="暴露垃圾"),  # another category
         ],
     )
     drain(engine)

@@ -324,7 +324,7 @@ def test_five_waterlogging_reports_in_one_grid_within_30_minutes_declare_over_th
 
     def report(n: int, minutes: int) -> dict[str, Any]:
         at = (NOW - timedelta(minutes=minutes)).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
-        return urban_record(n, *around(lon, lat, n), sbsj=at, xlbm="0402", xlmc="道路积水")
+        return urban_record(n, *around(lon, lat, n), sbsj=at, xlbm="2101", xlmc="道路积水")
 
     push(r, keys, [report(1, 80), report(2, 25), report(3, 20), report(4, 15), report(5, 10)])
     run(watcher, engine)

@@ -82,7 +82,7 @@ def test_gcj02_points_land_in_the_grid_of_their_wgs84_position(
 ) -> None:
     lon, lat, true_grid, naive_grid = _border_point(town)
     # Two categories: two reports of one category at one point would be one case (duplicates).
-    garbage = {"xlbm": "0101", "xlmc": "暴露垃圾"}
+    garbage = {"xlbm": "0102", "xlmc": "暴露垃圾"}
     push(
         r,
         keys,

@@ -31,7 +31,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 20) -> None:
 def garbage(n: int, reported: str) -> dict[str, object]:
     """A record on no first-response clock, reported at ``reported`` (its handling deadline
     days ahead of the real clock the engine runs on): its only case events are its own."""
-    return urban_record(n, xlbm="0101", xlmc="暴露垃圾", sbsj=reported)
+    return urban_record(n, xlbm="0102", xlmc="暴露垃圾", sbsj=reported)
 
 
 def test_engine_survives_a_redis_restart(tmp_path: Path, geography: Geography) -> None:

@@ -43,7 +43,7 @@ def record(n: int, **fields: str) -> dict[str, object]:
 def test_an_unanswered_parking_case_goes_to_its_village_after_15_minutes(
     r: redis.Redis, keys: Keys, timed_engine: Engine, clock: Clock
 ) -> None:
-    push(r, keys, [record(1), record(2), record(3, xlbm="0101", xlmc="暴露垃圾")])
+    push(r, keys, [record(1), record(2), record(3, xlbm="0102", xlmc="暴露垃圾")])
     drain(timed_engine)
     push(r, keys, [record(2, zt="已受理")])  # answered in time
     clock.now = REPORTED + timedelta(minutes=14, seconds=59)
@@ -129,7 +129,7 @@ def test_an_extension_re_arms_the_handling_clock(
     r: redis.Redis, keys: Keys, timed_engine: Engine, clock: Clock
 ) -> None:
     # 暴露垃圾: 4 working hours, no first-response clock; 09:00 → 12:00 and 13:30 → 14:30.
-    push(r, keys, [urban_record(1, sbsj="2026-11-27 09:00:00", xlbm="0101", xlmc="暴露垃圾")])
+    push(r, keys, [urban_record(1, sbsj="2026-11-27 09:00:00", xlbm="0102", xlmc="暴露垃圾")])
     drain(timed_engine)
     due = FRIDAY_9 + timedelta(hours=5, minutes=30)
     clock.now = due + timedelta(seconds=1)
@@ -158,7 +158,7 @@ def test_an_extension_re_arms_the_handling_clock(
 def test_handled_work_is_not_escalated_for_its_deadline(
     r: redis.Redis, keys: Keys, timed_engine: Engine, clock: Clock
 ) -> None:
-    push(r, keys, [urban_record(1, sbsj="2026-11-27 09:00:00", xlbm="0101", xlmc="暴露垃圾")])
+    push(r, keys, [urban_record(1, sbsj="2026-11-27 09:00:00", xlbm="0102", xlmc="暴露垃圾")])
     drain(timed_engine)
     for c in (
         Accept(actor="环卫所", at=FRIDAY_9 + timedelta(minutes=5)),
@@ -253,7 +253,7 @@ def test_duty_or_a_leader_escalates_by_hand_and_the_town_is_told(
     r: redis.Redis, keys: Keys, timed_engine: Engine, clock: Clock
 ) -> None:
     """升级 by hand, one level each time; no level above the town; the handler may not."""
-    push(r, keys, [record(1, xlbm="0101", xlmc="暴露垃圾")])
+    push(r, keys, [record(1, xlbm="0102", xlmc="暴露垃圾")])
     drain(timed_engine)
     app = FastAPI()
     app.include_router(api_router(r, keys, wait_s=0.05, clock=lambda: clock.now))

@@ -19,15 +19,22 @@ from towncc.embedded import free_port
 
 @contextlib.contextmanager
 def running_demo(
-    data_dir: Path, *, redis_url: str | None = None, simulate: bool = True, prefix: str = "towncc:"
+    data_dir: Path,
+    *,
+    redis_url: str | None = None,
+    simulate: bool = True,
+    prefix: str = "towncc:",
+    history_hours: float = 0,
 ) -> Iterator[str]:
-    """Run `towncc demo` on a free port; yield its base URL; stop it (SIGTERM) afterwards."""
+    """Run `towncc demo` on a free port; yield its base URL; stop it (SIGTERM) afterwards.
+    ``history_hours``: the history it makes first (none by default: it takes a while)."""
     port = free_port()
     env = {
         **os.environ,
         "PORT": str(port),
         "TOWNCC_DATA_DIR": str(data_dir),
         "TOWNCC_KEY_PREFIX": prefix,
+        "TOWNCC_DEMO_HISTORY_HOURS": f"{history_hours:g}",
     }
     env.pop("REDIS_URL", None)
     if redis_url:

@@ -26,7 +26,7 @@ def urban_record(
     x, y = from_wgs84(lon, lat, crs)
     return {
         "ajbh": f"T-{n:06d}", "wtly": "监督员上报", "ajlx": "事件", "dlmc": "街面秩序",
-        "xlmc": "机动车乱停放", "xlbm": "0501", "wtms": f"测试案件{n}", "dz": "璜塘路88号",
+        "xlmc": "机动车乱停放", "xlbm": "0505", "wtms": f"测试案件{n}", "dz": "璜塘路88号",
         "zbx": x, "zby": y, "zbxt": crs.value, "sbsj": "2026-11-28 09:12:33", "zt": "待受理",
         **fields,
     }  # fmt: skip

@@ -90,7 +90,11 @@ def week(
 
 
 def _ticks(town: Town, events: int, seed: int, days: int, rain: Episode) -> Iterator[Tick]:
-    options = Options(seed=seed, urban_rate=URBAN_RATE, interval=timedelta(minutes=10), rain=rain)
+    # The source closes its own cases here: the week is the engine's, not the staff's.
+    options = Options(
+        seed=seed, urban_rate=URBAN_RATE, urban_source_closes=True,
+        interval=timedelta(minutes=10), rain=rain,
+    )  # fmt: skip
     sims = build(town, options, FEEDS)
     left = events
     for n in range(1, days * TICKS // 7 + 1):

@@ -8,12 +8,31 @@ import pytest
 from towncc.cli import main
 
 
-@pytest.mark.parametrize("command", ["demo", "serve", "engine", "simulate"])
+@pytest.mark.parametrize("command", ["demo", "serve", "engine", "simulate", "respond", "warmup"])
 def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])
     assert exit_info.value.code == 0
     assert f"usage: towncc {command}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("flags", "simulate", "respond"),
+    [([], True, True), (["--no-responders"], True, False), (["--no-simulator"], False, True)],
+)
+def test_the_demo_runs_its_simulated_staff_unless_told_not_to(
+    monkeypatch: pytest.MonkeyPatch, flags: list[str], simulate: bool, respond: bool
+) -> None:
+    import towncc.supervisor
+
+    seen: dict[str, bool] = {}
+
+    def run_demo(settings: object, *, simulate: bool, respond: bool) -> None:
+        seen.update(simulate=simulate, respond=respond)
+
+    monkeypatch.setattr(towncc.supervisor, "run_demo", run_demo)
+    main(["demo", *flags])
+    assert seen == {"simulate": simulate, "respond": respond}
 
 
 def test_serve_without_redis_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,7 +30,7 @@ SHORT_NAMES = {
     "urban": "数字城管", "governance": "综治", "environment": "生态环境", "water": "水利",
     "safety": "安监", "cap": "预警", "open311": "市民诉求", "service_hall": "政务服务",
     "economy": "经济运行", "enterprise": "企业", "labour": "用工", "tourism": "文旅",
-    "party": "党建",
+    "party": "党建", "inspection": "执法检查",
 }  # fmt: skip
 
 
@@ -89,7 +89,8 @@ def test_ages_read_like_speech(seconds: float | None, zh: str, en: str) -> None:
 
 def test_silence_windows_come_from_the_intake() -> None:
     assert silence_s("water") == SILENCE_S["water"]
-    assert silence_s("urban") == DEFAULT_SILENCE_S
+    assert silence_s("urban") == SILENCE_S["urban"] == 3 * 3600  # night hours without a report
+    assert silence_s("some-new-feed") == DEFAULT_SILENCE_S
 
 
 def walk(node: Any) -> list[Component]:

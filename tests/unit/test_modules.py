@@ -12,7 +12,7 @@ from cases.tally import tally_field
 from dashboard import ids
 from dashboard.components.panels import module_figures, module_panels
 from dashboard.modules import MODULES, Figure, Module, ModuleData, Text, compute
-from dashboard.modules._base import FEATURES, PILLARS
+from dashboard.modules._base import FEATURES, PILLARS, TownFacts
 
 NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)  # 12:00 in Beijing
 EARLIER = (NOW - timedelta(hours=2)).isoformat()
@@ -54,7 +54,7 @@ def test_a_module_without_data_says_so(module: str) -> None:
 
 
 def test_party_counts_its_levels_members_once_and_this_months_activities() -> None:
-    metrics = (
+    metrics: tuple[dict[str, Any], ...] = (
         metric("party", "org/0", record="organisation", org_type="committee", members=77),
         metric("party", "org/1", record="organisation", org_type="branch", members=47),
         metric("party", "org/2", record="organisation", org_type="joint_branch", members=30),
@@ -72,25 +72,64 @@ def test_party_counts_its_levels_members_once_and_this_months_activities() -> No
 def test_service_hall_counts_todays_cases_and_the_on_time_share() -> None:
     metrics = (
         metric(
-            "service_hall", "a", accepted_at=EARLIER, finished_at=EARLIER, overdue_promise=False
+            "service_hall",
+            "a",
+            accepted_at=EARLIER,
+            finished_at=EARLIER,
+            overdue_promise=False,
+            mode="instant",
+            window="综合受理1号窗口",
         ),
         metric(
-            "service_hall", "b", accepted_at=YESTERDAY, finished_at=EARLIER, overdue_promise=True
+            "service_hall",
+            "b",
+            accepted_at=YESTERDAY,
+            finished_at=EARLIER,
+            overdue_promise=True,
+            mode="instant",
+            window="综合受理3号窗口",
         ),
-        metric("service_hall", "c", accepted_at=EARLIER, finished_at=None, overdue_promise=None),
+        metric(
+            "service_hall",
+            "c",
+            accepted_at=EARLIER,
+            finished_at=None,
+            overdue_promise=None,
+            mode="promised",
+            window="综合受理2号窗口",
+        ),
+        metric(
+            "service_hall",
+            "e",
+            accepted_at=EARLIER,
+            finished_at=None,
+            overdue_promise=None,
+            mode="remote",
+            window="网上受理",
+        ),
         metric("service_hall", "d", accepted_at=YESTERDAY, finished_at=YESTERDAY),
     )
     assert shown("service_hall", ModuleData(NOW, metrics)) == {
-        "今日受理": "2件", "今日办结": "2件", "按时办结率": "50%",
+        "今日受理": "3件", "今日办结": "2件", "按时办结率": "50%", "今日开放窗口": "2个",
     }  # fmt: skip
-    only_old = ModuleData(NOW, metrics[3:])
+    only_old = ModuleData(NOW, metrics[4:])
     assert BY_ID["service_hall"].figures(only_old) == []  # yesterday's figures are not today's
 
 
-def test_enforcement_counts_open_urban_cases_by_level() -> None:
-    found = counts(4, urban=3, urban__grid=1, urban__village=2, water=1)
-    assert shown("enforcement", ModuleData(NOW, counts=found)) == {
-        "在办城管案件": "3件", "网格": "1件", "村级": "2件", "镇级": "0件",
+def test_enforcement_shows_the_squads_cases_and_this_months_checks() -> None:
+    found = Counts(NOW, open_total=9, tally={"department=enforce-central": 4,
+                   "department=enforce-south": 2, "department=sanitation": 3})  # fmt: skip
+    today = {"department": {"enforce-central|r": 5, "enforce-north|c": 2, "sanitation|r": 9}}
+    checks = (
+        metric("inspection", "1", random=True, domain="market"),
+        metric("inspection", "2", random=False, domain="water"),
+        metric("inspection", "3", random=False, domain="water"),
+        metric("inspection", "4", "2026-10-20T01:00:00+00:00", random=True, domain="transport"),
+    )
+    data = ModuleData(NOW, checks, counts=found, today_kpi=today)
+    assert shown("enforcement", data) == {
+        "中队在办": "6件", "今日受理 / 办结": "5 / 2件", "本月执法检查": "3次",
+        "检查覆盖领域": "2个",
     }  # fmt: skip
 
 
@@ -101,12 +140,15 @@ def test_no_figure_counts_the_cases_the_map_is_given() -> None:
     assert found == {m.id: [] for m in MODULES}
 
 
-def test_grid_shows_the_busiest_villages_by_name() -> None:
-    villages = {"XXK-01": 5, "XXK-02": 7}
-    data = ModuleData(
-        NOW, counts=Counts(NOW, village_open=villages), village_names={"XXK-01": "璜塘社区"}
-    )
-    assert shown("grid", data) == {"XXK-02": "7件", "璜塘社区": "5件"}
+def test_grid_shows_the_grids_the_people_and_the_grid_staffs_work() -> None:
+    town = TownFacts({"XXK-01-01": "XXK-01", "XXK-01-02": "XXK-01", "XXK-02-01": "XXK-02"},
+                     resident=9_000, registered=6_000)  # fmt: skip
+    found = counts(7, governance=5, governance__grid=3)
+    today = {"grid": {"XXK-01-01|c": 4, "XXK-02-01|c": 1, "|c": 6, "XXK-01-01|r": 8}}
+    assert shown("grid", ModuleData(NOW, counts=found, today_kpi=today, town=town)) == {
+        "村（社区） / 网格": "2 / 3个", "常住 / 户籍人口": "9,000 / 6,000人",
+        "网格员上报在办 / 格内": "5 / 3件", "今日网格办结": "5件",
+    }  # fmt: skip
 
 
 def test_command_counts_open_late_and_escalated() -> None:

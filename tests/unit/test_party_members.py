@@ -86,7 +86,7 @@ def test_members_are_the_distinct_members_of_the_structure() -> None:
 
 def test_the_structures_levels_are_counted() -> None:
     sent = metrics(structure())
-    assert levels([m["attrs"] for m in sent]) == {
+    assert levels(ModuleData(NOW, sent)) == {
         "committees": 3, "alliances": 1, "branches": 6, "households": 10,
     }  # fmt: skip
     found = shown(ModuleData(NOW, sent))

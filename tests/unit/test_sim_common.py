@@ -9,6 +9,7 @@ import pytest
 
 from core.times import beijing
 from ingest.sim.common import (
+    OFFICE_WEEK,
     Arrivals,
     Cadence,
     DayCurve,
@@ -48,6 +49,19 @@ def test_arrivals_follow_the_day_curve_and_add_up_to_the_daily_total() -> None:
     assert times == sorted(times)
     assert {beijing(t).hour for t in times} == {9, 10, 11}
     assert source.between(MIDNIGHT + timedelta(hours=3), 3600) == []
+
+
+def test_a_week_curve_shapes_the_days_and_keeps_the_average_day() -> None:
+    office = DayCurve(lambda h: 1.0, OFFICE_WEEK)
+    source = Arrivals(np.random.default_rng(2), 1000, office)
+    monday = MIDNIGHT + timedelta(days=(7 - beijing(MIDNIGHT).weekday()) % 7)
+    week = source.between(monday + timedelta(days=7), 7 * 86400)
+    days = {d: sum(beijing(t).weekday() == d for t in week) for d in range(7)}
+    assert days[5] == days[6] == 0  # no inspections at the weekend
+    assert 6500 < sum(days.values()) < 7500  # 1,000 an average day, 1,400 a working day
+    assert all(1250 < days[d] < 1550 for d in range(5))
+    with pytest.raises(ValueError, match="7 non-negative"):
+        DayCurve(lambda h: 1.0, (1.0, 1.0))
 
 
 def test_short_ticks_add_up_like_one_long_window() -> None:

@@ -55,13 +55,14 @@ def test_a_realistic_share_of_gcj02(events: list[Event]) -> None:
     assert 0.15 < share < 0.5
 
 
-def test_updates_follow_their_case(town: Town) -> None:
+def test_the_source_voids_a_few_reports_and_leaves_the_rest_to_the_centre(town: Town) -> None:
     sim = UrbanSimulator(town.boundary, town.centre, seed=2)
-    record = sim.new_record(NOW)
+    records = [sim.new_record(NOW) for _ in range(2000)]
     assert sim.due_updates(NOW) == []
-    later = sim.due_updates(NOW + timedelta(hours=3))
-    assert [u["zt"] for u in later] == ["已受理", "已结案"]
-    assert {u["ajbh"] for u in later} == {record["ajbh"]}
+    later = sim.due_updates(NOW + timedelta(hours=1))
+    assert {u["zt"] for u in later} == {"已作废"}  # the staff accept, handle and close the rest
+    assert 0.015 < len(later) / len(records) < 0.05
+    assert {u["ajbh"] for u in later} <= {r["ajbh"] for r in records}
 
 
 def test_case_numbers_are_unique(town: Town) -> None:
@@ -72,10 +73,30 @@ def test_case_numbers_are_unique(town: Town) -> None:
 
 
 def test_the_feed_backfills_the_last_minutes_and_ticks_at_its_rate(town: Town) -> None:
-    feed = UrbanFeed(UrbanSimulator(town.boundary, town.centre, seed=4), 2.0, timedelta(minutes=10))
+    sim = UrbanSimulator(town.boundary, town.centre, seed=4)
+    feed = UrbanFeed(sim, backfill_span=timedelta(minutes=10), rate=2.0)
     records = [r for body in feed.backfill(NOW) for r in orjson.loads(body)]
     new = [r for r in records if r["zt"] == "待受理"]
     assert 1000 < len(new) < 1400  # 2/s for 600 s
-    assert any(r["zt"] == "已受理" for r in records), "updates due since are sent too"
+    assert any(r["zt"] == "已作废" for r in records), "updates due since are sent too"
     ticked = [r for _ in range(100) for body in feed.tick(NOW, 1.0) for r in orjson.loads(body)]
     assert 150 < len([r for r in ticked if r["zt"] == "待受理"]) < 250
+
+
+def test_by_default_the_feed_follows_a_towns_day_and_week(town: Town) -> None:
+    """A few hundred reports a day, most in the day shifts, fewer at the weekend."""
+    feed = UrbanFeed(UrbanSimulator(town.boundary, town.centre, seed=5))
+    monday = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # Beijing midnight, Monday 1 December
+
+    def reports(start: datetime, hours: float) -> list[datetime]:
+        bodies = feed.tick(start + timedelta(hours=hours), hours * 3600)
+        new = [r for b in bodies for r in orjson.loads(b) if r["zt"] == "待受理"]
+        return [datetime.fromisoformat(r["sbsj"]) for r in new]
+
+    weekday = reports(monday, 24)
+    saturday = reports(monday + timedelta(days=5), 24)
+    assert 250 < len(weekday) < 400
+    assert len(saturday) < 0.9 * len(weekday)
+    day_shift = sum(7 <= t.hour < 19 for t in weekday)
+    assert day_shift > 0.75 * len(weekday)
+    assert sorted(weekday) == weekday, "a body's reports are in the order they were made"

@@ -12,7 +12,7 @@ from ingest.feeds.urban import ADAPTER
 NOW = datetime(2026, 11, 28, 1, 20, tzinfo=UTC)
 GOOD: dict[str, Any] = {
     "ajbh": "DCM-20261128-000123", "wtly": "监督员上报", "ajlx": "事件", "dlmc": "街面秩序",
-    "xlmc": "机动车乱停放", "xlbm": "0501", "wtms": "璜塘路与人民路口东侧机动车占用人行道停放",
+    "xlmc": "机动车乱停放", "xlbm": "0505", "wtms": "璜塘路与人民路口东侧机动车占用人行道停放",
     "dz": "璜塘路88号", "zbx": 120.39871, "zby": 31.78564, "zbxt": "GCJ02",
     "sbsj": "2026-11-28 09:12:33", "zt": "待受理", "tp": ["http://example.invalid/1.jpg"],
 }  # fmt: skip
