@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from core.times import BEIJING
 
+INSTANT = timedelta(microseconds=1)  # the finest step of a datetime
+
 
 @dataclass(frozen=True, slots=True)
 class Period:
@@ -29,10 +31,12 @@ class Period:
         return isinstance(moment, datetime) and self.start <= moment < self.end
 
     def until(self, now: datetime) -> Period:
-        """The period as far as it has run at ``now``: a current month is assessed to date."""
+        """The period as far as it has run at ``now``, ``now`` included: a current month is
+        assessed to date, and what happened at ``now`` itself has happened (the engine's
+        buckets already hold it; a half-open end at ``now`` would leave it out of a recount)."""
         if now <= self.start:
             raise ValueError(f"period {self.label or self.start.isoformat()} has not begun yet")
-        return Period(self.start, min(self.end, now), self.label)
+        return Period(self.start, min(self.end, now + INSTANT), self.label)
 
 
 def _beijing(first: date, after: date, label: str) -> Period:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote
 
 import orjson
 
@@ -156,7 +157,8 @@ def _text(value: Any) -> str | None:
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
         return str(int(value))
     if isinstance(value, str) and value.strip():
-        return value.strip().replace("|", "/").replace("=", "-")
+        # Reversibly: a source's own text (its ids, its names) may hold the separators.
+        return value.strip().replace("%", "%25").replace("|", "%7C").replace("=", "%3D")
     return None
 
 
@@ -233,7 +235,8 @@ def period_values(feed: str, now: datetime) -> tuple[str, ...]:
     return tuple(found[k] for k in sorted(kinds))
 
 
-SPEC = hashlib.sha256(repr(sorted(SUMMARIES.items())).encode()).hexdigest()[:16]
+NAMING = 2  # how a tally's field spells its values: a change rebuilds the summaries
+SPEC = hashlib.sha256(repr((NAMING, sorted(SUMMARIES.items()))).encode()).hexdigest()[:16]
 
 
 def parse_name(name: str) -> dict[str, str] | None:
@@ -245,5 +248,5 @@ def parse_name(name: str) -> dict[str, str] | None:
         key, sep, value = part.partition("=")
         if not sep:
             return None
-        found[key] = value
+        found[key] = unquote(value)  # what _text escaped, back as it was sent
     return found

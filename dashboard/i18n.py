@@ -515,7 +515,7 @@ EN: Final[dict[str, str]] = {
     "lang.other": "中文",
     "queue.title": "Live case queue",
     "queue.empty": "No open cases",
-    "col.time": "Reported",
+    "col.time": "Time",  # of the report: "Reported" is wider than its column
     "col.category": "Category",
     "col.summary": "Case",
     "col.place": "Village / grid",

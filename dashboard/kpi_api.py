@@ -18,7 +18,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from cases.kpi import CaseFacts, GroupBy, KpiRow, group, kpi_row
 from cases.kpi_read import read_kpis
-from cases.periods import PERIOD_FORMS, Period, choose_period
+from cases.periods import INSTANT, PERIOD_FORMS, Period, choose_period
 from core.keys import Keys
 from core.times import BEIJING
 from dashboard.view import team_names
@@ -91,13 +91,15 @@ def figures(row: KpiRow) -> dict[str, Any]:
 
 
 def _period(chosen: Period, so_far: Period) -> dict[str, Any]:
+    complete = so_far.end == chosen.end
     return {
         "label": chosen.label,
         "timezone": str(BEIJING),
         "start": chosen.start.isoformat(),
         "end": chosen.end.isoformat(),
-        "as_of": so_far.end.isoformat(),
-        "complete": so_far.end == chosen.end,
+        # The moment assessed to, itself included (Period.until).
+        "as_of": (so_far.end if complete else so_far.end - INSTANT).isoformat(),
+        "complete": complete,
     }
 
 

@@ -32,12 +32,14 @@ def kpi_tile(kind: str, value: int | None, lang: Lang) -> html.Div:
     )
 
 
-def demo_mark(lang: Lang) -> html.Span:
-    """Shown only while the wall's root says `is-demo` (wall.css): the page load and then the
-    push's beat (assets/wall.js) keep that class."""
+def demo_mark(lang: Lang, page: str = "wall") -> html.Span:
+    """The 演示数据 mark. The wall's is shown only while its root says `is-demo` (wall.css):
+    the page load and then the push's beat (assets/wall.js) keep that class; a desk page
+    (``page`` console, tablet) puts it in its header when the simulator fed the centre at
+    its load."""
     why = DEMO_WHY.of(lang)
-    said: Any = {"aria-label": why}  # (not a keyword Dash types)
-    return html.Span(DEMO.of(lang), className="wall-demo", title=why, **said)
+    said: Any = {"aria-label": why}  # (not a keyword Dash types); a note may be labelled
+    return html.Span(DEMO.of(lang), className=f"{page}-demo", title=why, role="note", **said)
 
 
 def link_light(lang: Lang) -> html.Div:

@@ -39,6 +39,7 @@ from cases.store import get_cases
 from dashboard import ids
 from dashboard.api import case_detail
 from dashboard.components.case_panel import action_form, button_actions, case_panel
+from dashboard.components.header import demo_mark
 from dashboard.components.queue import queue_theme
 from dashboard.components.sketch import case_map
 from dashboard.context import WallContext
@@ -53,7 +54,7 @@ from dashboard.page_actions import (
     request_body,
     signed_in_as,
 )
-from dashboard.pages.wall import town_name
+from dashboard.pages.wall import read_simulated, town_name
 from dashboard.routing import page_address
 from dashboard.view import case_row, team_name, team_names
 
@@ -176,6 +177,7 @@ def _header(wall: WallContext, lang: Lang, who: Principal | None, query: str) ->
             html.H1(
                 t("console.title", lang, town=town_name(wall, lang)), className="console-title"
             ),
+            *([demo_mark(lang, "console")] if read_simulated(wall) else []),
             html.Span(user, className="console-user"),
             html.Nav(
                 className="console-nav",

@@ -31,6 +31,7 @@ from dashboard import ids
 from dashboard.analysis import read_economy, read_histories
 from dashboard.api import case_detail
 from dashboard.components.case_panel import action_form, button_actions
+from dashboard.components.header import demo_mark
 from dashboard.components.sketch import prepare
 from dashboard.components.tablet_emergency import declare_form, emergency_view
 from dashboard.components.tablet_views import (
@@ -58,7 +59,7 @@ from dashboard.page_actions import (
     signed_in_as,
 )
 from dashboard.pages.replay import replay_layout
-from dashboard.pages.wall import town_name
+from dashboard.pages.wall import read_simulated, town_name
 from dashboard.routing import page_address
 from dashboard.snapshot import read_alerts
 from dashboard.tablet_data import read_area, read_town
@@ -177,6 +178,7 @@ def _header(wall: WallContext, lang: Lang, who: Principal | None, query: str) ->
         className="tablet-header",
         children=[
             html.H1(t("tablet.title", lang, town=town_name(wall, lang)), className="tablet-h1"),
+            *([demo_mark(lang, "tablet")] if read_simulated(wall) else []),
             html.Span(user, className="tablet-user"),
             html.Nav(
                 className="tablet-nav",

@@ -175,7 +175,13 @@ TOWN_FEEDS = (
 )  # fmt: skip
 
 
-def seed_town(r: redis.Redis, keys: Keys, now: datetime | None = None, hours: float = 2) -> int:
+def seed_town(
+    r: redis.Redis,
+    keys: Keys,
+    now: datetime | None = None,
+    hours: float = 2,
+    feeds: tuple[str, ...] = TOWN_FEEDS,
+) -> int:
     """The simulated town through the real path (simulator → adapter → sink → engine): the
     registries whole and the last ``hours`` of every other feed a module reads, so that every
     panel has its figures at the seed's sizes (21 alliances, 3,000+ enterprises …).
@@ -185,7 +191,7 @@ def seed_town(r: redis.Redis, keys: Keys, now: datetime | None = None, hours: fl
     now = now or datetime.now(UTC)
     sink = RedisSink(keys, 10_000_000)
     options = Options(seed=3, backfill=timedelta(hours=hours))
-    for sim in build(default_town(), options, TOWN_FEEDS):
+    for sim in build(default_town(), options, feeds):
         for body in sim.backfill(now):
             sink.write(r, FEEDS[sim.feed].parse(body, now))
     engine = Engine(r, keys, Geography(default_town()), batch=500)

@@ -4,7 +4,6 @@ do."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -24,6 +23,7 @@ from dashboard.pages.wall import read_simulated
 from ingest.freshness import SIMULATED_HEADER, SIMULATED_WINDOW_S
 from ingest.http import ingest_router
 from layers.town import Town
+from tests.support.aio import run_apart
 from tests.support.urban import urban_record
 
 pytestmark = pytest.mark.redis
@@ -50,7 +50,7 @@ def wall_says(settings: Settings, keys: Keys, r: redis.Redis, town: Town) -> tup
             await ar.aclose()
 
     loads = WallContext(settings, keys, town, map_traces(town), r, cast(Any, None))
-    return read_simulated(loads), asyncio.run(pushed())
+    return read_simulated(loads), run_apart(pushed())
 
 
 def test_a_simulated_body_puts_the_wall_in_demo_and_a_real_one_does_not(
@@ -84,3 +84,24 @@ def test_only_the_header_set_to_1_marks_and_a_refused_body_marks_nothing(
     )
     assert refused.status_code == 415
     assert r.get(keys.simulated_at) is None
+
+
+def test_the_console_and_the_tablet_say_so_in_their_header_when_loaded_meanwhile(
+    client: TestClient, settings: Settings, keys: Keys, r: redis.Redis, town: Town
+) -> None:
+    from dashboard.pages import console, tablet
+
+    desk = WallContext(settings, keys, town, map_traces(town), r, cast(Any, None))
+
+    def marks() -> list[str]:
+        found = []
+        for page, header in (("console", console._header), ("tablet", tablet._header)):
+            shown = [
+                c for c in header(desk, "zh", None, "").children if c.className == f"{page}-demo"
+            ]
+            found += [f"{page}:{c.children}" for c in shown]
+        return found
+
+    assert marks() == []
+    client.post("/api/ingest/urban", json=urban_record(3), headers={SIMULATED_HEADER: "1"})
+    assert marks() == ["console:演示数据", "tablet:演示数据"]

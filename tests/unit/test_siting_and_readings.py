@@ -79,3 +79,13 @@ def test_the_same_reading_again_changes_nothing() -> None:
     again = event(5, "telemetry")
     stored = orjson.dumps({"id": again.id, "occurred_at": again.occurred_at.isoformat()})
     assert newest([again], {("telemetry", "f:S1"): stored}) == {}
+
+
+def test_a_summarys_field_gives_back_the_values_it_counts_even_with_its_separators() -> None:
+    """A source's own text (an id, a name) may hold `|`, `=` or `%`: the field's values come
+    back exactly, or the panel would not find the record (the economy's, by its source)."""
+    from cases.readings import parse_name, tally_name
+
+    values = {"month": "2026-11", "source": 'a=b|c%7C<a href="x">链接</a>'}
+    assert parse_name(tally_name(values)) == values
+    assert parse_name(tally_name({"org_type": "branch"})) == {"org_type": "branch"}
