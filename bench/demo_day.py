@@ -75,7 +75,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         began = time.monotonic()
         with running_demo(Path(tmp), history_hours=args.history_hours) as base:
-            print(f"demo up (history included) in {time.monotonic() - began:.0f} s; waiting")
+            up = time.monotonic() - began
+            print(f"the wall answered in {up:.0f} s (the history is made meanwhile, then the "
+                  "engine, the simulator and the staff start); waiting")  # fmt: skip
             time.sleep(args.minutes * 60)
             token = demo_accounts(Path(tmp))["tokens"]["duty"]
             found = figures(base, token)

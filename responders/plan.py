@@ -28,6 +28,7 @@ Case = Mapping[str, Any]
 # The teams the routing table names for a case (category, village), most specific first.
 Candidates = Callable[[str, str | None], list[str]]
 MINUTE = timedelta(minutes=1)
+MAX_RETURNS = 3  # a case nobody can take is taken back this often, then left to a person
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Profile:
     accept_median: float = 12.0  # 签收 of a case without a first-response clock
     return_share: float = 0.03  # 回退: not this team's (once per case at most)
     extend_share: float = 0.05  # 延期 asked for and approved (once per case at most)
-    handle_in_time: float = 0.86  # 处置 reported within the handling deadline
+    handle_in_time: float = 0.82  # 处置 reported within the handling deadline
     rework_share: float = 0.06  # 核查 fails: 返工, back to the handler
     verify_within: tuple[float, float] = (3.0, 20.0)  # 核查 after 处置
     close_within: tuple[float, float] = (1.0, 6.0)  # 结案 after 核查
@@ -119,9 +120,11 @@ def _dispatch(
     profile: Profile,
 ) -> Step:  # fmt: skip
     teams = [
-        t for t in candidates(str(case.get("category")), case.get("village")) if _staffed(staff, t)
+        t
+        for t in candidates(str(case.get("category")), case.get("village"))
+        if _staffed(staff, t, case.get("grid"))
     ]
-    team = teams[rng.randrange(len(teams))] if teams else VILLAGE_TEAM
+    team = teams[rng.randrange(len(teams))] if teams else _unplaced(case)
     body = {"action": "dispatch", "department": team, "reason": "值班员派遣"}
     return Step(
         since + _within(rng, profile.dispatch_within),
@@ -130,8 +133,24 @@ def _dispatch(
     )
 
 
-def _staffed(staff: Staff, team: str) -> bool:
-    return team == VILLAGE_TEAM or bool(staff.teams.get(team))
+def _staffed(staff: Staff, team: str, grid: str | None) -> bool:
+    """Whether someone of ``team`` can take the case: the village team's people are the
+    grid's, so a case on no grid has none there."""
+    if team == VILLAGE_TEAM:
+        return grid in staff.grid_handlers
+    return bool(staff.teams.get(team))
+
+
+# Where the duty officer sends what the routing table does not place: a case on a grid to
+# its village committee; street order and building sites on no grid to the town centre's
+# squad, the rest to the 综治中心, who call the reporter back for the place.
+UNPLACED = {"order": "enforce-central", "construction": "enforce-central"}
+
+
+def _unplaced(case: Case) -> str:
+    if case.get("grid"):
+        return VILLAGE_TEAM
+    return UNPLACED.get(str(case.get("group")), "stability")
 
 
 def _handler(case: Case, staff: Staff) -> Person | None:
@@ -145,7 +164,13 @@ def _accept(
 ) -> Step | None:
     person = _handler(case, staff)
     if person is None:
-        return None
+        # Nobody of that team can take it (a village team's case on no grid): the duty
+        # officer takes it back to send it where someone can.
+        if int(case.get("returns") or 0) >= MAX_RETURNS:
+            return None
+        at = since + _within(rng, profile.dispatch_within)
+        body = {"action": "return", "reason": "无网格定位，所在村（社区）无法签收，退回重新派遣"}
+        return Step(at, staff.duty_officer(rng.randrange(1 << 16)), body)
     if not case.get("returns") and rng.random() < profile.return_share:
         # The team says it is not theirs; the duty officer takes it back (回退) to re-dispatch.
         at = since + rng.uniform(3, 12) * MINUTE
@@ -189,12 +214,14 @@ def _handle(
             "reason": f"{person.display}申请：需协调当事人，延期处置",
         }  # fmt: skip
         return Step(at, leader, body)
-    if room is None:
+    if due is None:
         took = (profile.no_deadline_hours * 60 * rng.betavariate(1.3, 3.5)) * MINUTE
+    elif room is None:  # late already (escalated at its deadline, which moved `since`)
+        took = rng.uniform(15, 75) * MINUTE
     elif rng.random() < profile.handle_in_time:
         took = room * rng.betavariate(1.3, 3.5)
     else:
-        took = room + room * rng.expovariate(4.0) + 5 * MINUTE
+        took = room + room * rng.expovariate(8.0) + rng.uniform(10, 40) * MINUTE
     reworked = bool(case.get("rework_count"))
     feedback = "已按核查意见整改完毕" if reworked else "已现场处置完毕，附处置后照片"
     return Step(since + max(took, 2 * MINUTE), person, {"action": "handle", "feedback": feedback})

@@ -162,3 +162,25 @@ def test_a_case_the_staff_cannot_read_is_skipped_and_the_rest_acted_on(staff: St
     assert responder.poll() == 1
     assert responder.poll() == 0  # not again until the case changes
     assert posted == ["/api/cases/urban:T-000002/actions"]
+
+
+def test_a_case_nobody_of_its_team_can_take_goes_back_to_a_team_that_can(staff: Staff) -> None:
+    """A village team's case on no grid (a request with no place): the duty officer takes it
+    back and sends it where someone signs, never again to the village."""
+    lost = case(1, "dispatched", department="village", grid=None, village=None, group="order")
+    back = next_step(lost, staff, nobody)
+    assert back is not None and back.action == "return" and back.person.role == "duty"
+    again = next_step({**lost, "stage": "registered", "returns": 1}, staff, nobody)
+    assert again is not None and again.body["department"] == "enforce-central"
+    other = {**lost, "stage": "registered", "group": "governance"}
+    assert next_step(other, staff, nobody).body["department"] == "stability"  # type: ignore[union-attr]
+    stuck = next_step({**lost, "returns": 3}, staff, nobody)
+    assert stuck is None  # taken back three times: left to a person
+
+
+def test_work_past_its_deadline_is_finished_within_hours_not_days(staff: Staff) -> None:
+    """Escalated at its deadline (which moves `updated_at`), late work still ends soon."""
+    late = case(1, "accepted", handling_due=(NOW - timedelta(minutes=1)).isoformat())
+    step = next_step(late, staff, nobody, Profile(extend_share=0.0))
+    assert step is not None and step.action == "handle"
+    assert step.at - NOW <= timedelta(hours=2)
