@@ -30,7 +30,7 @@ from bench.machine import describe
 from core.keys import Keys
 from dashboard.modules import compute
 from dashboard.modules.data import read_module_data
-from tests.browser.seed import seed_town
+from tests.browser.seed import TOWN_FEEDS, seed_town
 from towncc.embedded import EmbeddedRedis
 
 CEILING_MS = 50.0  # a refresh of the wall is every second: the panels' share stays small
@@ -60,7 +60,7 @@ def main() -> None:
         r = redis.Redis.from_url(server.url)
         now = datetime.now(UTC)
         began = time.monotonic()
-        applied = seed_town(r, keys, now)  # the registries and the last hours
+        applied = seed_town(r, keys, now, feeds=TOWN_FEEDS)  # registries and the last hours
         applied += seed_town(r, keys, now, hours=args.days * 24, feeds=("service_hall",))
         metrics = r.hlen(keys.latest("metric"))
         size = r.memory_usage(keys.latest("metric"), samples=0) or 0
