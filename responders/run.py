@@ -23,6 +23,8 @@ import httpx
 import redis
 
 from access.tokens import create_token, list_tokens, revoke_token
+from cases.lifecycle import ACTION_ZH
+from cases.lifecycle_events import Action
 from core.keys import Keys
 from responders.plan import Candidates, Profile, Step, next_step
 from responders.staff import Person, Staff
@@ -32,10 +34,6 @@ STAGES = ("reported", "registered", "dispatched", "accepted", "handled", "verifi
 PAGE = 1000
 POLL_S = 5.0
 MAX_TRIED = 100_000
-ACTION_ZH = {
-    "register": "立案", "dispatch": "派遣", "accept": "签收", "handle": "处置反馈",
-    "verify": "核查", "close": "结案", "return": "回退", "extend": "延期", "cancel": "作废",
-}  # fmt: skip
 
 
 class Tokens:
@@ -127,7 +125,7 @@ class Responder:
                 waiting.add(step.person.display)
             if outcome in ("applied", "pending"):
                 applied += 1
-                kinds[ACTION_ZH.get(step.action, step.action)] += 1
+                kinds[_zh(step.action)] += 1
         if applied:
             log.info(
                 "responders: %d actions (%s)",
@@ -143,7 +141,7 @@ class Responder:
         )
         if len(self.tried) > MAX_TRIED:
             self.tried.clear()
-        label = f"{ACTION_ZH.get(step.action, step.action)} {case['id']} by {step.person.display}"
+        label = f"{_zh(step.action)} {case['id']} by {step.person.display}"
         if answer.status_code in (200, 202):
             self.tried.add((case["id"], case.get("version", 0)))
             log.debug("responders: %s", label)
@@ -163,6 +161,11 @@ class Responder:
         while not stop.is_set():
             self.poll()
             stop.wait(every)
+
+
+def _zh(action: str) -> str:
+    """The action as the history names it (cases/lifecycle.py)."""
+    return ACTION_ZH[Action(action)]
 
 
 def _reason(answer: httpx.Response) -> str:

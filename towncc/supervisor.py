@@ -77,8 +77,10 @@ BACKFILL_MIN = "30"  # the simulator first sends each source's last half hour
 
 def simulator(after_history: bool = False) -> ChildSpec:
     first = str(first_case_number())
-    spec = towncc_command("simulator", "simulate", "--first", first, "--backfill", BACKFILL_MIN)
-    return ChildSpec(spec.name, (*spec.args, "--after-history")) if after_history else spec
+    history = ("--after-history",) if after_history else ()
+    return towncc_command(
+        "simulator", "simulate", "--first", first, "--backfill", BACKFILL_MIN, *history
+    )
 
 
 FIRST_CHILDREN = frozenset({"wall", "drop-folders"})  # up while the history is made

@@ -88,7 +88,8 @@ def warm_up(
     """Run the last ``hours`` before ``now``; what was written. ``staff_seed``: the live
     staff's (`towncc respond --seed`), so they carry on with the same decisions."""
     began = time.monotonic()
-    for noisy in ("responders", "httpx"):  # a line per request or poll of a fast clock
+    # A line per request (the in-process client logs as httpx2) or poll of a fast clock.
+    for noisy in ("responders", "httpx", "httpx2"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     end = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
     start = end - timedelta(hours=hours)
